@@ -1,0 +1,75 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"fmriface/arch"
+)
+
+// tensors hands out validated copies of one network's parameters.
+type tensors struct {
+	cfg   arch.Config
+	net   string
+	byKey map[string]arch.Param
+	src   map[string][]float32
+}
+
+// newTensors checks that params holds every parameter of net with the size
+// of its arch shape, and that all values are finite. Parameters of other nets
+// and unknown names are ignored, so a whole checkpoint can be passed.
+func newTensors(cfg arch.Config, net string, params map[string][]float32) (*tensors, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	t := &tensors{cfg: cfg, net: net, byKey: map[string]arch.Param{}, src: params}
+	for _, p := range cfg.Params() {
+		if p.Net != net {
+			continue
+		}
+		t.byKey[p.Name] = p
+		v, ok := params[p.Name]
+		if !ok {
+			return nil, fmt.Errorf("nn: arch %q: missing parameter %s (shape %s)", cfg.Name, p.Name, shapeString(p.Shape))
+		}
+		if len(v) != p.Size() {
+			return nil, fmt.Errorf("nn: arch %q: parameter %s has %d values, want shape %s = %d",
+				cfg.Name, p.Name, len(v), shapeString(p.Shape), p.Size())
+		}
+		for i, x := range v {
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+				return nil, fmt.Errorf("nn: arch %q: parameter %s[%d] is %v", cfg.Name, p.Name, i, x)
+			}
+			if strings.HasSuffix(p.Name, ".bn.var") && float64(x)+arch.BNEpsilon <= 0 {
+				return nil, fmt.Errorf("nn: arch %q: parameter %s[%d] = %v is a negative variance", cfg.Name, p.Name, i, x)
+			}
+		}
+	}
+	return t, nil
+}
+
+// get returns a copy of a parameter checked by newTensors (so folding batch
+// norm into it never changes the caller's map).
+func (t *tensors) get(name string) []float32 {
+	if _, ok := t.byKey[name]; !ok {
+		// A name built by this package that arch does not list: a bug here.
+		panic(fmt.Sprintf("nn: %s is not a %s parameter of arch %q", name, t.net, t.cfg.Name))
+	}
+	return append([]float32(nil), t.src[name]...)
+}
+
+// bn returns the folded scale and shift of the batch norm named prefix.bn.
+func (t *tensors) bn(prefix string) (scale, shift []float32) {
+	return BNScaleShift(t.get(prefix+".bn.gamma"), t.get(prefix+".bn.beta"),
+		t.get(prefix+".bn.mean"), t.get(prefix+".bn.var"), arch.BNEpsilon)
+}
+
+func shapeString(shape []int) string {
+	s := make([]string, len(shape))
+	for i, d := range shape {
+		s[i] = strconv.Itoa(d)
+	}
+	return "(" + strings.Join(s, ", ") + ")"
+}

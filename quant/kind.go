@@ -1,0 +1,252 @@
+package quant
+
+import (
+	"fmt"
+	"math"
+)
+
+// Kind names a float32 tensor encoding.
+type Kind uint8
+
+// The encodings. The zero Kind is invalid.
+const (
+	// F32 stores IEEE binary32 values unchanged: 4 bytes per value.
+	F32 Kind = iota + 1
+	// F16 stores IEEE binary16 values, rounded to nearest even: 2 bytes per value.
+	F16
+	// Q8 stores int8 values in [-127, 127] with one float32 scale per row:
+	// rows×4 + rows×cols bytes.
+	Q8
+	// Q4 stores signed 4-bit values in blocks of 32 along each row with one
+	// float16 scale per block: 18 bytes per block (4.5 bits per value).
+	Q4
+	// Q4F32 is Q4 with float32 block scales: 20 bytes per block (5 bits per
+	// value), for values whose scale does not fit float16's range.
+	Q4F32
+)
+
+// BlockSize is the number of values that share one scale in Q4 and Q4F32.
+const BlockSize = 32
+
+// blockBytes is the packed size of one block of 4-bit values.
+const blockBytes = BlockSize / 2
+
+// maxElements bounds the element count of any shape this package accepts, so
+// that every size computation below stays far from int64 overflow.
+const maxElements = 1 << 48
+
+// Kinds lists every valid Kind, smallest-per-value last.
+func Kinds() []Kind { return []Kind{F32, F16, Q8, Q4F32, Q4} }
+
+// String returns the lower-case name used in flags and reports: "f32", "f16",
+// "q8", "q4", "q4f32".
+func (k Kind) String() string {
+	switch k {
+	case F32:
+		return "f32"
+	case F16:
+		return "f16"
+	case Q8:
+		return "q8"
+	case Q4:
+		return "q4"
+	case Q4F32:
+		return "q4f32"
+	}
+	return fmt.Sprintf("Kind(%d)", uint8(k))
+}
+
+// Valid reports whether k is one of the defined encodings.
+func (k Kind) Valid() bool { return k >= F32 && k <= Q4F32 }
+
+// ParseKind is the inverse of Kind.String.
+func ParseKind(s string) (Kind, error) {
+	for _, k := range Kinds() {
+		if k.String() == s {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("quant: unknown encoding %q (want f32, f16, q8, q4 or q4f32)", s)
+}
+
+// Layout returns the matrix view of shape that the row-wise encodings use:
+// rows = shape[0] and cols = the product of the other dims, or a single row
+// for rank 0 and 1. It fails on a negative dim or more than 2^48 elements.
+func Layout(shape []int) (rows, cols int, err error) {
+	n, err := NumElements(shape)
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(shape) < 2 {
+		return 1, n, nil
+	}
+	// cols comes from the trailing dims rather than n/rows so that an empty
+	// tensor (a zero dim anywhere) still gets rows×cols = 0.
+	cols, err = NumElements(shape[1:])
+	if err != nil {
+		return 0, 0, err
+	}
+	return shape[0], cols, nil
+}
+
+// NumElements returns the product of the dims (1 for rank 0). It fails on a
+// negative dim or a product above 2^48.
+func NumElements(shape []int) (int, error) {
+	n := 1
+	zero := false
+	for i, d := range shape {
+		if d < 0 {
+			return 0, fmt.Errorf("quant: shape %v: dim %d is negative", shape, i)
+		}
+		if d > maxElements {
+			return 0, fmt.Errorf("quant: shape %v: dim %d exceeds 2^48", shape, i)
+		}
+		if d == 0 {
+			zero = true
+			continue
+		}
+		if n > maxElements/d {
+			return 0, fmt.Errorf("quant: shape %v: more than 2^48 elements", shape)
+		}
+		n *= d
+	}
+	if zero {
+		return 0, nil
+	}
+	return n, nil
+}
+
+// EncodedSize returns the payload size in bytes of a tensor of the given
+// shape under encoding k.
+func EncodedSize(k Kind, shape []int) (int64, error) {
+	rows, cols, err := Layout(shape)
+	if err != nil {
+		return 0, err
+	}
+	n := int64(rows) * int64(cols)
+	switch k {
+	case F32:
+		return 4 * n, nil
+	case F16:
+		return 2 * n, nil
+	case Q8:
+		return 4*int64(rows) + n, nil
+	case Q4, Q4F32:
+		return int64(rows) * int64(blocksPerRow(cols)) * int64(k.blockSize()), nil
+	}
+	return 0, fmt.Errorf("quant: invalid encoding %v", k)
+}
+
+// blocksPerRow is the number of Q4 blocks that cover one row; a ragged last
+// block is padded with zeros.
+func blocksPerRow(cols int) int { return (cols + BlockSize - 1) / BlockSize }
+
+// scaleBytes is the size of one block scale.
+func (k Kind) scaleBytes() int {
+	if k == Q4 {
+		return 2
+	}
+	return 4
+}
+
+// blockSize is the size of one Q4 block: its scale plus the packed values.
+func (k Kind) blockSize() int { return k.scaleBytes() + blockBytes }
+
+// Encode returns the payload of data, a tensor of the given shape in
+// row-major order, under encoding k.
+func Encode(k Kind, shape []int, data []float32) ([]byte, error) {
+	return AppendEncode(nil, k, shape, data)
+}
+
+// AppendEncode appends the payload of data under encoding k to dst. The
+// quantized encodings reject NaN and ±Inf; F16 rejects finite values that
+// overflow half precision (|x| ≥ 65520), while F32 and F16 keep NaN and ±Inf.
+func AppendEncode(dst []byte, k Kind, shape []int, data []float32) ([]byte, error) {
+	size, err := EncodedSize(k, shape)
+	if err != nil {
+		return dst, err
+	}
+	rows, cols, _ := Layout(shape)
+	if len(data) != rows*cols {
+		return dst, fmt.Errorf("quant: shape %v has %d elements, data has %d", shape, rows*cols, len(data))
+	}
+	if k != F32 && k != F16 {
+		for i, v := range data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return dst, fmt.Errorf("quant: %v: element %d is %v; only f32 and f16 store non-finite values", k, i, v)
+			}
+		}
+	}
+	start := len(dst)
+	dst = grow(dst, int(size))
+	out := dst[start:]
+	switch k {
+	case F32:
+		encodeF32(out, data)
+	case F16:
+		if err := encodeF16(out, data); err != nil {
+			return dst[:start], err
+		}
+	case Q8:
+		encodeQ8(out, rows, cols, data)
+	case Q4, Q4F32:
+		if err := encodeQ4(out, k, rows, cols, data); err != nil {
+			return dst[:start], err
+		}
+	}
+	return dst, nil
+}
+
+// Decode decodes payload, a tensor of the given shape under encoding k, into
+// dst, which must have exactly one slot per element. It checks the payload
+// size first and does not allocate.
+func Decode(k Kind, shape []int, payload []byte, dst []float32) error {
+	size, err := EncodedSize(k, shape)
+	if err != nil {
+		return err
+	}
+	if int64(len(payload)) != size {
+		return fmt.Errorf("quant: %v payload for shape %v must be %d bytes, got %d", k, shape, size, len(payload))
+	}
+	rows, cols, _ := Layout(shape)
+	if len(dst) != rows*cols {
+		return fmt.Errorf("quant: destination has %d elements, shape %v needs %d", len(dst), shape, rows*cols)
+	}
+	switch k {
+	case F32:
+		decodeF32(dst, payload)
+	case F16:
+		decodeF16(dst, payload)
+	case Q8:
+		decodeQ8(dst, rows, cols, payload)
+	case Q4, Q4F32:
+		decodeQ4(dst, k, rows, cols, payload)
+	}
+	return nil
+}
+
+// RoundTrip encodes data under k and decodes it again: what a reader of the
+// bundle will see.
+func RoundTrip(k Kind, shape []int, data []float32) ([]float32, error) {
+	p, err := Encode(k, shape, data)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float32, len(data))
+	if err := Decode(k, shape, p, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// grow extends b by n zero bytes.
+func grow(b []byte, n int) []byte {
+	if cap(b)-len(b) >= n {
+		b = b[:len(b)+n]
+		clear(b[len(b)-n:])
+		return b
+	}
+	nb := make([]byte, len(b)+n)
+	copy(nb, b)
+	return nb
+}

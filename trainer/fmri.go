@@ -1,0 +1,8 @@
+package main
+
+import "context"
+
+// fmriCommands lists the fMRI subcommands (simulate, fit, eval, report).
+func fmriCommands() map[string]func(context.Context, []string) error {
+	return map[string]func(context.Context, []string) error{}
+}

@@ -1,0 +1,56 @@
+// Command trainer trains and evaluates the models of fmriface: the VAE-GAN face
+// space and the fMRI brain-to-latent decoders of VanRullen & Reddy (2019).
+//
+// Usage:
+//
+//	go run ./trainer faces train [flags]   train the VAE-GAN (checkpoints, resume, sample grids)
+//	go run ./trainer faces eval [flags]    evaluate a model against a PCA baseline (JSON + PNG grids)
+//	go run ./trainer fmri ...              simulate, fit, evaluate and report the fMRI decoding
+//
+// Run a subcommand with -h for its flags. Heavy linear algebra uses OpenBLAS
+// (Debian package libopenblas-dev) unless built with -tags purego.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		if errors.Is(err, context.Canceled) {
+			fmt.Fprintln(os.Stderr, "trainer: interrupted; progress was saved")
+			os.Exit(130)
+		}
+		fmt.Fprintln(os.Stderr, "trainer:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: trainer faces {train|eval} [flags]
+       trainer fmri {simulate|fit|eval|report} [flags]`
+
+func run(ctx context.Context, args []string) error {
+	if len(args) < 2 {
+		return errors.New(usage)
+	}
+	cmds := map[string]map[string]func(context.Context, []string) error{
+		"faces": {"train": facesTrain, "eval": facesEval},
+		"fmri":  fmriCommands(),
+	}
+	group, ok := cmds[args[0]]
+	if !ok {
+		return fmt.Errorf("unknown command %q\n%s", args[0], usage)
+	}
+	f, ok := group[args[1]]
+	if !ok {
+		return fmt.Errorf("unknown command %q %q\n%s", args[0], args[1], usage)
+	}
+	return f(ctx, args[2:])
+}

@@ -1,0 +1,154 @@
+package ops
+
+import (
+	"fmt"
+	"hash"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+	"gonum.org/v1/gonum/blas"
+)
+
+// Conv2d is a strided convolution of x (N, Cin, H, W) with w (Cout, Cin, K, K),
+// giving (N, Cout, Ho, Wo) with Ho = (H + 2·Pad − K)/Stride + 1. It is the adjoint
+// of ConvTranspose2d and shares its kernels; unlike gorgonia's Conv2d it runs one
+// GEMM for the whole batch and parallelises im2col, about 2× faster here.
+func Conv2d(x, w *G.Node, geom Geom) (*G.Node, error) {
+	xs, ws := x.Shape(), w.Shape()
+	if len(xs) != 4 || len(ws) != 4 {
+		return nil, fmt.Errorf("conv: want 4-D input and weights, got %v and %v", xs, ws)
+	}
+	if xs[1] != ws[1] || ws[2] != geom.K || ws[3] != geom.K || geom.OutPad != 0 {
+		return nil, fmt.Errorf("conv: input %v does not fit weights %v (K=%d)", xs, ws, geom.K)
+	}
+	if geom.Stride < 1 || geom.Pad < 0 || (xs[2]+2*geom.Pad-geom.K) < 0 {
+		return nil, fmt.Errorf("conv: bad geometry %+v for input %v", geom, xs)
+	}
+	return G.ApplyOp(&convOp{geom: geom}, x, w)
+}
+
+func (g Geom) convOut(in int) int { return (in+2*g.Pad-g.K)/g.Stride + 1 }
+
+type convOp struct{ geom Geom }
+
+func (op *convOp) Arity() int { return 2 }
+func (op *convOp) Type() hm.Type {
+	t := G.TensorType{Dims: 4, Of: hm.TypeVariable('a')}
+	return hm.NewFnType(t, t, t)
+}
+func (op *convOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	xs, ok1 := in[0].(tensor.Shape)
+	ws, ok2 := in[1].(tensor.Shape)
+	if !ok1 || !ok2 || len(xs) != 4 || len(ws) != 4 {
+		return nil, fmt.Errorf("conv: cannot infer shape from %v", in)
+	}
+	return tensor.Shape{xs[0], ws[0], op.geom.convOut(xs[2]), op.geom.convOut(xs[3])}, nil
+}
+func (op *convOp) Do(vs ...G.Value) (G.Value, error) {
+	x, w, err := twoF32(vs)
+	if err != nil {
+		return nil, fmt.Errorf("conv: %w", err)
+	}
+	xs, ws := x.Shape(), w.Shape()
+	n, cin, h, wd := xs[0], xs[1], xs[2], xs[3]
+	cout := ws[0]
+	ho, wo := op.geom.convOut(h), op.geom.convOut(wd)
+	rows := cin * op.geom.K * op.geom.K
+	cols := make([]float32, rows*n*ho*wo)
+	im2col(x.Float32s(), cols, n, cin, ho, wo, h, wd, op.geom)
+	yt := make([]float32, cout*n*ho*wo)
+	G.WhichBLAS().Sgemm(blas.NoTrans, blas.NoTrans, cout, n*ho*wo, rows, 1, w.Float32s(), rows, cols, n*ho*wo, 0, yt, n*ho*wo)
+	return tensor.New(tensor.WithShape(n, cout, ho, wo), tensor.WithBacking(fromCNHW(yt, n, cout, ho*wo))), nil
+}
+func (op *convOp) ReturnsPtr() bool      { return false }
+func (op *convOp) CallsExtern() bool     { return false }
+func (op *convOp) OverwritesInput() int  { return -1 }
+func (op *convOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
+func (op *convOp) Hashcode() uint32      { return hashOf(op) }
+func (op *convOp) String() string {
+	return fmt.Sprintf("Conv2d{k=%d,s=%d,p=%d}", op.geom.K, op.geom.Stride, op.geom.Pad)
+}
+func (op *convOp) DiffWRT(int) []bool { return []bool{true, true} }
+func (op *convOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	x, w := inputs[0], inputs[1]
+	dx, err := G.ApplyOp(&convDxOp{geom: op.geom, xShape: x.Shape().Clone()}, grad, w)
+	if err != nil {
+		return nil, err
+	}
+	dw, err := G.ApplyOp(&convDwOp{geom: op.geom, wShape: w.Shape().Clone()}, x, grad)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{dx, dw}, nil
+}
+
+// convDxOp: cols = wᵀ·dy (CNHW), scattered back onto x's grid.
+type convDxOp struct {
+	geom   Geom
+	xShape tensor.Shape
+}
+
+func (op *convDxOp) Arity() int { return 2 }
+func (op *convDxOp) Type() hm.Type {
+	t := G.TensorType{Dims: 4, Of: hm.TypeVariable('a')}
+	return hm.NewFnType(t, t, t)
+}
+func (op *convDxOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.xShape.Clone(), nil }
+func (op *convDxOp) Do(vs ...G.Value) (G.Value, error) {
+	dy, w, err := twoF32(vs)
+	if err != nil {
+		return nil, fmt.Errorf("conv dx: %w", err)
+	}
+	n, cin, h, wd := op.xShape[0], op.xShape[1], op.xShape[2], op.xShape[3]
+	ds := dy.Shape()
+	cout, ho, wo := ds[1], ds[2], ds[3]
+	rows := cin * op.geom.K * op.geom.K
+	dyt := toCNHW(dy.Float32s(), n, cout, ho*wo)
+	cols := make([]float32, rows*n*ho*wo)
+	G.WhichBLAS().Sgemm(blas.Trans, blas.NoTrans, rows, n*ho*wo, cout, 1, w.Float32s(), rows, dyt, n*ho*wo, 0, cols, n*ho*wo)
+	dx := tensor.New(tensor.WithShape(n, cin, h, wd), tensor.Of(tensor.Float32))
+	col2im(cols, dx.Float32s(), n, cin, ho, wo, h, wd, op.geom)
+	return dx, nil
+}
+func (op *convDxOp) ReturnsPtr() bool      { return false }
+func (op *convDxOp) CallsExtern() bool     { return false }
+func (op *convDxOp) OverwritesInput() int  { return -1 }
+func (op *convDxOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
+func (op *convDxOp) Hashcode() uint32      { return hashOf(op) }
+func (op *convDxOp) String() string        { return fmt.Sprintf("Conv2dDx{%+v,%v}", op.geom, op.xShape) }
+
+// convDwOp: dw (Cout × Cin·K·K) = dy (CNHW) · im2col(x)ᵀ.
+type convDwOp struct {
+	geom   Geom
+	wShape tensor.Shape
+}
+
+func (op *convDwOp) Arity() int { return 2 }
+func (op *convDwOp) Type() hm.Type {
+	t := G.TensorType{Dims: 4, Of: hm.TypeVariable('a')}
+	return hm.NewFnType(t, t, t)
+}
+func (op *convDwOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.wShape.Clone(), nil }
+func (op *convDwOp) Do(vs ...G.Value) (G.Value, error) {
+	x, dy, err := twoF32(vs)
+	if err != nil {
+		return nil, fmt.Errorf("conv dw: %w", err)
+	}
+	xs, ds := x.Shape(), dy.Shape()
+	n, cin, h, wd := xs[0], xs[1], xs[2], xs[3]
+	cout, ho, wo := ds[1], ds[2], ds[3]
+	rows := cin * op.geom.K * op.geom.K
+	cols := make([]float32, rows*n*ho*wo)
+	im2col(x.Float32s(), cols, n, cin, ho, wo, h, wd, op.geom)
+	dyt := toCNHW(dy.Float32s(), n, cout, ho*wo)
+	dw := tensor.New(tensor.WithShape(op.wShape...), tensor.Of(tensor.Float32))
+	G.WhichBLAS().Sgemm(blas.NoTrans, blas.Trans, cout, rows, n*ho*wo, 1, dyt, n*ho*wo, cols, n*ho*wo, 0, dw.Float32s(), rows)
+	return dw, nil
+}
+func (op *convDwOp) ReturnsPtr() bool      { return false }
+func (op *convDwOp) CallsExtern() bool     { return false }
+func (op *convDwOp) OverwritesInput() int  { return -1 }
+func (op *convDwOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
+func (op *convDwOp) Hashcode() uint32      { return hashOf(op) }
+func (op *convDwOp) String() string        { return fmt.Sprintf("Conv2dDw{%+v,%v}", op.geom, op.wShape) }

@@ -1,0 +1,309 @@
+package ops
+
+import (
+	"fmt"
+	"hash"
+	"hash/fnv"
+	"runtime"
+	"sync"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+	"gonum.org/v1/gonum/blas"
+)
+
+// Geom is the geometry of a stride-s transposed convolution with a K×K kernel,
+// padding Pad and output padding OutPad:
+// out = (in−1)·s − 2·Pad + K + OutPad, as in PyTorch's ConvTranspose2d.
+type Geom struct {
+	K, Stride, Pad, OutPad int
+}
+
+func (g Geom) out(in int) int { return (in-1)*g.Stride - 2*g.Pad + g.K + g.OutPad }
+
+// ConvTranspose2d applies a transposed convolution to x (N, Cin, H, W) with
+// weights w (Cin, Cout, K, K) and returns (N, Cout, Ho, Wo).
+func ConvTranspose2d(x, w *G.Node, geom Geom) (*G.Node, error) {
+	xs, ws := x.Shape(), w.Shape()
+	if len(xs) != 4 || len(ws) != 4 {
+		return nil, fmt.Errorf("convtranspose: want 4-D input and weights, got %v and %v", xs, ws)
+	}
+	if xs[1] != ws[0] || ws[2] != geom.K || ws[3] != geom.K {
+		return nil, fmt.Errorf("convtranspose: input %v does not fit weights %v (K=%d)", xs, ws, geom.K)
+	}
+	if geom.Stride < 1 || geom.Pad < 0 || geom.OutPad < 0 || geom.OutPad >= geom.Stride {
+		return nil, fmt.Errorf("convtranspose: bad geometry %+v", geom)
+	}
+	return G.ApplyOp(&deconvOp{geom: geom}, x, w)
+}
+
+// deconvOp is the forward pass: cols = wᵀ·x (GEMM), then col2im scatters cols into y.
+type deconvOp struct{ geom Geom }
+
+func (op *deconvOp) Arity() int { return 2 }
+func (op *deconvOp) Type() hm.Type {
+	t := G.TensorType{Dims: 4, Of: hm.TypeVariable('a')}
+	return hm.NewFnType(t, t, t)
+}
+func (op *deconvOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	xs, ok1 := in[0].(tensor.Shape)
+	ws, ok2 := in[1].(tensor.Shape)
+	if !ok1 || !ok2 || len(xs) != 4 || len(ws) != 4 {
+		return nil, fmt.Errorf("convtranspose: cannot infer shape from %v", in)
+	}
+	return tensor.Shape{xs[0], ws[1], op.geom.out(xs[2]), op.geom.out(xs[3])}, nil
+}
+func (op *deconvOp) Do(vs ...G.Value) (G.Value, error) {
+	x, w, err := twoF32(vs)
+	if err != nil {
+		return nil, fmt.Errorf("convtranspose: %w", err)
+	}
+	xs, ws := x.Shape(), w.Shape()
+	n, cin, h, wd := xs[0], xs[1], xs[2], xs[3]
+	cout := ws[1]
+	ho, wo := op.geom.out(h), op.geom.out(wd)
+	y := tensor.New(tensor.WithShape(n, cout, ho, wo), tensor.Of(tensor.Float32))
+	xt := toCNHW(x.Float32s(), n, cin, h*wd)
+	rows := cout * op.geom.K * op.geom.K
+	cols := make([]float32, rows*n*h*wd)
+	// cols (rows × NHW) = wᵀ (rows × Cin) · xt (Cin × NHW)
+	G.WhichBLAS().Sgemm(blas.Trans, blas.NoTrans, rows, n*h*wd, cin, 1, w.Float32s(), rows, xt, n*h*wd, 0, cols, n*h*wd)
+	col2im(cols, y.Float32s(), n, cout, h, wd, ho, wo, op.geom)
+	return y, nil
+}
+func (op *deconvOp) ReturnsPtr() bool      { return false }
+func (op *deconvOp) CallsExtern() bool     { return false }
+func (op *deconvOp) OverwritesInput() int  { return -1 }
+func (op *deconvOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
+func (op *deconvOp) Hashcode() uint32      { return hashOf(op) }
+func (op *deconvOp) String() string {
+	return fmt.Sprintf("ConvTranspose2d{k=%d,s=%d,p=%d,op=%d}", op.geom.K, op.geom.Stride, op.geom.Pad, op.geom.OutPad)
+}
+func (op *deconvOp) DiffWRT(int) []bool { return []bool{true, true} }
+func (op *deconvOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	x, w := inputs[0], inputs[1]
+	dx, err := G.ApplyOp(&deconvDxOp{geom: op.geom, xShape: x.Shape().Clone()}, grad, w)
+	if err != nil {
+		return nil, err
+	}
+	dw, err := G.ApplyOp(&deconvDwOp{geom: op.geom, wShape: w.Shape().Clone()}, x, grad)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{dx, dw}, nil
+}
+
+// deconvDxOp: dx = w · im2col(dy), reshaped to NCHW. It is an ordinary strided conv.
+type deconvDxOp struct {
+	geom   Geom
+	xShape tensor.Shape
+}
+
+func (op *deconvDxOp) Arity() int { return 2 }
+func (op *deconvDxOp) Type() hm.Type {
+	t := G.TensorType{Dims: 4, Of: hm.TypeVariable('a')}
+	return hm.NewFnType(t, t, t)
+}
+func (op *deconvDxOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.xShape.Clone(), nil }
+func (op *deconvDxOp) Do(vs ...G.Value) (G.Value, error) {
+	dy, w, err := twoF32(vs)
+	if err != nil {
+		return nil, fmt.Errorf("convtranspose dx: %w", err)
+	}
+	n, cin, h, wd := op.xShape[0], op.xShape[1], op.xShape[2], op.xShape[3]
+	ds := dy.Shape()
+	cout, ho, wo := ds[1], ds[2], ds[3]
+	rows := cout * op.geom.K * op.geom.K
+	cols := make([]float32, rows*n*h*wd)
+	im2col(dy.Float32s(), cols, n, cout, h, wd, ho, wo, op.geom)
+	dxt := make([]float32, cin*n*h*wd)
+	G.WhichBLAS().Sgemm(blas.NoTrans, blas.NoTrans, cin, n*h*wd, rows, 1, w.Float32s(), rows, cols, n*h*wd, 0, dxt, n*h*wd)
+	dx := tensor.New(tensor.WithShape(n, cin, h, wd), tensor.WithBacking(fromCNHW(dxt, n, cin, h*wd)))
+	return dx, nil
+}
+func (op *deconvDxOp) ReturnsPtr() bool      { return false }
+func (op *deconvDxOp) CallsExtern() bool     { return false }
+func (op *deconvDxOp) OverwritesInput() int  { return -1 }
+func (op *deconvDxOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
+func (op *deconvDxOp) Hashcode() uint32      { return hashOf(op) }
+func (op *deconvDxOp) String() string        { return fmt.Sprintf("ConvTranspose2dDx{%+v,%v}", op.geom, op.xShape) }
+
+// deconvDwOp: dw (Cin × Cout·K·K) = xt (Cin × NHW) · im2col(dy)ᵀ.
+type deconvDwOp struct {
+	geom   Geom
+	wShape tensor.Shape
+}
+
+func (op *deconvDwOp) Arity() int { return 2 }
+func (op *deconvDwOp) Type() hm.Type {
+	t := G.TensorType{Dims: 4, Of: hm.TypeVariable('a')}
+	return hm.NewFnType(t, t, t)
+}
+func (op *deconvDwOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.wShape.Clone(), nil }
+func (op *deconvDwOp) Do(vs ...G.Value) (G.Value, error) {
+	x, dy, err := twoF32(vs)
+	if err != nil {
+		return nil, fmt.Errorf("convtranspose dw: %w", err)
+	}
+	xs, ds := x.Shape(), dy.Shape()
+	n, cin, h, wd := xs[0], xs[1], xs[2], xs[3]
+	cout, ho, wo := ds[1], ds[2], ds[3]
+	rows := cout * op.geom.K * op.geom.K
+	cols := make([]float32, rows*n*h*wd)
+	im2col(dy.Float32s(), cols, n, cout, h, wd, ho, wo, op.geom)
+	xt := toCNHW(x.Float32s(), n, cin, h*wd)
+	dw := tensor.New(tensor.WithShape(op.wShape...), tensor.Of(tensor.Float32))
+	G.WhichBLAS().Sgemm(blas.NoTrans, blas.Trans, cin, rows, n*h*wd, 1, xt, n*h*wd, cols, n*h*wd, 0, dw.Float32s(), rows)
+	return dw, nil
+}
+func (op *deconvDwOp) ReturnsPtr() bool      { return false }
+func (op *deconvDwOp) CallsExtern() bool     { return false }
+func (op *deconvDwOp) OverwritesInput() int  { return -1 }
+func (op *deconvDwOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
+func (op *deconvDwOp) Hashcode() uint32      { return hashOf(op) }
+func (op *deconvDwOp) String() string        { return fmt.Sprintf("ConvTranspose2dDw{%+v,%v}", op.geom, op.wShape) }
+
+// col2im adds cols[(co,ky,kx), (n,iy,ix)] into y[n,co,iy·s−p+ky, ix·s−p+kx].
+// Output channels are independent, so they are split across goroutines.
+func col2im(cols, y []float32, n, cout, h, w, ho, wo int, g Geom) {
+	nhw := n * h * w
+	parallel(cout, func(co int) {
+		for ky := 0; ky < g.K; ky++ {
+			ylo, yhi := validRange(h, ho, ky, g)
+			for kx := 0; kx < g.K; kx++ {
+				xlo, xhi := validRange(w, wo, kx, g)
+				row := cols[((co*g.K+ky)*g.K+kx)*nhw:][:nhw]
+				for b := 0; b < n; b++ {
+					yc := y[(b*cout+co)*ho*wo:][:ho*wo]
+					for iy := ylo; iy < yhi; iy++ {
+						src := row[(b*h+iy)*w:][:w]
+						dst := yc[(iy*g.Stride-g.Pad+ky)*wo:][:wo]
+						ox := xlo*g.Stride - g.Pad + kx
+						for ix := xlo; ix < xhi; ix++ {
+							dst[ox] += src[ix]
+							ox += g.Stride
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// im2col is col2im's adjoint: cols[(co,ky,kx),(n,iy,ix)] = y[n,co,iy·s−p+ky, ix·s−p+kx] (0 outside).
+func im2col(y, cols []float32, n, cout, h, w, ho, wo int, g Geom) {
+	nhw := n * h * w
+	parallel(cout, func(co int) {
+		for ky := 0; ky < g.K; ky++ {
+			ylo, yhi := validRange(h, ho, ky, g)
+			for kx := 0; kx < g.K; kx++ {
+				xlo, xhi := validRange(w, wo, kx, g)
+				row := cols[((co*g.K+ky)*g.K+kx)*nhw:][:nhw]
+				for b := 0; b < n; b++ {
+					yc := y[(b*cout+co)*ho*wo:][:ho*wo]
+					for iy := 0; iy < h; iy++ {
+						dst := row[(b*h+iy)*w:][:w]
+						if iy < ylo || iy >= yhi {
+							clear(dst)
+							continue
+						}
+						src := yc[(iy*g.Stride-g.Pad+ky)*wo:][:wo]
+						clear(dst[:xlo])
+						clear(dst[xhi:])
+						ox := xlo*g.Stride - g.Pad + kx
+						for ix := xlo; ix < xhi; ix++ {
+							dst[ix] = src[ox]
+							ox += g.Stride
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// validRange returns the indices i in [0, n) with 0 ≤ i·s − p + k < big.
+func validRange(n, big, k int, g Geom) (lo, hi int) {
+	lo = 0
+	if d := g.Pad - k; d > 0 {
+		lo = (d + g.Stride - 1) / g.Stride
+	}
+	hi = n
+	if m := big - 1 + g.Pad - k; m < 0 {
+		hi = 0
+	} else if m/g.Stride+1 < hi {
+		hi = m/g.Stride + 1
+	}
+	if lo > hi {
+		lo = hi
+	}
+	return lo, hi
+}
+
+// toCNHW turns NCHW (hw = H·W) into C×(N·HW) so one GEMM covers the batch.
+func toCNHW(x []float32, n, c, hw int) []float32 {
+	out := make([]float32, len(x))
+	for b := 0; b < n; b++ {
+		for ch := 0; ch < c; ch++ {
+			copy(out[(ch*n+b)*hw:][:hw], x[(b*c+ch)*hw:][:hw])
+		}
+	}
+	return out
+}
+
+// fromCNHW is toCNHW's inverse.
+func fromCNHW(x []float32, n, c, hw int) []float32 {
+	out := make([]float32, len(x))
+	for b := 0; b < n; b++ {
+		for ch := 0; ch < c; ch++ {
+			copy(out[(b*c+ch)*hw:][:hw], x[(ch*n+b)*hw:][:hw])
+		}
+	}
+	return out
+}
+
+func parallel(n int, f func(i int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if workers > n {
+		workers = n
+	}
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				f(i)
+			}
+		}(w)
+	}
+	wg.Wait()
+}
+
+func twoF32(vs []G.Value) (*tensor.Dense, *tensor.Dense, error) {
+	if len(vs) != 2 {
+		return nil, nil, fmt.Errorf("want 2 inputs, got %d", len(vs))
+	}
+	a, ok1 := vs[0].(*tensor.Dense)
+	b, ok2 := vs[1].(*tensor.Dense)
+	if !ok1 || !ok2 || a.Dtype() != tensor.Float32 || b.Dtype() != tensor.Float32 {
+		return nil, nil, fmt.Errorf("want two float32 dense tensors, got %T and %T", vs[0], vs[1])
+	}
+	if !a.IsNativelyAccessible() || a.IsView() || b.IsView() {
+		return nil, nil, fmt.Errorf("want contiguous tensors")
+	}
+	return a, b, nil
+}
+
+func hashOf(s fmt.Stringer) uint32 {
+	h := fnv.New32a()
+	fmt.Fprint(h, s.String())
+	return h.Sum32()
+}

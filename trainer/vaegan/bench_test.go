@@ -1,0 +1,46 @@
+package vaegan
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"fmriface/arch"
+	"fmriface/fastblas"
+)
+
+// BenchmarkStep measures one full training step (E+G then D) per preset and batch.
+// b.N steps of batch n; images/s = n·b.N / elapsed (reported as img/s).
+func BenchmarkStep(b *testing.B) {
+	fastblas.Use()
+	for _, tc := range []struct {
+		preset string
+		n      int
+	}{{"default", 64}, {"paper", 16}} {
+		b.Run(tc.preset, func(b *testing.B) {
+			cfg, _ := arch.Preset(tc.preset)
+			w, err := NewWeights(cfg, 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			st, err := NewStepper(w, tc.n, LossWeights{KL: 1, Feat: 0.5, Pix: 50, GAN: 10}, 2e-4, 0.5)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			r := rand.New(rand.NewPCG(1, 1))
+			x := smoothImages(r, tc.n, cfg.ImageSize)
+			eps := make([]float32, tc.n*cfg.Latent)
+			zp := make([]float32, tc.n*cfg.Latent)
+			for j := range eps {
+				eps[j], zp[j] = float32(r.NormFloat64()), float32(r.NormFloat64())
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := st.Step(x, eps, zp); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(tc.n*b.N)/b.Elapsed().Seconds(), "img/s")
+		})
+	}
+}

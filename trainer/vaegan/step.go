@@ -1,0 +1,223 @@
+package vaegan
+
+import (
+	"fmt"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// LossWeights are the coefficients of the encoder–generator cost.
+type LossWeights struct {
+	KL   float64 `json:"kl"`
+	Feat float64 `json:"feat"`
+	Pix  float64 `json:"pix"`
+	GAN  float64 `json:"gan"`
+}
+
+// Losses of one step (per-sample sums averaged over the batch).
+type Losses struct {
+	KL, Feat, Pix, GANG, D float64
+}
+
+// egGraph is the encoder–generator half of a step.
+type egGraph struct {
+	b                 *builder
+	m                 G.VM
+	x, eps, zp        *G.Node
+	gen               *G.Node // (2N,3,S,S): reconstructions then prior samples
+	kl, feat, pix, gg *G.Node
+	cost              *G.Node
+	grads             G.Nodes
+	names             []string
+}
+
+func buildEG(w *Weights, n int, lw LossWeights) (*egGraph, error) {
+	c := w.Cfg
+	b := newBuilder(w, true)
+	s := c.ImageSize
+	e := &egGraph{b: b}
+	e.x = b.input("x", n, 3, s, s)
+	e.eps = b.input("eps", n, c.Latent)
+	e.zp = b.input("zp", n, c.Latent)
+	mu, ls := b.encoder(e.x)
+	if b.err != nil {
+		return nil, b.err
+	}
+	sigma := b.must(G.Exp(ls))
+	z := b.must(G.Add(mu, b.must(G.HadamardProd(e.eps, sigma))))
+	zz := b.must(G.Concat(0, z, e.zp))
+	if b.err != nil {
+		return nil, b.err
+	}
+	e.gen = b.generator(zz)
+	dIn := b.must(G.Concat(0, e.x, e.gen))
+	if b.err != nil {
+		return nil, b.err
+	}
+	logit, feat := b.discriminator(dIn)
+	if b.err != nil {
+		return nil, b.err
+	}
+	// KL(q‖N(0,I)) = Σ ½(μ² + σ² − 1) − log σ
+	mu2 := b.must(G.Square(mu))
+	s2 := b.must(G.Square(sigma))
+	klEl := b.must(G.Sub(b.must(G.Add(mu2, s2)), b.must(G.HadamardProd(ls, G.NewConstant(float32(2))))))
+	e.kl = b.sumOver(b.must(G.HadamardProd(klEl, G.NewConstant(float32(0.5)))), n)
+	// the constant −½ per dimension is added when reporting, not in the graph
+	xr := b.must(G.Slice(e.gen, G.S(0, n)))
+	fReal := b.must(G.Slice(feat, G.S(0, n)))
+	fRec := b.must(G.Slice(feat, G.S(n, 2*n)))
+	if b.err != nil {
+		return nil, b.err
+	}
+	e.feat = b.sumOver(b.must(G.Square(b.must(G.Sub(fRec, fReal)))), n)
+	e.pix = b.sumOver(b.must(G.Square(b.must(G.Sub(xr, e.x)))), n)
+	fake := b.must(G.Slice(logit, G.S(n, 3*n)))
+	if b.err != nil {
+		return nil, b.err
+	}
+	e.gg = b.sumOver(b.softplus(b.must(G.Neg(fake))), n)
+	terms := []*G.Node{}
+	for _, t := range []struct {
+		wt float64
+		n  *G.Node
+	}{{lw.KL, e.kl}, {lw.Feat, e.feat}, {lw.Pix, e.pix}, {lw.GAN, e.gg}} {
+		if t.wt != 0 {
+			terms = append(terms, b.must(G.HadamardProd(t.n, G.NewConstant(float32(t.wt)))))
+		}
+	}
+	if b.err != nil {
+		return nil, b.err
+	}
+	e.cost = terms[0]
+	for _, t := range terms[1:] {
+		e.cost = b.must(G.Add(e.cost, t))
+	}
+	if b.err != nil {
+		return nil, b.err
+	}
+	learn, names := b.learnables("enc", "gen")
+	grads, err := G.Grad(e.cost, learn...)
+	if err != nil {
+		return nil, fmt.Errorf("encoder-generator gradients: %w", err)
+	}
+	e.grads, e.names = grads, names
+	e.m = G.NewTapeMachine(b.g)
+	return e, nil
+}
+
+// dGraph is the discriminator half of a step.
+type dGraph struct {
+	b     *builder
+	m     G.VM
+	x     *G.Node // (3N,3,S,S): real, reconstructed, prior samples
+	cost  *G.Node
+	grads G.Nodes
+	names []string
+}
+
+func buildD(w *Weights, n int) (*dGraph, error) {
+	c := w.Cfg
+	b := newBuilder(w, true)
+	d := &dGraph{b: b}
+	d.x = b.input("xd", 3*n, 3, c.ImageSize, c.ImageSize)
+	logit, _ := b.discriminator(d.x)
+	if b.err != nil {
+		return nil, b.err
+	}
+	real := b.must(G.Slice(logit, G.S(0, n)))
+	fake := b.must(G.Slice(logit, G.S(n, 3*n)))
+	if b.err != nil {
+		return nil, b.err
+	}
+	lr := b.sumOver(b.softplus(b.must(G.Neg(real))), n)
+	lf := b.sumOver(b.softplus(fake), n)
+	d.cost = b.must(G.Add(lr, lf))
+	if b.err != nil {
+		return nil, b.err
+	}
+	learn, names := b.learnables("disc")
+	grads, err := G.Grad(d.cost, learn...)
+	if err != nil {
+		return nil, fmt.Errorf("discriminator gradients: %w", err)
+	}
+	d.grads, d.names = grads, names
+	d.m = G.NewTapeMachine(b.g)
+	return d, nil
+}
+
+func setInput(n *G.Node, data []float32) {
+	copy(n.Value().(*tensor.Dense).Float32s(), data)
+}
+
+func scalar(n *G.Node) float64 { return float64(n.Value().Data().(float32)) }
+
+func gradData(ns G.Nodes) [][]float32 {
+	out := make([][]float32, len(ns))
+	for i, n := range ns {
+		out[i] = n.Value().Data().([]float32)
+	}
+	return out
+}
+
+// Stepper runs training steps on a fixed batch size.
+type Stepper struct {
+	W          *Weights
+	N          int
+	eg         *egGraph
+	d          *dGraph
+	OptEG, OptD *Adam
+	dBuf       []float32
+}
+
+// NewStepper builds both graphs for batch size n.
+func NewStepper(w *Weights, n int, lw LossWeights, lr, beta1 float64) (*Stepper, error) {
+	eg, err := buildEG(w, n, lw)
+	if err != nil {
+		return nil, err
+	}
+	d, err := buildD(w, n)
+	if err != nil {
+		return nil, err
+	}
+	s := w.Cfg.ImageSize
+	return &Stepper{W: w, N: n, eg: eg, d: d, OptEG: NewAdam(lr, beta1), OptD: NewAdam(lr, beta1),
+		dBuf: make([]float32, 3*n*3*s*s)}, nil
+}
+
+// Close releases the graphs' machines.
+func (st *Stepper) Close() {
+	st.eg.m.Close()
+	st.d.m.Close()
+}
+
+// Step runs one update of E and G, then one of D, on images x (N,3,S,S) with
+// noise eps and prior samples zp (N,L). It returns the losses before the update.
+func (st *Stepper) Step(x, eps, zp []float32) (Losses, error) {
+	e := st.eg
+	setInput(e.x, x)
+	setInput(e.eps, eps)
+	setInput(e.zp, zp)
+	e.m.Reset()
+	if err := e.m.RunAll(); err != nil {
+		return Losses{}, fmt.Errorf("encoder-generator step: %w", err)
+	}
+	l := Losses{KL: scalar(e.kl) - 0.5*float64(st.W.Cfg.Latent), Feat: scalar(e.feat), Pix: scalar(e.pix), GANG: scalar(e.gg)}
+	// The discriminator sees this step's images before E and G move.
+	copy(st.dBuf, x)
+	copy(st.dBuf[len(x):], e.gen.Value().Data().([]float32))
+	st.OptEG.Step(st.W.Data, e.names, gradData(e.grads))
+	e.b.saveStats("enc", "gen")
+
+	d := st.d
+	setInput(d.x, st.dBuf)
+	d.m.Reset()
+	if err := d.m.RunAll(); err != nil {
+		return Losses{}, fmt.Errorf("discriminator step: %w", err)
+	}
+	l.D = scalar(d.cost)
+	st.OptD.Step(st.W.Data, d.names, gradData(d.grads))
+	d.b.saveStats("disc")
+	return l, nil
+}
