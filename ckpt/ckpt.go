@@ -204,4 +204,3 @@ func (f *File) Float32s() map[string][]float32 {
 	}
 	return m
 }
-

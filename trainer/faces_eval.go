@@ -5,4 +5,6 @@ import (
 	"errors"
 )
 
-func facesEval(ctx context.Context, args []string) error { return errors.New("faces eval: not built yet") }
+func facesEval(ctx context.Context, args []string) error {
+	return errors.New("faces eval: not built yet")
+}

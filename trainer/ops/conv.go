@@ -5,9 +5,9 @@ import (
 	"hash"
 
 	"github.com/chewxy/hm"
+	"gonum.org/v1/gonum/blas"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
-	"gonum.org/v1/gonum/blas"
 )
 
 // Conv2d is a strided convolution of x (N, Cin, H, W) with w (Cout, Cin, K, K),

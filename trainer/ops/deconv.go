@@ -8,9 +8,9 @@ import (
 	"sync"
 
 	"github.com/chewxy/hm"
+	"gonum.org/v1/gonum/blas"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
-	"gonum.org/v1/gonum/blas"
 )
 
 // Geom is the geometry of a stride-s transposed convolution with a K×K kernel,
@@ -127,7 +127,9 @@ func (op *deconvDxOp) CallsExtern() bool     { return false }
 func (op *deconvDxOp) OverwritesInput() int  { return -1 }
 func (op *deconvDxOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
 func (op *deconvDxOp) Hashcode() uint32      { return hashOf(op) }
-func (op *deconvDxOp) String() string        { return fmt.Sprintf("ConvTranspose2dDx{%+v,%v}", op.geom, op.xShape) }
+func (op *deconvDxOp) String() string {
+	return fmt.Sprintf("ConvTranspose2dDx{%+v,%v}", op.geom, op.xShape)
+}
 
 // deconvDwOp: dw (Cin × Cout·K·K) = xt (Cin × NHW) · im2col(dy)ᵀ.
 type deconvDwOp struct {
@@ -162,7 +164,9 @@ func (op *deconvDwOp) CallsExtern() bool     { return false }
 func (op *deconvDwOp) OverwritesInput() int  { return -1 }
 func (op *deconvDwOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
 func (op *deconvDwOp) Hashcode() uint32      { return hashOf(op) }
-func (op *deconvDwOp) String() string        { return fmt.Sprintf("ConvTranspose2dDw{%+v,%v}", op.geom, op.wShape) }
+func (op *deconvDwOp) String() string {
+	return fmt.Sprintf("ConvTranspose2dDw{%+v,%v}", op.geom, op.wShape)
+}
 
 // col2im adds cols[(co,ky,kx), (n,iy,ix)] into y[n,co,iy·s−p+ky, ix·s−p+kx].
 // Output channels are independent, so they are split across goroutines.

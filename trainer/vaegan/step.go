@@ -163,12 +163,12 @@ func gradData(ns G.Nodes) [][]float32 {
 
 // Stepper runs training steps on a fixed batch size.
 type Stepper struct {
-	W          *Weights
-	N          int
-	eg         *egGraph
-	d          *dGraph
+	W           *Weights
+	N           int
+	eg          *egGraph
+	d           *dGraph
 	OptEG, OptD *Adam
-	dBuf       []float32
+	dBuf        []float32
 }
 
 // NewStepper builds both graphs for batch size n.

@@ -25,7 +25,7 @@ type Config struct {
 	Beta1           float64     `json:"beta1"`
 	Loss            LossWeights `json:"loss"`
 	Seed            uint64      `json:"seed"`
-	Flip            bool        `json:"flip"`     // random horizontal flips
+	Flip            bool        `json:"flip"` // random horizontal flips
 	TrainImages     int         `json:"train_images"`
 	CheckpointEvery Duration    `json:"checkpoint_every"`
 	SampleEvery     int         `json:"sample_every"` // steps between sample grids
