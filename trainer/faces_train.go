@@ -117,6 +117,9 @@ func facesTrain(ctx context.Context, args []string) error {
 		if tr, err = vaegan.Resume(*out, train, code, blasName); err != nil {
 			return err
 		}
+		if flagSet(fs, "epochs") {
+			tr.SetEpochs(*epochs)
+		}
 		fmt.Fprintf(os.Stderr, "resuming at step %d of %d\n", tr.State.Step, tr.State.Total)
 	} else {
 		cfg = vaegan.Config{Arch: cfgArch, Batch: *batch, Epochs: *epochs, LR: *lr, Beta1: *beta1,
@@ -173,6 +176,13 @@ func writeSamples(dir string, step int, cfg vaegan.Config, in *vaegan.Infer, val
 	tiles := append(split(val, nval)[:min(16, nval)], split(rec, nval)[:min(16, nval)]...)
 	return imgrid.WritePNG(filepath.Join(dir, "reconstructions.png"),
 		imgrid.Grid(tiles, 3, s, s, min(16, nval), imgrid.Options{Scale: 2, Title: fmt.Sprintf("validation faces / reconstructions, step %d", step), RowLabels: []string{"original", "VAE-GAN"}}))
+}
+
+// flagSet reports whether the named flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // split cuts a flat array into n equal images.

@@ -100,9 +100,6 @@ func (b *builder) batchNorm(x *G.Node, layer string) *G.Node {
 		return x
 	}
 	op.SetTraining(b.training)
-	mean := tensor.New(tensor.WithShape(c), tensor.WithBacking(append([]float32(nil), b.w.Data[layer+".bn.mean"]...)))
-	vr := tensor.New(tensor.WithShape(c), tensor.WithBacking(append([]float32(nil), b.w.Data[layer+".bn.var"]...)))
-	b.fail(op.SetStats(mean, vr))
 	if _, dup := b.bns[layer]; !dup {
 		b.bns[layer] = op
 	}
@@ -256,6 +253,22 @@ func (b *builder) learnables(nets ...string) (G.Nodes, []string) {
 		}
 	}
 	return ns, names
+}
+
+// loadStats copies the running statistics from Weights into the graph's BN ops.
+// It must run after the graph is differentiated and compiled: gorgonia resets
+// batch-norm statistics while doing so.
+func (b *builder) loadStats() error {
+	for layer, op := range b.bns {
+		m := b.w.Data[layer+".bn.mean"]
+		v := b.w.Data[layer+".bn.var"]
+		err := op.SetStats(tensor.New(tensor.WithShape(len(m)), tensor.WithBacking(append([]float32(nil), m...))),
+			tensor.New(tensor.WithShape(len(v)), tensor.WithBacking(append([]float32(nil), v...))))
+		if err != nil {
+			return fmt.Errorf("batch norm %s: %w", layer, err)
+		}
+	}
+	return nil
 }
 
 // saveStats copies the running statistics of the graph's BN ops into Weights.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	G "gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 )
 
 // Infer runs the encoder and generator in inference mode (batch norm with running
@@ -44,16 +43,10 @@ func (in *Infer) Close() { in.em.Close(); in.gm.Close() }
 
 // refresh loads the current running statistics into the graphs' BN ops.
 func (in *Infer) refresh() error {
-	for _, b := range []*builder{in.enc, in.gen} {
-		for layer, op := range b.bns {
-			m := tensor.New(tensor.WithShape(len(in.w.Data[layer+".bn.mean"])), tensor.WithBacking(append([]float32(nil), in.w.Data[layer+".bn.mean"]...)))
-			v := tensor.New(tensor.WithShape(len(in.w.Data[layer+".bn.var"])), tensor.WithBacking(append([]float32(nil), in.w.Data[layer+".bn.var"]...)))
-			if err := op.SetStats(m, v); err != nil {
-				return err
-			}
-		}
+	if err := in.enc.loadStats(); err != nil {
+		return err
 	}
-	return nil
+	return in.gen.loadStats()
 }
 
 // Encode returns μ (count × Latent) for count images (count × 3·S·S, CHW).

@@ -104,7 +104,7 @@ func buildEG(w *Weights, n int, lw LossWeights) (*egGraph, error) {
 	}
 	e.grads, e.names = grads, names
 	e.m = G.NewTapeMachine(b.g)
-	return e, nil
+	return e, b.loadStats()
 }
 
 // dGraph is the discriminator half of a step.
@@ -144,7 +144,7 @@ func buildD(w *Weights, n int) (*dGraph, error) {
 	}
 	d.grads, d.names = grads, names
 	d.m = G.NewTapeMachine(b.g)
-	return d, nil
+	return d, b.loadStats()
 }
 
 func setInput(n *G.Node, data []float32) {

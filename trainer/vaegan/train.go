@@ -169,6 +169,14 @@ func Resume(dir string, data []float32, codeVersion, blasName string) (*Trainer,
 func (t *Trainer) stepsPerEpoch() int { return t.Cfg.TrainImages / t.Cfg.Batch }
 func (t *Trainer) totalSteps() int    { return int(t.Cfg.Epochs * float64(t.stepsPerEpoch())) }
 
+// SetEpochs changes the length of a resumed run (longer or shorter); the data
+// order of every step stays what it would have been.
+func (t *Trainer) SetEpochs(e float64) {
+	t.Cfg.Epochs, t.State.Config.Epochs = e, e
+	t.State.Total = t.totalSteps()
+	t.State.Finished = t.State.Step >= t.State.Total
+}
+
 // Close frees the graphs.
 func (t *Trainer) Close() { t.step.Close() }
 
