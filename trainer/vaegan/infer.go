@@ -9,12 +9,13 @@ import (
 // Infer runs the encoder and generator in inference mode (batch norm with running
 // statistics) on fixed-size batches; shorter inputs are padded.
 type Infer struct {
-	w        *Weights
-	n        int
-	enc, gen *builder
-	em, gm   G.VM
-	x, z     *G.Node
-	mu, out  *G.Node
+	w         *Weights
+	n         int
+	enc, gen  *builder
+	em, gm    G.VM
+	x, z      *G.Node
+	mu, out   *G.Node
+	muV, outV G.Value
 }
 
 // NewInfer builds the inference graphs for batches of n.
@@ -33,6 +34,8 @@ func NewInfer(w *Weights, n int) (*Infer, error) {
 	if in.gen.err != nil {
 		return nil, fmt.Errorf("generator graph: %w", in.gen.err)
 	}
+	G.Read(in.mu, &in.muV)
+	G.Read(in.out, &in.outV)
 	in.em = G.NewTapeMachine(in.enc.g)
 	in.gm = G.NewTapeMachine(in.gen.g)
 	return in, nil
@@ -70,7 +73,7 @@ func (in *Infer) Encode(x []float32, count int) ([]float32, error) {
 		if err := in.em.RunAll(); err != nil {
 			return nil, fmt.Errorf("encode: %w", err)
 		}
-		copy(out[i*c.Latent:(i+k)*c.Latent], in.mu.Value().Data().([]float32))
+		copy(out[i*c.Latent:(i+k)*c.Latent], in.muV.Data().([]float32))
 	}
 	return out, nil
 }
@@ -96,7 +99,7 @@ func (in *Infer) Generate(z []float32, count int) ([]float32, error) {
 		if err := in.gm.RunAll(); err != nil {
 			return nil, fmt.Errorf("generate: %w", err)
 		}
-		copy(out[i*per:(i+k)*per], in.out.Value().Data().([]float32))
+		copy(out[i*per:(i+k)*per], in.outV.Data().([]float32))
 	}
 	return out, nil
 }

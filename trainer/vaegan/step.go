@@ -30,6 +30,9 @@ type egGraph struct {
 	cost              *G.Node
 	grads             G.Nodes
 	names             []string
+	// Values copied out during the run: the tape machine reuses the memory of
+	// intermediate nodes, so node.Value() after RunAll is not reliable.
+	genV, klV, featV, pixV, ggV G.Value
 }
 
 func buildEG(w *Weights, n int, lw LossWeights) (*egGraph, error) {
@@ -103,6 +106,11 @@ func buildEG(w *Weights, n int, lw LossWeights) (*egGraph, error) {
 		return nil, fmt.Errorf("encoder-generator gradients: %w", err)
 	}
 	e.grads, e.names = grads, names
+	G.Read(e.gen, &e.genV)
+	G.Read(e.kl, &e.klV)
+	G.Read(e.feat, &e.featV)
+	G.Read(e.pix, &e.pixV)
+	G.Read(e.gg, &e.ggV)
 	e.m = G.NewTapeMachine(b.g)
 	return e, b.loadStats()
 }
@@ -113,6 +121,7 @@ type dGraph struct {
 	m     G.VM
 	x     *G.Node // (3N,3,S,S): real, reconstructed, prior samples
 	cost  *G.Node
+	costV G.Value
 	grads G.Nodes
 	names []string
 }
@@ -143,6 +152,7 @@ func buildD(w *Weights, n int) (*dGraph, error) {
 		return nil, fmt.Errorf("discriminator gradients: %w", err)
 	}
 	d.grads, d.names = grads, names
+	G.Read(d.cost, &d.costV)
 	d.m = G.NewTapeMachine(b.g)
 	return d, b.loadStats()
 }
@@ -151,7 +161,7 @@ func setInput(n *G.Node, data []float32) {
 	copy(n.Value().(*tensor.Dense).Float32s(), data)
 }
 
-func scalar(n *G.Node) float64 { return float64(n.Value().Data().(float32)) }
+func scalar(v G.Value) float64 { return float64(v.Data().(float32)) }
 
 func gradData(ns G.Nodes) [][]float32 {
 	out := make([][]float32, len(ns))
@@ -203,10 +213,10 @@ func (st *Stepper) Step(x, eps, zp []float32) (Losses, error) {
 	if err := e.m.RunAll(); err != nil {
 		return Losses{}, fmt.Errorf("encoder-generator step: %w", err)
 	}
-	l := Losses{KL: scalar(e.kl) - 0.5*float64(st.W.Cfg.Latent), Feat: scalar(e.feat), Pix: scalar(e.pix), GANG: scalar(e.gg)}
+	l := Losses{KL: scalar(e.klV) - 0.5*float64(st.W.Cfg.Latent), Feat: scalar(e.featV), Pix: scalar(e.pixV), GANG: scalar(e.ggV)}
 	// The discriminator sees this step's images before E and G move.
 	copy(st.dBuf, x)
-	copy(st.dBuf[len(x):], e.gen.Value().Data().([]float32))
+	copy(st.dBuf[len(x):], e.genV.Data().([]float32))
 	st.OptEG.Step(st.W.Data, e.names, gradData(e.grads))
 	e.b.saveStats("enc", "gen")
 
@@ -216,7 +226,7 @@ func (st *Stepper) Step(x, eps, zp []float32) (Losses, error) {
 	if err := d.m.RunAll(); err != nil {
 		return Losses{}, fmt.Errorf("discriminator step: %w", err)
 	}
-	l.D = scalar(d.cost)
+	l.D = scalar(d.costV)
 	st.OptD.Step(st.W.Data, d.names, gradData(d.grads))
 	d.b.saveStats("disc")
 	return l, nil
