@@ -415,4 +415,8 @@ func TestFiles(t *testing.T) {
 	if _, err := ReadFrom(bytes.NewReader(data), int64(len(data)), Limits{MaxFileSize: 100}); !errors.Is(err, ErrLimit) {
 		t.Errorf("ReadFrom over the limit: %v", err)
 	}
+	// A reader shorter than the stated size: truncated, not a checksum error.
+	if _, err := ReadFrom(bytes.NewReader(data[:50]), int64(len(data)), Limits{}); !errors.Is(err, ErrTruncated) {
+		t.Errorf("ReadFrom of a short reader: %v", err)
+	}
 }

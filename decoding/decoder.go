@@ -137,3 +137,48 @@ func Columns(M *mat.Dense, idx []int) (*mat.Dense, error) {
 	}
 	return out, nil
 }
+
+// Gather returns the submatrix M[rows, cols] as a new matrix, e.g. the
+// test-face patterns (their beta rows) over the selected voxels.
+func Gather(M *mat.Dense, rows, cols []int) (*mat.Dense, error) {
+	r, c := M.Dims()
+	if len(rows) == 0 || len(cols) == 0 {
+		return nil, fmt.Errorf("decoding: empty row or column selection")
+	}
+	for _, i := range rows {
+		if i < 0 || i >= r {
+			return nil, fmt.Errorf("decoding: row %d out of range [0, %d)", i, r)
+		}
+	}
+	for _, j := range cols {
+		if j < 0 || j >= c {
+			return nil, fmt.Errorf("decoding: voxel index %d out of range [0, %d)", j, c)
+		}
+	}
+	out := mat.NewDense(len(rows), len(cols), nil)
+	for a, i := range rows {
+		src, dst := M.RawRowView(i), out.RawRowView(a)
+		for b, j := range cols {
+			dst[b] = src[j]
+		}
+	}
+	return out, nil
+}
+
+// AssembleW builds W (k × V) from GLM betas (columns × voxels): the
+// modulator rows latentRows in order, then the bias row (the face
+// regressor) last, over the voxels given (all voxels when nil).
+func AssembleW(beta *mat.Dense, latentRows []int, biasRow int, voxels []int) (*mat.Dense, error) {
+	if len(latentRows) == 0 {
+		return nil, fmt.Errorf("decoding: no latent rows for W")
+	}
+	rows := append(append([]int(nil), latentRows...), biasRow)
+	if voxels == nil {
+		_, c := beta.Dims()
+		voxels = make([]int, c)
+		for j := range voxels {
+			voxels[j] = j
+		}
+	}
+	return Gather(beta, rows, voxels)
+}

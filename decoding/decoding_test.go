@@ -169,3 +169,33 @@ func TestSplitROIs(t *testing.T) {
 		}
 	}
 }
+
+func TestAssembleW(t *testing.T) {
+	beta := mat.NewDense(4, 3, []float64{
+		10, 11, 12, // face (bias)
+		20, 21, 22, // mod 1
+		30, 31, 32, // mod 2
+		40, 41, 42, // fix
+	})
+	W, err := AssembleW(beta, []int{1, 2}, 0, []int{2, 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := mat.NewDense(3, 2, []float64{22, 20, 32, 30, 12, 10})
+	if !mat.Equal(W, want) {
+		t.Errorf("W =\n%v", mat.Formatted(W))
+	}
+	all, _ := AssembleW(beta, []int{1}, 0, nil)
+	if r, c := all.Dims(); r != 2 || c != 3 {
+		t.Errorf("all voxels: %d×%d", r, c)
+	}
+	for name, f := range map[string]func() error{
+		"bad bias":  func() error { _, err := AssembleW(beta, []int{1}, 4, nil); return err },
+		"bad voxel": func() error { _, err := AssembleW(beta, []int{1}, 0, []int{3}); return err },
+		"no latent": func() error { _, err := AssembleW(beta, nil, 0, nil); return err },
+	} {
+		if f() == nil {
+			t.Errorf("%s accepted", name)
+		}
+	}
+}

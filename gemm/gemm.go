@@ -271,29 +271,33 @@ func kernel(a, b []float32, c []float32, ldc int) {
 
 // vecMat adds x·op(B) into y[:n] for a row vector x of length k (A's single
 // row, or with transA its single column at stride lda) and B stored k×n.
-// Four rows of B go through y at a time, so y is loaded and stored once per
-// four multiply-adds.
+// Eight rows of B go through y at a time, so y is loaded and stored once per
+// eight multiply-adds (under Node: 8 rows 1.66 ms for 1×4096×1024, 4 rows
+// 2.30 ms, 12 rows 2.01 ms, 16 rows 3.40 ms).
 func vecMat(n, k int, x []float32, incx int, transA bool, b []float32, ldb int, y []float32) {
 	if !transA {
 		incx = 1
 	}
 	y = y[:n]
 	p := 0
-	for ; p+4 <= k; p += 4 {
+	for ; p+8 <= k; p += 8 {
 		x0, x1, x2, x3 := x[p*incx], x[(p+1)*incx], x[(p+2)*incx], x[(p+3)*incx]
-		b0 := b[p*ldb : p*ldb+n]
-		b1 := b[(p+1)*ldb : (p+1)*ldb+n]
-		b2 := b[(p+2)*ldb : (p+2)*ldb+n]
-		b3 := b[(p+3)*ldb : (p+3)*ldb+n]
-		b0, b1, b2, b3 = b0[:len(y)], b1[:len(y)], b2[:len(y)], b3[:len(y)]
+		x4, x5, x6, x7 := x[(p+4)*incx], x[(p+5)*incx], x[(p+6)*incx], x[(p+7)*incx]
+		b0 := b[p*ldb:][:len(y)]
+		b1 := b[(p+1)*ldb:][:len(y)]
+		b2 := b[(p+2)*ldb:][:len(y)]
+		b3 := b[(p+3)*ldb:][:len(y)]
+		b4 := b[(p+4)*ldb:][:len(y)]
+		b5 := b[(p+5)*ldb:][:len(y)]
+		b6 := b[(p+6)*ldb:][:len(y)]
+		b7 := b[(p+7)*ldb:][:len(y)]
 		for j := range y {
-			y[j] += x0*b0[j] + x1*b1[j] + x2*b2[j] + x3*b3[j]
+			y[j] += x0*b0[j] + x1*b1[j] + x2*b2[j] + x3*b3[j] + x4*b4[j] + x5*b5[j] + x6*b6[j] + x7*b7[j]
 		}
 	}
 	for ; p < k; p++ {
 		xp := x[p*incx]
-		bp := b[p*ldb : p*ldb+n]
-		bp = bp[:len(y)]
+		bp := b[p*ldb:][:len(y)]
 		for j := range y {
 			y[j] += xp * bp[j]
 		}

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -64,7 +65,22 @@ func BenchmarkActivations(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		f    func([]float32)
-	}{{"elu", ELU}, {"sigmoid", Sigmoid}, {"tanh", func(x []float32) { Tanh(x, 1) }}} {
+	}{
+		{"elu", ELU}, {"sigmoid", Sigmoid}, {"tanh", func(x []float32) { Tanh(x, 1) }},
+		// The float64 math package, which these replace.
+		{"elu_math", func(x []float32) {
+			for i, v := range x {
+				if v <= 0 {
+					x[i] = float32(math.Expm1(float64(v)))
+				}
+			}
+		}},
+		{"sigmoid_math", func(x []float32) {
+			for i, v := range x {
+				x[i] = float32(1 / (1 + math.Exp(-float64(v))))
+			}
+		}},
+	} {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
 				copy(x, x0)

@@ -95,15 +95,22 @@ func (g *Generator) plan() {
 			r1 := min(l.Rows(), r0+rows)
 			g.steps = append(g.steps, func() { l.MulRows(&g.ws, in, n, g.cols, r0, r1) })
 		}
+		// The scatter and activation cost a few times more per element than
+		// a multiply-add: give them a quarter of a step's budget.
 		last := i+1 == len(g.layers)
-		g.steps = append(g.steps, func() {
-			l.Col2Im(g.cols, side, side, out)
-			if last {
-				Sigmoid(out)
-			} else {
-				ELU(out)
-			}
-		})
+		plane := l.OutSize(side) * l.OutSize(side)
+		chans := max(1, stepMACs/4/(l.K*l.K*n+plane))
+		for c0 := 0; c0 < l.Cout; c0 += chans {
+			c1 := min(l.Cout, c0+chans)
+			g.steps = append(g.steps, func() {
+				l.Col2ImChannels(g.cols, side, side, out, c0, c1)
+				if last {
+					Sigmoid(out[c0*plane : c1*plane])
+				} else {
+					ELU(out[c0*plane : c1*plane])
+				}
+			})
+		}
 	}
 	g.next = len(g.steps)
 }

@@ -115,10 +115,16 @@ func (l *Deconv2D) MulRows(ws *gemm.Workspace, in []float32, n int, cols []float
 // Col2Im scatter-adds cols into the Cout×Ho×Wo out, which it first fills with
 // the bias (or zero).
 func (l *Deconv2D) Col2Im(cols []float32, h, w int, out []float32) {
+	l.Col2ImChannels(cols, h, w, out, 0, l.Cout)
+}
+
+// Col2ImChannels is Col2Im for output channels [c0, c1) only, so the scatter
+// can be split into slices of work.
+func (l *Deconv2D) Col2ImChannels(cols []float32, h, w int, out []float32, c0, c1 int) {
 	ho, wo := l.OutSize(h), l.OutSize(w)
 	n := h * w
 	s, p := l.Stride, l.Pad
-	for co := 0; co < l.Cout; co++ {
+	for co := c0; co < c1; co++ {
 		plane := out[co*ho*wo : (co+1)*ho*wo]
 		var b float32
 		if l.B != nil {
@@ -231,9 +237,21 @@ func (l *Deconv2D) FoldScaleShift(scale, shift []float32) {
 
 // ELU applies x ↦ x for x > 0, eˣ − 1 otherwise (alpha 1) in place.
 func ELU(x []float32) {
+	// expm1Neg written out: a call per element costs more than the
+	// arithmetic under WebAssembly.
 	for i, v := range x {
-		if v <= 0 {
-			x[i] = expm1Neg(v)
+		switch {
+		case v > 0:
+		case v > -0.25:
+			x[i] = v * (1 + v*(1.0/2+v*(1.0/6+v*(1.0/24+v*(1.0/120+v*(1.0/720+v*(1.0/5040)))))))
+		case v < -87:
+			x[i] = -1
+		default:
+			k := int32(v*log2e - 0.5)
+			kf := float32(k)
+			r := (v - kf*ln2hi) - kf*ln2lo
+			p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040)))))))
+			x[i] = p*math.Float32frombits(uint32(k+127)<<23) - 1
 		}
 	}
 }
@@ -254,7 +272,19 @@ func Tanh(x []float32, k float32) {
 // Sigmoid applies 1/(1+e⁻ˣ) in place.
 func Sigmoid(x []float32) {
 	for i, v := range x {
-		e := expNeg(-abs32(v))
+		// e = e^(−|v|), expNeg written out.
+		a := v
+		if a > 0 {
+			a = -a
+		}
+		var e float32
+		if a >= -87 {
+			k := int32(a*log2e - 0.5)
+			kf := float32(k)
+			r := (a - kf*ln2hi) - kf*ln2lo
+			p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040)))))))
+			e = p * math.Float32frombits(uint32(k+127)<<23)
+		}
 		if v >= 0 {
 			x[i] = 1 / (1 + e)
 		} else {

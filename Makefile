@@ -1,0 +1,45 @@
+# fmriface — see README.md. Every target works on a fresh Debian machine after
+# `apt-get install libopenblas-dev` (and chromium for the browser tests).
+
+GO      ?= go
+FACES   ?= ../shared/faces/celeba
+DESIGN  ?= ../shared/ds001761-design
+GOROOT_WASM := $(shell $(GO) env GOROOT)/lib/wasm
+
+.PHONY: all test test-go test-wasm fuzz vet train train-resume eval bench reproduce demo site clean
+
+all: test
+
+## test: vet, unit tests (native and WebAssembly under Node), short fuzz runs
+test: vet test-go test-wasm fuzz
+
+vet:
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./nn/... ./gemm/... ./bundle/... ./quant/...
+
+test-go:
+	$(GO) test -count=1 ./...
+
+test-wasm:
+	PATH="$$PATH:$(GOROOT_WASM)" GOOS=js GOARCH=wasm $(GO) test -count=1 ./nn/... ./gemm/... ./bundle/... ./quant/...
+
+fuzz:
+	FUZZTIME=$${FUZZTIME:-8s} ./scripts/fuzz-short.sh
+
+## train: the default VAE-GAN (about 1.5–2 h on 2 cores); Ctrl-C saves, train-resume continues
+train:
+	$(GO) run ./trainer faces train --faces $(FACES) --out runs/default
+
+train-resume:
+	$(GO) run ./trainer faces train --faces $(FACES) --out runs/default --resume
+
+## eval: evaluate the shipped model against PCA (JSON + PNG grids)
+eval:
+	$(GO) run ./trainer faces eval --faces $(FACES) --model models/default/model.npz --out models/default
+
+## bench: Go benchmarks; see BENCHMARKS.md for the side-by-side reference runs
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./trainer/vaegan/ ./nn/ ./gemm/ ./glm/ ./bundle/
+
+clean:
+	rm -rf out site/dist
