@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmriface/npyfile"
 	"fmt"
 	"io"
 	"math"
@@ -151,13 +152,13 @@ func readCachePixels(path string, n, size, workers int) ([]float32, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, off, err := readNPYHeader(bufio.NewReader(io.NewSectionReader(f, 0, maxNPYHeader+16)))
+	h, off, err := npyfile.ReadHeader(bufio.NewReader(io.NewSectionReader(f, 0, npyfile.MaxHeader+16)))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	want := []int{n, 3, size, size}
-	if h.descr != "|u1" || h.fortran || !slices.Equal(h.shape, want) {
-		return nil, fmt.Errorf("%s: array is %s %v, want |u1 %v", path, h.descr, h.shape, want)
+	if h.Descr != "|u1" || h.Fortran || !slices.Equal(h.Shape, want) {
+		return nil, fmt.Errorf("%s: array is %s %v, want |u1 %v", path, h.Descr, h.Shape, want)
 	}
 	total := n * 3 * size * size
 	if st.Size() != int64(off)+int64(total) {
@@ -210,7 +211,7 @@ func writeCache(cacheDir, key string, d *Dataset) error {
 	}
 	defer f.Abort()
 	bw := bufio.NewWriterSize(f, 1<<20)
-	if err := writeNPYHeader(bw, "|u1", []int{len(d.Faces), 3, d.Size, d.Size}); err != nil {
+	if err := npyfile.WriteHeader(bw, "|u1", []int{len(d.Faces), 3, d.Size, d.Size}); err != nil {
 		return fmt.Errorf("celeba: write %s: %w", npyPath, err)
 	}
 	buf := make([]byte, 0, 1<<16)

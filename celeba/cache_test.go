@@ -2,6 +2,7 @@ package celeba
 
 import (
 	"bytes"
+	"fmriface/npyfile"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -101,17 +102,17 @@ func TestCache(t *testing.T) {
 func TestNPYHeaderRoundTrip(t *testing.T) {
 	for _, shape := range [][]int{{3}, {2, 3, 64, 64}, {0, 3, 8, 8}} {
 		var b bytes.Buffer
-		if err := writeNPYHeader(&b, "|u1", shape); err != nil {
+		if err := npyfile.WriteHeader(&b, "|u1", shape); err != nil {
 			t.Fatal(err)
 		}
 		if b.Len()%64 != 0 {
 			t.Errorf("header of %d bytes is not 64-aligned", b.Len())
 		}
-		h, off, err := readNPYHeader(bytes.NewReader(b.Bytes()))
+		h, off, err := npyfile.ReadHeader(bytes.NewReader(b.Bytes()))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if off != b.Len() || h.descr != "|u1" || h.fortran || !slices.Equal(h.shape, shape) {
+		if off != b.Len() || h.Descr != "|u1" || h.Fortran || !slices.Equal(h.Shape, shape) {
 			t.Errorf("read back %+v at %d, want %v at %d", h, off, shape, b.Len())
 		}
 	}
@@ -124,7 +125,7 @@ func TestNPYHeaderRoundTrip(t *testing.T) {
 		"\x93NUMPY\x01\x00\x40\x00{'descr': '|u1', 'fortran_order': False, 'shape': (-1,), }\n",
 	}
 	for _, s := range bad {
-		if _, _, err := readNPYHeader(strings.NewReader(s)); err == nil {
+		if _, _, err := npyfile.ReadHeader(strings.NewReader(s)); err == nil {
 			t.Errorf("bad header %q accepted", s)
 		}
 	}

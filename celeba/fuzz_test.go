@@ -2,6 +2,7 @@ package celeba
 
 import (
 	"bytes"
+	"fmriface/npyfile"
 	"os"
 	"strings"
 	"testing"
@@ -101,17 +102,17 @@ func FuzzParseSplit(f *testing.F) {
 
 func FuzzNPYHeader(f *testing.F) {
 	var b bytes.Buffer
-	if err := writeNPYHeader(&b, "|u1", []int{2, 3, 4, 4}); err != nil {
+	if err := npyfile.WriteHeader(&b, "|u1", []int{2, 3, 4, 4}); err != nil {
 		f.Fatal(err)
 	}
 	f.Add(b.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
-		h, off, err := readNPYHeader(bytes.NewReader(data))
+		h, off, err := npyfile.ReadHeader(bytes.NewReader(data))
 		if err != nil {
 			return
 		}
-		if off > len(data) || len(h.shape) > 32 {
-			t.Fatalf("offset %d of %d, %d dims", off, len(data), len(h.shape))
+		if off > len(data) || len(h.Shape) > 32 {
+			t.Fatalf("offset %d of %d, %d dims", off, len(data), len(h.Shape))
 		}
 	})
 }
