@@ -27,6 +27,7 @@
 // Parse checks the magic, byte order, version, header CRC, file size, the
 // SHA-256 trailer, every section and tensor bound, alignment, and every
 // tensor's CRC32C before returning, and bounds every size by Limits before
-// allocating, so it is safe on untrusted input. The reader does no I/O of its
-// own and builds for GOOS=js GOARCH=wasm.
+// allocating, so it is safe on untrusted input. Parse and the Bundle methods
+// do no I/O (Open, ReadFrom and Writer.WriteFile are thin helpers in file.go),
+// and the package builds for GOOS=js GOARCH=wasm.
 package bundle

@@ -72,3 +72,21 @@ func BenchmarkFTest_1024of1026(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRidgeCV_8Folds: X 8000×1025, 5000 voxels, 8 folds, the default
+// 10-value λ grid (one eigendecomposition per fold), plus the final fit.
+func BenchmarkRidgeCV_8Folds(b *testing.B) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	X := randDense(rng, 8000, 1025)
+	Y := randDense(rng, 8000, 5000)
+	groups := make([]int, 8000)
+	for i := range groups {
+		groups[i] = i / 1000
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := RidgeCV(X, Y, groups, RidgeCVOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

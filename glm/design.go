@@ -342,6 +342,20 @@ func (d *Design) Column(name string) (int, bool) {
 	return -1, false
 }
 
+// ConditionColumns returns the task column of a condition's main regressor
+// and those of its modulators (in order), e.g. the bias row and the latent
+// rows of W, or the columns of the modulator F test.
+func (d *Design) ConditionColumns(name string) (main int, mods []int, ok bool) {
+	main, ok = d.Column(name)
+	if !ok {
+		return -1, nil, false
+	}
+	for j := range d.ModulatorMeans[name] {
+		mods = append(mods, main+1+j)
+	}
+	return main, mods, true
+}
+
 // ColumnNames returns the names of all columns of Dense(): task columns,
 // then each run's nuisance columns.
 func (d *Design) ColumnNames() []string {

@@ -95,6 +95,13 @@ func TestDesignLayoutAndCentring(t *testing.T) {
 	if d2.ModulatorMeans["face"][0] != 0 || d2.Task.At(20, 1) == d.Task.At(20, 1) {
 		t.Errorf("NoCentring ignored")
 	}
+	main, mods, ok := d.ConditionColumns("face")
+	if !ok || main != 0 || len(mods) != 4 || mods[3] != 4 {
+		t.Errorf("face columns %d %v %v", main, mods, ok)
+	}
+	if main, mods, ok := d.ConditionColumns("fix"); !ok || main != 5 || mods != nil {
+		t.Errorf("fix columns %d %v %v", main, mods, ok)
+	}
 	dense := d.Dense()
 	if _, c := dense.Dims(); c != 6+30 || len(d.ColumnNames()) != 36 {
 		t.Errorf("dense design has %d columns", c)

@@ -32,6 +32,7 @@ func BenchmarkGenerate(b *testing.B) {
 			sec := b.Elapsed().Seconds() / float64(b.N)
 			b.ReportMetric(sec*1e3, "ms/face")
 			b.ReportMetric(2*float64(cfg.GenMACs())/sec/1e9, "GFLOP/s")
+			b.ReportMetric(float64(g.Steps()), "steps/face")
 		})
 	}
 }

@@ -21,7 +21,7 @@ type tensors struct {
 // of its arch shape, and that all values are finite. Parameters of other nets
 // and unknown names are ignored, so a whole checkpoint can be passed.
 func newTensors(cfg arch.Config, net string, params map[string][]float32) (*tensors, error) {
-	if err := cfg.Validate(); err != nil {
+	if err := checkConfig(cfg); err != nil {
 		return nil, err
 	}
 	t := &tensors{cfg: cfg, net: net, byKey: map[string]arch.Param{}, src: params}
@@ -48,6 +48,38 @@ func newTensors(cfg arch.Config, net string, params map[string][]float32) (*tens
 		}
 	}
 	return t, nil
+}
+
+// Limits on a configuration, far above any real one, so that buffer sizes
+// computed from it cannot overflow.
+const (
+	maxSide     = 4096
+	maxChannels = 1 << 16
+	maxKernel   = 64
+)
+
+// checkConfig adds to arch's own validation what sizing the buffers needs:
+// positive channel counts and bounded sizes.
+func checkConfig(cfg arch.Config) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if cfg.ImageSize > maxSide || cfg.Latent > maxChannels*16 || cfg.EncHidden > maxChannels*16 {
+		return fmt.Errorf("nn: arch %q: image side %d, latent %d or hidden %d too large", cfg.Name, cfg.ImageSize, cfg.Latent, cfg.EncHidden)
+	}
+	for _, k := range []int{cfg.EncKernel, cfg.GenKernel} {
+		if k > maxKernel {
+			return fmt.Errorf("nn: arch %q: kernel %d larger than %d", cfg.Name, k, maxKernel)
+		}
+	}
+	for _, chs := range [][]int{cfg.EncChannels, cfg.GenChannels} {
+		for _, c := range chs {
+			if c < 1 || c > maxChannels {
+				return fmt.Errorf("nn: arch %q: channel count %d outside 1..%d", cfg.Name, c, maxChannels)
+			}
+		}
+	}
+	return nil
 }
 
 // get returns a copy of a parameter checked by newTensors (so folding batch

@@ -11,6 +11,7 @@
 //
 // Decoding never allocates (Decode writes into a caller's slice) and checks
 // the payload length first, so it is safe on untrusted bytes. Error measures
-// the damage an encoding did, so that an exporter can pick, per tensor, the
-// smallest encoding whose error it can accept.
+// the damage an encoding did, Measure reports size and error together, and
+// Choose picks, per tensor, the smallest encoding whose error stays within a
+// bar.
 package quant

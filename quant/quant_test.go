@@ -283,3 +283,39 @@ func TestRelativeErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestChoose(t *testing.T) {
+	shape := []int{64, 96}
+	data := randn(4, 64*96, 0.03)
+	tests := []struct {
+		maxRel float64
+		cands  []Kind
+		want   Kind
+	}{
+		{0.2, nil, Q4},
+		{0.05, nil, Q8},
+		{1e-3, nil, F16},
+		{1e-6, nil, F32},
+		{0.2, []Kind{F16, Q4F32}, Q4F32},
+		{0.2, []Kind{F32}, F32},
+	}
+	for _, tc := range tests {
+		s, err := Choose(shape, data, tc.maxRel, tc.cands...)
+		if err != nil || s.Kind != tc.want {
+			t.Errorf("Choose(%g, %v) = %+v, %v; want %v", tc.maxRel, tc.cands, s, err, tc.want)
+			continue
+		}
+		size, _ := EncodedSize(s.Kind, shape)
+		if s.Bytes != size || s.RelRMSE > tc.maxRel {
+			t.Errorf("Choose(%g): stats %+v", tc.maxRel, s)
+		}
+	}
+	if _, err := Choose(shape, data, 1e-6, Q8, Q4); err == nil || !strings.Contains(err.Error(), "no encoding of [q8 q4] meets") {
+		t.Errorf("impossible bar: %v", err)
+	}
+	// NaN data: only f32/f16 can hold it, and their error is NaN, so nothing qualifies.
+	nan := []float32{1, float32(math.NaN())}
+	if _, err := Choose([]int{2}, nan, 1); err == nil || !strings.Contains(err.Error(), "element 1 is NaN") {
+		t.Errorf("NaN data: %v", err)
+	}
+}

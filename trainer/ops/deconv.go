@@ -196,6 +196,7 @@ func col2im(cols, y []float32, n, cout, h, w, ho, wo int, g Geom) {
 }
 
 // im2col is col2im's adjoint: cols[(co,ky,kx),(n,iy,ix)] = y[n,co,iy·s−p+ky, ix·s−p+kx] (0 outside).
+// cols must arrive zeroed (fresh from make): positions outside y are skipped, not written.
 func im2col(y, cols []float32, n, cout, h, w, ho, wo int, g Geom) {
 	nhw := n * h * w
 	parallel(cout, func(co int) {
@@ -206,15 +207,9 @@ func im2col(y, cols []float32, n, cout, h, w, ho, wo int, g Geom) {
 				row := cols[((co*g.K+ky)*g.K+kx)*nhw:][:nhw]
 				for b := 0; b < n; b++ {
 					yc := y[(b*cout+co)*ho*wo:][:ho*wo]
-					for iy := 0; iy < h; iy++ {
+					for iy := ylo; iy < yhi; iy++ {
 						dst := row[(b*h+iy)*w:][:w]
-						if iy < ylo || iy >= yhi {
-							clear(dst)
-							continue
-						}
 						src := yc[(iy*g.Stride-g.Pad+ky)*wo:][:wo]
-						clear(dst[:xlo])
-						clear(dst[xhi:])
 						ox := xlo*g.Stride - g.Pad + kx
 						for ix := xlo; ix < xhi; ix++ {
 							dst[ix] = src[ox]
@@ -248,25 +243,26 @@ func validRange(n, big, k int, g Geom) (lo, hi int) {
 // toCNHW turns NCHW (hw = H·W) into C×(N·HW) so one GEMM covers the batch.
 func toCNHW(x []float32, n, c, hw int) []float32 {
 	out := make([]float32, len(x))
-	for b := 0; b < n; b++ {
-		for ch := 0; ch < c; ch++ {
+	parallel(c, func(ch int) {
+		for b := 0; b < n; b++ {
 			copy(out[(ch*n+b)*hw:][:hw], x[(b*c+ch)*hw:][:hw])
 		}
-	}
+	})
 	return out
 }
 
 // fromCNHW is toCNHW's inverse.
 func fromCNHW(x []float32, n, c, hw int) []float32 {
 	out := make([]float32, len(x))
-	for b := 0; b < n; b++ {
-		for ch := 0; ch < c; ch++ {
+	parallel(c, func(ch int) {
+		for b := 0; b < n; b++ {
 			copy(out[(b*c+ch)*hw:][:hw], x[(ch*n+b)*hw:][:hw])
 		}
-	}
+	})
 	return out
 }
 
+// parallel runs f(0…n−1) on up to GOMAXPROCS goroutines, interleaved.
 func parallel(n int, f func(i int)) {
 	workers := runtime.GOMAXPROCS(0)
 	if workers > n {

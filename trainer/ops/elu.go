@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"hash"
 	"math"
+	"runtime"
+	"sync"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -36,14 +38,16 @@ func (op *eluOp) Do(vs ...G.Value) (G.Value, error) {
 		return nil, fmt.Errorf("elu: want a contiguous float32 tensor, got %T", vs[0])
 	}
 	y := tensor.New(tensor.WithShape(x.Shape().Clone()...), tensor.Of(tensor.Float32))
-	yd := y.Float32s()
-	for i, v := range x.Float32s() {
-		if v > 0 {
-			yd[i] = v
-		} else {
-			yd[i] = float32(math.Expm1(float64(v)))
+	yd, xd := y.Float32s(), x.Float32s()
+	chunks(len(xd), func(lo, hi int) {
+		for i, v := range xd[lo:hi] {
+			if v > 0 {
+				yd[lo+i] = v
+			} else {
+				yd[lo+i] = float32(math.Exp(float64(v))) - 1
+			}
 		}
-	}
+	})
 	return y, nil
 }
 func (op *eluOp) ReturnsPtr() bool      { return false }
@@ -81,15 +85,16 @@ func (op *eluGradOp) Do(vs ...G.Value) (G.Value, error) {
 		return nil, fmt.Errorf("elu grad: %w", err)
 	}
 	dx := tensor.New(tensor.WithShape(y.Shape().Clone()...), tensor.Of(tensor.Float32))
-	d := dx.Float32s()
-	g := dy.Float32s()
-	for i, v := range y.Float32s() {
-		if v > 0 {
-			d[i] = g[i]
-		} else {
-			d[i] = g[i] * (v + 1)
+	d, g, yd := dx.Float32s(), dy.Float32s(), y.Float32s()
+	chunks(len(yd), func(lo, hi int) {
+		for i, v := range yd[lo:hi] {
+			if v > 0 {
+				d[lo+i] = g[lo+i]
+			} else {
+				d[lo+i] = g[lo+i] * (v + 1)
+			}
 		}
-	}
+	})
 	return dx, nil
 }
 func (op *eluGradOp) ReturnsPtr() bool      { return false }
@@ -98,3 +103,21 @@ func (op *eluGradOp) OverwritesInput() int  { return -1 }
 func (op *eluGradOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
 func (op *eluGradOp) Hashcode() uint32      { return hashOf(op) }
 func (op *eluGradOp) String() string        { return fmt.Sprintf("EluGrad{%d}", op.dims) }
+
+// chunks splits [0,n) into one contiguous range per worker (elementwise ops are
+// memory-bound, so large contiguous ranges beat interleaving).
+func chunks(n int, f func(lo, hi int)) {
+	const minChunk = 1 << 14
+	parts := min(runtime.GOMAXPROCS(0), (n+minChunk-1)/minChunk)
+	if parts <= 1 {
+		f(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for p := 0; p < parts; p++ {
+		lo, hi := p*n/parts, (p+1)*n/parts
+		wg.Add(1)
+		go func() { defer wg.Done(); f(lo, hi) }()
+	}
+	wg.Wait()
+}

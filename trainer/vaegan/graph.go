@@ -256,8 +256,9 @@ func (b *builder) learnables(nets ...string) (G.Nodes, []string) {
 }
 
 // loadStats copies the running statistics from Weights into the graph's BN ops.
-// It must run after the graph is differentiated and compiled: gorgonia resets
-// batch-norm statistics while doing so.
+// It must run after the tape machine is made: NewTapeMachine switches every
+// batch norm to training mode (or, with G.EvalMode(), to inference mode), and
+// switching to training resets the statistics.
 func (b *builder) loadStats() error {
 	for layer, op := range b.bns {
 		m := b.w.Data[layer+".bn.mean"]

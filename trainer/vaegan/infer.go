@@ -36,8 +36,8 @@ func NewInfer(w *Weights, n int) (*Infer, error) {
 	}
 	G.Read(in.mu, &in.muV)
 	G.Read(in.out, &in.outV)
-	in.em = G.NewTapeMachine(in.enc.g)
-	in.gm = G.NewTapeMachine(in.gen.g)
+	in.em = G.NewTapeMachine(in.enc.g, G.EvalMode())
+	in.gm = G.NewTapeMachine(in.gen.g, G.EvalMode())
 	return in, nil
 }
 

@@ -1,0 +1,272 @@
+package demo
+
+import (
+	"fmt"
+
+	"fmriface/bundle"
+)
+
+// ROI names in the order the app cycles through them; ROI label k (1…3) in
+// voxels.roi is ROINames[k].
+var roiNames = [...]string{"all", "occipital", "temporal", "frontoparietal"}
+
+// ROINames returns the region names the app offers, "all" first.
+func ROINames() []string { return roiNames[:] }
+
+// NumROIs is the number of regions, "all" included.
+const NumROIs = len(roiNames)
+
+// maxGridVoxels bounds the voxel grid of the mosaic (a 256³ grid at most).
+const maxGridVoxels = 1 << 24
+
+// ROI is one region's decoder: ẑ = y[Index] · Decoder.
+type ROI struct {
+	Name    string
+	Index   []int32   // indices into the V voxels, in the order of Decoder's rows
+	Decoder []float32 // len(Index) × L, row-major
+}
+
+// Subject is one virtual subject's bundle.
+type Subject struct {
+	ID        string
+	Simulated bool
+	V, L      int // voxels and latent dimensions
+	N         int // test faces (20 in the study)
+	Grid      [3]int
+	IJK       []int16 // V×3 grid coordinates
+	Label     []uint8 // V region labels, 1…3
+	ROIs      [NumROIs]ROI
+
+	Patterns     []float32 // N×V, all presentations pooled
+	Subsets      []float32 // R×N×V, disjoint subsets of the presentations
+	SubsetTrials []int32   // R trial counts
+	Latents      []float32 // N×L true latents of the test faces
+	Male         []uint8   // N, 1 for male
+
+	Imagery        []float32 // V
+	ImageryLatents []float32 // N×L candidates
+	ImageryTarget  int       // row of ImageryLatents that was imagined
+}
+
+// R is the number of fewer-trial subsets.
+func (s *Subject) R() int { return len(s.SubsetTrials) }
+
+// Pattern returns face i's pattern from all trials (subset < 0) or from one
+// fewer-trial subset. The slice aliases the subject's data.
+func (s *Subject) Pattern(subset, i int) []float32 {
+	if subset < 0 {
+		return s.Patterns[i*s.V : (i+1)*s.V]
+	}
+	off := (subset*s.N + i) * s.V
+	return s.Subsets[off : off+s.V]
+}
+
+// Latent returns the true latent of test face i.
+func (s *Subject) Latent(i int) []float32 { return s.Latents[i*s.L : (i+1)*s.L] }
+
+// ImageryLatent returns imagery candidate i.
+func (s *Subject) ImageryLatent(i int) []float32 { return s.ImageryLatents[i*s.L : (i+1)*s.L] }
+
+// LoadSubject parses and checks a subject bundle whose decoders map to latent
+// dimension L; name (the file name) prefixes every error.
+func LoadSubject(name string, data []byte, latent int) (*Subject, error) {
+	b, err := bundle.Parse(data, bundle.Limits{})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	s, err := subjectFromBundle(b, latent)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return s, nil
+}
+
+func subjectFromBundle(b *bundle.Bundle, latent int) (*Subject, error) {
+	s := &Subject{L: latent}
+	var err error
+	if s.ID, err = b.MetaString("subject"); err != nil {
+		return nil, fmt.Errorf("meta subject: %w", err)
+	}
+	if sim, ok := b.Meta("simulated"); ok {
+		s.Simulated, _ = sim.(bool)
+	}
+	// Sizes come from the tensor shapes, each checked against the others.
+	pat, err := shape(b, "test.patterns", 2)
+	if err != nil {
+		return nil, err
+	}
+	s.N, s.V = pat[0], pat[1]
+	if s.N < 2 || s.V < 1 {
+		return nil, fmt.Errorf("tensor test.patterns: shape %v needs at least 2 faces and 1 voxel", pat)
+	}
+	if nv, err := b.MetaInt64("n_voxels"); err == nil && nv != int64(s.V) {
+		return nil, fmt.Errorf("meta n_voxels = %d, but test.patterns has %d voxels", nv, s.V)
+	}
+	if err := wantShape(b, "voxels.ijk", s.V, 3); err != nil {
+		return nil, err
+	}
+	if s.IJK, err = b.Int16("voxels.ijk"); err != nil {
+		return nil, fmt.Errorf("tensor voxels.ijk: %w", err)
+	}
+	if err := wantShape(b, "voxels.roi", s.V); err != nil {
+		return nil, err
+	}
+	if s.Label, err = b.Uint8("voxels.roi"); err != nil {
+		return nil, fmt.Errorf("tensor voxels.roi: %w", err)
+	}
+	for i, l := range s.Label {
+		if l < 1 || int(l) >= NumROIs {
+			return nil, fmt.Errorf("tensor voxels.roi: voxel %d has label %d, want 1…%d", i, l, NumROIs-1)
+		}
+	}
+	if err := s.readGrid(b); err != nil {
+		return nil, err
+	}
+	for k, roi := range roiNames {
+		if err := s.readROI(b, k, roi); err != nil {
+			return nil, err
+		}
+	}
+	if s.Patterns, err = floats(b, "test.patterns", s.N*s.V); err != nil {
+		return nil, err
+	}
+	sub, err := shape(b, "test.subsets", 3)
+	if err != nil {
+		return nil, err
+	}
+	if sub[1] != s.N || sub[2] != s.V {
+		return nil, fmt.Errorf("tensor test.subsets: shape %v, want (R, %d, %d)", sub, s.N, s.V)
+	}
+	if s.Subsets, err = floats(b, "test.subsets", sub[0]*s.N*s.V); err != nil {
+		return nil, err
+	}
+	if err := wantShape(b, "test.subset_trials", sub[0]); err != nil {
+		return nil, err
+	}
+	if s.SubsetTrials, err = b.Int32("test.subset_trials"); err != nil {
+		return nil, fmt.Errorf("tensor test.subset_trials: %w", err)
+	}
+	for r, n := range s.SubsetTrials {
+		if n < 1 {
+			return nil, fmt.Errorf("tensor test.subset_trials: subset %d has %d trials", r, n)
+		}
+	}
+	if s.Latents, err = floats(b, "test.latents", s.N*s.L); err != nil {
+		return nil, err
+	}
+	if err := wantShape(b, "test.latents", s.N, s.L); err != nil {
+		return nil, err
+	}
+	if err := wantShape(b, "test.male", s.N); err != nil {
+		return nil, err
+	}
+	if s.Male, err = b.Uint8("test.male"); err != nil {
+		return nil, fmt.Errorf("tensor test.male: %w", err)
+	}
+	if s.Imagery, err = floats(b, "imagery.pattern", s.V); err != nil {
+		return nil, err
+	}
+	if err := wantShape(b, "imagery.latents", s.N, s.L); err != nil {
+		return nil, err
+	}
+	if s.ImageryLatents, err = floats(b, "imagery.latents", s.N*s.L); err != nil {
+		return nil, err
+	}
+	t, err := b.MetaInt64("imagery_target")
+	if err != nil {
+		return nil, fmt.Errorf("meta imagery_target: %w", err)
+	}
+	if t < 0 || t >= int64(s.N) {
+		return nil, fmt.Errorf("meta imagery_target = %d, want 0…%d", t, s.N-1)
+	}
+	s.ImageryTarget = int(t)
+	return s, nil
+}
+
+func (s *Subject) readGrid(b *bundle.Bundle) error {
+	if err := wantShape(b, "grid.shape", 3); err != nil {
+		return err
+	}
+	g, err := b.Int32("grid.shape")
+	if err != nil {
+		return fmt.Errorf("tensor grid.shape: %w", err)
+	}
+	total := 1
+	for a, n := range g {
+		if n < 1 || n > 4096 {
+			return fmt.Errorf("tensor grid.shape: %v out of range", g)
+		}
+		s.Grid[a] = int(n)
+		total *= int(n)
+		if total > maxGridVoxels {
+			return fmt.Errorf("tensor grid.shape: %v has more than %d voxels", g, maxGridVoxels)
+		}
+	}
+	for v := 0; v < s.V; v++ {
+		for a := 0; a < 3; a++ {
+			if c := s.IJK[3*v+a]; c < 0 || int(c) >= s.Grid[a] {
+				return fmt.Errorf("tensor voxels.ijk: voxel %d coordinate %d = %d is outside grid %v", v, a, c, g)
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Subject) readROI(b *bundle.Bundle, k int, roi string) error {
+	iname, dname := "roi."+roi, "decoder."+roi
+	sh, err := shape(b, iname, 1)
+	if err != nil {
+		return err
+	}
+	n := sh[0]
+	if n < 1 || n > s.V {
+		return fmt.Errorf("tensor %s: %d voxels, want 1…%d", iname, n, s.V)
+	}
+	idx, err := b.Int32(iname)
+	if err != nil {
+		return fmt.Errorf("tensor %s: %w", iname, err)
+	}
+	for i, v := range idx {
+		if v < 0 || int(v) >= s.V {
+			return fmt.Errorf("tensor %s: index %d = %d is outside 0…%d", iname, i, v, s.V-1)
+		}
+		if k > 0 && int(s.Label[v]) != k {
+			return fmt.Errorf("tensor %s: voxel %d has label %d, not %d (%s)", iname, v, s.Label[v], k, roi)
+		}
+	}
+	if err := wantShape(b, dname, n, s.L); err != nil {
+		return err
+	}
+	d, err := floats(b, dname, n*s.L)
+	if err != nil {
+		return err
+	}
+	s.ROIs[k] = ROI{Name: roi, Index: idx, Decoder: d}
+	return nil
+}
+
+// shape returns a tensor's shape, which must have rank dims.
+func shape(b *bundle.Bundle, name string, rank int) ([]int, error) {
+	info, err := b.Tensor(name)
+	if err != nil {
+		return nil, fmt.Errorf("tensor %s: %w", name, err)
+	}
+	if len(info.Shape) != rank {
+		return nil, fmt.Errorf("tensor %s: shape %v, want %d dims", name, info.Shape, rank)
+	}
+	return info.Shape, nil
+}
+
+// wantShape checks a tensor's exact shape.
+func wantShape(b *bundle.Bundle, name string, dims ...int) error {
+	got, err := shape(b, name, len(dims))
+	if err != nil {
+		return err
+	}
+	for i := range dims {
+		if got[i] != dims[i] {
+			return fmt.Errorf("tensor %s: shape %v, want %v", name, got, dims)
+		}
+	}
+	return nil
+}

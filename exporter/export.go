@@ -1,0 +1,274 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"fmriface/fmriout"
+	"fmriface/fold"
+	"fmriface/progress"
+	"fmriface/quant"
+)
+
+// chooseLatents caps the latents used while choosing generator encodings
+// (the verification uses all of them).
+const chooseLatents = 64
+
+// export is the command after flag parsing.
+func export(o options, stdout, stderr io.Writer) error {
+	m, err := loadModel(o.Model)
+	if err != nil {
+		return err
+	}
+	axes, err := fmriout.ReadAxes(o.Axes)
+	if err != nil {
+		return fmt.Errorf("axes: %w (the face evaluation writes it: trainer faces eval --out %s)", err, filepath.Dir(o.Model))
+	}
+	if len(axes.Male) != m.Cfg.Latent {
+		return fmt.Errorf("axes %s: %d latent dimensions, the model %s has %d", o.Axes, len(axes.Male), o.Model, m.Cfg.Latent)
+	}
+	subs, err := fmriout.ReadDir(o.FMRI)
+	if err != nil {
+		return err
+	}
+	for _, s := range subs {
+		if s.Latent != m.Cfg.Latent {
+			return fmt.Errorf("%s: latent size %d, the model %s has %d", fmriout.Path(o.FMRI, s.ID), s.Latent, o.Model, m.Cfg.Latent)
+		}
+	}
+	folded, err := fold.Generator(m.Cfg, m.Params)
+	if err != nil {
+		return fmt.Errorf("model %s: %w", o.Model, err)
+	}
+
+	// The float pipeline.
+	evals := make([]*subjectEval, len(subs))
+	for i, s := range subs {
+		if evals[i], err = newSubjectEval(s); err != nil {
+			return err
+		}
+	}
+	faceZ := faceLatents(subs, evals)
+	bar := progress.New(stderr, "export", 1+len(subs))
+	defer bar.Done()
+
+	// Generator encodings, judged on (at most chooseLatents of) the faces.
+	bar.SetInfo("generator")
+	zc := faceZ
+	if len(zc) > chooseLatents {
+		zc = spread(zc, chooseLatents)
+	}
+	ge, err := newGenEval(m.Cfg, m.Params, zc)
+	if err != nil {
+		return fmt.Errorf("model %s: %w", o.Model, err)
+	}
+	genChoices, err := chooseGenerator(m, folded, axes, ge, o)
+	if err != nil {
+		return err
+	}
+	bar.Add(1)
+
+	var all []*choice
+	all = append(all, genChoices...)
+	subChoices := make([][]*choice, len(subs))
+	for i, e := range evals {
+		bar.SetInfo(e.s.ID)
+		if subChoices[i], err = chooseSubject(e, o); err != nil {
+			return err
+		}
+		all = append(all, subChoices[i]...)
+		bar.Add(1)
+	}
+
+	// Bundles.
+	prov := provenanceConfig(o, m)
+	genBytes, err := generatorBundle(m, folded, axes, genChoices, o, prov)
+	if err != nil {
+		return err
+	}
+	files := []outFile{{Kind: "generator", Prefix: "generator", Data: genBytes}}
+	for i, e := range evals {
+		b, err := subjectBundle(e, subChoices[i], o)
+		if err != nil {
+			return err
+		}
+		files = append(files, outFile{Kind: "subject", Prefix: e.s.ID, Data: b, Subject: e})
+	}
+	if err := writeBundles(o.Out, files); err != nil {
+		return err
+	}
+
+	// Verification from disk, report, index.
+	bar.SetInfo("verify")
+	rep, err := verify(o, m, faceZ, evals, files)
+	if err != nil {
+		return err
+	}
+	sortChoices(all)
+	rep.Tensors = all
+	printReport(stdout, rep)
+	if err := writeJSON(filepath.Join(o.Out, "export-report.json"), rep); err != nil {
+		return err
+	}
+	if !rep.Pass {
+		return fmt.Errorf("fidelity bars missed: %s (see %s); index.json not written", strings.Join(rep.Failures, "; "),
+			filepath.Join(o.Out, "export-report.json"))
+	}
+	return writeIndex(o, m, files)
+}
+
+// faceLatents are the latents whose faces the generator bar compares: every
+// subject's true test and imagery latents and its float decoded test
+// latents (all voxels), without exact repeats.
+func faceLatents(subs []*fmriout.Subject, evals []*subjectEval) [][]float32 {
+	var out [][]float32
+	seen := map[string]bool{}
+	add := func(z []float32) {
+		k := fmt.Sprint(z)
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, z)
+		}
+	}
+	for i, s := range subs {
+		L := s.Latent
+		for r := 0; r < s.NTest(); r++ {
+			add(s.TestLatents[r*L : (r+1)*L])
+		}
+		for r := 0; r < s.NImagery(); r++ {
+			add(s.ImageryLatents[r*L : (r+1)*L])
+		}
+		for _, z := range evals[i].dec["all"]["test.patterns"] {
+			z32 := make([]float32, L)
+			for j, v := range z {
+				z32[j] = float32(v)
+			}
+			add(z32)
+		}
+	}
+	return out
+}
+
+// spread picks n items evenly from z.
+func spread(z [][]float32, n int) [][]float32 {
+	out := make([][]float32, n)
+	for i := range out {
+		out[i] = z[i*len(z)/n]
+	}
+	return out
+}
+
+// chooseGenerator picks the generator's and the axes' encodings.
+func chooseGenerator(m *model, folded map[string][]float32, axes *fmriout.Axes, ge *genEval, o options) ([]*choice, error) {
+	target := mseFor(o.PSNR + 1)
+	total := 0
+	for _, p := range fold.GeneratorParams(m.Cfg) {
+		total += p.Size()
+	}
+	var cs []*choice
+	for _, p := range fold.GeneratorParams(m.Cfg) {
+		c := &choice{Bundle: "generator", Name: p.Name, Shape: p.Shape, data: folded[p.Name],
+			Measure: "face MSE", Bound: target * float64(p.Size()) / float64(total)}
+		c.score = func(vals []float32) (float64, bool, error) {
+			trial := map[string][]float32{}
+			for k, v := range folded {
+				trial[k] = v
+			}
+			trial[c.Name] = vals
+			mse, _, err := ge.mse(trial)
+			return mse, mse <= c.Bound, err
+		}
+		cs = append(cs, c)
+	}
+	for _, a := range []struct {
+		name string
+		v    []float32
+	}{{"axis.male", axes.Male}, {"axis.smile", axes.Smile}} {
+		c := &choice{Bundle: "generator", Name: a.name, Shape: []int{len(a.v)}, data: a.v}
+		relBound(c, 1e-3)
+		cs = append(cs, c)
+	}
+	err := settle(cs, func() (bool, error) {
+		trial := map[string][]float32{}
+		for k, v := range folded {
+			trial[k] = v
+		}
+		for k, v := range values(cs) {
+			trial[k] = v
+		}
+		delete(trial, "axis.male")
+		delete(trial, "axis.smile")
+		mse, _, err := ge.mse(trial)
+		return psnr(mse) >= o.PSNR+0.5, err
+	})
+	return cs, err
+}
+
+// chooseSubject picks a subject's encodings.
+func chooseSubject(e *subjectEval, o options) ([]*choice, error) {
+	s := e.s
+	V, L, N, R, M := s.NVoxels(), s.Latent, s.NTest(), s.NSubsets(), s.NImagery()
+	corrBound := 0.4 * (1 - o.Corr)
+	var cs []*choice
+	add := func(name string, shape []int) *choice {
+		c := &choice{Bundle: s.ID, Name: name, Shape: shape, data: e.float(name)}
+		cs = append(cs, c)
+		return c
+	}
+	// decoded scores a trial of one tensor by the decoded latents of rois.
+	decoded := func(c *choice, rois []string) {
+		c.Measure, c.Bound = "1 − latent corr", corrBound
+		c.score = func(vals []float32) (float64, bool, error) {
+			r, err := e.eval(overlay(e.float, map[string][]float32{c.Name: vals}), rois)
+			eff := 1 - r.MinCorr
+			// Only the all-voxel ROI is held to no flipped pair: a noisy
+			// ROI's near-ties may flip at any perturbation.
+			return eff, eff <= c.Bound && r.Flipped["all"] == 0, err
+		}
+	}
+	for _, r := range s.ROIs {
+		decoded(add("decoder."+r.Name, []int{len(r.Voxels), L}), []string{r.Name})
+	}
+	decoded(add("test.patterns", []int{N, V}), nil)
+	decoded(add("test.subsets", []int{R, N, V}), nil)
+	decoded(add("imagery.pattern", []int{V}), nil)
+	lat := add("test.latents", []int{N, L})
+	relBound(lat, 0.01)
+	rel := lat.score
+	lat.score = func(vals []float32) (float64, bool, error) {
+		eff, ok, _ := rel(vals)
+		r, err := e.eval(overlay(e.float, map[string][]float32{"test.latents": vals}), []string{"all"})
+		return eff, ok && r.Flipped["all"] == 0, err
+	}
+	relBound(add("imagery.latents", []int{M, L}), 0.01)
+	err := settle(cs, func() (bool, error) {
+		r, err := e.eval(overlay(e.float, values(cs)), nil)
+		return r.MinCorr >= o.Corr && r.Flipped["all"] <= o.Pairwise, err
+	})
+	return cs, err
+}
+
+// provenanceConfig is the configuration recorded in every bundle.
+func provenanceConfig(o options, m *model) json.RawMessage {
+	cfg := map[string]any{
+		"exporter":     o,
+		"model_file":   filepath.Base(o.Model),
+		"model_sha256": m.SHA256,
+		"model_step":   m.Train.Step,
+		"model_code":   m.Train.Code,
+	}
+	b, _ := json.Marshal(cfg)
+	return b
+}
+
+// kindOf returns a choice's stored encoding by tensor name.
+func kindOf(cs []*choice) map[string]quant.Kind {
+	k := map[string]quant.Kind{}
+	for _, c := range cs {
+		k[c.Name] = c.kind
+	}
+	return k
+}

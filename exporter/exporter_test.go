@@ -1,0 +1,360 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fmriface/arch"
+	"fmriface/bundle"
+	"fmriface/ckpt"
+	"fmriface/fmriout"
+	"fmriface/fold"
+	"fmriface/nn"
+	"fmriface/quant"
+)
+
+func osMkdir(dir string) error { return os.MkdirAll(dir, 0o755) }
+
+func tinyFixture(t testing.TB) fixture {
+	cfg, _ := arch.Preset("tiny")
+	return newFixture(t, cfg, 2, 0)
+}
+
+func readIndex(t *testing.T, dir string) index {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ix index
+	if err := json.Unmarshal(b, &ix); err != nil {
+		t.Fatal(err)
+	}
+	return ix
+}
+
+func TestExportFixture(t *testing.T) {
+	f := tinyFixture(t)
+	var out bytes.Buffer
+	if err := run(f.args(), &out, io.Discard); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	t.Log("\n" + out.String())
+	ix := readIndex(t, f.out)
+	if ix.Format != "fmriface-site/1" || !ix.Simulated || ix.Notice == "" || len(ix.Subjects) != 2 {
+		t.Fatalf("index: %+v", ix)
+	}
+	if ix.GeneratedBy.Date != "2025-01-02T03:04:05Z" {
+		t.Errorf("index date %q, want the model's", ix.GeneratedBy.Date)
+	}
+	// Every listed file exists with the listed size and hash, and its name
+	// carries its hash.
+	for _, e := range append([]indexFile{ix.Generator}, ix.Subjects[0].indexFile, ix.Subjects[1].indexFile) {
+		data, err := os.ReadFile(filepath.Join(f.out, e.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		of := outFile{Data: data}
+		if len(data) != e.Bytes || of.SHA256() != e.SHA256 || !strings.Contains(e.File, "."+e.SHA256[:8]+".") {
+			t.Errorf("%s: index says %d bytes %s, file has %d bytes %s", e.File, e.Bytes, e.SHA256, len(data), of.SHA256())
+		}
+	}
+	// The report has the required fields and they agree with the bars.
+	var rep map[string]any
+	b, err := os.ReadFile(filepath.Join(f.out, "export-report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"psnr_db", "latent_corr_min", "pairwise_changed_pairs", "bytes_total", "tensors"} {
+		if _, ok := rep[k]; !ok {
+			t.Errorf("export-report.json has no %s", k)
+		}
+	}
+	if rep["psnr_db"].(float64) < 40 || rep["latent_corr_min"].(float64) < 0.999 || rep["pairwise_changed_pairs"].(float64) > 1 {
+		t.Errorf("bars: %v %v %v", rep["psnr_db"], rep["latent_corr_min"], rep["pairwise_changed_pairs"])
+	}
+
+	// Independent check of the generator bundle: run it through nn and
+	// compare with the float model on fresh latents.
+	gb, err := bundle.Open(filepath.Join(f.out, ix.Generator.File), bundle.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range gb.Names() {
+		if strings.Contains(name, ".bn.") {
+			t.Errorf("generator bundle holds %s: batch norm not folded", name)
+		}
+	}
+	archJSON, err := gb.MetaString("arch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg arch.Config
+	if err := json.Unmarshal([]byte(archJSON), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	folded := map[string][]float32{}
+	for _, p := range fold.GeneratorParams(cfg) {
+		if folded[p.Name], err = gb.Float32(p.Name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	np, err := fold.NNParams(cfg, folded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := nn.NewGenerator(cfg, np)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := loadModel(f.model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := nn.NewGenerator(cfg, m.Params)
+	s, err := fmriout.Read(fmriout.Path(f.fmri, "sub-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, c := make([]float32, 3*cfg.ImageSize*cfg.ImageSize), make([]float32, 3*cfg.ImageSize*cfg.ImageSize)
+	var se float64
+	for i := 0; i < s.NTest(); i++ {
+		z := s.TestLatents[i*cfg.Latent : (i+1)*cfg.Latent]
+		want.Generate(z, a)
+		got.Generate(z, c)
+		for k := range a {
+			se += float64((a[k] - c[k]) * (a[k] - c[k]))
+		}
+	}
+	if p := psnr(se / float64(s.NTest()*len(a))); p < 40 {
+		t.Errorf("independent check: PSNR %.2f dB < 40", p)
+	}
+	// The subject bundle says what the contract says.
+	sb, err := bundle.Open(filepath.Join(f.out, ix.Subjects[0].File), bundle.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := sb.MetaString("subject"); id != "sub-01" {
+		t.Errorf("subject meta %q", id)
+	}
+	if sim, _ := sb.MetaBool("simulated"); !sim {
+		t.Error("subject bundle not marked simulated")
+	}
+	for _, name := range []string{"voxels.ijk", "voxels.roi", "grid.shape", "decoder.all", "decoder.occipital", "roi.temporal",
+		"test.patterns", "test.subsets", "test.subset_trials", "test.latents", "test.male", "imagery.pattern", "imagery.latents"} {
+		if _, err := sb.Tensor(name); err != nil {
+			t.Errorf("subject bundle: %v", err)
+		}
+	}
+	if info, _ := sb.Tensor("voxels.ijk"); info.DType != bundle.I16 {
+		t.Errorf("voxels.ijk stored as %v", info.DType)
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	f := tinyFixture(t)
+	snapshot := func() map[string][]byte {
+		if err := run(f.args(), io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		m := map[string][]byte{}
+		ents, _ := os.ReadDir(f.out)
+		for _, e := range ents {
+			m[e.Name()], _ = os.ReadFile(filepath.Join(f.out, e.Name()))
+		}
+		return m
+	}
+	a := snapshot()
+	b := snapshot()
+	if len(a) != len(b) || len(a) != 5 {
+		t.Fatalf("first run wrote %d files, second %d (want 5: index, report, 3 bundles)", len(a), len(b))
+	}
+	for name, data := range a {
+		if !bytes.Equal(data, b[name]) {
+			t.Errorf("%s differs between two runs", name)
+		}
+	}
+	// A changed input gives new names, and the old bundles are removed.
+	s, _ := fmriout.Read(fmriout.Path(f.fmri, "sub-02"))
+	s.TestPatterns[0] += 1
+	if err := fmriout.Write(fmriout.Path(f.fmri, "sub-02"), s); err != nil {
+		t.Fatal(err)
+	}
+	c := snapshot()
+	if len(c) != 5 {
+		t.Fatalf("after a change, %d files in the output (stale bundles left?)", len(c))
+	}
+	ix := readIndex(t, f.out)
+	if _, same := a[ix.Subjects[1].File]; same {
+		t.Error("changed subject kept its file name")
+	}
+	if _, same := a[ix.Subjects[0].File]; !same {
+		t.Error("unchanged subject changed its file name")
+	}
+}
+
+// The choice is by measured error: a generator whose faces are extremely
+// sensitive (bars at a very high PSNR) must use wider encodings than the
+// default bars, and a tensor whose own bound q4 meets is stored as q4.
+func TestQuantizationChoice(t *testing.T) {
+	f := tinyFixture(t)
+	kinds := func(extra ...string) map[string]string {
+		if err := run(f.args(extra...), io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		var rep struct {
+			Tensors []choice `json:"tensors"`
+		}
+		b, _ := os.ReadFile(filepath.Join(f.out, "export-report.json"))
+		if err := json.Unmarshal(b, &rep); err != nil {
+			t.Fatal(err)
+		}
+		k := map[string]string{}
+		for _, c := range rep.Tensors {
+			k[c.Bundle+"/"+c.Name] = c.Kind
+			if c.Kind != "f32" && c.Effect > c.Bound && c.Escalate == 0 {
+				t.Errorf("%s/%s: effect %g above its bound %g", c.Bundle, c.Name, c.Effect, c.Bound)
+			}
+			if c.Kind != "q4" && len(c.Rejected) == 0 {
+				t.Errorf("%s/%s stored as %s with no cheaper encoding rejected", c.Bundle, c.Name, c.Kind)
+			}
+		}
+		return k
+	}
+	loose := kinds("--psnr", "20", "--corr", "0.9")
+	strict := kinds("--psnr", "90", "--corr", "0.9999999")
+	rank := map[string]int{"q4": 0, "q8": 1, "f16": 2, "f32": 3}
+	wider := 0
+	for name, k := range loose {
+		if rank[strict[name]] < rank[k] {
+			t.Errorf("%s: strict bars chose %s, loose bars %s", name, strict[name], k)
+		}
+		if rank[strict[name]] > rank[k] {
+			wider++
+		}
+	}
+	if wider == 0 {
+		t.Error("strict bars changed no encoding")
+	}
+	if loose["generator/gen.fc.w"] != "q4" {
+		t.Errorf("gen.fc.w under loose bars: %s, want q4", loose["generator/gen.fc.w"])
+	}
+	if strict["generator/gen.fc.w"] == "q4" {
+		t.Errorf("gen.fc.w under 90 dB: q4")
+	}
+}
+
+func TestBarsMissed(t *testing.T) {
+	f := tinyFixture(t)
+	// 200 dB cannot be reached even in float32 (folding rounds): the
+	// exporter must fail, say why, and not write an index.
+	err := run(f.args("--psnr", "200"), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "PSNR") {
+		t.Fatalf("error %v, want a PSNR failure", err)
+	}
+	if _, err := os.Stat(filepath.Join(f.out, "index.json")); !os.IsNotExist(err) {
+		t.Fatal("index.json written although a bar failed")
+	}
+}
+
+func TestBadInputs(t *testing.T) {
+	f := tinyFixture(t)
+	m, err := ckpt.Load(f.model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	save := func(t *testing.T, edit func(ts map[string]ckpt.Tensor)) string {
+		ts := map[string]ckpt.Tensor{}
+		for k, v := range m.Tensors {
+			ts[k] = v
+		}
+		edit(ts)
+		var list []ckpt.Tensor
+		for _, n := range m.Order {
+			if tt, ok := ts[n]; ok {
+				list = append(list, tt)
+			}
+		}
+		p := filepath.Join(t.TempDir(), "model.npz")
+		if err := ckpt.Save(p, m.Meta, list, ckpt.Float16); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cases := []struct {
+		name  string
+		args  func(t *testing.T) []string
+		wants []string
+	}{
+		{"missing tensor", func(t *testing.T) []string {
+			p := save(t, func(ts map[string]ckpt.Tensor) { delete(ts, "gen.deconv1.bn.mean") })
+			return f.args("--model", p)
+		}, []string{"model.npz", "missing tensor gen.deconv1.bn.mean"}},
+		{"wrong shape", func(t *testing.T) []string {
+			p := save(t, func(ts map[string]ckpt.Tensor) {
+				w := ts["gen.deconv2.w"]
+				w.Shape = []int{w.Shape[1], w.Shape[0], w.Shape[2], w.Shape[3]}
+				ts["gen.deconv2.w"] = w
+			})
+			return f.args("--model", p)
+		}, []string{"model.npz", "tensor gen.deconv2.w has shape [3 4 3 3], want [4 3 3 3]"}},
+		{"missing axes", func(t *testing.T) []string {
+			return f.args("--axes", filepath.Join(f.dir, "nope.npz"))
+		}, []string{"nope.npz", "trainer faces eval"}},
+		{"no subjects", func(t *testing.T) []string {
+			return f.args("--fmri", t.TempDir())
+		}, []string{"no sub-*/decoders.npz"}},
+		{"subject array", func(t *testing.T) []string {
+			dir := t.TempDir()
+			s, _ := fmriout.Read(fmriout.Path(f.fmri, "sub-01"))
+			p := fmriout.Path(dir, "sub-01")
+			if err := fmriout.Write(p, s); err != nil {
+				t.Fatal(err)
+			}
+			sf, _ := ckpt.Load(p)
+			var list []ckpt.Tensor
+			for _, n := range sf.Order {
+				if n != "imagery.pattern" {
+					list = append(list, sf.Tensors[n])
+				}
+			}
+			ckpt.Save(p, sf.Meta, list, ckpt.Float32)
+			return f.args("--fmri", dir)
+		}, []string{"sub-01/decoders.npz", "missing array imagery.pattern"}},
+		{"latent mismatch", func(t *testing.T) []string {
+			dir := t.TempDir()
+			s, _ := fmriout.Synthetic(fmriout.SyntheticOptions{ID: "sub-01", Latent: 8})
+			fmriout.Write(fmriout.Path(dir, "sub-01"), s)
+			return f.args("--fmri", dir)
+		}, []string{"latent size 8", "has 16"}},
+		{"not a model", func(t *testing.T) []string {
+			p := filepath.Join(t.TempDir(), "model.npz")
+			os.WriteFile(p, []byte("hello"), 0o644)
+			return f.args("--model", p)
+		}, []string{"model.npz"}},
+		{"bad flag", func(t *testing.T) []string { return f.args("--corr", "2") }, []string{"--corr 2"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := run(c.args(t), io.Discard, io.Discard)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range c.wants {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+var _ = quant.F32

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fmriface/arch"
+	"fmriface/ckpt"
+	"fmriface/fmriout"
+)
+
+// randomModel writes a face model of cfg with random weights (encoder and
+// generator, batch-norm statistics far from identity) in the layout the
+// trainer ships: float16 npz with a "fmriface-vaegan-model/1" record.
+func randomModel(t testing.TB, path string, cfg arch.Config, seed uint64) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 2))
+	var ts []ckpt.Tensor
+	for _, p := range cfg.Params() {
+		if p.Net == "disc" {
+			continue
+		}
+		v := make([]float32, p.Size())
+		fanIn := 1
+		switch {
+		case len(p.Shape) == 4 && strings.Contains(p.Name, "deconv"): // (Cin, Cout, K, K): each output sums Cin·K·K/4 inputs
+			fanIn = max(1, p.Shape[0]*p.Shape[2]*p.Shape[3]/4)
+		case len(p.Shape) == 4:
+			fanIn = p.Shape[1] * p.Shape[2] * p.Shape[3]
+		case len(p.Shape) == 2:
+			fanIn = p.Shape[0]
+		}
+		for i := range v {
+			switch {
+			case strings.HasSuffix(p.Name, ".bn.gamma"):
+				v[i] = float32(1 + 0.2*rng.NormFloat64())
+			case strings.HasSuffix(p.Name, ".bn.var"):
+				v[i] = float32(0.5 + rng.Float64())
+			case strings.HasSuffix(p.Name, ".bn.mean"), strings.HasSuffix(p.Name, ".bn.beta"), strings.HasSuffix(p.Name, ".b"):
+				v[i] = float32(0.2 * rng.NormFloat64())
+			default:
+				v[i] = float32(rng.NormFloat64() / math.Sqrt(float64(fanIn)))
+			}
+		}
+		ts = append(ts, ckpt.Tensor{Name: p.Name, Shape: p.Shape, Data: v})
+	}
+	meta := map[string]any{"format": modelFormat, "training": map[string]any{
+		"format": checkpointFormat, "step": 100, "saved": "2025-01-02T03:04:05Z", "finished": true,
+		"config": map[string]any{"arch": cfg, "seed": seed, "faces": "random weights (test fixture)"},
+	}}
+	if err := ckpt.Save(path, meta, ts, ckpt.Float16); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fixture is a complete set of exporter inputs in a temporary folder.
+type fixture struct {
+	dir, model, axes, fmri, out string
+	cfg                         arch.Config
+}
+
+func newFixture(t testing.TB, cfg arch.Config, subjects, voxels int) fixture {
+	t.Helper()
+	dir := t.TempDir()
+	f := fixture{dir: dir, model: filepath.Join(dir, "model", "model.npz"), axes: filepath.Join(dir, "model", "axes.npz"),
+		fmri: filepath.Join(dir, "fmri"), out: filepath.Join(dir, "site"), cfg: cfg}
+	if err := osMkdir(filepath.Dir(f.model)); err != nil {
+		t.Fatal(err)
+	}
+	randomModel(t, f.model, cfg, 11)
+	rng := rand.New(rand.NewPCG(5, 5))
+	male, smile := make([]float32, cfg.Latent), make([]float32, cfg.Latent)
+	for i := range male {
+		male[i], smile[i] = float32(0.3*rng.NormFloat64()), float32(0.3*rng.NormFloat64())
+	}
+	if err := fmriout.WriteAxes(f.axes, &fmriout.Axes{Male: male, Smile: smile}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= subjects; i++ {
+		id := fmt.Sprintf("sub-%02d", i)
+		s, err := fmriout.Synthetic(fmriout.SyntheticOptions{ID: id, Seed: uint64(i), Latent: cfg.Latent, Voxels: voxels})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := fmriout.Write(fmriout.Path(f.fmri, id), s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+func (f fixture) args(extra ...string) []string {
+	return append([]string{"--model", f.model, "--axes", f.axes, "--fmri", f.fmri, "--out", f.out}, extra...)
+}

@@ -1,0 +1,82 @@
+// Exporter writes the files the website downloads (docs/site-data.md): the
+// face generator and one bundle per subject, in the bundle format of
+// docs/bundle-format.md, plus the index.json the page reads first.
+//
+// Usage:
+//
+//	go run ./exporter [flags]
+//
+// The flags are:
+//
+//	--model models/default/model.npz
+//		the trained face model (ckpt npz: encoder and generator, batch-norm
+//		running statistics included, "fmriface-vaegan-model/1" record).
+//	--axes  <model folder>/axes.npz
+//		the male and smile axes in latent space, written by the face
+//		evaluation (`trainer faces eval`); format in docs/fmri-outputs.md.
+//	--fmri  out/fmri
+//		the fMRI analysis outputs: one sub-XX/decoders.npz per subject
+//		(docs/fmri-outputs.md).
+//	--out   out/site-data
+//		where to write the bundles, index.json and export-report.json.
+//	--psnr 40, --corr 0.999, --pairwise 1
+//		the fidelity bars (see below).
+//	--date  the date recorded in index.json; by default the date the face
+//		model was saved, so that the same inputs give the same bytes.
+//
+// What it does:
+//
+// Batch norm is folded into the transposed convolution before it (package
+// fold), so the generator bundle holds a weight and a bias per layer.
+//
+// Every float tensor is stored in the smallest encoding whose measured error
+// meets the tensor's own bound, trying q4, then q8, f16 and f32. The bound is
+// end to end: for a generator tensor, the mean squared pixel error that
+// quantizing it alone causes on the faces of the test latents, which must stay
+// under its share (proportional to its size) of the error a PSNR of --psnr
+// plus 1 dB allows; for a decoder or a pattern, 1 − the smallest correlation
+// between the latents decoded with it quantized alone and the float latents,
+// which must stay under 0.4·(1 − --corr), with no pairwise outcome flipped;
+// for true latents and axes, a relative RMS error of 1 % (latents, with no
+// pairwise outcome flipped) or 0.1 % (axes). If the tensors chosen together
+// miss a bar, the tensor whose error is largest relative to its bound moves
+// up one encoding until the bars hold.
+//
+// After writing, the exporter reads the bundles back from disk and checks the
+// bars: faces from the stored generator against the float32 model over the
+// test, imagery and decoded latents of every subject, PSNR ≥ --psnr dB
+// (pooled over all faces); latents decoded from the stored decoders and
+// patterns correlate ≥ --corr with the float pipeline's, for every ROI and
+// pattern; and each subject's pairwise test (all voxels) has at most
+// --pairwise of its N(N−1) pair outcomes flipped. It prints a table of size
+// and error per tensor and writes it, with the bars, to export-report.json.
+// index.json is written only when every bar holds; otherwise the exporter
+// exits with status 1.
+//
+// Files are named by content (generator.<8 hex of the SHA-256>.fmb,
+// sub-XX.<hash>.fmb), written atomically, and byte-identical for the same
+// inputs and flags. Bundles of earlier exports that the new index.json does
+// not list are removed from --out.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "exporter:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole command, testable.
+func run(args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	return export(o, stdout, stderr)
+}

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+)
+
+// options are the command's flags.
+type options struct {
+	Model    string   `json:"model"`
+	Axes     string   `json:"axes"`
+	FMRI     string   `json:"fmri"`
+	Out      string   `json:"-"` // not in provenance: the bytes must not depend on where they go
+	PSNR     float64  `json:"psnr_db_bar"`
+	Corr     float64  `json:"latent_corr_bar"`
+	Pairwise int      `json:"pairwise_changed_bar"`
+	Date     string   `json:"-"`
+	Args     []string `json:"-"`
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	fs := flag.NewFlagSet("exporter", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.StringVar(&o.Model, "model", "models/default/model.npz", "trained face model (npz)")
+	fs.StringVar(&o.Axes, "axes", "", "male/smile axes (npz; default: axes.npz next to --model)")
+	fs.StringVar(&o.FMRI, "fmri", "out/fmri", "folder of sub-XX/decoders.npz")
+	fs.StringVar(&o.Out, "out", "out/site-data", "output folder")
+	fs.Float64Var(&o.PSNR, "psnr", 40, "bar: PSNR in dB of quantized vs float32 faces")
+	fs.Float64Var(&o.Corr, "corr", 0.999, "bar: correlation of quantized vs float decoded latents")
+	fs.IntVar(&o.Pairwise, "pairwise", 1, "bar: pairwise-test pair outcomes that quantization may flip per subject")
+	fs.StringVar(&o.Date, "date", "", "date for index.json (default: when the model was saved)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if o.Axes == "" {
+		o.Axes = filepath.Join(filepath.Dir(o.Model), "axes.npz")
+	}
+	if !(o.PSNR > 0) || !(o.Corr > 0 && o.Corr < 1) || o.Pairwise < 0 {
+		return o, fmt.Errorf("bars out of range: --psnr %v (> 0), --corr %v (in (0, 1)), --pairwise %d (≥ 0)", o.PSNR, o.Corr, o.Pairwise)
+	}
+	o.Args = append([]string{"exporter"}, args...)
+	return o, nil
+}

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"slices"
+
+	"fmriface/bundle"
+	"fmriface/fmriout"
+	"fmriface/fold"
+)
+
+// report is export-report.json.
+type report struct {
+	PSNRdB               float64         `json:"psnr_db"`     // pooled over all faces
+	PSNRMindB            float64         `json:"psnr_min_db"` // of the worst face
+	Faces                int             `json:"faces"`
+	LatentCorrMin        float64         `json:"latent_corr_min"`
+	PairwiseChangedPairs int             `json:"pairwise_changed_pairs"` // worst subject, all voxels
+	BytesTotal           int64           `json:"bytes_total"`
+	BytesGenerator       int64           `json:"bytes_generator"`
+	BytesSubjects        int64           `json:"bytes_subjects"`
+	Dominant             string          `json:"dominant"`
+	Bars                 bars            `json:"bars"`
+	Pass                 bool            `json:"pass"`
+	Failures             []string        `json:"failures,omitempty"`
+	Files                []indexFile     `json:"files"`
+	Subjects             []subjectReport `json:"subjects"`
+	Tensors              []*choice       `json:"tensors"`
+}
+
+type bars struct {
+	PSNRdB         float64 `json:"psnr_db_min"`
+	LatentCorr     float64 `json:"latent_corr_min"`
+	PairwiseChange int     `json:"pairwise_changed_pairs_max"`
+}
+
+type subjectReport struct {
+	ID            string             `json:"id"`
+	NVoxels       int                `json:"n_voxels"`
+	Bytes         int64              `json:"bytes"`
+	LatentCorrMin float64            `json:"latent_corr_min"`
+	PairwiseFloat map[string]float64 `json:"pairwise_float"`
+	PairwiseQuant map[string]float64 `json:"pairwise_quantized"`
+	Flipped       map[string]int     `json:"pairwise_changed_pairs"`
+}
+
+// finite keeps +Inf (identical images) out of JSON, which cannot hold it.
+func finite(x float64) float64 {
+	if math.IsInf(x, 1) {
+		return 999
+	}
+	return x
+}
+
+// verify reads every bundle back from disk and checks the bars against the
+// float pipeline.
+func verify(o options, m *model, faceZ [][]float32, evals []*subjectEval, files []outFile) (*report, error) {
+	rep := &report{Bars: bars{o.PSNR, o.Corr, o.Pairwise}, LatentCorrMin: 1}
+	fail := func(format string, args ...any) { rep.Failures = append(rep.Failures, fmt.Sprintf(format, args...)) }
+	for _, f := range files {
+		path := filepath.Join(o.Out, f.Name())
+		b, err := bundle.Open(path, bundle.Limits{})
+		if err != nil {
+			return nil, fmt.Errorf("verify: %w", err)
+		}
+		rep.Files = append(rep.Files, indexFile{File: f.Name(), Bytes: len(f.Data), SHA256: f.SHA256()})
+		rep.BytesTotal += b.Size()
+		if f.Kind == "generator" {
+			rep.BytesGenerator += b.Size()
+			if err := verifyGenerator(b, path, m, faceZ, rep); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		rep.BytesSubjects += b.Size()
+		sr, err := verifySubject(b, path, f.Subject)
+		if err != nil {
+			return nil, err
+		}
+		sr.Bytes = b.Size()
+		rep.Subjects = append(rep.Subjects, sr)
+		rep.LatentCorrMin = min(rep.LatentCorrMin, sr.LatentCorrMin)
+		rep.PairwiseChangedPairs = max(rep.PairwiseChangedPairs, sr.Flipped["all"])
+		if sr.LatentCorrMin < o.Corr {
+			fail("%s: decoded latents correlate %.6f < %v with float", sr.ID, sr.LatentCorrMin, o.Corr)
+		}
+		if sr.Flipped["all"] > o.Pairwise {
+			fail("%s: %d pairwise outcomes flipped > %d", sr.ID, sr.Flipped["all"], o.Pairwise)
+		}
+	}
+	if rep.PSNRdB < o.PSNR {
+		fail("faces: PSNR %.2f dB < %v dB", rep.PSNRdB, o.PSNR)
+	}
+	rep.Pass = len(rep.Failures) == 0
+	rep.Dominant = dominant(rep)
+	return rep, nil
+}
+
+// verifyGenerator runs the generator stored in b and compares its faces
+// with the float32 model's.
+func verifyGenerator(b *bundle.Bundle, path string, m *model, faceZ [][]float32, rep *report) error {
+	folded := map[string][]float32{}
+	for _, p := range fold.GeneratorParams(m.Cfg) {
+		v, err := floatTensor(b, path, p.Name, p.Shape)
+		if err != nil {
+			return err
+		}
+		folded[p.Name] = v
+	}
+	ge, err := newGenEval(m.Cfg, m.Params, faceZ)
+	if err != nil {
+		return err
+	}
+	mse, worst, err := ge.mse(folded)
+	if err != nil {
+		return fmt.Errorf("verify %s: %w", path, err)
+	}
+	rep.PSNRdB, rep.PSNRMindB, rep.Faces = finite(psnr(mse)), finite(psnr(worst)), len(faceZ)
+	return nil
+}
+
+// floatTensor reads a float tensor and checks its shape.
+func floatTensor(b *bundle.Bundle, path, name string, shape []int) ([]float32, error) {
+	info, err := b.Tensor(name)
+	if err != nil {
+		return nil, fmt.Errorf("verify %s: %w", path, err)
+	}
+	if !slices.Equal(info.Shape, shape) {
+		return nil, fmt.Errorf("verify %s: tensor %s has shape %v, want %v", path, name, info.Shape, shape)
+	}
+	v, err := b.Float32(name)
+	if err != nil {
+		return nil, fmt.Errorf("verify %s: %w", path, err)
+	}
+	return v, nil
+}
+
+// verifySubject decodes with the stored tensors and compares with the
+// float pipeline; the integer tensors must be stored exactly.
+func verifySubject(b *bundle.Bundle, path string, e *subjectEval) (subjectReport, error) {
+	s := e.s
+	V, L, N, R, M := s.NVoxels(), s.Latent, s.NTest(), s.NSubsets(), s.NImagery()
+	sr := subjectReport{ID: s.ID, NVoxels: V, PairwiseFloat: map[string]float64{}}
+	stored := map[string][]float32{}
+	shapes := map[string][]int{"test.patterns": {N, V}, "test.subsets": {R, N, V}, "imagery.pattern": {V},
+		"test.latents": {N, L}, "imagery.latents": {M, L}}
+	for _, r := range s.ROIs {
+		shapes["decoder."+r.Name] = []int{len(r.Voxels), L}
+		got, err := b.Int32("roi." + r.Name)
+		if err != nil || !slices.Equal(got, r.Voxels) {
+			return sr, fmt.Errorf("verify %s: roi.%s differs from the input (%v)", path, r.Name, err)
+		}
+	}
+	for name, shape := range shapes {
+		v, err := floatTensor(b, path, name, shape)
+		if err != nil {
+			return sr, err
+		}
+		stored[name] = v
+	}
+	if got, err := b.Int16("voxels.ijk"); err != nil || !slices.Equal(got, s.VoxelIJK) {
+		return sr, fmt.Errorf("verify %s: voxels.ijk differs from the input (%v)", path, err)
+	}
+	if got, err := b.Uint8("voxels.roi"); err != nil || !slices.Equal(got, s.VoxelROI) {
+		return sr, fmt.Errorf("verify %s: voxels.roi differs from the input (%v)", path, err)
+	}
+	if got, err := b.Uint8("test.male"); err != nil || !slices.Equal(got, s.TestMale) {
+		return sr, fmt.Errorf("verify %s: test.male differs from the input (%v)", path, err)
+	}
+	res, err := e.eval(func(name string) []float32 { return stored[name] }, nil)
+	if err != nil {
+		return sr, fmt.Errorf("verify %s: %w", path, err)
+	}
+	for _, r := range fmriout.ROINames() {
+		sr.PairwiseFloat[r] = e.pairF[r].Accuracy
+	}
+	sr.LatentCorrMin, sr.PairwiseQuant, sr.Flipped = res.MinCorr, res.Pairwise, res.Flipped
+	return sr, nil
+}
+
+// dominant says what takes most of the bytes.
+func dominant(rep *report) string {
+	if rep.BytesTotal == 0 {
+		return ""
+	}
+	return fmt.Sprintf("generator %.0f%%, subjects %.0f%%", 100*float64(rep.BytesGenerator)/float64(rep.BytesTotal),
+		100*float64(rep.BytesSubjects)/float64(rep.BytesTotal))
+}

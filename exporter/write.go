@@ -1,0 +1,218 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"fmriface/atomicfile"
+	"fmriface/bundle"
+	"fmriface/fmriout"
+	"fmriface/fold"
+	"fmriface/version"
+)
+
+// outFile is one bundle to write.
+type outFile struct {
+	Kind    string // "generator" or "subject"
+	Prefix  string // "generator" or the subject id
+	Data    []byte
+	Subject *subjectEval
+}
+
+// SHA256 is the hex SHA-256 of the whole file.
+func (f outFile) SHA256() string {
+	s := sha256.Sum256(f.Data)
+	return hex.EncodeToString(s[:])
+}
+
+// Name is the content-hashed file name.
+func (f outFile) Name() string { return f.Prefix + "." + f.SHA256()[:8] + ".fmb" }
+
+func generatorBundle(m *model, folded map[string][]float32, axes *fmriout.Axes, cs []*choice, o options, cfg json.RawMessage) ([]byte, error) {
+	w := bundle.NewWriter()
+	archJSON, err := json.Marshal(m.Cfg)
+	if err != nil {
+		return nil, err
+	}
+	w.SetMeta(bundle.KeyKind, "generator")
+	w.SetMeta("arch", string(archJSON))
+	w.SetMeta("latent", int64(m.Cfg.Latent))
+	w.SetMeta("image_size", int64(m.Cfg.ImageSize))
+	w.SetMeta("axes", axesRecord(axes))
+	training := m.Train.Config.Faces
+	if m.Train.Config.SplitFile != "" {
+		training += " (split " + m.Train.Config.SplitFile + ")"
+	}
+	w.SetProvenance(bundle.Provenance{Command: o.Args, Config: cfg, Seed: int64(m.Train.Config.Seed),
+		CodeVersion: version.String(), TrainingData: training})
+	kinds := kindOf(cs)
+	for _, p := range fold.GeneratorParams(m.Cfg) {
+		w.AddFloat32(p.Name, p.Shape, folded[p.Name], kinds[p.Name])
+	}
+	w.AddFloat32("axis.male", []int{len(axes.Male)}, axes.Male, kinds["axis.male"])
+	w.AddFloat32("axis.smile", []int{len(axes.Smile)}, axes.Smile, kinds["axis.smile"])
+	b, err := w.Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("generator bundle: %w", err)
+	}
+	return b, nil
+}
+
+func axesRecord(a *fmriout.Axes) json.RawMessage {
+	b, _ := json.Marshal(a.Meta)
+	return b
+}
+
+func subjectBundle(e *subjectEval, cs []*choice, o options) ([]byte, error) {
+	s := e.s
+	w := bundle.NewWriter()
+	V := s.NVoxels()
+	w.SetMeta(bundle.KeyKind, "subject")
+	w.SetMeta("n_voxels", int64(V))
+	w.SetMeta("rois", fmriout.ROINames())
+	w.SetMeta("simulated", s.Simulated)
+	w.SetMeta("imagery_target", int64(s.ImageryTarget))
+	w.SetMeta("latent", int64(s.Latent))
+	w.SetMeta("pairwise_float", e.pairF["all"].Accuracy)
+	if s.Simulated {
+		w.SetMeta("noise_level", s.Provenance.NoiseLevel)
+	}
+	analysis, err := json.Marshal(s.Provenance)
+	if err != nil {
+		return nil, err
+	}
+	w.SetMeta("analysis", json.RawMessage(analysis))
+	w.SetProvenance(bundle.Provenance{Command: o.Args, Config: analysis, Seed: s.Provenance.Seed,
+		CodeVersion: version.String(), TrainingData: s.Provenance.TrainingData, Subject: s.ID, VoxelCount: int64(V)})
+	w.AddInt16("voxels.ijk", []int{V, 3}, s.VoxelIJK)
+	w.AddUint8("voxels.roi", []int{V}, s.VoxelROI)
+	g := s.GridShape
+	w.AddInt32("grid.shape", []int{3}, []int32{int32(g[0]), int32(g[1]), int32(g[2])})
+	for _, r := range s.ROIs {
+		w.AddInt32("roi."+r.Name, []int{len(r.Voxels)}, r.Voxels)
+	}
+	w.AddInt32("test.subset_trials", []int{s.NSubsets()}, s.TestSubsetTrials)
+	w.AddUint8("test.male", []int{s.NTest()}, s.TestMale)
+	for _, c := range cs {
+		w.AddFloat32(c.Name, c.Shape, c.data, c.kind)
+	}
+	b, err := w.Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("%s bundle: %w", s.ID, err)
+	}
+	return b, nil
+}
+
+// writeBundles writes every file atomically under its content-hashed name.
+func writeBundles(dir string, files []outFile) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := atomicfile.WriteFile(filepath.Join(dir, f.Name()), f.Data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// index is index.json (docs/site-data.md).
+type index struct {
+	Format      string         `json:"format"`
+	GeneratedBy generatedBy    `json:"generated_by"`
+	Simulated   bool           `json:"simulated"`
+	Notice      string         `json:"notice,omitempty"`
+	Generator   indexFile      `json:"generator"`
+	Subjects    []indexSubject `json:"subjects"`
+}
+
+type generatedBy struct {
+	Command     string `json:"command"`
+	CodeVersion string `json:"code_version"`
+	Date        string `json:"date"`
+}
+
+type indexFile struct {
+	File   string `json:"file"`
+	Bytes  int    `json:"bytes"`
+	SHA256 string `json:"sha256"`
+}
+
+type indexSubject struct {
+	ID string `json:"id"`
+	indexFile
+	NVoxels       int     `json:"n_voxels"`
+	PairwiseFloat float64 `json:"pairwise_float"`
+}
+
+const simulatedNotice = "The fMRI samples come from virtual subjects simulated on the real ds001761 protocol; they are not real brain data."
+
+func writeIndex(o options, m *model, files []outFile) error {
+	date := o.Date
+	if date == "" {
+		date = m.Train.Saved
+	}
+	if date == "" {
+		date = "unknown"
+	}
+	ix := index{Format: "fmriface-site/1", Simulated: true,
+		GeneratedBy: generatedBy{Command: strings.Join(o.Args, " "), CodeVersion: version.String(), Date: date}}
+	keep := map[string]bool{}
+	for _, f := range files {
+		ent := indexFile{File: f.Name(), Bytes: len(f.Data), SHA256: f.SHA256()}
+		keep[f.Name()] = true
+		if f.Kind == "generator" {
+			ix.Generator = ent
+			continue
+		}
+		s := f.Subject.s
+		ix.Simulated = ix.Simulated && s.Simulated
+		ix.Subjects = append(ix.Subjects, indexSubject{ID: s.ID, indexFile: ent, NVoxels: s.NVoxels(),
+			PairwiseFloat: f.Subject.pairF["all"].Accuracy})
+	}
+	if ix.Simulated {
+		ix.Notice = simulatedNotice
+	}
+	if err := writeJSON(filepath.Join(o.Out, "index.json"), ix); err != nil {
+		return err
+	}
+	return removeStale(o.Out, keep)
+}
+
+// removeStale deletes bundles of earlier exports that the index no longer
+// lists (only names this command writes: generator.* and sub-*.*.fmb).
+func removeStale(dir string, keep map[string]bool) error {
+	var stale []string
+	for _, pat := range []string{"generator.*.fmb", "sub-*.*.fmb"} {
+		m, err := filepath.Glob(filepath.Join(dir, pat))
+		if err != nil {
+			return err
+		}
+		for _, p := range m {
+			if !keep[filepath.Base(p)] {
+				stale = append(stale, p)
+			}
+		}
+	}
+	slices.Sort(stale)
+	for _, p := range stale {
+		if err := os.Remove(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return atomicfile.WriteFile(path, append(b, '\n'), 0o644)
+}
