@@ -97,8 +97,17 @@ func (c Config) Validate() error {
 		return fmt.Errorf("arch %q: image size %d not divisible by the strides", c.Name, c.ImageSize)
 	case c.FeatureLayer < 1 || c.FeatureLayer > len(c.DiscChannels):
 		return fmt.Errorf("arch %q: feature layer %d out of 1..%d", c.Name, c.FeatureLayer, len(c.DiscChannels))
-	case c.EncKernel < 2 || c.GenKernel < 2 || c.DiscKernel < 2:
-		return fmt.Errorf("arch %q: kernels must be at least 2", c.Name)
+	case c.EncKernel < 2 || c.GenKernel < 2 || c.DiscKernel < 2 || c.EncKernel > 64 || c.GenKernel > 64 || c.DiscKernel > 64:
+		return fmt.Errorf("arch %q: kernels must be 2…64", c.Name)
+	case c.ImageSize > 4096 || c.Latent > 1<<16 || c.EncHidden > 1<<16:
+		return fmt.Errorf("arch %q: sizes too large", c.Name)
+	}
+	for _, chs := range [][]int{c.EncChannels, c.GenChannels, c.DiscChannels} {
+		for _, ch := range chs {
+			if ch < 1 || ch > 1<<16 {
+				return fmt.Errorf("arch %q: channel count %d out of 1…65536", c.Name, ch)
+			}
+		}
 	}
 	return nil
 }
