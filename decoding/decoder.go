@@ -107,8 +107,8 @@ func (d *Decoder) Decode(y []float64) ([]float64, error) {
 func (d *Decoder) DecodeRows(Y *mat.Dense) (*mat.Dense, error) {
 	m, v := Y.Dims()
 	dv, k := d.d.Dims()
-	if v != dv {
-		return nil, fmt.Errorf("decoding: patterns have %d voxels, decoder %d", v, dv)
+	if m == 0 || v != dv {
+		return nil, fmt.Errorf("decoding: %d patterns of %d voxels for a decoder of %d voxels", m, v, dv)
 	}
 	var z mat.Dense
 	z.Mul(Y, d.d)

@@ -6,18 +6,27 @@ import (
 	"fmriface/bundle"
 )
 
-// ROI names in the order the app cycles through them; ROI label k (1…3) in
-// voxels.roi is ROINames[k].
-var roiNames = [...]string{"all", "occipital", "temporal", "frontoparietal"}
+// NumROIs is the number of regions the app offers, "all" included.
+const NumROIs = 4
 
-// ROINames returns the region names the app offers, "all" first.
-func ROINames() []string { return roiNames[:] }
+// ROIName names region k in the order the app cycles through them: "all",
+// then the labels 1…3 of voxels.roi.
+func ROIName(k int) string {
+	switch k {
+	case 0:
+		return "all"
+	case 1:
+		return "occipital"
+	case 2:
+		return "temporal"
+	case 3:
+		return "frontoparietal"
+	}
+	return fmt.Sprintf("roi%d", k)
+}
 
-// NumROIs is the number of regions, "all" included.
-const NumROIs = len(roiNames)
-
-// maxGridVoxels bounds the voxel grid of the mosaic (a 256³ grid at most).
-const maxGridVoxels = 1 << 24
+// maxGridVoxels bounds the voxel grid of the mosaic (a 160³ grid at most).
+const maxGridVoxels = 1 << 22
 
 // ROI is one region's decoder: ẑ = y[Index] · Decoder.
 type ROI struct {
@@ -122,8 +131,8 @@ func subjectFromBundle(b *bundle.Bundle, latent int) (*Subject, error) {
 	if err := s.readGrid(b); err != nil {
 		return nil, err
 	}
-	for k, roi := range roiNames {
-		if err := s.readROI(b, k, roi); err != nil {
+	for k := range NumROIs {
+		if err := s.readROI(b, k, ROIName(k)); err != nil {
 			return nil, err
 		}
 	}

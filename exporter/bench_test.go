@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -27,13 +28,30 @@ var (
 	defaultFix  fixture
 	defaultErr  error
 	defaultOut  bytes.Buffer
+	defaultDir  string
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if defaultDir != "" {
+		os.RemoveAll(defaultDir)
+	}
+	os.Exit(code)
+}
 
 // defaultExport exports the default-size fixture once per process.
 func defaultExport(b *testing.B) fixture {
 	defaultOnce.Do(func() {
 		cfg, _ := arch.Preset("default")
-		defaultFix = newFixture(b, cfg, 4, benchVoxels)
+		// Shared by several benchmarks, so not b.TempDir (removed when
+		// the first one ends); TestMain removes it.
+		dir, err := os.MkdirTemp("", "exporter-bench-")
+		if err != nil {
+			defaultErr = err
+			return
+		}
+		defaultDir = dir
+		defaultFix = newFixtureIn(b, dir, cfg, 4, benchVoxels)
 		defaultErr = run(defaultFix.args(), &defaultOut, io.Discard)
 	})
 	if defaultErr != nil {
@@ -47,7 +65,7 @@ func defaultExport(b *testing.B) fixture {
 // and fidelity.
 func BenchmarkExportDefault(b *testing.B) {
 	f := defaultExport(b)
-	b.Log("\n" + defaultOut.String())
+	fmt.Print(defaultOut.String()) // the table: b.Log truncates it
 	var rep report
 	data, err := os.ReadFile(filepath.Join(f.out, "export-report.json"))
 	if err != nil {

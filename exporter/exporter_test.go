@@ -358,3 +358,33 @@ func TestBadInputs(t *testing.T) {
 }
 
 var _ = quant.F32
+
+// A stricter pairwise bar makes the exporter widen encodings until no pair
+// flips (the noisy fixture flips one at the default bar of 1).
+func TestPairwiseBarEscalates(t *testing.T) {
+	f := tinyFixture(t)
+	flips := func(extra ...string) (int, int) {
+		if err := run(f.args(extra...), io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		var rep report
+		b, _ := os.ReadFile(filepath.Join(f.out, "export-report.json"))
+		if err := json.Unmarshal(b, &rep); err != nil {
+			t.Fatal(err)
+		}
+		escalated := 0
+		for _, c := range rep.Tensors {
+			escalated += c.Escalate
+		}
+		return rep.PairwiseChangedPairs, escalated
+	}
+	loose, _ := flips()
+	strict, esc := flips("--pairwise", "0")
+	t.Logf("flipped pairs: %d at --pairwise 1, %d at --pairwise 0 (%d escalations)", loose, strict, esc)
+	if strict != 0 {
+		t.Fatalf("%d pairs flipped under --pairwise 0", strict)
+	}
+	if loose > 0 && esc == 0 {
+		t.Fatal("no tensor was widened although the default bar let pairs flip")
+	}
+}

@@ -65,7 +65,12 @@ type fixture struct {
 
 func newFixture(t testing.TB, cfg arch.Config, subjects, voxels int) fixture {
 	t.Helper()
-	dir := t.TempDir()
+	return newFixtureIn(t, t.TempDir(), cfg, subjects, voxels)
+}
+
+// newFixtureIn is newFixture in a given folder.
+func newFixtureIn(t testing.TB, dir string, cfg arch.Config, subjects, voxels int) fixture {
+	t.Helper()
 	f := fixture{dir: dir, model: filepath.Join(dir, "model", "model.npz"), axes: filepath.Join(dir, "model", "axes.npz"),
 		fmri: filepath.Join(dir, "fmri"), out: filepath.Join(dir, "site"), cfg: cfg}
 	if err := osMkdir(filepath.Dir(f.model)); err != nil {
@@ -82,7 +87,7 @@ func newFixture(t testing.TB, cfg arch.Config, subjects, voxels int) fixture {
 	}
 	for i := 1; i <= subjects; i++ {
 		id := fmt.Sprintf("sub-%02d", i)
-		s, err := fmriout.Synthetic(fmriout.SyntheticOptions{ID: id, Seed: uint64(i), Latent: cfg.Latent, Voxels: voxels})
+		s, err := fmriout.Synthetic(fmriout.SyntheticOptions{ID: id, Seed: uint64(i), Latent: cfg.Latent, Voxels: voxels, Noise: 6})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -54,7 +54,8 @@
 // exits with status 1.
 //
 // Files are named by content (generator.<8 hex of the SHA-256>.fmb,
-// sub-XX.<hash>.fmb), written atomically, and byte-identical for the same
+// sub-XX.<hash>.fmb; index.json lists each file's size and the SHA-256 of
+// the whole file, what crypto.subtle.digest gives over the download), written atomically, and byte-identical for the same
 // inputs and flags. Bundles of earlier exports that the new index.json does
 // not list are removed from --out.
 package main

@@ -10,10 +10,11 @@ import (
 // printReport writes the per-tensor table and the bars.
 func printReport(w io.Writer, rep *report) {
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "bundle\ttensor\tshape\tkind\tbytes\tf32 bytes\trel RMS\tmeasure\teffect\tbound\t")
+	fmt.Fprintln(tw, "bundle\ttensor\tshape\tkind\tbytes\tf32 bytes\trel RMS\tmeasure\teffect\tbound\t\trejected")
 	for _, c := range rep.Tensors {
-		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%d\t%d\t%.2e\t%s\t%.2e\t%.2e\t\n", c.Bundle, c.Name,
-			strings.Trim(fmt.Sprint(c.Shape), "[]"), c.Kind, c.Bytes, c.F32Bytes, c.RelRMSE, c.Measure, c.Effect, c.Bound)
+		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%d\t%d\t%.2e\t%s\t%.2e\t%.2e\t\t%s\n", c.Bundle, c.Name,
+			strings.Trim(fmt.Sprint(c.Shape), "[]"), c.Kind, c.Bytes, c.F32Bytes, c.RelRMSE, c.Measure, c.Effect, c.Bound,
+			strings.Join(c.Rejected, "; "))
 	}
 	tw.Flush()
 	fmt.Fprintln(w)

@@ -144,8 +144,13 @@ var (
 	roiAttrMix    = [4]float64{0, 0, 0.8, 0.8}
 )
 
+// linearWeight scales the weights on the local-mean (linear) channels
+// relative to the Gabor-energy ones; see makeTuning.
+var linearWeight = 6.0
+
 const (
 	fieldSigma  = 1.5  // voxels: smoothness of the tuning fields
+	smoothShare = 0.5  // correlation of a feature preference with its smooth map
 	shiftStep   = 0.25 // s: HRF shifts are quantised to this step
 	maxHRFShift = 1.5  // s
 )
@@ -156,6 +161,17 @@ func makeTuning(seed int64, sub string, a *Anatomy, nAttr int) *Tuning {
 	V := len(a.Cortex)
 	field := func(name string) []float64 {
 		return smoothField(newRNG(seed, "sub-"+sub, "field", name), g, fieldSigma, a.Brain)
+	}
+	// Feature preferences: a smooth map plus a voxel-specific part (each voxel
+	// samples its own mix of columns), so that neighbours are alike but the
+	// population spans many independent tunings.
+	prefField := func(name string) []float64 {
+		f := field(name)
+		rng := newRNG(seed, "sub-"+sub, "voxel-specific", name)
+		for i := range f {
+			f[i] = smoothShare*f[i] + math.Sqrt(1-smoothShare*smoothShare)*rng.NormFloat64()
+		}
+		return f
 	}
 	t := &Tuning{ROI: make([]uint8, V), RFU: make([]float64, V), RFV: make([]float64, V),
 		RFSigma: make([]float64, V), bank: make([]int32, V),
@@ -206,14 +222,18 @@ func makeTuning(seed int64, sub string, a *Anatomy, nAttr int) *Tuning {
 		t.ARPhi[v] = math.Max(0.05, math.Min(0.7, 0.3+0.08*fa[n]))
 		t.Physio[v] = math.Max(0, 0.6+0.3*fp[n])
 	}
-	for k := 0; k < NumChannels; k++ {
-		f := field(fmt.Sprintf("channel-%d", k))
+	for k, spec := range channelSpec {
+		f := prefField(fmt.Sprintf("channel-%d", k))
 		for v, n := range a.Cortex {
-			t.ChanW[v*NumChannels+k] = float32(0.5 + f[n])
+			w := f[n] // energy: signed deviations from the mean face response
+			if spec.level < 0 {
+				w = linearWeight * f[n] // local mean luminance/colour: ON or OFF
+			}
+			t.ChanW[v*NumChannels+k] = float32(w)
 		}
 	}
 	for k := 0; k < nAttr; k++ {
-		f := field(fmt.Sprintf("attribute-%d", k))
+		f := prefField(fmt.Sprintf("attribute-%d", k))
 		for v, n := range a.Cortex {
 			t.AttrW[v*nAttr+k] = float32(f[n])
 		}

@@ -16,7 +16,7 @@ type Config struct {
 	Grid     [3]int  // voxels along x, y, z
 	VoxelMM  float64 // isotropic voxel size, mm
 	TR       float64 // s
-	NVols    int     // volumes per run
+	NVols    int     // volumes per run when the design does not say (ds001761: 195, or 204 with imagery)
 	MaxRuns  int     // 0 = every run of the design; else the first MaxRuns runs per subject
 
 	// FigureSubject is the subject of the figure ("" = the first); GLMRuns

@@ -40,6 +40,7 @@ const (
 	imageryNoise = 0.15 // trial noise of an imagery block, relative
 	wmBaseline   = 850.0
 	gmBaseline   = 1000.0
+	quantStep    = 0.25 // intensity units per int16 step
 )
 
 // incompleteMarker is present in Out while a simulation writes it.
@@ -152,7 +153,7 @@ func Simulate(ctx context.Context, cfg Config, pool *Pool, opt Options) (*Summar
 		}
 		ss := SubjectSummary{Subject: s.label, Noise: s.noise, Runs: len(s.design.Runs),
 			Voxels: len(s.brain), CorticalVoxels: len(s.anat.Cortex), ROIVoxels: map[string]int{},
-			Stimuli: len(s.rowOf), GenderSwaps: s.asg.genderSwaps}
+			Stimuli: len(s.rowOf), GenderSwaps: s.asg.genderSwaps, Trials: map[string]int{}}
 		for _, r := range s.tun.ROI {
 			ss.ROIVoxels[ROINames[r]]++
 		}
@@ -169,7 +170,7 @@ func Simulate(ctx context.Context, cfg Config, pool *Pool, opt Options) (*Summar
 				fig = &figureData{sub: s, truthRun0: truth}
 			}
 			for _, e := range run.Events {
-				ss.Trials[trialIndex(e.TrialType)]++
+				ss.Trials[e.TrialType]++
 			}
 			if runBar != nil {
 				runBar.SetInfo("sub-" + s.label)
@@ -336,7 +337,7 @@ type runTruth struct {
 // simulateRun simulates one run and writes its BOLD image, events, sidecar
 // and confounds. With keep, it also returns the noise-free task signal.
 func (s *subject) simulateRun(cfg Config, out string, hrf *hrfTable, run DesignRun, keep bool) (*runTruth, error) {
-	T := cfg.NVols
+	T := run.NVols
 	V := len(s.anat.Cortex)
 	rng := newRNG(cfg.Seed, "sub-"+s.label, "run", run.Prefix())
 	nu := s.noise
@@ -492,7 +493,10 @@ func (s *subject) simulateRun(cfg Config, out string, hrf *hrfTable, run DesignR
 	h := nifti.NewHeader(nifti.Int16, cfg.Grid[0], cfg.Grid[1], cfg.Grid[2], T)
 	h.PixDim[1], h.PixDim[2], h.PixDim[3] = float32(cfg.VoxelMM), float32(cfg.VoxelMM), float32(cfg.VoxelMM)
 	h.SetTR(cfg.TR)
-	h.SclSlope, h.SclInter = float32(math.Max(hi, 1)/32000), 0 // background stays exactly 0
+	// Steps of 0.25 (0.025 % of the grey-matter baseline, a thirtieth of the
+	// scanner noise at noise scale 1) keep the files small; the intercept is 0
+	// so that the background stays exactly 0.
+	h.SclSlope, h.SclInter = float32(math.Max(quantStep, hi/32000)), 0
 	aff := cfg.grid().Affine()
 	h.SetSform(aff, nifti.XformScanner)
 	if err := h.SetQform(aff, nifti.XformScanner); err != nil {
@@ -554,18 +558,4 @@ func (s *subject) simulateRun(cfg Config, out string, hrf *hrfTable, run DesignR
 		return nil, err
 	}
 	return truth, nil
-}
-
-func trialIndex(tt string) int {
-	switch tt {
-	case TrialTrain:
-		return 0
-	case TrialTest:
-		return 1
-	case TrialFix:
-		return 2
-	case TrialImg:
-		return 3
-	}
-	return 4
 }

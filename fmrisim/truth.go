@@ -148,7 +148,7 @@ func writeTruth(root string, cfg Config, pool *Pool, s *subject) error {
 			"imagery": "fraction of the face response, per second of imagery", "press": "% (one-back button press)",
 			"hrf_shift": "s", "rf_u rf_v rf_sigma": "feature cells (image width / 8)", "baseline": "image intensity",
 		},
-		"Response": "amplitude = (face_bias + modulation × drive) × trial gain + noise; drive = vis_mix × z(channel weights · receptive-field-pooled z-scored features) + attr_mix × z(attribute weights · z-scored CelebA attributes)",
+		"Response":        "amplitude = (face_bias + modulation × drive) × trial gain + noise; drive = vis_mix × z(channel weights · receptive-field-pooled z-scored features) + attr_mix × z(attribute weights · z-scored CelebA attributes)",
 		"Channels":        ChannelNames(),
 		"Attributes":      pool.AttrNames,
 		"BankSigmasCells": bankSigmas,
@@ -235,8 +235,16 @@ func writeDescriptions(out string, cfg Config, command string) error {
 // ReadStimulusMap reads a simulated subject's stimulus mapping: one row per
 // distinct stim_file of its events.
 func ReadStimulusMap(root, sub string) ([]StimulusMapping, error) {
-	path := subjectFile(root, sub, "stimuli.tsv")
-	rows, err := readTable(path, stimHeader)
+	t, err := tsv.ReadFile(subjectFile(root, sub, "stimuli.tsv"))
+	if err != nil {
+		return nil, err
+	}
+	return parseStimulusMap(t)
+}
+
+func parseStimulusMap(t *tsv.Table) ([]StimulusMapping, error) {
+	path := t.Path
+	rows, err := checkTable(t, stimHeader)
 	if err != nil {
 		return nil, err
 	}
@@ -259,8 +267,16 @@ func ReadStimulusMap(root, sub string) ([]StimulusMapping, error) {
 
 // ReadTestFaces reads a simulated subject's test faces (sorted by image name).
 func ReadTestFaces(root, sub string) ([]FaceRef, error) {
-	path := subjectFile(root, sub, "testfaces.tsv")
-	rows, err := readTable(path, testHeader)
+	t, err := tsv.ReadFile(subjectFile(root, sub, "testfaces.tsv"))
+	if err != nil {
+		return nil, err
+	}
+	return parseTestFaces(t)
+}
+
+func parseTestFaces(t *tsv.Table) ([]FaceRef, error) {
+	path := t.Path
+	rows, err := checkTable(t, testHeader)
 	if err != nil {
 		return nil, err
 	}
@@ -277,8 +293,16 @@ func ReadTestFaces(root, sub string) ([]FaceRef, error) {
 
 // ReadImagery reads a simulated subject's imagery set.
 func ReadImagery(root, sub string) (Imagery, error) {
-	path := subjectFile(root, sub, "imagery.tsv")
-	rows, err := readTable(path, imageryHeader)
+	t, err := tsv.ReadFile(subjectFile(root, sub, "imagery.tsv"))
+	if err != nil {
+		return Imagery{}, err
+	}
+	return parseImagery(t)
+}
+
+func parseImagery(t *tsv.Table) (Imagery, error) {
+	path := t.Path
+	rows, err := checkTable(t, imageryHeader)
 	if err != nil {
 		return Imagery{}, err
 	}
@@ -343,12 +367,9 @@ func ReadROIs(root, sub string) (*ROIs, error) {
 	return r, nil
 }
 
-// readTable reads a TSV whose header must be exactly want.
-func readTable(path string, want []string) ([][]string, error) {
-	t, err := tsv.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
+// checkTable checks that a table's header is exactly want.
+func checkTable(t *tsv.Table, want []string) ([][]string, error) {
+	path := t.Path
 	if !slices.Equal(t.Header, want) {
 		return nil, fmt.Errorf("read %s: columns %q, want %q", path, clip(strings.Join(t.Header, " ")), strings.Join(want, " "))
 	}

@@ -270,7 +270,7 @@ func TestBuildDesignErrors(t *testing.T) {
 		{"modulator rows", func(r []Run) { r[0].Conditions[0].Modulators = randDense(rng, 1, 2) }, DesignOptions{TR: 2}, "modulator rows"},
 		{"confound rows", func(r []Run) { r[1].Confounds = randDense(rng, 79, 6) }, DesignOptions{TR: 2}, "confounds"},
 		{"NaN modulator", func(r []Run) { r[0].Conditions[0].Modulators.Set(0, 0, math.NaN()) }, DesignOptions{TR: 2}, "NaN"},
-		{"late onset", func(r []Run) { r[0].Conditions[1].Events[0].Onset = 1e4 }, DesignOptions{TR: 2}, "onset"},
+		{"absurd onset", func(r []Run) { r[0].Conditions[1].Events[0].Onset = 1e7 }, DesignOptions{TR: 2}, "onset"},
 		{"unnamed", func(r []Run) { r[0].Conditions[1].Name = "" }, DesignOptions{TR: 2}, "no name"},
 	}
 	for _, tc := range cases {
@@ -360,6 +360,19 @@ func TestRidgeCV(t *testing.T) {
 	}
 	if !mat.EqualApprox(full.Beta, res.Beta, 1e-12) {
 		t.Error("final fit is not the ridge fit with the chosen λ")
+	}
+	// Merging the 4 groups into 2 folds equals using 2 groups directly.
+	two := make([]int, n)
+	for i := range two {
+		two[i] = groups[i] % 2
+	}
+	a, err := RidgeCV(X, &Y, groups, RidgeCVOptions{Lambdas: lams, Folds: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := RidgeCV(X, &Y, two, RidgeCVOptions{Lambdas: lams})
+	if maxAbsDiff(a.CVError, b.CVError) > 1e-12 {
+		t.Errorf("merged folds %v, direct %v", a.CVError, b.CVError)
 	}
 	if _, err := RidgeCV(X, &Y, make([]int, n), RidgeCVOptions{}); err == nil {
 		t.Error("a single group accepted")

@@ -44,10 +44,13 @@
 // A rank-deficient design gives a *RankError naming the first column that
 // is a combination of the columns before it.
 //
-// Serial correlations are not modelled: estimation is OLS. Betas stay
-// unbiased; t and F use the OLS degrees of freedom and so are somewhat
-// liberal, which only matters for voxel-selection thresholds (no p-value
-// from them is reported as a result).
+// Serial correlations: the default is OLS. Betas stay unbiased; t and F use
+// the OLS degrees of freedom and so are somewhat liberal, which only
+// matters for voxel-selection thresholds (no p-value from them is reported
+// as a result). Design.FitAR1 is the option: one AR(1) coefficient per
+// subject, estimated from the residuals of a voxel subset and refined by
+// Cochrane–Orcutt steps, then the design and data are pre-whitened run by
+// run and refitted.
 //
 // RidgeCV is an addition beyond the paper: a ridge penalty on unit-norm
 // columns chosen by leave-one-run-or-session-out cross-validation.

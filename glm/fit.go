@@ -185,6 +185,9 @@ func fit(X, Y *mat.Dense, opt FitOptions, dofLost int, prior []float64) (*Result
 	if ny != n {
 		return nil, fmt.Errorf("glm: X has %d rows, Y %d", n, ny)
 	}
+	if v == 0 || p == 0 {
+		return nil, fmt.Errorf("glm: nothing to fit (%d columns, %d voxels)", p, v)
+	}
 	names := opt.Names
 	if names == nil {
 		names = make([]string, p)

@@ -126,16 +126,26 @@ func TestConvolver(t *testing.T) {
 		ev []Event
 		n  int
 	}{
-		{[]Event{{Onset: -1}}, 10},
+		{[]Event{{Onset: -2e6}}, 10},
 		{[]Event{{Onset: math.NaN()}}, 10},
+		{[]Event{{Onset: math.Inf(1)}}, 10},
 		{[]Event{{Onset: 1, Duration: -1}}, 10},
-		{[]Event{{Onset: 100}}, 10},
+		{[]Event{{Onset: 1, Duration: math.NaN()}}, 10},
 		{[]Event{{Onset: 1}}, 0},
 	}
 	for i, b := range bad {
 		if _, err := c.Responses(b.ev, b.n); err == nil {
 			t.Errorf("case %d: bad events accepted", i)
 		}
+	}
+	// Events past the last scan add nothing; one just before the first
+	// scan adds its tail.
+	late, err := c.Responses([]Event{{Onset: 100, Duration: 1}, {Onset: -3, Duration: 1}}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mat.Norm(late.ColView(0), 2) != 0 || late.At(0, 1) <= 0 {
+		t.Errorf("late event %v, early event at scan 0 %v", mat.Norm(late.ColView(0), 2), late.At(0, 1))
 	}
 }
 

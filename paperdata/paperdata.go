@@ -49,10 +49,14 @@ func Table() ([]Row, error) {
 	return append([]Row(nil), rows...), nil
 }
 
-var header = []string{"measure", "roi", "model", "S1", "S2", "S3", "S4", "group_mean", "denominator", "source", "notes"}
+// columns returns the expected header of results.csv.
+func columns() []string {
+	return []string{"measure", "roi", "model", "S1", "S2", "S3", "S4", "group_mean", "denominator", "source", "notes"}
+}
 
 // Parse reads a table in the results.csv layout.
 func Parse(text string) ([]Row, error) {
+	header := columns()
 	r := csv.NewReader(strings.NewReader(text))
 	// The notes column is free text whose commas the file does not quote:
 	// the first ten fields are fixed and the rest are the notes.

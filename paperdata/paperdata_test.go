@@ -59,7 +59,7 @@ func TestMeansConsistent(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
-	good := strings.Join(header, ",") + "\n"
+	good := strings.Join(columns(), ",") + "\n"
 	cases := map[string]string{
 		"empty":       "",
 		"bad header":  "a,b,c,d,e,f,g,h,i,j,k\n",
@@ -78,7 +78,7 @@ func TestParseErrors(t *testing.T) {
 
 func FuzzParse(f *testing.F) {
 	f.Add(resultsCSV)
-	f.Add(strings.Join(header, ",") + "\npairwise,full,PCA,NA,1,1,1,0.5,380,s,\"n,\"\n")
+	f.Add(strings.Join(columns(), ",") + "\npairwise,full,PCA,NA,1,1,1,0.5,380,s,\"n,\"\n")
 	f.Fuzz(func(t *testing.T, text string) {
 		rows, err := Parse(text)
 		if err != nil {

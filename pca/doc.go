@@ -12,11 +12,13 @@
 // followed by 5.1): a seeded Gaussian test matrix with K+p columns
 // (p = oversampling, 64 by default), q power iterations (2 by default) with
 // re-orthonormalisation by Householder QR after every product, then an exact
-// SVD of the small (K+p)×(K+p) factor. The data are never copied as a whole to
-// float64: rows are converted and centred in blocks on the fly, so the extra
-// memory is about (N + D)·(K+p)·8 bytes plus one block (≈ 330 MB for the
-// CelebA subset at 64×64 with K = 1024). The products go through gonum's
-// BLAS; call fastblas.Use() first to route them through OpenBLAS.
+// SVD of the small (K+p)×(K+p) factor. The data are never copied as a whole:
+// rows are centred in blocks on the fly. The passes over the data are float32
+// matrix products (the data and the stored components are float32); the
+// orthonormalisations and the small SVD are float64. Extra memory is about
+// 24·max(N, D)·(K+p) bytes plus one block (≈ 400 MB for the CelebA subset at
+// 64×64 with K = 1024). Products go through gonum's BLAS; call fastblas.Use()
+// first to route them through OpenBLAS.
 //
 // Components are orthonormal rows, sorted by decreasing explained variance,
 // with a deterministic sign (the entry of largest magnitude is positive), so

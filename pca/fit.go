@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 
 	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/lapack"
 	"gonum.org/v1/gonum/lapack/lapack64"
@@ -74,7 +75,8 @@ func Fit(x []float32, n, d, k int, seed uint64, opts Options) (*Model, error) {
 	}
 	block = min(block, n)
 
-	f := &fitter{x: x, n: n, d: d, l: l, block: make([]float64, block*d), rows: block}
+	f := &fitter{x: x, n: n, d: d, l: l, block: make([]float32, block*d), rows: block,
+		a32: make([]float32, max(n, d)*l), c32: make([]float32, max(n, d)*l)}
 	f.bar = progress.New(opts.Progress, "pca fit", (2*q+3)*n)
 	f.bar.SetUnit("rows")
 	defer f.bar.Done()
@@ -109,7 +111,8 @@ func Fit(x []float32, n, d, k int, seed uint64, opts Options) (*Model, error) {
 	// singular vectors of B (the principal axes) are the columns of Q₂·U.
 	f.bar.SetInfo("projection")
 	f.timesT(z, y)
-	y = blas64.General{} // release the N×L sketch
+	y = blas64.General{} // release the N×L sketch and the float32 buffers
+	f.a32, f.c32 = nil, nil
 	f.bar.SetInfo("small SVD")
 	tau := qr.geqrf(z)
 	r := blas64.General{Rows: l, Cols: l, Stride: l, Data: make([]float64, l*l)}
@@ -160,13 +163,18 @@ func Fit(x []float32, n, d, k int, seed uint64, opts Options) (*Model, error) {
 	return m, nil
 }
 
-// fitter streams the rows of x through float64 blocks, centred on the mean.
+// fitter streams the rows of x, centred on the mean, through BLAS products.
+// The big products run in float32 (the data are float32 and the components
+// are stored as float32: float64 would double the time for no visible gain);
+// the orthonormalisations and the small SVD run in float64.
 type fitter struct {
 	x       []float32
 	n, d, l int
 	mean    []float64
-	block   []float64 // rows×d scratch
+	block   []float32 // rows×d scratch: centred rows
 	rows    int
+	a32     []float32 // max(n,d)×l: float32 copy of the right operand
+	c32     []float32 // max(n,d)×l: float32 product
 	bar     *progress.Bar
 }
 
@@ -211,43 +219,63 @@ func (f *fitter) mean32() []float32 {
 }
 
 // load fills the scratch block with rows r0…r1 of x minus the mean.
-func (f *fitter) load(r0, r1 int) blas64.General {
+func (f *fitter) load(r0, r1 int) blas32.General {
 	d := f.d
 	b := f.block[:(r1-r0)*d]
 	for i := r0; i < r1; i++ {
 		src := f.x[i*d : (i+1)*d]
 		dst := b[(i-r0)*d : (i-r0+1)*d]
 		for j, v := range src {
-			dst[j] = float64(v) - f.mean[j]
+			dst[j] = float32(float64(v) - f.mean[j])
 		}
 	}
-	return blas64.General{Rows: r1 - r0, Cols: d, Stride: d, Data: b}
+	return blas32.General{Rows: r1 - r0, Cols: d, Stride: d, Data: b}
+}
+
+func to32(dst []float32, src []float64) {
+	for i, v := range src {
+		dst[i] = float32(v)
+	}
+}
+
+func to64(dst []float64, src []float32) {
+	for i, v := range src {
+		dst[i] = float64(v)
+	}
 }
 
 // times sets y (n×l) = Xc·m (m is d×l).
 func (f *fitter) times(y, m blas64.General) {
+	l := f.l
+	m32 := blas32.General{Rows: f.d, Cols: l, Stride: l, Data: f.a32[:f.d*l]}
+	to32(m32.Data, m.Data)
 	for r0 := 0; r0 < f.n; r0 += f.rows {
 		r1 := min(r0+f.rows, f.n)
 		xb := f.load(r0, r1)
-		yb := blas64.General{Rows: r1 - r0, Cols: f.l, Stride: f.l, Data: y.Data[r0*f.l : r1*f.l]}
-		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, xb, m, 0, yb)
+		yb := blas32.General{Rows: r1 - r0, Cols: l, Stride: l, Data: f.c32[r0*l : r1*l]}
+		blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, xb, m32, 0, yb)
 		f.bar.Add(r1 - r0)
 	}
+	to64(y.Data, f.c32[:f.n*l])
 }
 
 // timesT sets z (d×l) = Xcᵀ·y (y is n×l).
 func (f *fitter) timesT(z, y blas64.General) {
+	l := f.l
+	to32(f.a32[:f.n*l], y.Data)
+	z32 := blas32.General{Rows: f.d, Cols: l, Stride: l, Data: f.c32[:f.d*l]}
 	for r0 := 0; r0 < f.n; r0 += f.rows {
 		r1 := min(r0+f.rows, f.n)
 		xb := f.load(r0, r1)
-		yb := blas64.General{Rows: r1 - r0, Cols: f.l, Stride: f.l, Data: y.Data[r0*f.l : r1*f.l]}
-		beta := 1.0
+		yb := blas32.General{Rows: r1 - r0, Cols: l, Stride: l, Data: f.a32[r0*l : r1*l]}
+		var beta float32 = 1
 		if r0 == 0 {
 			beta = 0
 		}
-		blas64.Gemm(blas.Trans, blas.NoTrans, 1, xb, yb, beta, z)
+		blas32.Gemm(blas.Trans, blas.NoTrans, 1, xb, yb, beta, z32)
 		f.bar.Add(r1 - r0)
 	}
+	to64(z.Data, z32.Data)
 }
 
 // orthonormaliser keeps the Householder work space between calls.

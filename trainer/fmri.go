@@ -4,5 +4,7 @@ import "context"
 
 // fmriCommands lists the fMRI subcommands (simulate, fit, eval, report).
 func fmriCommands() map[string]func(context.Context, []string) error {
-	return map[string]func(context.Context, []string) error{}
+	return map[string]func(context.Context, []string) error{
+		"simulate": fmriSimulate,
+	}
 }

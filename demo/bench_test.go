@@ -1,0 +1,189 @@
+package demo_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	"fmriface/demo"
+	"fmriface/demo/fixture"
+	"fmriface/quant"
+)
+
+// benchVoxels is the size of the pattern decoded in the benchmarks: the
+// order of a real subject's selected voxels in this project's simulations.
+const benchVoxels = 5000
+
+// BenchmarkDecodeFace decodes one face (ẑ = y·D over benchVoxels voxels, then
+// the generator) with random weights at each preset's size. It also reports
+// the heap growth over the run (heap-B/op must stay 0: memory is flat over
+// any number of decodes).
+func BenchmarkDecodeFace(b *testing.B) {
+	for _, preset := range []string{"tiny", "default", "paper"} {
+		b.Run(preset, func(b *testing.B) {
+			data, err := fixture.Generator(preset, 1, quant.F32)
+			if err != nil {
+				b.Fatal(err)
+			}
+			m, err := demo.LoadModel(preset, data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			l := m.Latent()
+			rng := rand.New(rand.NewPCG(1, 2))
+			roi := demo.ROI{Name: "all", Index: make([]int32, benchVoxels), Decoder: make([]float32, benchVoxels*l)}
+			pattern := make([]float32, benchVoxels)
+			for i := range roi.Index {
+				roi.Index[i] = int32(i)
+				pattern[i] = float32(rng.NormFloat64())
+			}
+			for i := range roi.Decoder {
+				roi.Decoder[i] = float32(rng.NormFloat64()) / float32(benchVoxels)
+			}
+			dec := demo.NewDecoder(m, benchVoxels)
+			z := make([]float32, l)
+			img := make([]byte, 4*m.ImageSize()*m.ImageSize())
+			if err := dec.DecodeFace(&roi, pattern, z, img); err != nil {
+				b.Fatal(err)
+			}
+			runtime.GC()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			cpu0, cpuOK := cpuTime()
+			b.ResetTimer()
+			for range b.N {
+				if err := dec.DecodeFace(&roi, pattern, z, img); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			if cpu1, ok := cpuTime(); ok && cpuOK {
+				b.ReportMetric(float64(cpu1-cpu0)/1e6/float64(b.N), "cpu-ms/face")
+			}
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(after.HeapAlloc)-float64(before.HeapAlloc), "heap-B")
+			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N), "mallocs/op")
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/face")
+		})
+	}
+}
+
+// BenchmarkDecodeBatch decodes the 20 test faces of a view the way the app
+// does: one batch product Ẑ = Y·D for the 20 patterns (benchVoxels voxels),
+// then 20 generator passes. ms/face is the time per face.
+func BenchmarkDecodeBatch(b *testing.B) {
+	const n = 20
+	for _, preset := range []string{"default"} {
+		b.Run(preset, func(b *testing.B) {
+			data, err := fixture.Generator(preset, 1, quant.F32)
+			if err != nil {
+				b.Fatal(err)
+			}
+			m, err := demo.LoadModel(preset, data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			l := m.Latent()
+			rng := rand.New(rand.NewPCG(1, 2))
+			roi := demo.ROI{Name: "all", Index: make([]int32, benchVoxels), Decoder: make([]float32, benchVoxels*l)}
+			patterns := make([]float32, n*benchVoxels)
+			for i := range roi.Index {
+				roi.Index[i] = int32(i)
+			}
+			for i := range patterns {
+				patterns[i] = float32(rng.NormFloat64())
+			}
+			for i := range roi.Decoder {
+				roi.Decoder[i] = float32(rng.NormFloat64()) / float32(benchVoxels)
+			}
+			pattern := func(i int) []float32 { return patterns[i*benchVoxels : (i+1)*benchVoxels] }
+			dec := demo.NewDecoder(m, benchVoxels)
+			zs := make([]float32, n*l)
+			img := make([]byte, 4*m.ImageSize()*m.ImageSize())
+			run := func() {
+				if err := dec.Latents(&roi, n, pattern, zs); err != nil {
+					b.Fatal(err)
+				}
+				for i := range n {
+					if err := dec.Image(zs[i*l:(i+1)*l], img); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			run()
+			cpu0, cpuOK := cpuTime()
+			b.ResetTimer()
+			for range b.N {
+				run()
+			}
+			b.StopTimer()
+			if cpu1, ok := cpuTime(); ok && cpuOK {
+				b.ReportMetric(float64(cpu1-cpu0)/1e6/float64(b.N*n), "cpu-ms/face")
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N*n), "ms/face")
+		})
+	}
+}
+
+// TestMemoryFlat decodes 1,000 faces of the tiny model and checks that
+// nothing is allocated along the way.
+func TestMemoryFlat(t *testing.T) {
+	s := loadSite(t, fixture.Options{Voxels: 300, Subjects: 1, Seed: 8})
+	sub := s.subs[0]
+	dec := demo.NewDecoder(s.model, sub.V)
+	z := make([]float32, sub.L)
+	img := make([]byte, 4*s.model.ImageSize()*s.model.ImageSize())
+	decode := func(i int) {
+		if err := dec.DecodeFace(&sub.ROIs[i%demo.NumROIs], sub.Pattern(-1, i%sub.N), z, img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range demo.NumROIs {
+		decode(i) // warm up
+	}
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := range 1000 {
+		decode(i)
+	}
+	runtime.ReadMemStats(&after)
+	if n := after.Mallocs - before.Mallocs; n > 0 {
+		t.Errorf("1,000 decodes made %d allocations (%s)", n, fmt.Sprint(after.TotalAlloc-before.TotalAlloc)+" bytes")
+	}
+}
+
+// BenchmarkLatent is the decoder's share of BenchmarkDecodeFace/default:
+// ẑ = y·D for benchVoxels voxels and 1024 latent dimensions.
+func BenchmarkLatent(b *testing.B) {
+	data, err := fixture.Generator("tiny", 1, quant.F32)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := demo.LoadModel("tiny", data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const l = 1024
+	m.Cfg.Latent = l // the decoder only reads the latent size
+	rng := rand.New(rand.NewPCG(1, 2))
+	roi := demo.ROI{Name: "all", Index: make([]int32, benchVoxels), Decoder: make([]float32, benchVoxels*l)}
+	pattern := make([]float32, benchVoxels)
+	for i := range roi.Index {
+		roi.Index[i] = int32(i)
+		pattern[i] = float32(rng.NormFloat64())
+	}
+	for i := range roi.Decoder {
+		roi.Decoder[i] = float32(rng.NormFloat64())
+	}
+	dec := demo.NewDecoder(m, benchVoxels)
+	z := make([]float32, l)
+	b.ResetTimer()
+	for range b.N {
+		if err := dec.Latent(&roi, pattern, z); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/latent")
+}

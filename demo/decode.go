@@ -1,0 +1,201 @@
+package demo
+
+import (
+	"fmt"
+
+	"fmriface/gemm"
+)
+
+// latentStepMACs bounds the multiply-adds of one Decoder.StepLatent: about
+// half a millisecond under WebAssembly.
+const latentStepMACs = 1 << 20
+
+// Decoder maps patterns to latents (ẑ = y[roi] · D) and latents to RGBA
+// images, either in one call or in slices. It owns its buffers, so a steady
+// stream of decodes allocates nothing; it is not safe for concurrent use.
+type Decoder struct {
+	m   *Model
+	ws  gemm.Workspace
+	y   []float32 // the pattern gathered in the decoder's row order
+	img []float32 // CHW scratch for one image
+
+	// The latent being computed by StepLatent.
+	roi     *ROI
+	pattern []float32
+	z       []float32
+	row     int
+
+	// The batch being computed by StepLatents.
+	broi     *ROI
+	patterns func(i int) []float32
+	zs       []float32
+	n, brow  int
+	ybuf     []float32 // n × batchRows gathered block of the patterns
+}
+
+// batchStepMACs bounds the multiply-adds of one StepLatents: a few
+// milliseconds under WebAssembly.
+const batchStepMACs = 1 << 22
+
+// NewDecoder returns a decoder for patterns of up to maxVoxels voxels.
+func NewDecoder(m *Model, maxVoxels int) *Decoder {
+	s := m.ImageSize()
+	d := &Decoder{m: m, y: make([]float32, maxVoxels), img: make([]float32, 3*s*s)}
+	d.ws.Reserve(1, m.Latent(), max(1, latentStepMACs/m.Latent()))
+	return d
+}
+
+// Model is the model the decoder uses.
+func (d *Decoder) Model() *Model { return d.m }
+
+// BeginLatent starts ẑ = pattern[roi.Index] · roi.Decoder into z (length L);
+// StepLatent does the work.
+func (d *Decoder) BeginLatent(roi *ROI, pattern, z []float32) error {
+	if len(roi.Index) > len(d.y) {
+		return fmt.Errorf("demo: region %s has %d voxels, decoder sized for %d", roi.Name, len(roi.Index), len(d.y))
+	}
+	if len(z) != d.m.Latent() || len(roi.Decoder) != len(roi.Index)*len(z) {
+		return fmt.Errorf("demo: region %s: decoder %d values for %d voxels, latent %d", roi.Name, len(roi.Decoder), len(roi.Index), len(z))
+	}
+	d.roi, d.pattern, d.z, d.row = roi, pattern, z, 0
+	clear(z)
+	return nil
+}
+
+// StepLatent does the next block of rows of the product and reports whether
+// the latent is complete.
+func (d *Decoder) StepLatent() (done bool) {
+	if d.roi == nil {
+		return true
+	}
+	l := len(d.z)
+	n := len(d.roi.Index)
+	r0 := d.row
+	r1 := min(n, r0+max(1, latentStepMACs/l))
+	y := d.y[r0:r1]
+	for k, v := range d.roi.Index[r0:r1] {
+		y[k] = d.pattern[v]
+	}
+	d.ws.Mul(1, l, r1-r0, y, r1-r0, false, d.roi.Decoder[r0*l:], l, false, d.z, l, true)
+	d.row = r1
+	if r1 == n {
+		d.roi = nil
+		return true
+	}
+	return false
+}
+
+// BeginLatents starts decoding n patterns at once, Ẑ = Y[:, roi] · D into zs
+// (n × L): the decoder matrix is read once for all of them instead of once
+// per pattern, and the product runs through the packed matrix multiply, so
+// decoding the 20 test faces together costs a fraction of 20 single decodes.
+// pattern(i) returns the i-th pattern; StepLatents does the work.
+func (d *Decoder) BeginLatents(roi *ROI, n int, pattern func(i int) []float32, zs []float32) error {
+	l := d.m.Latent()
+	if n < 1 || len(zs) != n*l || len(roi.Decoder) != len(roi.Index)*l {
+		return fmt.Errorf("demo: region %s: batch of %d patterns, %d outputs, decoder %d values for %d voxels, latent %d",
+			roi.Name, n, len(zs), len(roi.Decoder), len(roi.Index), l)
+	}
+	rows := min(d.batchRows(n), len(roi.Index))
+	if len(d.ybuf) < n*rows {
+		d.ybuf = make([]float32, n*rows)
+		d.ws.Reserve(n, l, rows)
+	}
+	d.broi, d.patterns, d.zs, d.n, d.brow = roi, pattern, zs, n, 0
+	clear(zs)
+	return nil
+}
+
+// batchRows is the number of decoder rows one StepLatents multiplies.
+func (d *Decoder) batchRows(n int) int {
+	return max(16, batchStepMACs/(n*d.m.Latent()))
+}
+
+// StepLatents does the next block of decoder rows for the whole batch and
+// reports whether the latents are complete.
+func (d *Decoder) StepLatents() (done bool) {
+	if d.broi == nil {
+		return true
+	}
+	l, n := d.m.Latent(), d.n
+	r0 := d.brow
+	r1 := min(len(d.broi.Index), r0+d.batchRows(n))
+	k := r1 - r0
+	idx := d.broi.Index[r0:r1]
+	for i := range n {
+		p := d.patterns(i)
+		y := d.ybuf[i*k : (i+1)*k]
+		for j, v := range idx {
+			y[j] = p[v]
+		}
+	}
+	d.ws.Mul(n, l, k, d.ybuf, k, false, d.broi.Decoder[r0*l:], l, false, d.zs, l, true)
+	d.brow = r1
+	if r1 == len(d.broi.Index) {
+		d.broi, d.patterns = nil, nil
+		return true
+	}
+	return false
+}
+
+// Latents decodes n patterns in one call (see BeginLatents).
+func (d *Decoder) Latents(roi *ROI, n int, pattern func(i int) []float32, zs []float32) error {
+	if err := d.BeginLatents(roi, n, pattern, zs); err != nil {
+		return err
+	}
+	for !d.StepLatents() {
+	}
+	return nil
+}
+
+// Latent computes ẑ = pattern[roi.Index] · roi.Decoder into z in one call.
+func (d *Decoder) Latent(roi *ROI, pattern, z []float32) error {
+	if err := d.BeginLatent(roi, pattern, z); err != nil {
+		return err
+	}
+	for !d.StepLatent() {
+	}
+	return nil
+}
+
+// Image generates the face of latent z into rgba (S×S×4 bytes) in one call.
+func (d *Decoder) Image(z []float32, rgba []byte) error {
+	if err := d.m.Gen.Generate(z, d.img); err != nil {
+		return err
+	}
+	return ToRGBA(d.img, d.m.ImageSize(), rgba)
+}
+
+// DecodeFace decodes one pattern into its latent z and face image rgba: the
+// unit of work whose cost the benchmarks report.
+func (d *Decoder) DecodeFace(roi *ROI, pattern, z []float32, rgba []byte) error {
+	if err := d.Latent(roi, pattern, z); err != nil {
+		return err
+	}
+	return d.Image(z, rgba)
+}
+
+// ToRGBA converts a 3×S×S CHW image in [0,1] into opaque S×S RGBA bytes.
+func ToRGBA(chw []float32, s int, rgba []byte) error {
+	n := s * s
+	if len(chw) != 3*n || len(rgba) != 4*n {
+		return fmt.Errorf("demo: image of side %d needs %d values and %d bytes, have %d and %d", s, 3*n, 4*n, len(chw), len(rgba))
+	}
+	for p := range n {
+		rgba[4*p] = unit8(chw[p])
+		rgba[4*p+1] = unit8(chw[n+p])
+		rgba[4*p+2] = unit8(chw[2*n+p])
+		rgba[4*p+3] = 255
+	}
+	return nil
+}
+
+func unit8(x float32) byte {
+	switch {
+	case !(x > 0): // also NaN
+		return 0
+	case x >= 1:
+		return 255
+	}
+	return byte(x*255 + 0.5)
+}

@@ -1,0 +1,658 @@
+package demo_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fmriface/arch"
+	"fmriface/bundle"
+	"fmriface/demo"
+	"fmriface/demo/fixture"
+	"fmriface/nn"
+	"fmriface/quant"
+)
+
+// site writes a small fixture and loads it back through the app's loaders.
+type site struct {
+	dir   string
+	ix    *demo.Index
+	model *demo.Model
+	subs  []*demo.Subject
+}
+
+func loadSite(t testing.TB, o fixture.Options) *site {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := fixture.Write(dir, o); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := demo.ParseIndex(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &site{dir: dir, ix: ix}
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if s.model, err = demo.LoadModel(ix.Generator.File, read(ix.Generator.File)); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range ix.Subjects {
+		sub, err := demo.LoadSubject(r.File, read(r.File), s.model.Latent())
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.subs = append(s.subs, sub)
+	}
+	return s
+}
+
+// fakeClock advances by step on every reading, so time budgets are exact.
+type fakeClock struct {
+	t    time.Time
+	step time.Duration
+}
+
+func (c *fakeClock) now() time.Time { c.t = c.t.Add(c.step); return c.t }
+
+func TestParseIndex(t *testing.T) {
+	good := `{"format":"fmriface-site/1","simulated":true,
+	"generator":{"file":"generator.1.fmb","bytes":10,"sha256":"` + strings.Repeat("a", 64) + `"},
+	"subjects":[{"id":"sub-01","file":"sub-01.2.fmb","bytes":5,"sha256":"` + strings.Repeat("b", 64) + `","n_voxels":3}]}`
+	if ix, err := demo.ParseIndex([]byte(good)); err != nil || ix.Subjects[0].NVoxels != 3 {
+		t.Fatalf("good index: %v", err)
+	}
+	for _, tc := range []struct {
+		name, from, to, want string
+	}{
+		{"format", "fmriface-site/1", "fmriface-site/2", "format"},
+		{"path", "sub-01.2.fmb", "../etc/passwd", "plain name"},
+		{"hidden", "sub-01.2.fmb", ".htaccess", "plain name"},
+		{"sha", `"` + strings.Repeat("b", 64), `"` + strings.Repeat("B", 64), "sha256"},
+		{"bytes", `"bytes":5`, `"bytes":-5`, "out of range"},
+		{"voxels", `"n_voxels":3`, `"n_voxels":0`, "n_voxels"},
+		{"duplicate file", "sub-01.2.fmb", "generator.1.fmb", "twice"},
+		{"no subjects", `[{"id":"sub-01","file":"sub-01.2.fmb","bytes":5,"sha256":"` + strings.Repeat("b", 64) + `","n_voxels":3}]`, `[]`, "no subjects"},
+		{"trailing", `"n_voxels":3}]}`, `"n_voxels":3}]}{}`, "trailing"},
+		{"syntax", `"simulated":true`, `"simulated":tru`, "index.json"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bad := strings.Replace(good, tc.from, tc.to, 1)
+			if bad == good {
+				t.Fatalf("replacement %q not found", tc.from)
+			}
+			_, err := demo.ParseIndex([]byte(bad))
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "index.json") {
+				t.Fatalf("got %v, want an index.json error mentioning %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadErrorsNameTheFile(t *testing.T) {
+	s := loadSite(t, fixture.Options{Voxels: 120, Subjects: 1, Seed: 3})
+	data, err := os.ReadFile(filepath.Join(s.dir, s.ix.Subjects[0].File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipped := bytes.Clone(data)
+	flipped[len(flipped)/2] ^= 1
+	if _, err := demo.LoadSubject("sub.fmb", flipped, s.model.Latent()); err == nil || !strings.HasPrefix(err.Error(), "sub.fmb:") {
+		t.Errorf("damaged subject: %v", err)
+	}
+	if _, err := demo.LoadSubject("sub.fmb", data, s.model.Latent()+1); err == nil || !strings.Contains(err.Error(), "decoder.all") {
+		t.Errorf("wrong latent size: %v", err)
+	}
+	if _, err := demo.LoadModel("gen.fmb", data); err == nil || !strings.Contains(err.Error(), "gen.fmb: meta arch") {
+		t.Errorf("subject bundle as a model: %v", err)
+	}
+	if _, err := demo.LoadModel("gen.fmb", data[:100]); err == nil || !strings.HasPrefix(err.Error(), "gen.fmb:") {
+		t.Errorf("truncated model: %v", err)
+	}
+}
+
+// TestFoldedGenerator checks the folded-batch-norm shim: a generator bundle
+// written in the site layout (bias on every layer) must decode exactly like
+// nn's generator built from the unfolded weights it came from.
+func TestFoldedGenerator(t *testing.T) {
+	cfg, _ := arch.Preset("tiny")
+	rng := rand.New(rand.NewPCG(7, 7))
+	params := map[string][]float32{}
+	for _, p := range cfg.Params() {
+		v := make([]float32, p.Size())
+		for i := range v {
+			switch {
+			case strings.HasSuffix(p.Name, ".bn.var"):
+				v[i] = 0.5 + rng.Float32()
+			case strings.HasSuffix(p.Name, ".bn.gamma"):
+				v[i] = 0.5 + rng.Float32()
+			default:
+				v[i] = float32(0.3 * rng.NormFloat64())
+			}
+		}
+		params[p.Name] = v
+	}
+	ref, err := nn.NewGenerator(cfg, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bundle.NewWriter()
+	js, _ := json.Marshal(cfg)
+	w.SetMeta("arch", string(js))
+	w.AddFloat32("gen.fc.w", []int{cfg.Latent, len(params["gen.fc.b"])}, params["gen.fc.w"], quant.F32)
+	w.AddFloat32("gen.fc.b", []int{len(params["gen.fc.b"])}, params["gen.fc.b"], quant.F32)
+	pad, outPad := arch.DeconvPad(cfg.GenKernel)
+	for i, cin := range cfg.GenChannels {
+		name := "gen.deconv" + string(rune('1'+i))
+		cout := 3
+		if i+1 < len(cfg.GenChannels) {
+			cout = cfg.GenChannels[i+1]
+		}
+		l := nn.Deconv2D{Cin: cin, Cout: cout, K: cfg.GenKernel, Stride: 2, Pad: pad, OutPad: outPad,
+			W: append([]float32(nil), params[name+".w"]...)}
+		if i+1 < len(cfg.GenChannels) {
+			l.FoldScaleShift(nn.BNScaleShift(params[name+".bn.gamma"], params[name+".bn.beta"],
+				params[name+".bn.mean"], params[name+".bn.var"], arch.BNEpsilon))
+		} else {
+			l.B = params[name+".b"]
+		}
+		w.AddFloat32(name+".w", []int{cin, cout, cfg.GenKernel, cfg.GenKernel}, l.W, quant.F32)
+		w.AddFloat32(name+".b", []int{cout}, l.B, quant.F32)
+	}
+	w.AddFloat32("axis.male", []int{cfg.Latent}, make([]float32, cfg.Latent), quant.F32)
+	w.AddFloat32("axis.smile", []int{cfg.Latent}, make([]float32, cfg.Latent), quant.F32)
+	data, err := w.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := demo.LoadModel("folded.fmb", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := make([]float32, cfg.Latent)
+	for i := range z {
+		z[i] = float32(rng.NormFloat64())
+	}
+	n := 3 * cfg.ImageSize * cfg.ImageSize
+	want, got := make([]float32, n), make([]float32, n)
+	if err := ref.Generate(z, want); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Gen.Generate(z, got); err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		if d := math.Abs(float64(want[i] - got[i])); d > 1e-5 {
+			t.Fatalf("pixel %d: folded %v, unfolded %v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestDecoderMatchesNaive(t *testing.T) {
+	s := loadSite(t, fixture.Options{Voxels: 300, Subjects: 1, Seed: 5})
+	sub := s.subs[0]
+	dec := demo.NewDecoder(s.model, sub.V)
+	z := make([]float32, sub.L)
+	for k := range demo.NumROIs {
+		roi := &sub.ROIs[k]
+		pat := sub.Pattern(1, 3)
+		if err := dec.Latent(roi, pat, z); err != nil {
+			t.Fatal(err)
+		}
+		for d := range sub.L {
+			var want float64
+			for r, v := range roi.Index {
+				want += float64(pat[v]) * float64(roi.Decoder[r*sub.L+d])
+			}
+			if math.Abs(want-float64(z[d])) > 1e-4*(1+math.Abs(want)) {
+				t.Fatalf("roi %s dim %d: %v, want %v", roi.Name, d, z[d], want)
+			}
+		}
+	}
+}
+
+func TestLatentsBatchMatchesSingle(t *testing.T) {
+	s := loadSite(t, fixture.Options{Voxels: 500, Subjects: 1, Seed: 6})
+	sub := s.subs[0]
+	dec := demo.NewDecoder(s.model, sub.V)
+	zs := make([]float32, sub.N*sub.L)
+	z := make([]float32, sub.L)
+	for k := range demo.NumROIs {
+		roi := &sub.ROIs[k]
+		pattern := func(i int) []float32 { return sub.Pattern(0, i) }
+		if err := dec.Latents(roi, sub.N, pattern, zs); err != nil {
+			t.Fatal(err)
+		}
+		for i := range sub.N {
+			if err := dec.Latent(roi, pattern(i), z); err != nil {
+				t.Fatal(err)
+			}
+			for d := range z {
+				if got := zs[i*sub.L+d]; math.Abs(float64(got-z[d])) > 1e-4*(1+math.Abs(float64(z[d]))) {
+					t.Fatalf("roi %s face %d dim %d: batch %v, single %v", roi.Name, i, d, got, z[d])
+				}
+			}
+		}
+	}
+	if err := dec.BeginLatents(&sub.ROIs[0], sub.N, nil, zs[:sub.L]); err == nil {
+		t.Error("BeginLatents accepted an output of the wrong size")
+	}
+}
+
+func TestDecodeFaceAllocatesNothing(t *testing.T) {
+	s := loadSite(t, fixture.Options{Voxels: 300, Subjects: 1, Seed: 5})
+	sub := s.subs[0]
+	dec := demo.NewDecoder(s.model, sub.V)
+	z := make([]float32, sub.L)
+	img := make([]byte, 4*s.model.ImageSize()*s.model.ImageSize())
+	allocs := testing.AllocsPerRun(50, func() {
+		if err := dec.DecodeFace(&sub.ROIs[0], sub.Pattern(-1, 0), z, img); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("DecodeFace allocates %v times per call", allocs)
+	}
+}
+
+func TestStats(t *testing.T) {
+	for _, tc := range []struct {
+		a, b []float32
+		want float64
+	}{
+		{[]float32{1, 2, 3}, []float32{2, 4, 6}, 1},
+		{[]float32{1, 2, 3}, []float32{3, 2, 1}, -1},
+		{[]float32{1, 1, 1}, []float32{1, 2, 3}, 0},
+		{[]float32{1, 0, -1, 0}, []float32{0, 1, 0, -1}, 0},
+	} {
+		if got := demo.Pearson(tc.a, tc.b); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("Pearson(%v, %v) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+	// 3 faces: face 0 beats both, face 1 beats one, face 2 none.
+	r := []float64{
+		0.9, 0.1, 0.2,
+		0.3, 0.5, 0.6,
+		0.8, 0.7, 0.1,
+	}
+	per := make([]int, 3)
+	c, n := demo.Pairwise(r, 3, per)
+	if c != 3 || n != 6 || per[0] != 2 || per[1] != 1 || per[2] != 0 {
+		t.Errorf("Pairwise = %d of %d, per face %v", c, n, per)
+	}
+	if got := demo.Rank(r[3:6], 1); got != 2 {
+		t.Errorf("Rank = %d, want 2", got)
+	}
+	if got := demo.Rank([]float64{1, 1, 0}, 0); got != 2 {
+		t.Errorf("Rank with a tie = %d, want 2 (ties count against)", got)
+	}
+	if got := demo.Order([]float64{0.1, 0.9, 0.5}); got[0] != 1 || got[1] != 2 || got[2] != 0 {
+		t.Errorf("Order = %v", got)
+	}
+}
+
+type countJob struct {
+	name  string
+	steps int
+	log   *[]string
+}
+
+func (j *countJob) Step() bool {
+	*j.log = append(*j.log, j.name)
+	j.steps--
+	return j.steps == 0
+}
+
+func TestScheduler(t *testing.T) {
+	clk := &fakeClock{step: time.Millisecond}
+	s := demo.NewScheduler(clk.now)
+	var log []string
+	s.Push(&countJob{"a", 3, &log})
+	s.Push(&countJob{"b", 2, &log})
+	// Each step reads the clock once (1 ms), so a 2 ms budget runs 2 steps.
+	if n := s.Run(2 * time.Millisecond); n != 2 {
+		t.Fatalf("first Run did %d steps, want 2", n)
+	}
+	// a is under way: a front job goes after it.
+	s.PushFront(&countJob{"c", 1, &log})
+	// A zero budget still does one step.
+	s.Run(0)
+	s.Run(time.Hour)
+	if got := strings.Join(log, ""); got != "aaacbb" {
+		t.Errorf("order %q, want aaacbb", got)
+	}
+	if s.Len() != 0 {
+		t.Errorf("%d jobs left", s.Len())
+	}
+	s.Push(&countJob{"d", 5, &log})
+	s.Clear()
+	if s.Run(time.Hour) != 0 {
+		t.Error("Run after Clear did work")
+	}
+}
+
+// runAll drives the app like a frame loop until its queue is empty.
+func runAll(t *testing.T, a *demo.App) int {
+	t.Helper()
+	frames := 0
+	for a.Busy() {
+		a.Update(4 * time.Millisecond)
+		frames++
+		if frames > 100000 {
+			t.Fatal("app never finishes its work")
+		}
+	}
+	return frames
+}
+
+func newApp(t *testing.T, s *site) (*demo.App, *fakeClock) {
+	t.Helper()
+	clk := &fakeClock{t: time.Unix(1000, 0), step: 100 * time.Microsecond}
+	a, err := demo.NewApp(s.ix, s.model, s.subs, clk.now, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, clk
+}
+
+func TestAppDecodesAndScores(t *testing.T) {
+	s := loadSite(t, fixture.Options{Voxels: 600, Subjects: 2, Seed: 11})
+	a, _ := newApp(t, s)
+	if a.Ready() || !a.Busy() {
+		t.Fatal("a new app should have work queued and no results")
+	}
+	a.Update(time.Millisecond)
+	if !a.Busy() {
+		t.Fatal("one short frame finished everything: decoding is not sliced")
+	}
+	frames := runAll(t, a)
+	if frames < 20 {
+		t.Errorf("all decoding took %d frames; slices too big?", frames)
+	}
+	if !a.Ready() || a.FirstFace == 0 {
+		t.Fatal("no results after the queue drained")
+	}
+	for i := range a.N() {
+		if !a.Decoded[i].Ready || !a.Shown[i].Ready || !a.Candidates[i].Ready || a.Decoded[i].Elapsed <= 0 {
+			t.Fatalf("face %d not complete: %+v", i, a.Decoded[i].Ready)
+		}
+	}
+	if !a.ExploreImage.Ready || !a.ImageryImage.Ready {
+		t.Fatal("explore or imagery image missing")
+	}
+	if a.PairTotal != 380 {
+		t.Errorf("pairs = %d, want 380", a.PairTotal)
+	}
+	// The fixture's decoder is a noisy pseudo-inverse: well above chance on
+	// all voxels, and the message says so.
+	if acc := float64(a.PairCorrect) / 380; acc < 0.7 {
+		t.Errorf("all-voxel pairwise accuracy %.3f on the fixture, want > 0.7", acc)
+	}
+	msg, _ := a.Message()
+	if !strings.Contains(msg, "20 faces decoded") || !strings.Contains(msg, "Pairwise accuracy") {
+		t.Errorf("message %q", msg)
+	}
+	// The decoded latent must be what the decoder computes directly.
+	sub := a.Subject()
+	z := make([]float32, sub.L)
+	if err := demo.NewDecoder(s.model, sub.V).Latent(&sub.ROIs[0], sub.Pattern(-1, 4), z); err != nil {
+		t.Fatal(err)
+	}
+	for d := range z {
+		if got := a.DecodedLatent(4)[d]; math.Abs(float64(got-z[d])) > 1e-4*(1+math.Abs(float64(z[d]))) {
+			t.Fatalf("app latent (batch) %v differs from the decoder's single decode %v at %d", got, z[d], d)
+		}
+	}
+
+	// Frontoparietal voxels are the noisiest in the fixture: switching there
+	// re-decodes and gives a different, lower score.
+	all := a.PairCorrect
+	a.Press(demo.KeyROIBack) // all → frontoparietal
+	if a.ROI != 3 || a.Ready() {
+		t.Fatalf("ROI %d ready %v after Shift+R", a.ROI, a.Ready())
+	}
+	if msg, _ := a.Message(); !strings.Contains(msg, "frontoparietal") {
+		t.Errorf("message after ROI switch: %q", msg)
+	}
+	runAll(t, a)
+	if a.PairCorrect >= all {
+		t.Errorf("frontoparietal pairwise %d ≥ all voxels %d", a.PairCorrect, all)
+	}
+
+	// Fewer trials.
+	a.Press(demo.KeyROI) // back to all
+	a.Press(demo.KeyTrials)
+	a.Press(demo.KeyTrials)
+	a.Press(demo.KeyTrials) // the 1-trial subset
+	if a.TrialsLabel() != "1 trial" {
+		t.Fatalf("trials %q", a.TrialsLabel())
+	}
+	runAll(t, a)
+	if a.PairCorrect > all {
+		t.Errorf("1 trial pairwise %d > all trials %d", a.PairCorrect, all)
+	}
+
+	// Next subject resets the view and decodes again.
+	a.Press(demo.KeySubject)
+	if a.Sub != 1 || a.Ready() {
+		t.Fatal("subject switch")
+	}
+	runAll(t, a)
+	if !a.Ready() {
+		t.Fatal("second subject not decoded")
+	}
+}
+
+func TestPairwiseGame(t *testing.T) {
+	s := loadSite(t, fixture.Options{Voxels: 300, Subjects: 1, Seed: 2})
+	a, _ := newApp(t, s)
+	a.Press(demo.KeyPanel1 + demo.Key(demo.PanelPairwise))
+	if a.Panel != demo.PanelPairwise {
+		t.Fatal("panel key")
+	}
+	a.Press(demo.KeyLeft) // before decoding ends
+	if a.Game.Answered {
+		t.Fatal("answered before the decoder could")
+	}
+	runAll(t, a)
+	seen := map[[2]int]bool{}
+	for round := range 30 {
+		g := &a.Game
+		if g.Target == g.Distractor || g.Left() == g.Right() {
+			t.Fatalf("bad pair %d/%d", g.Target, g.Distractor)
+		}
+		seen[[2]int{g.Target, g.Distractor}] = true
+		a.Press(demo.KeyRight)
+		if !g.Answered || g.Rounds != round+1 {
+			t.Fatalf("round %d not recorded", round)
+		}
+		n := a.N()
+		wantDecoder := a.Corr[g.Target*n+g.Target] > a.Corr[g.Target*n+g.Distractor]
+		if g.DecoderRight != wantDecoder || g.UserRight != !g.TargetLeft {
+			t.Fatalf("round %d: decoder %v want %v; user %v", round, g.DecoderRight, wantDecoder, g.UserRight)
+		}
+		a.Press(demo.KeyRight) // a second guess does not count
+		if g.Rounds != round+1 {
+			t.Fatal("second guess counted")
+		}
+		msg, _ := a.Message()
+		if !strings.Contains(msg, "Score: you") || !strings.Contains(msg, "full pairwise accuracy") {
+			t.Fatalf("message %q", msg)
+		}
+		a.Press(demo.KeyEnter)
+	}
+	if len(seen) != 30 {
+		t.Errorf("30 rounds showed %d distinct pairs", len(seen))
+	}
+	if a.Game.UserScore+0 > 30 || a.Game.DecoderScore > 30 {
+		t.Error("scores out of range")
+	}
+}
+
+func TestGenderImageryExplore(t *testing.T) {
+	s := loadSite(t, fixture.Options{Voxels: 300, Subjects: 1, Seed: 4})
+	a, _ := newApp(t, s)
+	runAll(t, a)
+	sub := a.Subject()
+	correct := 0
+	for i := range sub.N {
+		male := demo.Project(a.DecodedLatent(i), s.model.Male) > 0
+		if male == (sub.Male[i] == 1) {
+			correct++
+		}
+	}
+	if correct != a.GenderCorrect {
+		t.Errorf("gender %d, recomputed %d", a.GenderCorrect, correct)
+	}
+	// The fixture's true latents are pushed ±0.5 along the axis: the
+	// read-out on them (the ceiling) gets nearly every face right.
+	if a.GenderCeiling < sub.N*8/10 {
+		t.Errorf("gender ceiling %d of %d on the fixture", a.GenderCeiling, sub.N)
+	}
+	if a.ImageryRank < 1 || a.ImageryRank > sub.N || a.ImageryOrder[a.ImageryRank-1] != sub.ImageryTarget &&
+		a.ImageryScores[a.ImageryOrder[a.ImageryRank-1]] != a.ImageryScores[sub.ImageryTarget] {
+		t.Errorf("imagery rank %d, order %v, target %d", a.ImageryRank, a.ImageryOrder, sub.ImageryTarget)
+	}
+	a.Press(demo.KeyPanel1 + demo.Key(demo.PanelImagery))
+	if msg, _ := a.Message(); !strings.Contains(msg, "ranks") {
+		t.Errorf("imagery message %q", msg)
+	}
+
+	a.Press(demo.KeyPanel1 + demo.Key(demo.PanelExplore))
+	before := append([]float32(nil), a.ExploreLatent()...)
+	v0 := a.ExploreImage.Version
+	a.Press(demo.KeyRight)
+	a.Press(demo.KeyRight)
+	if a.MaleAmt != 2*demo.SliderStep {
+		t.Fatalf("male slider %v", a.MaleAmt)
+	}
+	for d, x := range a.ExploreLatent() {
+		want := before[d] + float32(a.MaleAmt)*s.model.Male[d]
+		if math.Abs(float64(x-want)) > 1e-5 {
+			t.Fatalf("explore latent %d = %v, want %v", d, x, want)
+		}
+	}
+	for range 20 {
+		a.Press(demo.KeyUp)
+	}
+	if a.SmileAmt != demo.SliderMax {
+		t.Errorf("smile slider %v, want clamped at %v", a.SmileAmt, demo.SliderMax)
+	}
+	runAll(t, a)
+	if !a.ExploreImage.Ready || a.ExploreImage.Version == v0 {
+		t.Error("explore image not regenerated")
+	}
+	a.Press(demo.KeyReset)
+	a.Press(demo.KeyEnter)
+	if a.MaleAmt != 0 || a.SmileAmt != 0 {
+		t.Error("reset")
+	}
+	if msg, _ := a.Message(); !strings.Contains(msg, "gender slider +0.00") {
+		t.Errorf("explore message %q", msg)
+	}
+}
+
+func TestMosaic(t *testing.T) {
+	s := loadSite(t, fixture.Options{Voxels: 400, Subjects: 1, Seed: 9})
+	sub := s.subs[0]
+	m := demo.NewMosaic(sub)
+	if m.W <= 1 || m.H <= 1 || len(m.RGBA) != 4*m.W*m.H {
+		t.Fatalf("mosaic %d×%d with %d bytes", m.W, m.H, len(m.RGBA))
+	}
+	count := func() map[[3]byte]int {
+		c := map[[3]byte]int{}
+		for i := 0; i < len(m.RGBA); i += 4 {
+			c[[3]byte{m.RGBA[i], m.RGBA[i+1], m.RGBA[i+2]}]++
+		}
+		return c
+	}
+	m.Paint(sub.Pattern(-1, 0), 0)
+	c := count()
+	for k := 1; k < demo.NumROIs; k++ {
+		if c[demo.ROIColor(k)] == 0 {
+			t.Errorf("no outline of %s", demo.ROIName(k))
+		}
+	}
+	grey := [3]byte{58, 58, 62}
+	if c[grey] != 0 {
+		t.Error("voxels greyed out with all regions shown")
+	}
+	m.Paint(sub.Pattern(-1, 0), 1)
+	if count()[grey] == 0 {
+		t.Error("no voxels greyed out with only occipital shown")
+	}
+}
+
+func TestKeyFromName(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		shift bool
+		want  demo.Key
+	}{
+		{"ArrowLeft", false, demo.KeyLeft},
+		{"ArrowDown", true, demo.KeyDown},
+		{" ", false, demo.KeyEnter},
+		{"Enter", false, demo.KeyEnter},
+		{"Tab", true, demo.KeyPrevPanel},
+		{"r", false, demo.KeyROI},
+		{"R", true, demo.KeyROIBack},
+		{"S", true, demo.KeySubjectBack},
+		{"t", false, demo.KeyTrials},
+		{"1", false, demo.KeyPanel1},
+		{"7", false, demo.KeyPanel1 + 6},
+		{"8", false, demo.KeyNone},
+		{"0", false, demo.KeyReset},
+		{"?", true, demo.KeyHelp},
+		{"x", false, demo.KeyNone},
+		{"Shift", true, demo.KeyNone},
+	} {
+		if got := demo.KeyFromName(tc.name, tc.shift); got != tc.want {
+			t.Errorf("KeyFromName(%q, %v) = %d, want %d", tc.name, tc.shift, got, tc.want)
+		}
+	}
+}
+
+func TestAddSubject(t *testing.T) {
+	s := loadSite(t, fixture.Options{Voxels: 300, Subjects: 2, Seed: 12})
+	a, err := demo.NewApp(s.ix, s.model, s.subs[:1], nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runAll(t, a)
+	a.Press(demo.KeySubject) // only one subject: stays
+	if a.Sub != 0 {
+		t.Fatalf("switched to subject %d with one loaded", a.Sub)
+	}
+	if err := a.AddSubject(s.subs[1]); err != nil {
+		t.Fatal(err)
+	}
+	if msg, _ := a.Message(); !strings.Contains(msg, "sub-02 is ready (2 of 2") {
+		t.Errorf("message %q", msg)
+	}
+	if err := a.AddSubject(s.subs[1]); err == nil {
+		t.Error("the same subject was added twice")
+	}
+	a.Press(demo.KeySubject)
+	if a.Subject().ID != "sub-02" {
+		t.Fatalf("S went to %s", a.Subject().ID)
+	}
+	runAll(t, a)
+	if !a.Ready() {
+		t.Fatal("added subject not decoded")
+	}
+}

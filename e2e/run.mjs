@@ -1,0 +1,296 @@
+// End-to-end test of the fmriface browser app (make test-e2e): serves the
+// built site with cmd/serve, drives headless Chromium through playwright-core
+// and checks what a user would see: the first decoded face, the live-region
+// text, a canvas that is not blank, the ROI switch and the pairwise game by
+// keyboard, offline start from the cache, and the error messages for a damaged
+// file and for a browser without WebAssembly. Screenshots go to --out.
+//
+// With --bench N it instead loads the page with ?bench=N, which decodes N
+// faces back to back in the page, and prints the timing the page measured.
+//
+//   node e2e/run.mjs --serve out/e2e/serve --dir out/e2e/dist --out out/e2e [--chromium /usr/bin/chromium] [--bench 1000]
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const args = {};
+for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, "")] = process.argv[i + 1];
+const outDir = args.out || "out/e2e";
+mkdirSync(outDir, { recursive: true });
+const executablePath = args.chromium || "/usr/bin/chromium";
+
+let failures = 0;
+const log = (...a) => console.log("e2e:", ...a);
+function check(ok, what, detail = "") {
+  if (ok) log("ok  ", what);
+  else { failures++; log("FAIL", what, detail); }
+}
+
+// startServer runs cmd/serve on a free loopback port and returns its URL.
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const p = spawn(args.serve, ["-addr", "127.0.0.1:0", "-dir", args.dir], { stdio: ["ignore", "pipe", "inherit"] });
+    let buf = "";
+    p.stdout.on("data", (d) => {
+      buf += d;
+      const m = buf.match(/at (http:\/\/\S+)/);
+      if (m) resolve({ proc: p, url: m[1] });
+    });
+    p.on("exit", (code) => reject(new Error("server exited with " + code)));
+    setTimeout(() => reject(new Error("server did not start")), 20000);
+  });
+}
+
+const status = (page) => page.evaluate(() => globalThis.fmrifaceStatus ? { ...globalThis.fmrifaceStatus } : null);
+const live = (page) => page.evaluate(() => document.getElementById("live").textContent);
+
+// canvasStats screenshots the page and measures, in the page, the variance
+// of the pixels' luminance and the number of distinct colours.
+async function canvasStats(page, file) {
+  const png = await page.locator("canvas").screenshot({ path: file });
+  return page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = "data:image/png;base64," + b64;
+    await img.decode();
+    const c = document.createElement("canvas");
+    c.width = img.width; c.height = img.height;
+    const ctx = c.getContext("2d");
+    ctx.drawImage(img, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let s = 0, s2 = 0;
+    const colours = new Set();
+    for (let i = 0; i < d.length; i += 4) {
+      const y = 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
+      s += y; s2 += y * y;
+      if (colours.size < 5000) colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    }
+    const n = d.length / 4;
+    return { variance: s2 / n - (s / n) ** 2, colours: colours.size, width: c.width, height: c.height };
+  }, png.toString("base64"));
+}
+
+async function waitStatus(page, pred, what, timeout = 60000) {
+  try {
+    await page.waitForFunction(pred, null, { timeout, polling: 50 });
+    return true;
+  } catch (e) {
+    check(false, what, "timed out; status " + JSON.stringify(await status(page)) + "; live: " + await live(page));
+    return false;
+  }
+}
+
+async function mainTest(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const consoleLines = [];
+  page.on("console", (m) => consoleLines.push(m.type() + ": " + m.text()));
+  page.on("pageerror", (e) => { failures++; log("FAIL page error:", e.message); });
+
+  // Record every text the live region takes, as a screen reader would hear it.
+  await page.addInitScript(() => {
+    globalThis.__liveLog = [];
+    document.addEventListener("DOMContentLoaded", () => {
+      const el = document.getElementById("live");
+      new MutationObserver(() => globalThis.__liveLog.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
+    });
+  });
+  await page.goto(url);
+  if (!await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.firstFaceMs > 0, "first decoded face")) return;
+  const st = await status(page);
+  const coldMs = st.firstFacePageMs; // performance.now() in the page when the first face was drawn
+  const d = await page.evaluate(() => ({ downloadedMs: fmrifaceData.downloadedMs, instantiatedMs: fmrifaceData.instantiatedMs }));
+  log(`cold load to first decoded face: ${coldMs.toFixed(0)} ms; files downloaded and verified at ${d.downloadedMs.toFixed(0)}, ` +
+    `wasm compiled ${d.instantiatedMs.toFixed(0)}, Go main ${st.mainMs.toFixed(0)}, data parsed ${st.appMs.toFixed(0)}, ` +
+    `first frame ${st.firstUpdateMs.toFixed(0)}, first face ${st.firstFacePageMs.toFixed(0)} ms`);
+  // The target is 3 s from localhost on an idle machine; the hard limit
+  // (E2E_MAX_COLD_MS) is looser so that a loaded CI machine does not fail.
+  const maxCold = parseFloat(process.env.E2E_MAX_COLD_MS || "20000");
+  log(`cold-load target <= 3000 ms: ${coldMs <= 3000 ? "met" : "MISSED"} (${coldMs.toFixed(0)} ms)`);
+  check(coldMs < maxCold, `cold load to first decoded face < ${maxCold} ms`, coldMs.toFixed(0) + " ms");
+  const first = await live(page);
+  check(/decoded/i.test(first) || /Face \d+ of \d+/.test(first), "live region describes a decoded face", first);
+  check(!await page.locator("#loader").isVisible(), "loader hidden once the app runs");
+
+  await waitStatus(page, () => globalThis.fmrifaceStatus.ready, "all faces decoded");
+  const all = await status(page);
+  check(all.pairTotal === 380, "pairwise over 380 pairs", JSON.stringify(all));
+  // The summary may be followed at once by "sub-02 is ready": look at every
+  // text the live region has held.
+  if (await waitStatus(page, () => globalThis.__liveLog.some((t) => /Pairwise accuracy \d+(\.\d)?% \(\d+ of 380 pairs\)/.test(t)), "live region gives the pairwise accuracy")) {
+    check(true, "live region gives the pairwise accuracy");
+  }
+  const shot = join(outDir, "screenshot.png");
+  const stats = await canvasStats(page, shot);
+  log("canvas:", JSON.stringify(stats), "->", shot);
+  check(stats.variance > 100 && stats.colours > 200, "canvas is not blank", JSON.stringify(stats));
+
+  // ROI switch by keyboard: R cycles all → occipital.
+  await page.keyboard.press("r");
+  await waitStatus(page, () => globalThis.fmrifaceStatus.roi === "occipital", "R switches the region to occipital");
+  check(/occipital/.test(await live(page)), "live region announces the region", await live(page));
+  await waitStatus(page, () => globalThis.fmrifaceStatus.ready && globalThis.fmrifaceStatus.roi === "occipital", "occipital decoded");
+  const occ = await status(page);
+  log(`pairwise: all voxels ${all.pairCorrect}/380, occipital ${occ.pairCorrect}/380`);
+  await canvasStats(page, join(outDir, "faces-occipital.png"));
+
+  // Fewer trials.
+  await page.keyboard.press("t");
+  await waitStatus(page, () => /trial/.test(globalThis.fmrifaceStatus.trials) && globalThis.fmrifaceStatus.trials !== "all trials", "T selects fewer trials");
+
+  // The pairwise game: panel 3, guess left, next pair, guess right.
+  await page.keyboard.press("3");
+  await waitStatus(page, () => globalThis.fmrifaceStatus.panel === "Pairwise test", "3 opens the pairwise test");
+  await waitStatus(page, () => globalThis.fmrifaceStatus.ready, "decoded before the game");
+  await page.keyboard.press("ArrowLeft");
+  await waitStatus(page, () => globalThis.fmrifaceStatus.gameRounds === 1, "Left records a guess");
+  const g1 = await live(page);
+  check(/You chose left: (correct|wrong)\. The decoder chose (left|right): (correct|wrong)/.test(g1), "live region reports both answers", g1);
+  check(/full pairwise accuracy .*: \d+(\.\d)?%, \d+ of 380 pairs/.test(g1), "the game shows the subject's 380-pair accuracy", g1);
+  await canvasStats(page, join(outDir, "pairwise.png"));
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("ArrowRight");
+  await waitStatus(page, () => globalThis.fmrifaceStatus.gameRounds === 2, "second round by keyboard");
+
+  // The second subject downloads behind the first and joins the app.
+  await waitStatus(page, () => globalThis.fmrifaceStatus.subjects === 2, "second subject arrives in the background");
+  await page.keyboard.press("s");
+  await waitStatus(page, () => globalThis.fmrifaceStatus.subject === "sub-02", "S switches to sub-02");
+  await waitStatus(page, () => globalThis.fmrifaceStatus.ready && globalThis.fmrifaceStatus.subject === "sub-02", "sub-02 decoded");
+  await page.keyboard.press("s");
+
+  // Every panel draws something.
+  for (const [key, name] of [["1", "faces"], ["2", "pattern"], ["4", "gender"], ["5", "imagery"], ["6", "explore"], ["7", "about"]]) {
+    await page.keyboard.press(key);
+    await page.waitForTimeout(400);
+    const s = await canvasStats(page, join(outDir, `panel-${key}-${name}.png`));
+    check(s.variance > 50, `panel ${key} (${name}) is drawn`, JSON.stringify(s));
+  }
+  await page.keyboard.press("6");
+  await page.keyboard.press("ArrowRight");
+  await waitStatus(page, () => /gender slider \+0\.25/.test(document.getElementById("live").textContent), "explore slider by keyboard");
+
+  // Offline: the service worker and the cache start the app without network.
+  await page.evaluate(() => navigator.serviceWorker && navigator.serviceWorker.ready);
+  await context.setOffline(true);
+  await page.reload();
+  const offline = await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.firstFaceMs > 0, "starts offline from the cache", 30000);
+  if (offline) {
+    const t = await page.evaluate(() => performance.now());
+    check(true, `starts offline from the cache (first face after ${t.toFixed(0)} ms)`);
+  }
+  await context.setOffline(false);
+  writeFileSync(join(outDir, "console.txt"), consoleLines.join("\n") + "\n");
+  await context.close();
+}
+
+// hidpiTest loads the app on a 2× screen: the canvas must have twice the
+// CSS size in device pixels, so faces and text are drawn crisply.
+async function hidpiTest(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 900, height: 640 }, deviceScaleFactor: 2 });
+  const page = await context.newPage();
+  await page.goto(url);
+  if (!await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.ready, "high-DPI page decodes")) return;
+  await page.waitForTimeout(500);
+  const dims = await page.evaluate(() => { const c = document.querySelector("canvas"); return { w: c.width, h: c.height, cw: c.clientWidth, ch: c.clientHeight }; });
+  check(dims.w === 2 * dims.cw && dims.h === 2 * dims.ch, "canvas renders at device resolution on a 2x screen", JSON.stringify(dims));
+  await page.locator("canvas").screenshot({ path: join(outDir, "screenshot-hidpi.png") });
+  await context.close();
+}
+
+async function checksumTest(browser, url) {
+  const context = await browser.newContext({ serviceWorkers: "block" });
+  const page = await context.newPage();
+  await page.route(/sub-01\.[0-9a-f]+\.fmb$/, async (route) => {
+    const r = await route.fetch();
+    const body = Buffer.from(await r.body());
+    body[body.length >> 1] ^= 0xff;
+    await route.fulfill({ response: r, body });
+  });
+  await page.goto(url);
+  await waitStatus(page, () => document.body.dataset.state === "error", "damaged file is refused", 30000);
+  const msg = await page.evaluate(() => document.getElementById("error").textContent);
+  check(/checksum/i.test(msg) && /sub-01/.test(msg), "checksum failure is named", msg);
+  await context.close();
+}
+
+async function noWasmTest(browser, url) {
+  const context = await browser.newContext({ serviceWorkers: "block" });
+  await context.addInitScript(() => { delete globalThis.WebAssembly; });
+  const page = await context.newPage();
+  await page.goto(url);
+  await waitStatus(page, () => document.body.dataset.state === "error", "missing WebAssembly is reported", 15000);
+  const msg = await page.evaluate(() => document.getElementById("error").textContent);
+  check(/WebAssembly is not available/.test(msg), "message names WebAssembly", msg);
+  await context.close();
+}
+
+// cpuTicks sums user+system CPU time (in clock ticks, 100 per second) of
+// every process descending from this one: the browser's, on Linux. On a
+// machine shared with other work it tells the CPU a benchmark used, which
+// its wall time does not.
+function cpuTicks() {
+  let dirs;
+  try { dirs = readdirSync("/proc").filter((d) => /^\d+$/.test(d)); } catch (_) { return NaN; }
+  const stat = new Map();
+  for (const d of dirs) {
+    try {
+      const s = readFileSync(`/proc/${d}/stat`, "utf8");
+      const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+      stat.set(+d, { ppid: +f[1], ticks: +f[11] + +f[12] });
+    } catch (_) { /* exited */ }
+  }
+  let total = 0;
+  for (const [pid, st] of stat) {
+    for (let p = st.ppid, hops = 0; p > 1 && hops < 20; p = (stat.get(p) || { ppid: 0 }).ppid, hops++) {
+      if (p === process.pid) { total += st.ticks; break; }
+    }
+    void pid;
+  }
+  return total;
+}
+
+async function bench(browser, url, n) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  let ticks0 = NaN, ticks1 = NaN;
+  page.on("console", (m) => {
+    if (/bench start/.test(m.text())) ticks0 = cpuTicks();
+    if (/bench single done/.test(m.text())) ticks1 = cpuTicks();
+    if (/Benchmark|error/i.test(m.text())) log(m.text());
+  });
+  await page.goto(url + "?bench=" + n + "&sw=0");
+  await page.waitForFunction(() => globalThis.fmrifaceBench, null, { timeout: 590000, polling: 200 });
+  const r = await page.evaluate(() => ({ ...globalThis.fmrifaceBench, loadMs: globalThis.fmrifaceData && globalThis.fmrifaceData.loadMs }));
+  // Browser CPU time per face over the loop (10 ms ticks; the loop is long enough).
+  r.browserCpuMsPerFace = (ticks1 - ticks0) * 10 / n;
+  log("bench:", JSON.stringify(r));
+  writeFileSync(join(outDir, "bench.json"), JSON.stringify(r, null, 2) + "\n");
+  await context.close();
+}
+
+const { proc, url } = await startServer();
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  args: ["--no-sandbox", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--enable-unsafe-swiftshader"],
+});
+try {
+  if (args.bench) {
+    await bench(browser, url, parseInt(args.bench, 10));
+  } else {
+    await mainTest(browser, url);
+    await hidpiTest(browser, url);
+    await checksumTest(browser, url);
+    await noWasmTest(browser, url);
+  }
+} catch (e) {
+  failures++;
+  log("FAIL", e.stack || e);
+} finally {
+  await browser.close();
+  proc.kill();
+}
+log(failures === 0 ? "all checks passed" : `${failures} check(s) failed`);
+process.exit(failures === 0 ? 0 : 1);

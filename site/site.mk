@@ -1,0 +1,57 @@
+# site/site.mk: the browser app and its static site (issue 6). Included by the
+# top-level Makefile, which defines GO.
+#
+#   make site          build the site into $(SITE_OUT) from the exporter's data in $(SITE_DATA)
+#   make site-fixture  write a TEST FIXTURE data folder (random untrained model, synthetic
+#                      subjects; NOT results) to out/site-fixture
+#   make demo          make site, then serve it on http://$(SITE_ADDR)/
+#   make test-e2e      build the site from the fixture and drive it with headless Chromium
+#   make bench-site    decode benchmark of the default-size model in Chromium and Node
+
+GO        ?= go
+SITE_DATA ?= out/site-data
+SITE_OUT  ?= site/dist
+SITE_ADDR ?= 127.0.0.1:8080
+SITE_WASM ?= out/site/app.wasm
+CHROMIUM  ?= /usr/bin/chromium
+# Sub-makes read the same top-level makefile that included this one.
+SITE_MAKE = $(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST))
+
+.PHONY: site site-wasm site-fixture demo test-e2e bench-site
+
+site-wasm:
+	@mkdir -p $(dir $(SITE_WASM))
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $(SITE_WASM) ./wasm
+
+site:
+	@test -f $(SITE_DATA)/index.json || { \
+	  echo "make site: no site data in $(SITE_DATA) (index.json missing)."; \
+	  echo "  Real data: run the exporter (go run ./exporter), which writes $(SITE_DATA)."; \
+	  echo "  To try the app without it: make site-fixture && make site SITE_DATA=out/site-fixture"; \
+	  echo "  (a TEST FIXTURE: random untrained model, synthetic subjects; the page says so)."; \
+	  exit 1; }
+	$(SITE_MAKE) site-wasm
+	$(GO) run ./site/build -wasm $(SITE_WASM) -data $(SITE_DATA) -out $(SITE_OUT)
+
+site-fixture:
+	$(GO) run ./demo/cmd/fakesite -out out/site-fixture
+
+demo: site
+	$(GO) run ./cmd/serve -addr $(SITE_ADDR) -dir $(SITE_OUT)
+
+e2e/node_modules: e2e/package.json e2e/package-lock.json
+	cd e2e && npm ci --no-audit --no-fund
+	@touch $@
+
+test-e2e: e2e/node_modules
+	$(GO) run ./demo/cmd/fakesite -out out/e2e/data
+	$(SITE_MAKE) site SITE_DATA=out/e2e/data SITE_OUT=out/e2e/dist
+	$(GO) build -o out/e2e/serve ./cmd/serve
+	node e2e/run.mjs --serve out/e2e/serve --dir out/e2e/dist --out out/e2e --chromium $(CHROMIUM)
+
+bench-site: e2e/node_modules
+	$(GO) run ./demo/cmd/fakesite -preset default -voxels 5000 -quant q8 -out out/bench-site/data
+	$(SITE_MAKE) site SITE_DATA=out/bench-site/data SITE_OUT=out/bench-site/dist
+	$(GO) build -o out/bench-site/serve ./cmd/serve
+	node e2e/run.mjs --bench 1000 --serve out/bench-site/serve --dir out/bench-site/dist --out out/bench-site --chromium $(CHROMIUM)
+	PATH="$$PATH:$$($(GO) env GOROOT)/lib/wasm" GOOS=js GOARCH=wasm $(GO) test -run '^$$' -bench DecodeFace -benchmem ./demo/

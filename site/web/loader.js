@@ -1,0 +1,242 @@
+// loader.js: checks the browser, downloads the app (app.json → app.<hash>.wasm)
+// and the site data (data/index.json → content-hashed bundles) with a byte
+// progress bar, verifies every file's SHA-256 against its manifest, keeps the
+// files in the Cache API (their names are content hashes, so a cached file
+// never goes stale and a second visit starts at once), then starts the Go
+// program, which reads globalThis.fmrifaceData.
+"use strict";
+(() => {
+  const CACHE = "fmriface-files-v1";
+  const $ = (id) => document.getElementById(id);
+  const params = new URLSearchParams(location.search);
+
+  function fail(title, detail) {
+    const e = $("error");
+    e.replaceChildren();
+    const h = document.createElement("h2");
+    h.textContent = title;
+    const p = document.createElement("p");
+    p.textContent = detail;
+    e.append(h, p);
+    e.hidden = false;
+    $("load-msg").textContent = title;
+    document.body.dataset.state = "error";
+    console.error("fmriface:", title, detail);
+  }
+  globalThis.fmrifaceFail = (msg) => fail("The app could not start", msg);
+  globalThis.fmrifaceReady = () => {
+    $("loader").hidden = true;
+    document.body.dataset.state = "running";
+    const c = document.querySelector("canvas");
+    if (c) {
+      c.setAttribute("role", "application");
+      c.setAttribute("aria-label", "fmriface: faces decoded from fMRI. Keys: 1 to 7 choose a panel, H for help. Results are announced.");
+      c.setAttribute("aria-describedby", "live");
+      c.focus();
+    }
+  };
+
+  function mb(n) { return (n / 1e6).toFixed(2) + " MB"; }
+
+  // SHA-256: WebCrypto where the page is a secure context (https, localhost),
+  // a small JavaScript version elsewhere, so any static host works.
+  async function sha256hex(bytes) {
+    if (globalThis.crypto && crypto.subtle) {
+      const d = await crypto.subtle.digest("SHA-256", bytes);
+      return hex(new Uint8Array(d));
+    }
+    return hex(sha256js(bytes));
+  }
+  function hex(a) { return Array.from(a, (b) => b.toString(16).padStart(2, "0")).join(""); }
+  function sha256js(msg) {
+    const K = new Uint32Array([
+      0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+      0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+      0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+      0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+      0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+      0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+      0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+      0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2]);
+    const H = new Uint32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+    const n = msg.length, total = Math.ceil((n + 9) / 64) * 64;
+    const buf = new Uint8Array(total);
+    buf.set(msg);
+    buf[n] = 0x80;
+    const dv = new DataView(buf.buffer);
+    dv.setUint32(total - 8, Math.floor(n / 0x20000000));
+    dv.setUint32(total - 4, (n * 8) >>> 0);
+    const w = new Uint32Array(64);
+    const rotr = (x, r) => (x >>> r) | (x << (32 - r));
+    for (let o = 0; o < total; o += 64) {
+      for (let i = 0; i < 16; i++) w[i] = dv.getUint32(o + 4 * i);
+      for (let i = 16; i < 64; i++) {
+        const a = w[i - 15], b = w[i - 2];
+        w[i] = (w[i - 16] + (rotr(a, 7) ^ rotr(a, 18) ^ (a >>> 3)) + w[i - 7] + (rotr(b, 17) ^ rotr(b, 19) ^ (b >>> 10))) >>> 0;
+      }
+      let [a, b, c, d, e, f, g, h] = H;
+      for (let i = 0; i < 64; i++) {
+        const t1 = (h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i]) >>> 0;
+        const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) >>> 0;
+        h = g; g = f; f = e; e = (d + t1) >>> 0; d = c; c = b; b = a; a = (t1 + t2) >>> 0;
+      }
+      H[0] += a; H[1] += b; H[2] += c; H[3] += d; H[4] += e; H[5] += f; H[6] += g; H[7] += h;
+    }
+    const out = new Uint8Array(32);
+    const odv = new DataView(out.buffer);
+    H.forEach((x, i) => odv.setUint32(4 * i, x));
+    return out;
+  }
+
+  function checkBrowser() {
+    if (typeof WebAssembly !== "object" || typeof WebAssembly.instantiate !== "function") {
+      fail("WebAssembly is not available",
+        "This demo runs its decoder in WebAssembly, which this browser does not offer (or has disabled). " +
+        "Please use a current version of Firefox, Chrome, Edge or Safari.");
+      return false;
+    }
+    const c = document.createElement("canvas");
+    const gl = c.getContext("webgl2") || c.getContext("webgl");
+    if (!gl) {
+      fail("WebGL is not available",
+        "This demo draws with WebGL, which this browser does not offer or has disabled (check hardware " +
+        "acceleration in the browser settings). Please enable it or use another browser.");
+      return false;
+    }
+    return true;
+  }
+
+  // JSON manifests are small and always asked from the network first, so a
+  // new build is seen at once; offline, the cached copy is used.
+  async function fetchManifest(url) {
+    let cache = null;
+    try { cache = globalThis.caches ? await caches.open(CACHE) : null; } catch (_) { cache = null; }
+    try {
+      const r = await fetch(url, { cache: "no-store" });
+      if (!r.ok) throw new Error(url + ": HTTP " + r.status);
+      const text = await r.text();
+      if (cache) await cache.put(url, new Response(text, { headers: { "Content-Type": "application/json" } }));
+      return text;
+    } catch (err) {
+      const hit = cache && await cache.match(url);
+      if (hit) return await hit.text();
+      throw err;
+    }
+  }
+
+  // getFile returns the verified bytes of a content-hashed file, from the
+  // cache or the network, reporting downloaded bytes through progress(n).
+  async function getFile(url, ref, progress) {
+    let cache = null;
+    try { cache = globalThis.caches ? await caches.open(CACHE) : null; } catch (_) { cache = null; }
+    if (cache) {
+      const hit = await cache.match(url);
+      if (hit) {
+        const b = new Uint8Array(await hit.arrayBuffer());
+        if (b.length === ref.bytes && await sha256hex(b) === ref.sha256) {
+          progress(b.length);
+          return b;
+        }
+        await cache.delete(url); // damaged: fetch again
+      }
+    }
+    const r = await fetch(url);
+    if (!r.ok) throw new Error(url + ": HTTP " + r.status + " " + r.statusText);
+    if (ref.bytes <= 0 || ref.bytes > 512e6) throw new Error(url + ": implausible size " + ref.bytes);
+    const buf = new Uint8Array(ref.bytes);
+    let got = 0;
+    const reader = r.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (got + value.length > buf.length) throw new Error(url + ": larger than the " + ref.bytes + " bytes its manifest announces");
+      buf.set(value, got);
+      got += value.length;
+      progress(value.length);
+    }
+    if (got !== ref.bytes) throw new Error(url + ": got " + got + " bytes, its manifest announces " + ref.bytes);
+    const sum = await sha256hex(buf);
+    if (sum !== ref.sha256) {
+      const e = new Error(url + ": checksum mismatch (SHA-256 " + sum + ", expected " + ref.sha256 + "). The file is damaged or was replaced; reload to try again.");
+      e.checksum = true;
+      throw e;
+    }
+    if (cache) {
+      try { await cache.put(url, new Response(buf, { headers: { "Content-Type": "application/octet-stream" } })); } catch (_) { /* quota: run uncached */ }
+    }
+    return buf;
+  }
+
+  // Drop cached files that the current manifests no longer name.
+  async function prune(keep) {
+    if (!globalThis.caches) return;
+    try {
+      const cache = await caches.open(CACHE);
+      for (const req of await cache.keys()) {
+        const u = new URL(req.url);
+        if (!keep.has(u.pathname)) await cache.delete(req);
+      }
+    } catch (_) { /* best effort */ }
+  }
+
+  async function main() {
+    if (!checkBrowser()) return;
+    if ("serviceWorker" in navigator && params.get("sw") !== "0") {
+      navigator.serviceWorker.register("sw.js").catch((e) => console.warn("fmriface: no offline support:", e));
+    }
+    $("load-msg").textContent = "Reading the file lists…";
+    const app = JSON.parse(await fetchManifest("app.json"));
+    const indexText = await fetchManifest("data/index.json");
+    const index = JSON.parse(indexText);
+    if (index.fixture) {
+      $("fixture").hidden = false;
+      $("fixture").textContent = "TEST FIXTURE: random untrained generator and synthetic subjects. Not results, not brain data.";
+    }
+    if (index.notice) $("notice").textContent = index.notice;
+    // The app starts with the first subject; the others follow in the
+    // background and join the running app (fmrifaceAddSubject).
+    const files = [{ url: app.wasm, ref: app, key: null }];
+    files.push({ url: "data/" + index.generator.file, ref: index.generator, key: index.generator.file });
+    const first = index.subjects[0];
+    files.push({ url: "data/" + first.file, ref: first, key: first.file });
+    const later = index.subjects.slice(1).map((s) => ({ url: "data/" + s.file, ref: s, key: s.file }));
+    const total = files.reduce((n, f) => n + f.ref.bytes, 0);
+    let done = 0;
+    const bar = $("bar");
+    bar.max = total;
+    const progress = (n) => {
+      done += n;
+      bar.value = done;
+      $("load-bytes").textContent = mb(done) + " of " + mb(total);
+    };
+    $("load-msg").textContent = "Downloading the decoder and the face generator…";
+    const t0 = performance.now();
+    const got = await Promise.all(files.map((f) => getFile(f.url, f.ref, progress)));
+    const base = new URL(".", location.href).pathname;
+    prune(new Set(["app.json", "data/index.json", ...files.map((f) => f.url), ...later.map((f) => f.url)].map((u) => base + u)));
+    const data = { index: indexText, files: {}, loadMs: performance.now() - t0, downloadedMs: performance.now() };
+    files.forEach((f, i) => { if (f.key) data.files[f.key] = got[i]; });
+    const bench = parseInt(params.get("bench") || "0", 10);
+    if (bench > 0) data.bench = Math.min(bench, 100000);
+    globalThis.fmrifaceData = data;
+    $("load-msg").textContent = "Starting…";
+    const go = new Go();
+    const { instance } = await WebAssembly.instantiate(got[0], go.importObject);
+    data.instantiatedMs = performance.now();
+    go.run(instance).catch((e) => fail("The app stopped", String(e)));
+    for (const f of later) {
+      try {
+        const b = await getFile(f.url, f.ref, () => {});
+        if (typeof globalThis.fmrifaceAddSubject === "function") globalThis.fmrifaceAddSubject(f.key, b);
+      } catch (e) {
+        console.error("fmriface:", e.message || e);
+        $("live").textContent = "Subject " + f.ref.id + " could not be downloaded: " + (e.message || e);
+      }
+    }
+  }
+
+  $("about-btn").addEventListener("click", () => $("about").showModal());
+  $("skip").addEventListener("click", (e) => { e.preventDefault(); $("about").showModal(); });
+  $("about").addEventListener("close", () => { const c = document.querySelector("canvas"); if (c) c.focus(); });
+  main().catch((e) => fail(e.checksum ? "A file failed its checksum" : "The demo could not be loaded", e.message || String(e)));
+})();

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"fmriface/celeba"
+	"fmriface/fmrisim"
+)
+
+// fmriSimulate makes the virtual subjects: a simulated BIDS dataset on the
+// real ds001761 protocol (see package fmrisim and docs/virtual-subjects.md).
+func fmriSimulate(ctx context.Context, args []string) error {
+	def := fmrisim.DefaultConfig()
+	fs := flag.NewFlagSet("fmri simulate", flag.ExitOnError)
+	faces := fs.String("faces", "../shared/faces/celeba", "CelebA subset folder")
+	cache := fs.String("cache", "out/cache", "pixel cache folder (\"\" = none)")
+	splitPath := fs.String("split", "models/default/split.json", "the face model's person split (train/val/test)")
+	design := fs.String("design", "../shared/ds001761-design", "BIDS design (events) of ds001761, or the real dataset")
+	out := fs.String("out", "out/virtual-ds001761", "output BIDS dataset")
+	seed := fs.Int64("seed", def.Seed, "random seed (the output is deterministic for a seed)")
+	subjects := fs.String("subjects", strings.Join(def.Subjects, ","), "subjects to simulate, comma-separated")
+	noise := fs.String("noise", joinFloats(def.Noise), "noise scale per subject, comma-separated (one value = all subjects)")
+	grid := fs.String("grid", fmt.Sprintf("%d,%d,%d", def.Grid[0], def.Grid[1], def.Grid[2]), "voxel grid x,y,z")
+	voxel := fs.Float64("voxel", def.VoxelMM, "voxel size, mm")
+	maxRuns := fs.Int("max-runs", 0, "simulate only the first N runs per subject (0 = all)")
+	glmRuns := fs.Int("glm-runs", 12, "runs of the figure's face-vs-fixation GLM")
+	figSub := fs.String("figure-subject", "", "subject of the figure (default: the first)")
+	overwrite := fs.Bool("overwrite", false, "replace an earlier simulation in --out")
+	fs.Parse(args)
+
+	cfg := def
+	cfg.Seed, cfg.VoxelMM, cfg.MaxRuns, cfg.GLMRuns, cfg.FigureSubject = *seed, *voxel, *maxRuns, *glmRuns, *figSub
+	cfg.Subjects = strings.Split(*subjects, ",")
+	nz, err := parseFloats(*noise)
+	if err != nil {
+		return fmt.Errorf("--noise: %w", err)
+	}
+	switch {
+	case len(nz) == 1:
+		cfg.Noise = make([]float64, len(cfg.Subjects))
+		for i := range cfg.Noise {
+			cfg.Noise[i] = nz[0]
+		}
+	case len(nz) == len(cfg.Subjects):
+		cfg.Noise = nz
+	case !flagWasSet(fs, "noise") && len(cfg.Subjects) <= len(def.Noise):
+		// Default levels follow the subject labels 01…04.
+		cfg.Noise = nil
+		for _, s := range cfg.Subjects {
+			i, err := strconv.Atoi(strings.TrimPrefix(s, "sub-"))
+			if err != nil || i < 1 || i > len(def.Noise) {
+				cfg.Noise = append(cfg.Noise, 1)
+			} else {
+				cfg.Noise = append(cfg.Noise, def.Noise[i-1])
+			}
+		}
+	default:
+		return fmt.Errorf("--noise: %d values for %d subjects", len(nz), len(cfg.Subjects))
+	}
+	g, err := parseFloats(*grid)
+	if err != nil || len(g) != 3 {
+		return fmt.Errorf("--grid %q: want three sizes x,y,z", *grid)
+	}
+	for i, v := range g {
+		cfg.Grid[i] = int(v)
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+
+	ds, err := celeba.Load(celeba.Options{Dir: *faces, Size: 64, CacheDir: *cache, Progress: os.Stderr})
+	if err != nil {
+		return err
+	}
+	split, err := celeba.ReadSplitJSON(*splitPath, ds.Faces)
+	if err != nil {
+		return err
+	}
+	pool, err := fmrisim.PoolFromCelebA(ds, split)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "simulate: %d faces (%d train, %d test), subjects %v, noise %v, grid %v at %g mm, seed %d\n",
+		len(pool.Faces), len(pool.Train), len(pool.Test), cfg.Subjects, cfg.Noise, cfg.Grid, cfg.VoxelMM, cfg.Seed)
+	sum, err := fmrisim.Simulate(ctx, cfg, pool, fmrisim.Options{DesignRoot: *design, Out: *out,
+		Command: "trainer fmri simulate " + strings.Join(args, " "), Overwrite: *overwrite, Progress: os.Stderr})
+	if err != nil {
+		return err
+	}
+	for _, s := range sum.Subjects {
+		fmt.Printf("sub-%s: noise %g, %d runs, %d brain voxels (%d cortical: %v), %d faces\n",
+			s.Subject, s.Noise, s.Runs, s.Voxels, s.CorticalVoxels, s.ROIVoxels, s.Stimuli)
+	}
+	if f := sum.Figure; f != nil {
+		fmt.Printf("figure: %s\n", filepath.Join(*out, f.Figure))
+		for _, r := range []string{"occipital", "temporal", "frontoparietal"} {
+			t := f.T[r]
+			fmt.Printf("  face vs fixation t, %s: mean %.2f, median %.2f, %.0f%% above 3.1\n", r, t.Mean, t.Median, 100*t.FracAbove3)
+		}
+	}
+	fmt.Printf("wrote %s in %.1f s\n", *out, sum.Seconds)
+	return nil
+}
+
+func parseFloats(s string) ([]float64, error) {
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a number", f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func joinFloats(v []float64) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	return strings.Join(s, ",")
+}
+
+func flagWasSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}

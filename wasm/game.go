@@ -1,0 +1,144 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"image/color"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/hajimehoshi/ebiten/v2"
+
+	"fmriface/demo"
+)
+
+// frameBudget is the decoding work done per frame: with drawing it stays
+// well inside a 60 Hz frame.
+const frameBudget = 6 * time.Millisecond
+
+// game is the Ebiten side: input, the frame budget and drawing. All state
+// lives in demo.App.
+type game struct {
+	app   *demo.App
+	page  *page
+	font  *bitmapFont
+	ascii *strings.Replacer // the bitmap font has ASCII only
+
+	scale float64 // device pixels per CSS pixel
+	w, h  float64 // screen size in CSS pixels
+
+	started bool // the first Update has run
+
+	tex           map[*demo.Image]*texture
+	mosaic        *ebiten.Image
+	mosaicVersion int
+	mosaicFor     *demo.Mosaic
+}
+
+type texture struct {
+	img     *ebiten.Image
+	version int
+}
+
+func newGame(a *demo.App, p *page) *game {
+	return &game{app: a, page: p, font: newBitmapFont(), scale: 1,
+		tex: map[*demo.Image]*texture{},
+		ascii: strings.NewReplacer("…", "...", "×", "x", "−", "-", "–", "-", "—", "-", "ẑ", "z^", "→", "->",
+			"←", "<-", "≤", "<=", "≥", ">=", "·", ".", "é", "e", "’", "'", "“", "\"", "”", "\"", "ᵀ", "T", "⁻¹", "^-1")}
+}
+
+// addSubjects parses at most one subject that arrived since the last frame
+// (a parse takes a frame or so; one per frame keeps the page responsive).
+func (g *game) addSubjects() {
+	select {
+	case f := <-g.page.subjects:
+		s, err := demo.LoadSubject(f.name, f.data, g.app.Model.Latent())
+		if err == nil {
+			err = g.app.AddSubject(s)
+		}
+		if err != nil {
+			g.page.say("A subject could not be loaded: " + err.Error())
+		}
+	default:
+	}
+}
+
+// input applies the keys the page queued since the last frame.
+func (g *game) input() {
+	for {
+		select {
+		case k := <-g.page.keys:
+			g.app.Press(k)
+		default:
+			return
+		}
+	}
+}
+
+func (g *game) Update() error {
+	if !g.started {
+		g.started = true
+		g.page.mark("firstUpdateMs")
+	}
+	g.input()
+	g.addSubjects()
+	budget := frameBudget
+	if g.app.FirstFace == 0 {
+		// Nothing is on screen yet: finish the first face before the
+		// first frame rather than spread it over the slow start-up frames.
+		budget = 200 * time.Millisecond
+	}
+	g.app.Update(budget)
+	g.page.sync(g.app)
+	return nil
+}
+
+func (g *game) Layout(w, h int) (int, int) { panic("LayoutF is used") }
+
+// LayoutF renders at the device's pixel density, so faces and text stay
+// crisp on high-DPI screens; drawing code works in CSS pixels times scale.
+func (g *game) LayoutF(w, h float64) (float64, float64) {
+	g.scale = ebiten.Monitor().DeviceScaleFactor()
+	if g.scale <= 0 {
+		g.scale = 1
+	}
+	g.w, g.h = w, h
+	return math.Ceil(w * g.scale), math.Ceil(h * g.scale)
+}
+
+// Colours of the interface.
+var (
+	colBG     = color.RGBA{14, 16, 22, 255}
+	colPanel  = color.RGBA{26, 30, 40, 255}
+	colText   = color.RGBA{230, 232, 238, 255}
+	colDim    = color.RGBA{150, 156, 170, 255}
+	colAccent = color.RGBA{255, 196, 0, 255}
+	colGood   = color.RGBA{60, 200, 110, 255}
+	colBad    = color.RGBA{240, 80, 80, 255}
+	colWarn   = color.RGBA{200, 30, 30, 255}
+)
+
+func (g *game) Draw(screen *ebiten.Image) {
+	screen.Fill(colBG)
+	a := g.app
+	y := g.header(screen)
+	body := rect{x: 12, y: y + 8, w: g.w - 24, h: g.h - y - 8 - 40}
+	switch a.Panel {
+	case demo.PanelFaces:
+		g.drawFaces(screen, body)
+	case demo.PanelPattern:
+		g.drawPattern(screen, body)
+	case demo.PanelPairwise:
+		g.drawPairwise(screen, body)
+	case demo.PanelGender:
+		g.drawGender(screen, body)
+	case demo.PanelImagery:
+		g.drawImagery(screen, body)
+	case demo.PanelExplore:
+		g.drawExplore(screen, body)
+	case demo.PanelAbout:
+		g.drawAbout(screen, body)
+	}
+	g.footer(screen)
+}

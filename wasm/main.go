@@ -1,0 +1,300 @@
+//go:build js && wasm
+
+// Command wasm is the browser app: it takes the site data that site/web/loader.js
+// downloaded and verified (globalThis.fmrifaceData), builds the demo.App and runs
+// it as an Ebiten game. Results are also described in words through the page's
+// ARIA live region (#live). Build with
+//
+//	GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o app.wasm ./wasm
+//
+// (make site does it, see site/site.mk).
+package main
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"syscall/js"
+	"time"
+
+	"github.com/hajimehoshi/ebiten/v2"
+
+	"fmriface/demo"
+)
+
+func main() {
+	page := newPage()
+	page.mark("mainMs")
+	app, bench, err := load(page)
+	if err != nil {
+		page.fail(err.Error())
+		return
+	}
+	if bench > 0 {
+		runBench(page, app, bench)
+	}
+	ebiten.SetWindowTitle("fmriface: faces decoded from fMRI")
+	ebiten.SetTPS(ebiten.SyncWithFPS) // one Update per frame: the decode budget is per frame
+	ebiten.SetScreenClearedEveryFrame(true)
+	page.mark("appMs")
+	page.ready()
+	if err := ebiten.RunGame(newGame(app, page)); err != nil {
+		page.fail("The app stopped: " + err.Error())
+	}
+}
+
+// page is the glue to the HTML page.
+type page struct {
+	global js.Value
+	live   js.Value
+	status js.Value
+	lastN  int
+	// keys queues commands from the canvas's keydown events. The page
+	// listens itself rather than polling Ebiten's key state once a frame,
+	// so that a press and release within one slow frame is not lost and
+	// held arrows repeat.
+	keys  chan demo.Key
+	onKey js.Func
+	// subjects queues bundles that finished downloading after the start.
+	subjects chan file
+	onAdd    js.Func
+}
+
+type file struct {
+	name string
+	data []byte
+}
+
+func newPage() *page {
+	g := js.Global()
+	p := &page{global: g, live: g.Get("document").Call("getElementById", "live"), keys: make(chan demo.Key, 64)}
+	p.status = g.Get("Object").New()
+	g.Set("fmrifaceStatus", p.status)
+	p.onKey = js.FuncOf(func(this js.Value, args []js.Value) any {
+		e := args[0]
+		if e.Get("ctrlKey").Bool() || e.Get("metaKey").Bool() || e.Get("altKey").Bool() {
+			return nil // browser shortcuts stay the browser's
+		}
+		k := demo.KeyFromName(e.Get("key").String(), e.Get("shiftKey").Bool())
+		if k == demo.KeyNone {
+			return nil
+		}
+		e.Call("preventDefault")
+		if e.Get("repeat").Bool() && k != demo.KeyLeft && k != demo.KeyRight && k != demo.KeyUp && k != demo.KeyDown {
+			return nil
+		}
+		select {
+		case p.keys <- k:
+		default: // a full queue drops keys rather than block the page
+		}
+		return nil
+	})
+	if c := g.Get("document").Call("querySelector", "canvas"); c.Truthy() {
+		c.Call("addEventListener", "keydown", p.onKey)
+	} else {
+		g.Get("document").Call("addEventListener", "keydown", p.onKey)
+	}
+	p.subjects = make(chan file, 64)
+	p.onAdd = js.FuncOf(func(this js.Value, args []js.Value) any {
+		if len(args) < 2 {
+			return nil
+		}
+		f := file{name: args[0].String(), data: make([]byte, args[1].Get("byteLength").Int())}
+		js.CopyBytesToGo(f.data, args[1])
+		select {
+		case p.subjects <- f:
+		default:
+			p.say(f.name + ": too many subjects queued; ignored")
+		}
+		return nil
+	})
+	g.Set("fmrifaceAddSubject", p.onAdd)
+	return p
+}
+
+// mark records performance.now() under name in globalThis.fmrifaceStatus,
+// for the start-up timings the end-to-end test reports.
+func (p *page) mark(name string) {
+	p.status.Set(name, p.global.Get("performance").Call("now"))
+}
+
+// say writes msg to the live region (screen readers speak it) and logs it.
+func (p *page) say(msg string) {
+	if p.live.Truthy() {
+		p.live.Set("textContent", msg)
+	}
+	p.global.Get("console").Call("log", "fmriface: "+msg)
+}
+
+// fail shows an error in the page (loader.js draws it) and logs it.
+func (p *page) fail(msg string) {
+	if f := p.global.Get("fmrifaceFail"); f.Type() == js.TypeFunction {
+		f.Invoke(msg)
+	}
+	p.global.Get("console").Call("error", "fmriface: "+msg)
+}
+
+func (p *page) ready() {
+	if f := p.global.Get("fmrifaceReady"); f.Type() == js.TypeFunction {
+		f.Invoke()
+	}
+}
+
+// sync publishes the app's latest message and a few numbers for tests.
+func (p *page) sync(a *demo.App) {
+	msg, n := a.Message()
+	if n == p.lastN {
+		return
+	}
+	p.lastN = n
+	p.say(msg)
+	if a.FirstFace > 0 && !p.status.Get("firstFacePageMs").Truthy() {
+		p.mark("firstFacePageMs")
+	}
+	s := p.status
+	s.Set("message", msg)
+	s.Set("messages", n)
+	s.Set("panel", a.Panel.String())
+	s.Set("subject", a.Subject().ID)
+	s.Set("subjects", len(a.Subjects))
+	s.Set("roi", demo.ROIName(a.ROI))
+	s.Set("trials", a.TrialsLabel())
+	s.Set("ready", a.Ready())
+	s.Set("firstFaceMs", float64(a.FirstFace)/float64(time.Millisecond))
+	s.Set("pairCorrect", a.PairCorrect)
+	s.Set("pairTotal", a.PairTotal)
+	s.Set("gameRounds", a.Game.Rounds)
+	s.Set("gameUser", a.Game.UserScore)
+	s.Set("gameDecoder", a.Game.DecoderScore)
+	decoded := 0
+	for _, im := range a.Decoded {
+		if im.Ready {
+			decoded++
+		}
+	}
+	s.Set("decoded", decoded)
+}
+
+// load copies the verified files from globalThis.fmrifaceData and parses them.
+func load(p *page) (*demo.App, int, error) {
+	d := p.global.Get("fmrifaceData")
+	if !d.Truthy() {
+		return nil, 0, errors.New("no data: open the app through index.html, which downloads the site data first")
+	}
+	ix, err := demo.ParseIndex([]byte(d.Get("index").String()))
+	if err != nil {
+		return nil, 0, err
+	}
+	files := d.Get("files")
+	bytesOf := func(name string) ([]byte, error) {
+		v := files.Get(name)
+		if !v.Truthy() {
+			return nil, fmt.Errorf("%s: not downloaded", name)
+		}
+		b := make([]byte, v.Get("byteLength").Int())
+		js.CopyBytesToGo(b, v)
+		files.Delete(name) // let the JavaScript copy go
+		return b, nil
+	}
+	raw, err := bytesOf(ix.Generator.File)
+	if err != nil {
+		return nil, 0, err
+	}
+	model, err := demo.LoadModel(ix.Generator.File, raw)
+	if err != nil {
+		return nil, 0, err
+	}
+	var subs []*demo.Subject
+	for _, r := range ix.Subjects {
+		if !files.Get(r.File).Truthy() {
+			continue // still downloading: arrives through fmrifaceAddSubject
+		}
+		raw, err := bytesOf(r.File)
+		if err != nil {
+			return nil, 0, err
+		}
+		s, err := demo.LoadSubject(r.File, raw, model.Latent())
+		if err != nil {
+			return nil, 0, err
+		}
+		subs = append(subs, s)
+	}
+	if len(subs) == 0 {
+		return nil, 0, errors.New("no subject was downloaded")
+	}
+	app, err := demo.NewApp(ix, model, subs, nil, uint64(time.Now().UnixNano()))
+	if err != nil {
+		return nil, 0, err
+	}
+	bench := 0
+	if b := d.Get("bench"); b.Type() == js.TypeNumber {
+		bench = b.Int()
+	}
+	return app, bench, nil
+}
+
+// runBench decodes n faces back to back (decoder × pattern, then generator)
+// and reports the time per face measured with performance.now, and the heap
+// before and after, to the console, the live region and globalThis.fmrifaceBench.
+func runBench(p *page, a *demo.App, n int) {
+	s := a.Subjects[0]
+	dec := demo.NewDecoder(a.Model, s.V)
+	z := make([]float32, s.L)
+	img := make([]byte, 4*a.Model.ImageSize()*a.Model.ImageSize())
+	perf := p.global.Get("performance")
+	// One warm-up decode sizes every buffer.
+	if err := dec.DecodeFace(&s.ROIs[0], s.Pattern(-1, 0), z, img); err != nil {
+		p.fail(err.Error())
+		return
+	}
+	p.global.Get("console").Call("log", "fmriface: bench start")
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	t0 := perf.Call("now").Float()
+	for i := range n {
+		if err := dec.DecodeFace(&s.ROIs[0], s.Pattern(-1, i%s.N), z, img); err != nil {
+			p.fail(err.Error())
+			return
+		}
+	}
+	ms := (perf.Call("now").Float() - t0) / float64(n)
+	runtime.ReadMemStats(&after)
+	p.global.Get("console").Call("log", "fmriface: bench single done")
+	// The app decodes a view's faces as one batch (the decoder matrix read
+	// once for all patterns): time per face that way.
+	zs := make([]float32, s.N*s.L)
+	pattern := func(i int) []float32 { return s.Pattern(-1, i) }
+	reps := max(1, n/s.N)
+	t1 := perf.Call("now").Float()
+	for range reps {
+		if err := dec.Latents(&s.ROIs[0], s.N, pattern, zs); err != nil {
+			p.fail(err.Error())
+			return
+		}
+		for i := range s.N {
+			if err := dec.Image(zs[i*s.L:(i+1)*s.L], img); err != nil {
+				p.fail(err.Error())
+				return
+			}
+		}
+	}
+	batchMs := (perf.Call("now").Float() - t1) / float64(reps*s.N)
+	res := p.global.Get("Object").New()
+	res.Set("decodes", n)
+	res.Set("msPerFace", ms)
+	res.Set("msPerFaceBatch", batchMs)
+	res.Set("batch", s.N)
+	res.Set("preset", a.Model.Cfg.Name)
+	res.Set("voxels", len(s.ROIs[0].Index))
+	res.Set("heapBefore", before.HeapAlloc)
+	res.Set("heapAfter", after.HeapAlloc)
+	res.Set("mallocs", after.Mallocs-before.Mallocs)
+	res.Set("totalAllocBytes", after.TotalAlloc-before.TotalAlloc)
+	if m := perf.Get("memory"); m.Truthy() {
+		res.Set("jsHeapUsed", m.Get("usedJSHeapSize"))
+	}
+	p.global.Set("fmrifaceBench", res)
+	p.say(fmt.Sprintf("Benchmark: %d decodes of a %s face (%d voxels): %.2f ms per face one at a time, %.2f ms per face in batches of %d; %d allocations, heap %d → %d bytes over the single decodes.",
+		n, a.Model.Cfg.Name, len(s.ROIs[0].Index), ms, batchMs, s.N, after.Mallocs-before.Mallocs, before.HeapAlloc, after.HeapAlloc))
+}

@@ -1,0 +1,299 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+
+	"github.com/hajimehoshi/ebiten/v2"
+
+	"fmriface/demo"
+)
+
+// grid lays out n cells of aspect w:h (h = w·aspect + extra) in r, returning
+// the number of columns and the cell width.
+func grid(n int, r rect, aspect, extra float64) (cols int, cw float64) {
+	best := 0.0
+	for c := 1; c <= n; c++ {
+		rows := (n + c - 1) / c
+		w := math.Min(r.w/float64(c), (r.h/float64(rows)-extra)/aspect)
+		if w > best {
+			best, cols = w, c
+		}
+	}
+	return cols, best
+}
+
+func (g *game) drawFaces(dst *ebiten.Image, r rect) {
+	a := g.app
+	n := a.N()
+	g.print(dst, "Each pair: the face as shown (left) and as decoded from the fMRI pattern (right).", r.x, r.y, colDim)
+	r.y += lineH + 4
+	r.h -= lineH + 4
+	cols, cw := grid(n, r, 0.5, 2*lineH+10)
+	f := (cw - 14) / 2
+	for i := range n {
+		x := r.x + float64(i%cols)*cw
+		y := r.y + float64(i/cols)*(f+2*lineH+10)
+		g.face(dst, &a.Shown[i], rect{x, y, f, f})
+		g.face(dst, &a.Decoded[i], rect{x + f + 4, y, f, f})
+		if i == a.Sel {
+			g.frame(dst, rect{x - 2, y - 2, 2*f + 8, f + 2*lineH + 6}, 2, colAccent)
+		}
+		label := fmt.Sprintf("%d", i+1)
+		if a.Decoded[i].Ready {
+			label += "  " + demo.Ms(a.Decoded[i].Elapsed)
+		}
+		g.print(dst, label, x, y+f+2, colText)
+		if a.Ready() {
+			c := colBad
+			if a.Ranks[i] == 1 {
+				c = colGood
+			}
+			g.print(dst, fmt.Sprintf("rank %d, %d/%d", a.Ranks[i], a.PerFace[i], n-1), x, y+f+2+lineH, c)
+		}
+	}
+	if a.Ready() {
+		g.print(dst, fmt.Sprintf("Pairwise %.1f%% (%d/%d)", 100*float64(a.PairCorrect)/float64(a.PairTotal), a.PairCorrect, a.PairTotal),
+			r.x+r.w-24*g.charW(), r.y-lineH-4, colAccent)
+	}
+}
+
+func (g *game) drawPattern(dst *ebiten.Image, r rect) {
+	a := g.app
+	m := a.Mosaic
+	if g.mosaic == nil || g.mosaicFor != m {
+		if g.mosaic != nil {
+			g.mosaic.Deallocate()
+		}
+		g.mosaic = ebiten.NewImage(m.W, m.H)
+		g.mosaicFor, g.mosaicVersion = m, -1
+	}
+	if g.mosaicVersion != m.Version {
+		g.mosaic.WritePixels(m.RGBA)
+		g.mosaicVersion = m.Version
+	}
+	side := math.Min(220, r.w*0.25)
+	mr := rect{r.x, r.y, r.w - side - 16, r.h}
+	sc := math.Min(mr.w/float64(m.W), mr.h/float64(m.H))
+	op := &ebiten.DrawImageOptions{}
+	op.GeoM.Scale(sc*g.scale, sc*g.scale)
+	op.GeoM.Translate(math.Round(mr.x*g.scale), math.Round(mr.y*g.scale))
+	if sc >= 1 {
+		op.Filter = ebiten.FilterNearest
+	} else {
+		op.Filter = ebiten.FilterLinear
+	}
+	dst.DrawImage(g.mosaic, op)
+
+	x := r.x + r.w - side
+	y := r.y
+	g.print(dst, fmt.Sprintf("Face %d of %d", a.Sel+1, a.N()), x, y, colText)
+	y += lineH
+	f := (side - 6) / 2
+	g.face(dst, &a.Shown[a.Sel], rect{x, y, f, f})
+	g.face(dst, &a.Decoded[a.Sel], rect{x + f + 6, y, f, f})
+	y += f + 4
+	g.print(dst, "shown     decoded", x, y, colDim)
+	y += 2 * lineH
+	for k := range demo.NumROIs {
+		c := demo.ROIColor(k)
+		col := colorOf(c)
+		if k == 0 {
+			g.print(dst, "Axial slices, one tile per slice.", x, y, colDim)
+		} else {
+			g.fill(dst, rect{x, y + 2, 12, 12}, col)
+			g.print(dst, demo.ROIName(k)+" outline", x+18, y, colText)
+		}
+		y += lineH
+	}
+	g.fill(dst, rect{x, y + 2, 12, 12}, colorOf([3]byte{255, 90, 30}))
+	g.print(dst, "positive response", x+18, y, colText)
+	y += lineH
+	g.fill(dst, rect{x, y + 2, 12, 12}, colorOf([3]byte{30, 90, 255}))
+	g.print(dst, "negative response", x+18, y, colText)
+	y += lineH
+	g.fill(dst, rect{x, y + 2, 12, 12}, colorOf([3]byte{58, 58, 62}))
+	g.print(dst, "outside the region", x+18, y, colText)
+	y += 2 * lineH
+	g.paragraph(dst, fmt.Sprintf("%d voxels; %s; %s.", a.Subject().V, a.ROILabel(), a.TrialsLabel()), rect{x, y, side, r.y + r.h - y}, colDim)
+}
+
+func (g *game) drawPairwise(dst *ebiten.Image, r rect) {
+	a := g.app
+	gm := &a.Game
+	f := math.Min((r.h-3*lineH-24)/2, r.w/3-20)
+	cx := r.x + (r.w*0.62)/2
+	g.print(dst, fmt.Sprintf("Decoded from %s's pattern of one test face:", a.Subject().ID), cx-f/2-40, r.y, colDim)
+	g.face(dst, &a.Decoded[gm.Target], rect{cx - f/2, r.y + lineH + 2, f, f})
+	y := r.y + lineH + f + 12
+	g.print(dst, "Which face did the subject see?", cx-f/2-10, y, colText)
+	y += lineH + 4
+	for side, i := range []int{gm.Left(), gm.Right()} {
+		x := cx - f - 10
+		label := "<- Left"
+		if side == 1 {
+			x = cx + 10
+			label = "Right ->"
+		}
+		g.face(dst, &a.Shown[i], rect{x, y, f, f})
+		g.print(dst, label, x, y+f+2, colText)
+		if gm.Answered && i == gm.Target {
+			g.frame(dst, rect{x - 3, y - 3, f + 6, f + 6}, 3, colGood)
+		}
+		if gm.Answered {
+			var who []string
+			if gm.UserLeft == (side == 0) {
+				who = append(who, "you")
+			}
+			if gm.DecoderLeft == (side == 0) {
+				who = append(who, "decoder")
+			}
+			if len(who) > 0 {
+				g.print(dst, fmt.Sprint(who), x+f-float64(len(fmt.Sprint(who)))*g.charW(), y+f+2, colAccent)
+			}
+		}
+	}
+	x := r.x + r.w*0.62 + 20
+	tr := rect{x, r.y, r.x + r.w - x, r.h}
+	yy := g.paragraph(dst, a.DescribePair(), tr, colText)
+	yy += lineH
+	g.paragraph(dst, "The decoder answers by correlation in latent space: it picks the candidate whose latent vector correlates best with the decoded one. "+
+		"Over all ordered pairs of the 20 test faces (380) this is the paper's pairwise accuracy; chance is 50%.",
+		rect{x, yy, tr.w, r.y + r.h - yy}, colDim)
+}
+
+func (g *game) drawGender(dst *ebiten.Image, r rect) {
+	a := g.app
+	n := a.N()
+	if !a.Ready() {
+		g.print(dst, "Decoding...", r.x, r.y, colDim)
+		return
+	}
+	g.paragraph(dst, fmt.Sprintf("Gender read-out: sign of each decoded latent's projection on the male - female axis. "+
+		"%d of %d correct (chance %d; ceiling on the true latents %d of %d).", a.GenderCorrect, n, n/2, a.GenderCeiling, n),
+		rect{r.x, r.y, r.w, 2 * lineH}, colText)
+	y := r.y + 2*lineH + 6
+	// Projections on a line, coloured by the shown face's sex.
+	s := a.Subject()
+	proj := make([]float64, n)
+	lim := 1e-9
+	for i := range n {
+		proj[i] = demo.Project(a.DecodedLatent(i), a.Model.Male)
+		lim = math.Max(lim, math.Abs(proj[i]))
+	}
+	lx, lw := r.x+40, r.w-80
+	g.fill(dst, rect{lx, y + 12, lw, 2}, colDim)
+	g.fill(dst, rect{lx + lw/2 - 1, y + 4, 2, 18}, colText)
+	g.print(dst, "female", r.x, y+6, colDim)
+	g.print(dst, "male", r.x+r.w-30, y+6, colDim)
+	for i := range n {
+		px := lx + lw/2 + proj[i]/lim*lw/2*0.95
+		c := colorOf([3]byte{255, 120, 200})
+		if s.Male[i] == 1 {
+			c = colorOf([3]byte{90, 170, 255})
+		}
+		g.fill(dst, rect{px - 2, y + 6, 4, 14}, c)
+	}
+	y += 30
+	r2 := rect{r.x, y, r.w, r.y + r.h - y}
+	cols, cw := grid(n, r2, 1, lineH+6)
+	f := cw - 8
+	for i := range n {
+		x := r2.x + float64(i%cols)*cw
+		yy := r2.y + float64(i/cols)*(f+lineH+6)
+		g.face(dst, &a.Decoded[i], rect{x, yy, f, f})
+		ok := a.MaleDecoded[i] == (s.Male[i] == 1)
+		c := colBad
+		if ok {
+			c = colGood
+		}
+		g.print(dst, fmt.Sprintf("%d: read %s, shown %s", i+1, sexLetter(a.MaleDecoded[i]), sexLetter(s.Male[i] == 1)), x, yy+f+2, c)
+		if i == a.Sel {
+			g.frame(dst, rect{x - 2, yy - 2, f + 4, f + lineH + 6}, 2, colAccent)
+		}
+	}
+}
+
+func (g *game) drawImagery(dst *ebiten.Image, r rect) {
+	a := g.app
+	n := a.N()
+	s := a.Subject()
+	f := math.Min(r.w*0.3, r.h-3*lineH)
+	g.print(dst, "Decoded from the imagery pattern:", r.x, r.y, colDim)
+	g.face(dst, &a.ImageryImage, rect{r.x, r.y + lineH + 2, f, f})
+	if a.Ready() {
+		g.paragraph(dst, a.DescribeImagery(), rect{r.x, r.y + f + lineH + 8, f, 4 * lineH}, colText)
+	}
+	x := r.x + f + 24
+	r2 := rect{x, r.y + lineH + 2, r.x + r.w - x, r.h - lineH - 2}
+	g.print(dst, "The 20 candidates, best correlation first (the imagined one framed):", x, r.y, colDim)
+	cols, cw := grid(n, r2, 1, lineH+6)
+	fc := cw - 8
+	for k := range n {
+		i := k
+		if a.Ready() {
+			i = a.ImageryOrder[k]
+		}
+		xx := r2.x + float64(k%cols)*cw
+		yy := r2.y + float64(k/cols)*(fc+lineH+6)
+		g.face(dst, &a.Candidates[i], rect{xx, yy, fc, fc})
+		if i == s.ImageryTarget {
+			g.frame(dst, rect{xx - 3, yy - 3, fc + 6, fc + 6}, 3, colAccent)
+		}
+		if a.Ready() {
+			g.print(dst, fmt.Sprintf("#%d r=%.2f", k+1, a.ImageryScores[i]), xx, yy+fc+2, colText)
+		}
+	}
+}
+
+func (g *game) drawExplore(dst *ebiten.Image, r rect) {
+	a := g.app
+	f := math.Min(r.w*0.5, r.h-lineH)
+	g.face(dst, &a.ExploreImage, rect{r.x, r.y, f, f})
+	x := r.x + f + 30
+	w := math.Min(360, r.x+r.w-x-20)
+	y := r.y
+	y = g.paragraph(dst, "A random point of the face space (drawn with the spread of the real latents), moved along the gender and smile axes: "+
+		"the mean latent of male minus female faces, and of smiling minus not smiling faces.", rect{x, y, w, 6 * lineH}, colDim)
+	y += lineH
+	for _, s := range []struct {
+		name, keys string
+		v          float64
+	}{{"gender (male +)", "Left / Right", a.MaleAmt}, {"smile (+)", "Up / Down", a.SmileAmt}} {
+		g.print(dst, fmt.Sprintf("%s: %+.2f   [%s]", s.name, s.v, s.keys), x, y, colText)
+		y += lineH + 4
+		g.fill(dst, rect{x, y + 6, w, 4}, colPanel)
+		g.fill(dst, rect{x + w/2 - 1, y, 2, 16}, colDim)
+		kx := x + (s.v/demo.SliderMax+1)/2*w
+		g.fill(dst, rect{kx - 5, y, 10, 16}, colAccent)
+		y += 32
+	}
+	g.print(dst, "Enter: another random face   0: sliders to zero", x, y, colDim)
+}
+
+func (g *game) drawAbout(dst *ebiten.Image, r rect) {
+	a := g.app
+	w := math.Min(r.w, 900)
+	y := r.y
+	for _, p := range []string{
+		"The study. VanRullen & Reddy (2019) showed thousands of celebrity faces to four people in an fMRI scanner. Each face was first encoded by a VAE-GAN into a 1024-number latent vector; a linear model learned how every voxel responds to each latent dimension. For 20 new test faces, the brain pattern was mapped back to a latent vector and turned into a face by the generator.",
+		"What you see here. The subjects are virtual: their fMRI data were simulated on the real protocol of the study (OpenNeuro ds001761: the same onsets, runs and test faces), then analysed like the real data. They are NOT real brain data. " + a.Index.Notice,
+		"Citation. R. VanRullen and L. Reddy (2019), Reconstructing faces from fMRI patterns using deep generative neural networks. Communications Biology 2, 193. doi:10.1038/s42003-019-0438-y",
+		"Faces. The face model was trained on CelebA (Liu et al. 2015), available for non-commercial research purposes only; faces are shown as the generator draws them.",
+		"Keyboard. " + demo.Help,
+	} {
+		y = g.paragraph(dst, p, rect{r.x, y, w, r.y + r.h - y}, colText) + lineH/2
+	}
+}
+
+func colorOf(c [3]byte) color.RGBA { return color.RGBA{c[0], c[1], c[2], 255} }
+
+func sexLetter(male bool) string {
+	if male {
+		return "M"
+	}
+	return "F"
+}
