@@ -6,22 +6,22 @@ FACES   ?= ../shared/faces/celeba
 DESIGN  ?= ../shared/ds001761-design
 GOROOT_WASM := $(shell $(GO) env GOROOT)/lib/wasm
 
-.PHONY: all test test-go test-wasm fuzz vet train train-resume eval bench reproduce demo site clean
+.PHONY: all test test-go test-wasm fuzz vet train train-resume eval bench clean
 
 all: test
 
 ## test: vet, unit tests (native and WebAssembly under Node), short fuzz runs
-test: vet test-go test-wasm fuzz
+test: vet test-go test-wasm fuzz test-e2e
 
 vet:
 	$(GO) vet ./...
-	GOOS=js GOARCH=wasm $(GO) vet ./nn/... ./gemm/... ./bundle/... ./quant/...
+	GOOS=js GOARCH=wasm $(GO) vet ./nn/... ./gemm/... ./bundle/... ./quant/... ./fold/... ./demo/... ./wasm/
 
 test-go:
 	$(GO) test -count=1 ./...
 
 test-wasm:
-	PATH="$$PATH:$(GOROOT_WASM)" GOOS=js GOARCH=wasm $(GO) test -count=1 ./nn/... ./gemm/... ./bundle/... ./quant/...
+	PATH="$$PATH:$(GOROOT_WASM)" GOOS=js GOARCH=wasm $(GO) test -count=1 ./nn/... ./gemm/... ./bundle/... ./quant/... ./demo/
 
 fuzz:
 	FUZZTIME=$${FUZZTIME:-8s} ./scripts/fuzz-short.sh
@@ -40,6 +40,8 @@ eval:
 ## bench: Go benchmarks; see BENCHMARKS.md for the side-by-side reference runs
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./trainer/vaegan/ ./nn/ ./gemm/ ./glm/ ./bundle/
+
+include site/site.mk
 
 clean:
 	rm -rf out site/dist

@@ -36,7 +36,10 @@ site:
 site-fixture:
 	$(GO) run ./demo/cmd/fakesite -out out/site-fixture
 
-demo: site
+# Until the exporter has written real data (out/site-data), demo serves the
+# labelled TEST FIXTURE so that the command always works on a fresh machine.
+demo:
+	@if test -f $(SITE_DATA)/index.json; then $(SITE_MAKE) site; else 	  echo "demo: no exported data in $(SITE_DATA): serving the TEST FIXTURE (random model, synthetic subjects)"; 	  $(SITE_MAKE) site-fixture && $(SITE_MAKE) site SITE_DATA=out/site-fixture; fi
 	$(GO) run ./cmd/serve -addr $(SITE_ADDR) -dir $(SITE_OUT)
 
 e2e/node_modules: e2e/package.json e2e/package-lock.json
