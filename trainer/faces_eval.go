@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"hash/crc32"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -199,7 +202,15 @@ func fitPCA(cache string, x []float32, n, d, k int, seed uint64) (*pca.Model, er
 		if err := os.MkdirAll(cache, 0o755); err != nil {
 			return nil, err
 		}
-		path = filepath.Join(cache, fmt.Sprintf("pca-n%d-d%d-k%d-seed%d.npz", n, d, k, seed))
+		// The name carries a checksum of the pixels, so another training set of
+		// the same size never reuses this fit.
+		h := crc32.NewIEEE()
+		var b [4]byte
+		for _, v := range x {
+			binary.LittleEndian.PutUint32(b[:], math.Float32bits(v))
+			h.Write(b[:])
+		}
+		path = filepath.Join(cache, fmt.Sprintf("pca-n%d-d%d-k%d-seed%d-%08x.npz", n, d, k, seed, h.Sum32()))
 		if m, err := pca.Load(path); err == nil {
 			fmt.Fprintf(os.Stderr, "PCA: loaded %s\n", path)
 			return m, nil
