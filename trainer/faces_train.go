@@ -73,6 +73,7 @@ func facesTrain(ctx context.Context, args []string) error {
 	epochs := fs.Float64("epochs", 7, "passes over the training split")
 	lr := fs.Float64("lr", 2e-4, "Adam learning rate")
 	beta1 := fs.Float64("beta1", 0.5, "Adam β1")
+	lrD := fs.Float64("lr-d", 5e-5, "discriminator learning rate (slower than -lr keeps the discriminator from winning outright)")
 	seed := fs.Uint64("seed", 1, "seed for initialisation, data order, flips and noise")
 	splitSeed := fs.Int64("split-seed", 1, "seed of the train/val/test split by person")
 	wkl := fs.Float64("w-kl", 1, "weight of the KL term")
@@ -122,7 +123,7 @@ func facesTrain(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(os.Stderr, "resuming at step %d of %d\n", tr.State.Step, tr.State.Total)
 	} else {
-		cfg = vaegan.Config{Arch: cfgArch, Batch: *batch, Epochs: *epochs, LR: *lr, Beta1: *beta1,
+		cfg = vaegan.Config{Arch: cfgArch, Batch: *batch, Epochs: *epochs, LR: *lr, LRD: *lrD, Beta1: *beta1,
 			Loss: vaegan.LossWeights{KL: *wkl, Feat: *wfeat, Pix: *wpix, GAN: *wgan}, Seed: *seed, Flip: true,
 			TrainImages: len(data.split.Train), CheckpointEvery: vaegan.Duration{Duration: *every},
 			SampleEvery: *sampleEvery, Faces: *faces, SplitFile: splitPath, CodeVersion: code, BLAS: blasName}

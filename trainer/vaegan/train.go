@@ -22,6 +22,7 @@ type Config struct {
 	Batch           int         `json:"batch"`
 	Epochs          float64     `json:"epochs"`
 	LR              float64     `json:"lr"`
+	LRD             float64     `json:"lr_d,omitempty"` // discriminator learning rate (0 = LR)
 	Beta1           float64     `json:"beta1"`
 	Loss            LossWeights `json:"loss"`
 	Seed            uint64      `json:"seed"`
@@ -117,6 +118,9 @@ func New(cfg Config, data []float32, dir string) (*Trainer, error) {
 	if t.step, err = NewStepper(w, cfg.Batch, cfg.Loss, cfg.LR, cfg.Beta1); err != nil {
 		return nil, err
 	}
+	if cfg.LRD > 0 {
+		t.step.OptD.LR = cfg.LRD
+	}
 	return t, nil
 }
 
@@ -148,6 +152,9 @@ func Resume(dir string, data []float32, codeVersion, blasName string) (*Trainer,
 	t.State.Config.CodeVersion, t.State.Config.BLAS = codeVersion, blasName
 	if t.step, err = NewStepper(w, cfg.Batch, cfg.Loss, cfg.LR, cfg.Beta1); err != nil {
 		return nil, err
+	}
+	if cfg.LRD > 0 {
+		t.step.OptD.LR = cfg.LRD
 	}
 	t.step.OptEG.T, t.step.OptD.T = st.AdamEG, st.AdamD
 	for _, opt := range []struct {
