@@ -6,5 +6,8 @@ import "context"
 func fmriCommands() map[string]func(context.Context, []string) error {
 	return map[string]func(context.Context, []string) error{
 		"simulate": fmriSimulate,
+		"fit":      fmriFit,
+		"eval":     fmriEval,
+		"report":   fmriReport,
 	}
 }

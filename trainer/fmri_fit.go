@@ -1,0 +1,542 @@
+package main
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"gonum.org/v1/gonum/mat"
+
+	"fmriface/bids"
+	"fmriface/celeba"
+	"fmriface/ckpt"
+	"fmriface/decoding"
+	"fmriface/fastblas"
+	"fmriface/fmrieval"
+	"fmriface/fmriout"
+	"fmriface/fmripipe"
+	"fmriface/fmrisim"
+	"fmriface/pca"
+	"fmriface/trainer/vaegan"
+	"fmriface/version"
+)
+
+// fmriFit runs the paper's GLM and decoding for every subject of a dataset
+// and writes, per subject, the exporter's decoders.npz and the analysis'
+// results.npz (see package fmripipe).
+func fmriFit(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("fmri fit", flag.ExitOnError)
+	data := fs.String("data", "out/virtual-ds001761", "BIDS dataset (simulated, or the real ds001761 with derivatives/fmriprep)")
+	stimDir := fs.String("stimuli", "", "folder of sub-XX_stimuli.tsv (+ sub-XX_imagery.tsv) mapping tables (default: the simulation's ground truth)")
+	faces := fs.String("faces", "../shared/faces/celeba", "face images (CelebA-style folder) the stimuli name")
+	cache := fs.String("cache", "out/cache", "folder for the image, latent and PCA caches")
+	model := fs.String("model", "models/default/model.npz", "face model")
+	splitPath := fs.String("split", "", "person split JSON (default: split.json next to the model)")
+	out := fs.String("out", "out/fmri", "output folder (one sub-XX folder per subject)")
+	subjects := fs.String("subjects", "", "subjects, comma-separated (default: all)")
+	models := fs.String("models", "vaegan,pca", "latent spaces to fit: vaegan, pca")
+	tAlpha := fs.Float64("t-alpha", 0.5, "voxel selection: one-sided alpha of the face > fixation t test (uncorrected)")
+	fAlpha := fs.Float64("f-alpha", 0.5, "voxel selection: alpha of the F test of the latent modulators over the face regressor alone")
+	ridge := fs.Bool("ridge", true, "also fit the cross-validated ridge variant")
+	curve := fs.String("curve", "0.125,0.25,0.5", "training-size curve fractions (\"\" = none)")
+	curveModels := fs.String("curve-models", "vaegan", "latent spaces that get the training-size curve (3 extra fits each)")
+	ridgeFolds := fs.Int("ridge-folds", 2, "ridge CV folds (sessions merged; each costs one eigendecomposition of the Gram matrix)")
+	subsets := fs.Int("subsets", 4, "disjoint repetition subsets of the test faces for the exporter (0 = none)")
+	pcaK := fs.Int("pca-k", 1024, "PCA components (paper: 1024)")
+	seed := fs.Uint64("seed", 1, "seed of the analysis (PCA, ridge voxel subset, curve subsets)")
+	maxRuns := fs.Int("max-runs", 0, "use only the first N runs per subject (0 = all)")
+	fs.Parse(args)
+	start := time.Now()
+	blasName := fastblas.Use()
+
+	ds, sim, err := openFMRIDataset(*data)
+	if err != nil {
+		return err
+	}
+	subs := ds.Subjects()
+	if *subjects != "" {
+		subs = strings.Split(*subjects, ",")
+	}
+	var fracs []float64
+	if *curve != "" {
+		if fracs, err = parseFloats(*curve); err != nil {
+			return fmt.Errorf("--curve: %w", err)
+		}
+		for _, f := range fracs {
+			if !(f > 0 && f < 1) {
+				return fmt.Errorf("--curve: fraction %v is not in (0, 1)", f)
+			}
+		}
+	}
+	stims := map[string]*fmripipe.Stimuli{}
+	for i, s := range subs {
+		s = strings.TrimPrefix(s, "sub-")
+		subs[i] = s
+		var st *fmripipe.Stimuli
+		switch {
+		case *stimDir != "":
+			st, err = fmripipe.ReadStimuli(*stimDir, s)
+		case sim:
+			st, err = fmripipe.SimStimuli(*data, s)
+		default:
+			err = fmt.Errorf("%s has no simulated ground truth: give the stimulus mapping with --stimuli (columns stim_file, celeba_file[, male]; see `go doc fmriface/fmripipe ReadStimuli`)", *data)
+		}
+		if err != nil {
+			return err
+		}
+		stims[s] = st
+	}
+
+	fm, err := loadFaceSpaces(*model, *faces, *cache, *splitPath, *pcaK, *seed, strings.Split(*models, ","))
+	if err != nil {
+		return err
+	}
+	defer fm.close()
+	noise := simNoise(*data)
+	fitCfg, _ := json.Marshal(map[string]any{"t_alpha": *tAlpha, "f_alpha": *fAlpha, "ridge": *ridge, "ridge_folds": *ridgeFolds, "curve": fracs, "curve_models": *curveModels,
+		"subsets": *subsets, "pca_k": *pcaK, "high_pass_s": 128, "serial_correlations": "OLS",
+		"modulators": "mean-centred over all training faces", "blas": blasName})
+	for _, s := range subs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		t0 := time.Now()
+		d, err := fmripipe.ReadSubject(ds, s, fmripipe.ReadOptions{MaxRuns: *maxRuns, Progress: os.Stderr})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "sub-%s: %d runs, %d scans, %d voxels in the mask (read in %.1f s)\n", s, len(d.Runs), d.Y.RawMatrix().Rows, len(d.Voxels), time.Since(t0).Seconds())
+		res := &fmripipe.SubjectResult{Subject: "sub-" + s, Simulated: sim, NoiseLevel: noise[s], ImageSize: fm.size,
+			NMask: len(d.Voxels), NScans: d.Y.RawMatrix().Rows, NRuns: len(d.Runs), ImageryTarget: -1,
+			Provenance: map[string]any{"command": append([]string{"trainer", "fmri", "fit"}, args...), "code_version": version.String(),
+				"data": *data, "model": *model, "fit_config": json.RawMessage(fitCfg)}}
+		st := stims[s]
+		images, keys, err := fmripipe.TestFaces(d, st)
+		if err != nil {
+			return err
+		}
+		res.TestImages, res.TestKeys = images, keys
+		for _, k := range keys {
+			res.TestMale = append(res.TestMale, st.Male[k])
+		}
+		if st.Imagery != nil {
+			res.ImageryTarget = st.ImageryTarget
+			for _, f := range st.Imagery {
+				res.ImageryKeys = append(res.ImageryKeys, f.Key)
+			}
+		}
+		var export *fmriout.Subject
+		for _, sp := range fm.spaces {
+			opt := fmripipe.FitOptions{TAlpha: *tAlpha, FAlpha: *fAlpha, Ridge: *ridge, RidgeFolds: *ridgeFolds, Seed: *seed, Progress: os.Stderr}
+			if slices.Contains(strings.Split(*curveModels, ","), sp.name) {
+				opt.Curve = fracs
+			}
+			if sp.name == "vaegan" {
+				opt.Subsets = *subsets
+			}
+			mf, err := fmripipe.FitModel(d, st, fmripipe.Model{Name: sp.name, L: sp.dim, Latent: sp.latent}, opt)
+			if err != nil {
+				return err
+			}
+			mr, err := fm.modelResult(sp, mf, res)
+			if err != nil {
+				return err
+			}
+			if sp.name == "vaegan" {
+				if res.Shown, err = fm.render(sp, mr.TrueTest); err != nil {
+					return err
+				}
+				if export, err = exportSubject(d, st, mf, mr, res, sp, *model, noise[s], fitCfg, args); err != nil {
+					return err
+				}
+			}
+			res.Models = append(res.Models, *mr)
+			fmt.Fprintf(os.Stderr, "sub-%s %s: %d of %d voxels selected (t > %.2f, F > %.3f), ROIs %v, λ %g\n", s, sp.name,
+				len(mf.Selected), len(d.Voxels), mf.TThreshold, mf.FThreshold, mr.NVoxels, mf.Lambda)
+		}
+		if export != nil {
+			if err := fmriout.Write(fmriout.Path(*out, export.ID), export); err != nil {
+				return err
+			}
+		}
+		if err := fmripipe.WriteResult(fmripipe.ResultPath(*out, res.Subject), res); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "sub-%s done in %.1f s\n", s, time.Since(t0).Seconds())
+	}
+	fmt.Printf("fmri fit: %d subjects in %.1f s → %s\n", len(subs), time.Since(start).Seconds(), *out)
+	return nil
+}
+
+// openFMRIDataset opens a simulated dataset with its ground truth, or a
+// plain BIDS dataset (with derivatives/fmriprep when present).
+func openFMRIDataset(root string) (*bids.Dataset, bool, error) {
+	if fmripipe.HasSimTruth(root) {
+		ds, err := fmrisim.OpenDataset(root)
+		return ds, true, err
+	}
+	ds, err := bids.Open(root)
+	return ds, false, err
+}
+
+// simNoise reads the per-subject noise levels of a simulation from its
+// dataset description (empty for real data).
+func simNoise(root string) map[string]float64 {
+	out := map[string]float64{}
+	b, err := os.ReadFile(filepath.Join(root, "dataset_description.json"))
+	if err != nil {
+		return out
+	}
+	var desc struct {
+		Config struct {
+			Subjects []string
+			Noise    []float64
+		}
+	}
+	if json.Unmarshal(b, &desc) != nil || len(desc.Config.Subjects) != len(desc.Config.Noise) {
+		return out
+	}
+	for i, s := range desc.Config.Subjects {
+		out[s] = desc.Config.Noise[i]
+	}
+	return out
+}
+
+// faceSpace is one latent space: every face's latent by key.
+type faceSpace struct {
+	name   string
+	dim    int
+	z      map[string][]float64
+	male   []float64 // male − female axis over the model's training faces
+	latent fmripipe.LatentFunc
+}
+
+type faceModels struct {
+	size   int
+	spaces []*faceSpace
+	infer  *vaegan.Infer
+	pca    *pca.Model
+}
+
+func (fm *faceModels) close() {
+	if fm.infer != nil {
+		fm.infer.Close()
+	}
+}
+
+// loadFaceSpaces encodes every face of the image set with the VAE-GAN
+// (encoder μ) and the PCA baseline, through a cache keyed by the model file
+// and the pixels.
+func loadFaceSpaces(modelPath, faces, cache, splitPath string, k int, seed uint64, names []string) (*faceModels, error) {
+	w, st, err := vaegan.LoadModel(modelPath)
+	if err != nil {
+		return nil, err
+	}
+	cfg := st.Config.Arch
+	if splitPath == "" {
+		splitPath = filepath.Join(filepath.Dir(modelPath), "split.json")
+	}
+	ds, err := celeba.Load(celeba.Options{Dir: faces, Size: cfg.ImageSize, CacheDir: cache, Progress: os.Stderr})
+	if err != nil {
+		return nil, err
+	}
+	split, err := celeba.ReadSplitJSON(splitPath, ds.Faces)
+	if err != nil {
+		return nil, err
+	}
+	in, err := vaegan.NewInfer(w, 100)
+	if err != nil {
+		return nil, err
+	}
+	fm := &faceModels{size: cfg.ImageSize, infer: in}
+	n := len(ds.Faces)
+	d := 3 * cfg.ImageSize * cfg.ImageSize
+	all := ds.Pixels
+	if len(all) != n*d {
+		return nil, fmt.Errorf("face set: %d pixels for %d faces", len(all), n)
+	}
+	maleIdx, err := ds.AttrIndex("Male")
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, n)
+	for i, f := range ds.Faces {
+		keys[i] = f.Name()
+	}
+	pixSum := checksum32(all)
+	mcrc, err := fileCRC(modelPath)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		var z []float32
+		var dim int
+		switch name {
+		case "vaegan":
+			dim = cfg.Latent
+			path := filepath.Join(cache, fmt.Sprintf("latents-vaegan-%08x-%08x.npz", mcrc, pixSum))
+			z, err = cachedCodes(path, n, dim, func() ([]float32, error) {
+				fmt.Fprintf(os.Stderr, "encoding %d faces with the VAE-GAN\n", n)
+				return in.Encode(all, n)
+			})
+		case "pca":
+			dim = k
+			trainPx := make([]float32, 0, len(split.Train)*d)
+			for _, i := range split.Train {
+				trainPx = append(trainPx, ds.Image(i)...)
+			}
+			if fm.pca, err = fitPCA(cache, trainPx, len(split.Train), d, k, seed); err != nil {
+				return nil, err
+			}
+			path := filepath.Join(cache, fmt.Sprintf("latents-pca%d-%08x-%08x.npz", k, checksum32(fm.pca.Components), pixSum))
+			z, err = cachedCodes(path, n, dim, func() ([]float32, error) { return fm.pca.EncodeAll(all, n), nil })
+		default:
+			return nil, fmt.Errorf("--models: unknown latent space %q (want vaegan or pca)", name)
+		}
+		if err != nil {
+			return nil, err
+		}
+		sp := &faceSpace{name: name, dim: dim, z: make(map[string][]float64, n)}
+		for i, key := range keys {
+			v := make([]float64, dim)
+			for j := range v {
+				v[j] = float64(z[i*dim+j])
+			}
+			sp.z[key] = v
+		}
+		var pos, neg [][]float64
+		for _, i := range split.Train {
+			if ds.Faces[i].Attr[maleIdx] > 0 {
+				pos = append(pos, sp.z[keys[i]])
+			} else {
+				neg = append(neg, sp.z[keys[i]])
+			}
+		}
+		if sp.male, err = fmrieval.MeanDifferenceAxis(pos, neg); err != nil {
+			return nil, err
+		}
+		sp.latent = func(key string) ([]float64, bool) { v, ok := sp.z[key]; return v, ok }
+		fm.spaces = append(fm.spaces, sp)
+	}
+	return fm, nil
+}
+
+// cachedCodes loads (n, dim) codes from path or computes and saves them.
+func cachedCodes(path string, n, dim int, compute func() ([]float32, error)) ([]float32, error) {
+	if f, err := ckpt.Load(path); err == nil {
+		if t, ok := f.Tensors["codes"]; ok && len(t.Data) == n*dim {
+			fmt.Fprintf(os.Stderr, "loaded %s\n", path)
+			return t.Data, nil
+		}
+	}
+	z, err := compute()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	if err := ckpt.Save(path, map[string]any{"n": n, "dim": dim}, []ckpt.Tensor{{Name: "codes", Shape: []int{n, dim}, Data: z}}, ckpt.Float32); err != nil {
+		return nil, err
+	}
+	return z, nil
+}
+
+func checksum32(x []float32) uint32 {
+	h := crc32.NewIEEE()
+	b := make([]byte, 4*4096)
+	for i := 0; i < len(x); i += 4096 {
+		j := min(i+4096, len(x))
+		for k, v := range x[i:j] {
+			binary.LittleEndian.PutUint32(b[4*k:], math.Float32bits(v))
+		}
+		h.Write(b[:4*(j-i)])
+	}
+	return h.Sum32()
+}
+
+func fileCRC(path string) (uint32, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	h := crc32.NewIEEE()
+	if _, err := io.Copy(h, f); err != nil {
+		return 0, fmt.Errorf("read %s: %w", path, err)
+	}
+	return h.Sum32(), nil
+}
+
+// render turns latents of a space into face images: the generator for the
+// VAE-GAN, the inverse transform for PCA. Values are clipped to [0, 1].
+func (fm *faceModels) render(sp *faceSpace, z [][]float64) ([][]float32, error) {
+	n := len(z)
+	flat := make([]float32, 0, n*sp.dim)
+	for _, r := range z {
+		for _, v := range r {
+			flat = append(flat, float32(v))
+		}
+	}
+	var img []float32
+	var err error
+	switch sp.name {
+	case "vaegan":
+		img, err = fm.infer.Generate(flat, n)
+	case "pca":
+		img = fm.pca.DecodeAll(flat, n)
+	}
+	if err != nil {
+		return nil, err
+	}
+	per := len(img) / n
+	out := make([][]float32, n)
+	for i := range out {
+		out[i] = img[i*per : (i+1)*per]
+		for j, v := range out[i] {
+			out[i][j] = min(max(v, 0), 1)
+		}
+	}
+	return out, nil
+}
+
+func denseRows(m *mat.Dense) [][]float64 {
+	if m == nil {
+		return nil
+	}
+	r, _ := m.Dims()
+	out := make([][]float64, r)
+	for i := range out {
+		out[i] = append([]float64(nil), m.RawRowView(i)...)
+	}
+	return out
+}
+
+// modelResult collects a model's fit into the results record.
+func (fm *faceModels) modelResult(sp *faceSpace, mf *fmripipe.ModelFit, res *fmripipe.SubjectResult) (*fmripipe.ModelResult, error) {
+	mr := &fmripipe.ModelResult{Name: sp.name, L: sp.dim, NTrain: mf.Layout.NTrain, DOF: mf.DOF, TThreshold: mf.TThreshold,
+		FThreshold: mf.FThreshold, ROIErrors: mf.ROIErrors, Lambda: mf.Lambda, Lambdas: mf.Lambdas, CVError: mf.CVError,
+		Seconds: mf.Seconds, MaleAxis: sp.male, NVoxels: map[string]int{},
+		Test: map[string]map[string][][]float64{}, Imagery: map[string]map[string][]float64{}, Images: map[string][][]float32{}}
+	for _, roi := range decoding.ROINames() {
+		idx, _ := mf.ROIs.Get(roi)
+		mr.NVoxels[roi] = len(idx)
+	}
+	for _, k := range res.TestKeys {
+		v, ok := sp.z[k]
+		if !ok {
+			return nil, fmt.Errorf("test face %s is not in the face set", k)
+		}
+		mr.TrueTest = append(mr.TrueTest, v)
+	}
+	for _, k := range res.ImageryKeys {
+		v, ok := sp.z[k]
+		if !ok {
+			return nil, fmt.Errorf("imagery face %s is not in the face set", k)
+		}
+		mr.TrueImagery = append(mr.TrueImagery, v)
+	}
+	for _, v := range []string{fmripipe.VariantOLS, fmripipe.VariantRidge} {
+		dec, ok := mf.Decoded[v]
+		if !ok {
+			continue
+		}
+		mr.Variants = append(mr.Variants, v)
+		mr.Test[v] = map[string][][]float64{}
+		mr.Imagery[v] = map[string][]float64{}
+		for roi, z := range dec.Test {
+			mr.Test[v][roi] = denseRows(z)
+		}
+		for roi, z := range dec.Imagery {
+			mr.Imagery[v][roi] = z
+		}
+		if z, ok := mr.Test[v]["all"]; ok {
+			im, err := fm.render(sp, z)
+			if err != nil {
+				return nil, err
+			}
+			mr.Images[v] = im
+		}
+	}
+	for _, cp := range mf.Curve {
+		mr.Curve = append(mr.Curve, fmripipe.CurveInfo{Fraction: cp.Fraction, NFaces: cp.NFaces, Err: cp.Err})
+		mr.CurveTest = append(mr.CurveTest, denseRows(cp.Test))
+	}
+	return mr, nil
+}
+
+// exportSubject makes the exporter's subject file from the VAE-GAN fit.
+func exportSubject(d *fmripipe.Data, st *fmripipe.Stimuli, mf *fmripipe.ModelFit, mr *fmripipe.ModelResult, res *fmripipe.SubjectResult,
+	sp *faceSpace, model string, noise float64, fitCfg []byte, args []string) (*fmriout.Subject, error) {
+	if len(mf.ROIErrors) > 0 {
+		// The exporter needs a decoder per ROI; say why there is none.
+		fmt.Fprintf(os.Stderr, "%s: WARNING: no %s written: ROIs without a decoder: %v\n", res.Subject, fmriout.FileName, mf.ROIErrors)
+		return nil, nil
+	}
+	V := len(mf.Selected)
+	s := &fmriout.Subject{ID: res.Subject, Simulated: res.Simulated, Latent: sp.dim,
+		Provenance: fmriout.Provenance{Command: append([]string{"trainer", "fmri", "fit"}, args...), CodeVersion: version.String(),
+			NoiseLevel: noise, Model: model, FitConfig: fitCfg,
+			TrainingData: fmt.Sprintf("%s sub-%s, %d runs", map[bool]string{true: "fmrisim virtual subject", false: "BIDS dataset"}[res.Simulated], d.Subject, len(d.Runs))},
+		GridShape: d.Grid, VoxelROI: make([]uint8, V), ImageryTarget: res.ImageryTarget}
+	for _, col := range mf.Selected {
+		i, j, k := d.IJK(d.Voxels[col])
+		s.VoxelIJK = append(s.VoxelIJK, int16(i), int16(j), int16(k))
+	}
+	for label, roi := range map[uint8][]int{fmriout.LabelOccipital: mf.ROIs.Occipital, fmriout.LabelTemporal: mf.ROIs.Temporal, fmriout.LabelFrontoparietal: mf.ROIs.Frontoparietal} {
+		for _, p := range roi {
+			s.VoxelROI[p] = label
+		}
+	}
+	for _, name := range fmriout.ROINames() {
+		idx, _ := mf.ROIs.Get(name)
+		r := fmriout.ROI{Name: name, Decoder: fmriout.DecoderMatrix(mf.Decoders[name])}
+		for _, p := range idx {
+			r.Voxels = append(r.Voxels, int32(p))
+		}
+		s.ROIs = append(s.ROIs, r)
+	}
+	s.TestPatterns = toF32(mf.TestPatterns.RawMatrix().Data)
+	if mf.Subsets != nil {
+		s.TestSubsets = toF32(mf.Subsets.RawMatrix().Data)
+		for _, t := range mf.SubsetTrials {
+			s.TestSubsetTrials = append(s.TestSubsetTrials, int32(t))
+		}
+	}
+	for i, z := range mr.TrueTest {
+		s.TestLatents = append(s.TestLatents, toF32(z)...)
+		s.TestMale = append(s.TestMale, b2u8(res.TestMale[i]))
+	}
+	if mf.ImageryPattern != nil && len(mr.TrueImagery) > 0 {
+		s.ImageryPattern = toF32(mf.ImageryPattern)
+		for _, z := range mr.TrueImagery {
+			s.ImageryLatents = append(s.ImageryLatents, toF32(z)...)
+		}
+	}
+	return s, nil
+}
+
+func toF32(x []float64) []float32 {
+	out := make([]float32, len(x))
+	for i, v := range x {
+		out[i] = float32(v)
+	}
+	return out
+}
+
+func b2u8(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
+}
