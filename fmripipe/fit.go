@@ -189,6 +189,10 @@ func FitModel(d *Data, stim *Stimuli, m Model, opt FitOptions) (*ModelFit, error
 		}
 		mf.ImageryPattern = g.RawRowView(0)
 	}
+	bsel, err := decoding.Columns(res.Beta, mf.Selected)
+	if err != nil {
+		return nil, err
+	}
 	res = nil
 	mf.Decoders = map[string]*decoding.Decoder{}
 	if mf.Decoded["ols"], err = mf.decodeAll(mf.W, mf.Decoders); err != nil {
@@ -200,9 +204,22 @@ func FitModel(d *Data, stim *Stimuli, m Model, opt FitOptions) (*ModelFit, error
 	if err != nil {
 		return nil, err
 	}
+	// Cross-products of the full design with the selected voxels, from the
+	// OLS betas: reused by the ridge fit and the repetition subsets.
+	X, _, _, err := lay.Design.Residualize(nil)
+	if err != nil {
+		return nil, err
+	}
+	G, H := crossProducts(X, bsel)
 	if opt.Ridge {
-		lambdas := append(glm.DefaultLambdas(), 3, 10)
-		rcv, err := lay.Design.RidgeCV(ysel, Sessions(d), glm.RidgeCVOptions{Lambdas: lambdas, Folds: opt.RidgeFolds, MaxVoxels: opt.RidgeVoxels, Seed: opt.Seed})
+		groups := make([]int, lay.Design.NumScans())
+		sessions := Sessions(d)
+		for i, r := range lay.Design.Runs {
+			for row := r.Start; row < r.End; row++ {
+				groups[row] = sessions[i]
+			}
+		}
+		rcv, err := ridgeFromOLS(X, ysel, G, H, groups, opt.RidgeFolds, RidgeLambdas(), opt.RidgeVoxels, opt.Seed)
 		if err != nil {
 			return nil, fmt.Errorf("sub-%s %s: ridge: %w", d.Subject, m.Name, err)
 		}
@@ -216,6 +233,7 @@ func FitModel(d *Data, stim *Stimuli, m Model, opt FitOptions) (*ModelFit, error
 		}
 		lap("ridge")
 	}
+	fullNames := lay.Design.TaskNames
 	lay.Design = nil // free the big design matrix
 
 	if len(opt.Curve) > 0 {
@@ -241,7 +259,7 @@ func FitModel(d *Data, stim *Stimuli, m Model, opt FitOptions) (*ModelFit, error
 		}
 	}
 	if opt.Subsets > 1 {
-		if err := mf.fitSplits(d, stim, m, opt, ysel); err != nil {
+		if err := mf.fitSplits(d, stim, m, opt, ysel, fullNames, G, H); err != nil {
 			return nil, err
 		}
 		lap("subsets")
@@ -358,19 +376,66 @@ func (mf *ModelFit) fitSubset(d *Data, stim *Stimuli, m Model, opt FitOptions, y
 }
 
 // fitSplits estimates the test patterns from disjoint subsets of each test
-// face's presentations.
-func (mf *ModelFit) fitSplits(d *Data, stim *Stimuli, m Model, opt FitOptions, ysel *mat.Dense) error {
+// face's presentations: the design with each test regressor split in R.
+// Its other columns are those of the full design, whose XᵀY rows come from
+// the full fit (H = XᵀY with column names full); only the split columns are
+// multiplied with the data.
+func (mf *ModelFit) fitSplits(d *Data, stim *Stimuli, m Model, opt FitOptions, ysel *mat.Dense, full []string, G *mat.SymDense, H *mat.Dense) error {
 	R := opt.Subsets
 	lay, err := BuildDesign(d, stim, DesignSpec{Latent: m.Latent, L: m.L, TestSplits: R, HighPass: opt.HighPass})
 	if err != nil {
 		return err
 	}
-	res, err := lay.Design.Fit(ysel, glm.FitOptions{})
+	XS, _, _, err := lay.Design.Residualize(nil)
 	if err != nil {
 		return err
 	}
+	fullCol := map[string]int{}
+	for j, name := range full {
+		fullCol[name] = j
+	}
+	_, p := XS.Dims()
+	_, v := ysel.Dims()
+	hs := mat.NewDense(p, v, nil)
+	var fresh []int
+	for j, name := range lay.Design.TaskNames {
+		if jf, ok := fullCol[name]; ok {
+			copy(hs.RawRowView(j), H.RawRowView(jf))
+		} else {
+			fresh = append(fresh, j)
+		}
+	}
+	if len(fresh) > 0 {
+		xf, err := decoding.Columns(XS, fresh)
+		if err != nil {
+			return err
+		}
+		var hf mat.Dense
+		hf.Mul(xf.T(), ysel)
+		for a, j := range fresh {
+			copy(hs.RawRowView(j), hf.RawRowView(a))
+		}
+	}
+	g := gramSym(XS)
+	sc := make([]float64, p)
+	for j := range sc {
+		if !(g.At(j, j) > 0) {
+			return fmt.Errorf("sub-%s: split design column %q is empty", d.Subject, lay.Design.TaskNames[j])
+		}
+		sc[j] = 1 / math.Sqrt(g.At(j, j))
+	}
+	scaleSym(g, sc)
+	scaleRows(hs, sc)
+	var ch mat.Cholesky
+	if !ch.Factorize(g) || ch.Cond() > 1e12 {
+		return fmt.Errorf("sub-%s: the design with split test regressors is rank-deficient", d.Subject)
+	}
+	beta := mat.NewDense(p, v, nil)
+	if err := ch.SolveTo(beta, hs); err != nil {
+		return err
+	}
+	scaleRows(beta, sc)
 	n := len(lay.TestImages)
-	v := len(mf.Selected)
 	mf.Subsets = mat.NewDense(R*n, v, nil)
 	mf.SubsetTrials = make([]int, R)
 	for r := 0; r < R; r++ {
@@ -380,7 +445,7 @@ func (mf *ModelFit) fitSplits(d *Data, stim *Stimuli, m Model, opt FitOptions, y
 			if j < 0 {
 				return fmt.Errorf("sub-%s: test face %s has fewer than %d presentations", d.Subject, lay.TestImages[i], R)
 			}
-			mf.Subsets.SetRow(r*n+i, res.Beta.RawRowView(j))
+			mf.Subsets.SetRow(r*n+i, beta.RawRowView(j))
 			mf.SubsetTrials[r] = min(mf.SubsetTrials[r], lay.TestTrials[r][i])
 		}
 	}

@@ -9,8 +9,10 @@ import (
 	"testing"
 
 	"fmriface/bids"
+	"fmriface/decoding"
 	"fmriface/fmrieval"
 	"fmriface/fmrisim"
+	"fmriface/glm"
 )
 
 // testPool is a synthetic face pool: smooth colour blobs and gratings.
@@ -243,9 +245,9 @@ func TestPipelineEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	all := ev.Models["coarse"]["all"]
-	t.Logf("pairwise all %.3f (p %.2g), 1-of-20 %.2f, occipital %.3f, ridge %.3f (λ %g), curve %+v",
+	t.Logf("pairwise all %.3f (p %.2g), 1-of-20 %.2f, occipital %.3f, ridge %.3f (λ %g)",
 		*all.Pairwise, *all.PairwiseP, *all.OneOf20, *ev.Models["coarse"]["occipital"].Pairwise,
-		*ev.Extras["coarse"].Ridge["all"].Pairwise, mf.Lambda, ev.Extras["coarse"].Curve)
+		*ev.Extras["coarse"].Ridge["all"].Pairwise, mf.Lambda)
 	if *all.Pairwise < 0.8 || *all.PairwiseP > 0.001 {
 		t.Errorf("pairwise %.3f (p %.3g): want ≥ 0.8, p ≤ 0.001", *all.Pairwise, *all.PairwiseP)
 	}
@@ -260,5 +262,61 @@ func TestPipelineEndToEnd(t *testing.T) {
 	}
 	if c := ev.Extras["coarse"].Curve; len(c) != 2 || c[1].Fraction != 1 || c[0].Pairwise == nil {
 		t.Errorf("curve %+v", c)
+	}
+}
+
+// The repetition subsets computed from the full fit's cross-products equal
+// a direct fit of the split design.
+func TestSplitsMatchDirectFit(t *testing.T) {
+	design := testDesign(t, "01", 4, 100)
+	pool := testPool(300, 260, 32)
+	cfg := fmrisim.DefaultConfig()
+	cfg.Subjects, cfg.Noise = []string{"01"}, []float64{1}
+	cfg.Grid, cfg.NVols, cfg.NoFigure = [3]int{12, 14, 10}, 100, true
+	out := filepath.Join(t.TempDir(), "sim")
+	if _, err := fmrisim.Simulate(context.Background(), cfg, pool, fmrisim.Options{DesignRoot: design, Out: out, Command: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := fmrisim.OpenDataset(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := ReadSubject(ds, "01", ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stim, err := SimStimuli(out, "01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zmap, _ := coarseLatent(pool)
+	m := Model{Name: "coarse", L: 4, Latent: func(k string) ([]float64, bool) { v, ok := zmap[k]; return v[:4], ok }}
+	mf, err := FitModel(d, stim, m, FitOptions{TAlpha: 0.5, FAlpha: 0.5, Subsets: 2, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lay, err := BuildDesign(d, stim, DesignSpec{Latent: m.Latent, L: m.L, TestSplits: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ysel, err := decoding.Columns(d.Y, mf.Selected)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := lay.Design.Fit(ysel, glm.FitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(lay.TestImages)
+	for r := 0; r < 2; r++ {
+		for i := 0; i < n; i++ {
+			want := res.Beta.RawRowView(lay.Tests[r][i])
+			got := mf.Subsets.RawRowView(r*n + i)
+			for k := range want {
+				if math.Abs(got[k]-want[k]) > 1e-6*(1+math.Abs(want[k])) {
+					t.Fatalf("split %d face %d voxel %d: %g, direct fit %g", r, i, k, got[k], want[k])
+				}
+			}
+		}
 	}
 }
