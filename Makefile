@@ -6,7 +6,7 @@ FACES   ?= ../shared/faces/celeba
 DESIGN  ?= ../shared/ds001761-design
 GOROOT_WASM := $(shell $(GO) env GOROOT)/lib/wasm
 
-.PHONY: all test test-go test-wasm fuzz vet train train-resume eval bench clean
+.PHONY: all test test-go test-wasm fuzz vet train train-resume eval bench reproduce clean
 
 all: test
 
@@ -36,6 +36,15 @@ train-resume:
 ## eval: evaluate the shipped model against PCA (JSON + PNG grids)
 eval:
 	$(GO) run ./trainer faces eval --faces $(FACES) --model models/default/model.npz --out models/default
+
+## reproduce: the fMRI analysis on four virtual subjects (simulate, fit, eval,
+## report → reports/fmri), with the noise levels calibrated on simulation seed 2
+NOISE ?= 7.4,6.8,10,10.9
+reproduce:
+	$(GO) run ./trainer fmri simulate --faces $(FACES) --design $(DESIGN) --noise $(NOISE) --overwrite
+	$(GO) run ./trainer fmri fit --faces $(FACES)
+	$(GO) run ./trainer fmri eval
+	$(GO) run ./trainer fmri report
 
 ## bench: Go benchmarks; see BENCHMARKS.md for the side-by-side reference runs
 bench:

@@ -73,13 +73,16 @@ func facesTrain(ctx context.Context, args []string) error {
 	epochs := fs.Float64("epochs", 7, "passes over the training split")
 	lr := fs.Float64("lr", 2e-4, "Adam learning rate")
 	beta1 := fs.Float64("beta1", 0.5, "Adam β1")
-	lrD := fs.Float64("lr-d", 5e-5, "discriminator learning rate (slower than -lr keeps the discriminator from winning outright)")
+	lrD := fs.Float64("lr-d", 1e-4, "discriminator learning rate")
 	seed := fs.Uint64("seed", 1, "seed for initialisation, data order, flips and noise")
 	splitSeed := fs.Int64("split-seed", 1, "seed of the train/val/test split by person")
 	wkl := fs.Float64("w-kl", 1, "weight of the KL term")
 	wfeat := fs.Float64("w-feat", 0.5, "weight of the discriminator-feature reconstruction")
-	wpix := fs.Float64("w-pix", 50, "weight of the pixel reconstruction (1/(2σ²), σ = 0.1)")
+	wpix := fs.Float64("w-pix", 20, "weight of the pixel reconstruction (1/(2σ²), σ ≈ 0.16; large values trade sharpness for blur)")
 	wgan := fs.Float64("w-gan", 10, "weight of the generator's GAN term")
+	wcenter := fs.Float64("w-center", 64, "weight of ‖batch mean of μ‖², which keeps the latent centred where the prior is")
+	realLabel := fs.Float64("real-label", 0.9, "discriminator target for real images (one-sided label smoothing; 1 = none)")
+	dFloor := fs.Float64("d-floor", 0.35, "skip the discriminator's update while its mean per-image loss is below this (0 = never skip)")
 	every := fs.Duration("checkpoint-every", 5*time.Minute, "time between checkpoints (also saved on SIGINT)")
 	sampleEvery := fs.Int("sample-every", 100, "steps between sample grids")
 	limit := fs.Int("limit", 0, "use only the first N faces (0 = all), for smoke runs")
@@ -124,7 +127,7 @@ func facesTrain(ctx context.Context, args []string) error {
 		fmt.Fprintf(os.Stderr, "resuming at step %d of %d\n", tr.State.Step, tr.State.Total)
 	} else {
 		cfg = vaegan.Config{Arch: cfgArch, Batch: *batch, Epochs: *epochs, LR: *lr, LRD: *lrD, Beta1: *beta1,
-			Loss: vaegan.LossWeights{KL: *wkl, Feat: *wfeat, Pix: *wpix, GAN: *wgan}, Seed: *seed, Flip: true,
+			Loss: vaegan.LossWeights{KL: *wkl, Feat: *wfeat, Pix: *wpix, GAN: *wgan, Center: *wcenter, RealLabel: *realLabel, DFloor: *dFloor}, Seed: *seed, Flip: true,
 			TrainImages: len(data.split.Train), CheckpointEvery: vaegan.Duration{Duration: *every},
 			SampleEvery: *sampleEvery, Faces: *faces, SplitFile: splitPath, CodeVersion: code, BLAS: blasName}
 		if tr, err = vaegan.New(cfg, train, *out); err != nil {

@@ -13,11 +13,25 @@ type LossWeights struct {
 	Feat float64 `json:"feat"`
 	Pix  float64 `json:"pix"`
 	GAN  float64 `json:"gan"`
+	// Center weighs ‖batch mean of μ‖²: it pulls the aggregate posterior's
+	// mean to the prior's (zero). Without it the encoder parks dozens of
+	// dimensions at a constant offset (the KL charges only ½m² nats for it),
+	// the generator learns faces only around that offset, and samples from
+	// N(0, I) fall where it has never been trained.
+	Center float64 `json:"center,omitempty"`
+	// RealLabel is the discriminator's target for real images (one-sided label
+	// smoothing; 0 means 1). Below 1 it keeps D from growing overconfident.
+	RealLabel float64 `json:"real_label,omitempty"`
+	// DFloor skips the discriminator's update while its mean per-image loss is
+	// below this value (0 = always update): a D that wins outright gives the
+	// generator no useful gradient, and its prior samples collapse to a pattern.
+	DFloor float64 `json:"d_floor,omitempty"`
 }
 
 // Losses of one step (per-sample sums averaged over the batch).
 type Losses struct {
 	KL, Feat, Pix, GANG, D float64
+	DUpdated               bool // whether the discriminator took its step (see LossWeights.DFloor)
 }
 
 // egGraph is the encoder–generator half of a step.
@@ -81,11 +95,15 @@ func buildEG(w *Weights, n int, lw LossWeights) (*egGraph, error) {
 		return nil, b.err
 	}
 	e.gg = b.sumOver(b.softplus(b.must(G.Neg(fake))), n)
+	var center *G.Node
+	if lw.Center != 0 {
+		center = b.must(G.Sum(b.must(G.Square(b.must(G.Mean(mu, 0))))))
+	}
 	terms := []*G.Node{}
 	for _, t := range []struct {
 		wt float64
 		n  *G.Node
-	}{{lw.KL, e.kl}, {lw.Feat, e.feat}, {lw.Pix, e.pix}, {lw.GAN, e.gg}} {
+	}{{lw.KL, e.kl}, {lw.Feat, e.feat}, {lw.Pix, e.pix}, {lw.GAN, e.gg}, {lw.Center, center}} {
 		if t.wt != 0 {
 			terms = append(terms, b.must(G.HadamardProd(t.n, G.NewConstant(float32(t.wt)))))
 		}
@@ -126,7 +144,7 @@ type dGraph struct {
 	names []string
 }
 
-func buildD(w *Weights, n int) (*dGraph, error) {
+func buildD(w *Weights, n int, realLabel float64) (*dGraph, error) {
 	c := w.Cfg
 	b := newBuilder(w, true)
 	d := &dGraph{b: b}
@@ -141,6 +159,13 @@ func buildD(w *Weights, n int) (*dGraph, error) {
 		return nil, b.err
 	}
 	lr := b.sumOver(b.softplus(b.must(G.Neg(real))), n)
+	if realLabel > 0 && realLabel < 1 {
+		// cross-entropy against a soft target a: a·softplus(−l) + (1−a)·softplus(l)
+		a := float32(realLabel)
+		lrPos := b.must(G.HadamardProd(lr, G.NewConstant(a)))
+		lrNeg := b.must(G.HadamardProd(b.sumOver(b.softplus(real), n), G.NewConstant(1-a)))
+		lr = b.must(G.Add(lrPos, lrNeg))
+	}
 	lf := b.sumOver(b.softplus(fake), n)
 	d.cost = b.must(G.Add(lr, lf))
 	if b.err != nil {
@@ -179,6 +204,7 @@ type Stepper struct {
 	d           *dGraph
 	OptEG, OptD *Adam
 	dBuf        []float32
+	dFloor      float64
 }
 
 // NewStepper builds both graphs for batch size n.
@@ -187,12 +213,12 @@ func NewStepper(w *Weights, n int, lw LossWeights, lr, beta1 float64) (*Stepper,
 	if err != nil {
 		return nil, err
 	}
-	d, err := buildD(w, n)
+	d, err := buildD(w, n, lw.RealLabel)
 	if err != nil {
 		return nil, err
 	}
 	s := w.Cfg.ImageSize
-	return &Stepper{W: w, N: n, eg: eg, d: d, OptEG: NewAdam(lr, beta1), OptD: NewAdam(lr, beta1),
+	return &Stepper{W: w, N: n, eg: eg, d: d, OptEG: NewAdam(lr, beta1), OptD: NewAdam(lr, beta1), dFloor: lw.DFloor,
 		dBuf: make([]float32, 3*n*3*s*s)}, nil
 }
 
@@ -227,6 +253,11 @@ func (st *Stepper) Step(x, eps, zp []float32) (Losses, error) {
 		return Losses{}, fmt.Errorf("discriminator step: %w", err)
 	}
 	l.D = scalar(d.costV)
+	// D's cost sums the mean losses of three image sets (real, reconstructed, prior).
+	if st.dFloor > 0 && l.D/3 < st.dFloor {
+		return l, nil
+	}
+	l.DUpdated = true
 	st.OptD.Step(st.W.Data, d.names, gradData(d.grads))
 	d.b.saveStats("disc")
 	return l, nil

@@ -58,6 +58,8 @@ type Point struct {
 	Pix  float64 `json:"pix"`
 	GANG float64 `json:"gan_g"`
 	D    float64 `json:"d"`
+	// DOn is the fraction of steps in which the discriminator updated.
+	DOn  float64 `json:"d_on,omitempty"`
 	ImgS float64 `json:"img_per_s"`
 }
 
@@ -278,16 +280,19 @@ func (t *Trainer) Run(ctx context.Context, log io.Writer, hooks Hooks) error {
 		acc.Pix += l.Pix
 		acc.GANG += l.GANG
 		acc.D += l.D
+		if l.DUpdated {
+			acc.DOn++
+		}
 		accN++
 		if accN == HistoryEvery {
 			k := float64(accN)
 			el := time.Since(start).Seconds()
-			p := Point{Step: t.State.Step, KL: acc.KL / k, Feat: acc.Feat / k, Pix: acc.Pix / k, GANG: acc.GANG / k, D: acc.D / k}
+			p := Point{Step: t.State.Step, KL: acc.KL / k, Feat: acc.Feat / k, Pix: acc.Pix / k, GANG: acc.GANG / k, D: acc.D / k, DOn: acc.DOn / k}
 			if el > 0 {
 				p.ImgS = float64((t.State.Step-int(0))*c.Batch) / (secAtStart + el) // overall rate
 			}
 			t.State.History = append(t.State.History, p)
-			bar.SetInfo(fmt.Sprintf("kl=%.1f feat=%.0f pix=%.1f ganG=%.2f D=%.2f", p.KL, p.Feat, p.Pix, p.GANG, p.D))
+			bar.SetInfo(fmt.Sprintf("kl=%.1f feat=%.0f pix=%.1f ganG=%.2f D=%.2f dOn=%.0f%%", p.KL, p.Feat, p.Pix, p.GANG, p.D, 100*p.DOn))
 			acc, accN = Point{}, 0
 		}
 		if c.SampleEvery > 0 && t.State.Step%c.SampleEvery == 0 {
