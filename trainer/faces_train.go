@@ -82,7 +82,7 @@ func facesTrain(ctx context.Context, args []string) error {
 	wgan := fs.Float64("w-gan", 10, "weight of the generator's GAN term")
 	wcenter := fs.Float64("w-center", 64, "weight of ‖batch mean of μ‖², which keeps the latent centred where the prior is")
 	realLabel := fs.Float64("real-label", 0.9, "discriminator target for real images (one-sided label smoothing; 1 = none)")
-	dFloor := fs.Float64("d-floor", 0.35, "skip the discriminator's update while its mean per-image loss is below this (0 = never skip)")
+	dFloor := fs.Float64("d-floor", 0.35, "skip the discriminator's update while its mean loss on real images (above the smoothed label's entropy) and on generated images are both below this (0 = never skip)")
 	every := fs.Duration("checkpoint-every", 5*time.Minute, "time between checkpoints (also saved on SIGINT)")
 	sampleEvery := fs.Int("sample-every", 100, "steps between sample grids")
 	limit := fs.Int("limit", 0, "use only the first N faces (0 = all), for smoke runs")

@@ -2,6 +2,7 @@ package vaegan
 
 import (
 	"fmt"
+	"math"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -22,9 +23,11 @@ type LossWeights struct {
 	// RealLabel is the discriminator's target for real images (one-sided label
 	// smoothing; 0 means 1). Below 1 it keeps D from growing overconfident.
 	RealLabel float64 `json:"real_label,omitempty"`
-	// DFloor skips the discriminator's update while its mean per-image loss is
-	// below this value (0 = always update): a D that wins outright gives the
-	// generator no useful gradient, and its prior samples collapse to a pattern.
+	// DFloor skips the discriminator's update while its mean loss on real
+	// images (above the smoothed label's entropy) and on generated images are
+	// both below this value (0 = always update): a D that wins outright gives
+	// the generator no useful gradient, and its prior samples collapse to a
+	// pattern.
 	DFloor float64 `json:"d_floor,omitempty"`
 }
 
@@ -140,8 +143,13 @@ type dGraph struct {
 	x     *G.Node // (3N,3,S,S): real, reconstructed, prior samples
 	cost  *G.Node
 	costV G.Value
-	grads G.Nodes
-	names []string
+	// mean losses of the real and the generated images, for the floor
+	realV, fakeV G.Value
+	// realMin is the smallest possible loss on a real image (the entropy of
+	// the smoothed label), subtracted before comparing with the floor
+	realMin float64
+	grads   G.Nodes
+	names   []string
 }
 
 func buildD(w *Weights, n int, realLabel float64) (*dGraph, error) {
@@ -178,6 +186,11 @@ func buildD(w *Weights, n int, realLabel float64) (*dGraph, error) {
 	}
 	d.grads, d.names = grads, names
 	G.Read(d.cost, &d.costV)
+	G.Read(lr, &d.realV)
+	G.Read(lf, &d.fakeV)
+	if realLabel > 0 && realLabel < 1 {
+		d.realMin = -realLabel*math.Log(realLabel) - (1-realLabel)*math.Log(1-realLabel)
+	}
 	d.m = G.NewTapeMachine(b.g)
 	return d, b.loadStats()
 }
@@ -253,8 +266,9 @@ func (st *Stepper) Step(x, eps, zp []float32) (Losses, error) {
 		return Losses{}, fmt.Errorf("discriminator step: %w", err)
 	}
 	l.D = scalar(d.costV)
-	// D's cost sums the mean losses of three image sets (real, reconstructed, prior).
-	if st.dFloor > 0 && l.D/3 < st.dFloor {
+	// D rests while it wins on both sides: real images scored real (loss above
+	// the label's entropy) and generated ones (two per real) scored fake.
+	if st.dFloor > 0 && scalar(d.realV)-d.realMin < st.dFloor && scalar(d.fakeV)/2 < st.dFloor {
 		return l, nil
 	}
 	l.DUpdated = true
