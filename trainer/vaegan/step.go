@@ -20,6 +20,12 @@ type LossWeights struct {
 	// the generator learns faces only around that offset, and samples from
 	// N(0, I) fall where it has never been trained.
 	Center float64 `json:"center,omitempty"`
+	// NoPriorGAN leaves samples from the prior out of the step: the GAN term
+	// then acts on reconstructions only, and the generator meets z ~ N(0, I)
+	// only through what it learnt from the (centred) posterior. Trained
+	// adversarially alone, prior samples drifted to a texture that fooled
+	// the discriminator of the moment (see the package doc).
+	NoPriorGAN bool `json:"no_prior_gan,omitempty"`
 	// RealLabel is the discriminator's target for real images (one-sided label
 	// smoothing; 0 means 1). Below 1 it keeps D from growing overconfident.
 	RealLabel float64 `json:"real_label,omitempty"`
@@ -66,7 +72,12 @@ func buildEG(w *Weights, n int, lw LossWeights) (*egGraph, error) {
 	}
 	sigma := b.must(G.Exp(ls))
 	z := b.must(G.Add(mu, b.must(G.HadamardProd(e.eps, sigma))))
-	zz := b.must(G.Concat(0, z, e.zp))
+	zz := z
+	fakes := 1 // generated images per real one
+	if !lw.NoPriorGAN {
+		zz = b.must(G.Concat(0, z, e.zp))
+		fakes = 2
+	}
 	if b.err != nil {
 		return nil, b.err
 	}
@@ -93,7 +104,7 @@ func buildEG(w *Weights, n int, lw LossWeights) (*egGraph, error) {
 	}
 	e.feat = b.sumOver(b.must(G.Square(b.must(G.Sub(fRec, fReal)))), n)
 	e.pix = b.sumOver(b.must(G.Square(b.must(G.Sub(xr, e.x)))), n)
-	fake := b.must(G.Slice(logit, G.S(n, 3*n)))
+	fake := b.must(G.Slice(logit, G.S(n, (1+fakes)*n)))
 	if b.err != nil {
 		return nil, b.err
 	}
@@ -148,24 +159,26 @@ type dGraph struct {
 	// realMin is the smallest possible loss on a real image (the entropy of
 	// the smoothed label), subtracted before comparing with the floor
 	realMin float64
+	fakes   int // generated images per real one (1 or 2)
 	grads   G.Nodes
 	names   []string
 }
 
-func buildD(w *Weights, n int, realLabel float64) (*dGraph, error) {
+func buildD(w *Weights, n, fakes int, realLabel float64) (*dGraph, error) {
 	c := w.Cfg
 	b := newBuilder(w, true)
 	d := &dGraph{b: b}
-	d.x = b.input("xd", 3*n, 3, c.ImageSize, c.ImageSize)
+	d.x = b.input("xd", (1+fakes)*n, 3, c.ImageSize, c.ImageSize)
 	logit, _ := b.discriminator(d.x)
 	if b.err != nil {
 		return nil, b.err
 	}
 	real := b.must(G.Slice(logit, G.S(0, n)))
-	fake := b.must(G.Slice(logit, G.S(n, 3*n)))
+	fake := b.must(G.Slice(logit, G.S(n, (1+fakes)*n)))
 	if b.err != nil {
 		return nil, b.err
 	}
+	d.fakes = fakes
 	lr := b.sumOver(b.softplus(b.must(G.Neg(real))), n)
 	if realLabel > 0 && realLabel < 1 {
 		// cross-entropy against a soft target a: a·softplus(−l) + (1−a)·softplus(l)
@@ -226,13 +239,17 @@ func NewStepper(w *Weights, n int, lw LossWeights, lr, beta1 float64) (*Stepper,
 	if err != nil {
 		return nil, err
 	}
-	d, err := buildD(w, n, lw.RealLabel)
+	fakes := 2
+	if lw.NoPriorGAN {
+		fakes = 1
+	}
+	d, err := buildD(w, n, fakes, lw.RealLabel)
 	if err != nil {
 		return nil, err
 	}
 	s := w.Cfg.ImageSize
 	return &Stepper{W: w, N: n, eg: eg, d: d, OptEG: NewAdam(lr, beta1), OptD: NewAdam(lr, beta1), dFloor: lw.DFloor,
-		dBuf: make([]float32, 3*n*3*s*s)}, nil
+		dBuf: make([]float32, (1+fakes)*n*3*s*s)}, nil
 }
 
 // Close releases the graphs' machines.
@@ -268,7 +285,7 @@ func (st *Stepper) Step(x, eps, zp []float32) (Losses, error) {
 	l.D = scalar(d.costV)
 	// D rests while it wins on both sides: real images scored real (loss above
 	// the label's entropy) and generated ones (two per real) scored fake.
-	if st.dFloor > 0 && scalar(d.realV)-d.realMin < st.dFloor && scalar(d.fakeV)/2 < st.dFloor {
+	if st.dFloor > 0 && scalar(d.realV)-d.realMin < st.dFloor && scalar(d.fakeV)/float64(d.fakes) < st.dFloor {
 		return l, nil
 	}
 	l.DUpdated = true

@@ -1,6 +1,7 @@
 package vaegan
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -132,6 +133,13 @@ func TestTrainingRules(t *testing.T) {
 	t.Logf("‖mean μ‖²: %.4f without centring, %.4f with", m0, m1)
 	if !(m1 < 0.5*m0) {
 		t.Errorf("centring term: ‖mean μ‖² %.4f, want below half of %.4f", m1, m0)
+	}
+
+	noPrior := base
+	noPrior.NoPriorGAN = true
+	_, ls, _ := run(noPrior, 40)
+	if first, last := ls[0].Pix, ls[len(ls)-1].Pix; !(last < 0.7*first) || math.IsNaN(ls[len(ls)-1].GANG) {
+		t.Errorf("without prior samples: pixel loss %v → %v, GAN term %v", first, last, ls[len(ls)-1].GANG)
 	}
 
 	tests := []struct {
