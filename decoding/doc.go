@@ -3,7 +3,8 @@
 // per voxel), a voxel pattern y is decoded as ẑ = y·Wᵀ(WWᵀ)⁻¹ with the
 // bias element dropped (the paper's eq. for least-squares inversion). The
 // V × k matrix D = Wᵀ(WWᵀ)⁻¹ is computed once (Decoder.Matrix), so the
-// browser only does ẑ = y·D.
+// browser only does ẑ = y·D + m, m being the mean the GLM's centring took
+// from the latents (fmriout's latent.mean).
 //
 // It also holds the voxel-selection helpers: threshold masks from t and F
 // maps, and the paper's ROI split of the selected voxels. Coordinates are

@@ -10,7 +10,7 @@ import (
 // half a millisecond under WebAssembly.
 const latentStepMACs = 1 << 20
 
-// Decoder maps patterns to latents (ẑ = y[roi] · D) and latents to RGBA
+// Decoder maps patterns to latents (ẑ = y[roi] · D + m) and latents to RGBA
 // images, either in one call or in slices. It owns its buffers, so a steady
 // stream of decodes allocates nothing; it is not safe for concurrent use.
 type Decoder struct {
@@ -48,14 +48,15 @@ func NewDecoder(m *Model, maxVoxels int) *Decoder {
 // Model is the model the decoder uses.
 func (d *Decoder) Model() *Model { return d.m }
 
-// BeginLatent starts ẑ = pattern[roi.Index] · roi.Decoder into z (length L);
-// StepLatent does the work.
+// BeginLatent starts ẑ = pattern[roi.Index] · roi.Decoder + roi.Mean into z
+// (length L); StepLatent does the work.
 func (d *Decoder) BeginLatent(roi *ROI, pattern, z []float32) error {
 	if len(roi.Index) > len(d.y) {
 		return fmt.Errorf("demo: region %s has %d voxels, decoder sized for %d", roi.Name, len(roi.Index), len(d.y))
 	}
-	if len(z) != d.m.Latent() || len(roi.Decoder) != len(roi.Index)*len(z) {
-		return fmt.Errorf("demo: region %s: decoder %d values for %d voxels, latent %d", roi.Name, len(roi.Decoder), len(roi.Index), len(z))
+	if len(z) != d.m.Latent() || len(roi.Decoder) != len(roi.Index)*len(z) || !meanFits(roi, len(z)) {
+		return fmt.Errorf("demo: region %s: decoder %d values for %d voxels, mean %d values, latent %d",
+			roi.Name, len(roi.Decoder), len(roi.Index), len(roi.Mean), len(z))
 	}
 	d.roi, d.pattern, d.z, d.row = roi, pattern, z, 0
 	clear(z)
@@ -79,22 +80,41 @@ func (d *Decoder) StepLatent() (done bool) {
 	d.ws.Mul(1, l, r1-r0, y, r1-r0, false, d.roi.Decoder[r0*l:], l, false, d.z, l, true)
 	d.row = r1
 	if r1 == n {
+		addMean(d.z, d.roi.Mean)
 		d.roi = nil
 		return true
 	}
 	return false
 }
 
-// BeginLatents starts decoding n patterns at once, Ẑ = Y[:, roi] · D into zs
-// (n × L): the decoder matrix is read once for all of them instead of once
-// per pattern, and the product runs through the packed matrix multiply, so
-// decoding the 20 test faces together costs a fraction of 20 single decodes.
+// meanFits reports whether roi's mean suits latents of size l (nil: none).
+func meanFits(roi *ROI, l int) bool { return roi.Mean == nil || len(roi.Mean) == l }
+
+// addMean adds the latent mean to each latent of zs (rows of len(mean)),
+// after the product, as the analysis does: in place, no allocation.
+func addMean(zs, mean []float32) {
+	if len(mean) == 0 {
+		return
+	}
+	for i := 0; i+len(mean) <= len(zs); i += len(mean) {
+		z := zs[i : i+len(mean)]
+		for j, m := range mean {
+			z[j] += m
+		}
+	}
+}
+
+// BeginLatents starts decoding n patterns at once, Ẑ = Y[:, roi] · D + m into
+// zs (n × L, m added to each row): the decoder matrix is read once for all of
+// them instead of once per pattern, and the product runs through the packed
+// matrix multiply, so decoding the 20 test faces together costs a fraction of
+// 20 single decodes.
 // pattern(i) returns the i-th pattern; StepLatents does the work.
 func (d *Decoder) BeginLatents(roi *ROI, n int, pattern func(i int) []float32, zs []float32) error {
 	l := d.m.Latent()
-	if n < 1 || len(zs) != n*l || len(roi.Decoder) != len(roi.Index)*l {
-		return fmt.Errorf("demo: region %s: batch of %d patterns, %d outputs, decoder %d values for %d voxels, latent %d",
-			roi.Name, n, len(zs), len(roi.Decoder), len(roi.Index), l)
+	if n < 1 || len(zs) != n*l || len(roi.Decoder) != len(roi.Index)*l || !meanFits(roi, l) {
+		return fmt.Errorf("demo: region %s: batch of %d patterns, %d outputs, decoder %d values for %d voxels, mean %d values, latent %d",
+			roi.Name, n, len(zs), len(roi.Decoder), len(roi.Index), len(roi.Mean), l)
 	}
 	rows := min(d.batchRows(n), len(roi.Index))
 	if len(d.ybuf) < n*rows {
@@ -132,6 +152,7 @@ func (d *Decoder) StepLatents() (done bool) {
 	d.ws.Mul(n, l, k, d.ybuf, k, false, d.broi.Decoder[r0*l:], l, false, d.zs, l, true)
 	d.brow = r1
 	if r1 == len(d.broi.Index) {
+		addMean(d.zs, d.broi.Mean)
 		d.broi, d.patterns = nil, nil
 		return true
 	}
@@ -148,7 +169,8 @@ func (d *Decoder) Latents(roi *ROI, n int, pattern func(i int) []float32, zs []f
 	return nil
 }
 
-// Latent computes ẑ = pattern[roi.Index] · roi.Decoder into z in one call.
+// Latent computes ẑ = pattern[roi.Index] · roi.Decoder + roi.Mean into z in
+// one call.
 func (d *Decoder) Latent(roi *ROI, pattern, z []float32) error {
 	if err := d.BeginLatent(roi, pattern, z); err != nil {
 		return err

@@ -3,10 +3,12 @@ package demo_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -126,6 +128,102 @@ func TestLoadErrorsNameTheFile(t *testing.T) {
 	}
 }
 
+// rebuildBundle parses a bundle and writes it again with every metadata key
+// and tensor, except that edit may replace (or, returning nil, drop) a float
+// tensor.
+func rebuildBundle(t *testing.T, data []byte, edit func(name string, shape []int, v []float32) ([]int, []float32)) []byte {
+	t.Helper()
+	b, err := bundle.Parse(data, bundle.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bundle.NewWriter()
+	for _, k := range b.MetaKeys() {
+		v, _ := b.Meta(k)
+		w.SetMeta(k, v)
+	}
+	for _, name := range b.Names() {
+		info, _ := b.Tensor(name)
+		switch info.DType {
+		case bundle.I16:
+			v, _ := b.Int16(name)
+			w.AddInt16(name, info.Shape, v)
+		case bundle.U8:
+			v, _ := b.Uint8(name)
+			w.AddUint8(name, info.Shape, v)
+		case bundle.I32:
+			v, _ := b.Int32(name)
+			w.AddInt32(name, info.Shape, v)
+		default:
+			v, err := b.Float32(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			shape := info.Shape
+			if shape, v = edit(name, shape, v); v != nil {
+				w.AddFloat32(name, shape, v, quant.F32)
+			}
+		}
+	}
+	out, err := w.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// latent.mean is part of the contract: a subject bundle without it (or with
+// a broken one) is refused with an error naming the file and the tensor, and
+// a good one gives every region the same mean.
+func TestLoadSubjectLatentMean(t *testing.T) {
+	s := loadSite(t, fixture.Options{Voxels: 120, Subjects: 1, Seed: 3})
+	data, err := os.ReadFile(filepath.Join(s.dir, s.ix.Subjects[0].File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := s.model.Latent()
+	for _, tc := range []struct {
+		name string
+		edit func(shape []int, v []float32) ([]int, []float32)
+		want string // "" loads
+	}{
+		{"unchanged", func(shape []int, v []float32) ([]int, []float32) { return shape, v }, ""},
+		{"missing", func([]int, []float32) ([]int, []float32) { return nil, nil }, "sub.fmb: tensor latent.mean: "},
+		{"shape", func(_ []int, v []float32) ([]int, []float32) { return []int{1, l}, v }, fmt.Sprintf("sub.fmb: tensor latent.mean: shape [1 %d], want 1 dims", l)},
+		{"nan", func(shape []int, v []float32) ([]int, []float32) {
+			v[2] = float32(math.NaN())
+			return shape, v
+		}, "sub.fmb: tensor latent.mean: element 2 is NaN"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bad := rebuildBundle(t, data, func(name string, shape []int, v []float32) ([]int, []float32) {
+				if name == "latent.mean" {
+					return tc.edit(shape, v)
+				}
+				return shape, v
+			})
+			sub, err := demo.LoadSubject("sub.fmb", bad, l)
+			if tc.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("got %v, want an error containing %q", err, tc.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(sub.Mean) != l || slices.Equal(sub.Mean, make([]float32, l)) {
+				t.Fatalf("mean %v: want %d values, not all zero (the fixture's mean is not)", sub.Mean, l)
+			}
+			for k := range demo.NumROIs {
+				if !slices.Equal(sub.ROIs[k].Mean, sub.Mean) {
+					t.Errorf("region %s has mean %v, the subject %v", sub.ROIs[k].Name, sub.ROIs[k].Mean, sub.Mean)
+				}
+			}
+		})
+	}
+}
+
 // TestFoldedGenerator checks the folded-batch-norm shim: a generator bundle
 // written in the site layout (bias on every layer) must decode exactly like
 // nn's generator built from the unfolded weights it came from.
@@ -215,7 +313,7 @@ func TestDecoderMatchesNaive(t *testing.T) {
 			t.Fatal(err)
 		}
 		for d := range sub.L {
-			var want float64
+			want := float64(sub.Mean[d]) // the decoders give centred latents
 			for r, v := range roi.Index {
 				want += float64(pat[v]) * float64(roi.Decoder[r*sub.L+d])
 			}

@@ -33,10 +33,13 @@ func FuzzLoadSubject(f *testing.F) {
 		m := demo.NewMosaic(s)
 		for k := range demo.NumROIs {
 			roi := &s.ROIs[k]
+			if len(roi.Mean) != s.L {
+				t.Fatalf("region %s: latent mean of %d values, latent %d", roi.Name, len(roi.Mean), s.L)
+			}
 			for subset := -1; subset < s.R(); subset++ {
 				p := s.Pattern(subset, s.N-1)
 				m.Paint(p, k)
-				var z float32
+				z := roi.Mean[s.L-1]
 				for r, v := range roi.Index {
 					z += p[v] * roi.Decoder[r*s.L+s.L-1]
 				}

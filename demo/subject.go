@@ -28,11 +28,15 @@ func ROIName(k int) string {
 // maxGridVoxels bounds the voxel grid of the mosaic (a 160³ grid at most).
 const maxGridVoxels = 1 << 22
 
-// ROI is one region's decoder: ẑ = y[Index] · Decoder.
+// ROI is one region's decoder: ẑ = y[Index] · Decoder + Mean.
 type ROI struct {
 	Name    string
 	Index   []int32   // indices into the V voxels, in the order of Decoder's rows
 	Decoder []float32 // len(Index) × L, row-major
+	// Mean (L) is the subject's latent.mean, shared by its regions: the
+	// decoders give mean-centred latents (the analysis centres them), so
+	// the mean is added back. LoadSubject always sets it; nil adds nothing.
+	Mean []float32
 }
 
 // Subject is one virtual subject's bundle.
@@ -45,6 +49,7 @@ type Subject struct {
 	IJK       []int16 // V×3 grid coordinates
 	Label     []uint8 // V region labels, 1…3
 	ROIs      [NumROIs]ROI
+	Mean      []float32 // L: latent.mean, the training faces' mean latent (each ROI's Mean)
 
 	Patterns     []float32 // N×V, all presentations pooled
 	Subsets      []float32 // R×N×V, disjoint subsets of the presentations
@@ -135,6 +140,16 @@ func subjectFromBundle(b *bundle.Bundle, latent int) (*Subject, error) {
 		if err := s.readROI(b, k, ROIName(k)); err != nil {
 			return nil, err
 		}
+	}
+	// Required: a bundle without it would decode every face off by the mean.
+	if err := wantShape(b, "latent.mean", s.L); err != nil {
+		return nil, err
+	}
+	if s.Mean, err = floats(b, "latent.mean", s.L); err != nil {
+		return nil, err
+	}
+	for k := range s.ROIs {
+		s.ROIs[k].Mean = s.Mean
 	}
 	if s.Patterns, err = floats(b, "test.patterns", s.N*s.V); err != nil {
 		return nil, err

@@ -244,6 +244,16 @@ func chooseSubject(e *subjectEval, o options) ([]*choice, error) {
 		return eff, ok && r.Flipped["all"] == 0, err
 	}
 	relBound(add("imagery.latents", []int{M, L}), 0.01)
+	// latent.mean is added to every decoded latent: a small vector held to
+	// the axes' bound, and like test.latents it may flip no pair.
+	mean := add("latent.mean", []int{L})
+	relBound(mean, 1e-3)
+	relMean := mean.score
+	mean.score = func(vals []float32) (float64, bool, error) {
+		eff, ok, _ := relMean(vals)
+		r, err := e.eval(overlay(e.float, map[string][]float32{"latent.mean": vals}), []string{"all"})
+		return eff, ok && r.Flipped["all"] == 0, err
+	}
 	err := settle(cs, func() (bool, error) {
 		r, err := e.eval(overlay(e.float, values(cs)), nil)
 		return r.MinCorr >= o.Corr && r.Flipped["all"] <= o.Pairwise, err

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -148,7 +150,7 @@ func TestExportFixture(t *testing.T) {
 	if sim, _ := sb.MetaBool("simulated"); !sim {
 		t.Error("subject bundle not marked simulated")
 	}
-	for _, name := range []string{"voxels.ijk", "voxels.roi", "grid.shape", "decoder.all", "decoder.occipital", "roi.temporal",
+	for _, name := range []string{"voxels.ijk", "voxels.roi", "grid.shape", "decoder.all", "decoder.occipital", "roi.temporal", "latent.mean",
 		"test.patterns", "test.subsets", "test.subset_trials", "test.latents", "test.male", "imagery.pattern", "imagery.latents"} {
 		if _, err := sb.Tensor(name); err != nil {
 			t.Errorf("subject bundle: %v", err)
@@ -157,6 +159,104 @@ func TestExportFixture(t *testing.T) {
 	if info, _ := sb.Tensor("voxels.ijk"); info.DType != bundle.I16 {
 		t.Errorf("voxels.ijk stored as %v", info.DType)
 	}
+}
+
+// contractDecode is the subject file's contract, written out here apart
+// from the exporter's code: ẑ = y[roi]·D + latent.mean for each of the
+// patterns (rows of V values).
+func contractDecode(D []float32, idx []int32, mean, patterns []float32, V int) [][]float64 {
+	L := len(mean)
+	var out [][]float64
+	for y := range slices.Chunk(patterns, V) {
+		z := make([]float64, L)
+		for j := range z {
+			z[j] = float64(mean[j])
+			for k, v := range idx {
+				z[j] += float64(y[v]) * float64(D[k*L+j])
+			}
+		}
+		out = append(out, z)
+	}
+	return out
+}
+
+// The exporter decodes the way the analysis does, ẑ = y·D + latent.mean
+// (the uncentred latents): its float pipeline gives those latents for every
+// ROI and pattern set, the index's pairwise_float is their pairwise
+// accuracy, and decoding the written bundle with its own decoder.all and
+// latent.mean gives the same accuracy. The fixture's mean is large enough
+// that a pipeline without it fails the first check.
+func TestDecodesWithLatentMean(t *testing.T) {
+	f := tinyFixture(t)
+	// No flipped pair allowed, so the bundle's accuracy must equal the float one.
+	if err := run(f.args("--pairwise", "0"), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	ix := readIndex(t, f.out)
+	for _, ref := range ix.Subjects {
+		t.Run(ref.ID, func(t *testing.T) {
+			s, err := fmriout.Read(fmriout.Path(f.fmri, ref.ID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, err := newSubjectEval(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			V, L := s.NVoxels(), s.Latent
+			sets := map[string][]float32{"test.patterns": s.TestPatterns, "test.subsets": s.TestSubsets, "imagery.pattern": s.ImageryPattern}
+			for _, r := range s.ROIs {
+				for name, y := range sets {
+					want := contractDecode(r.Decoder, r.Voxels, s.LatentMean, y, V)
+					for i, z := range e.dec[r.Name][name] {
+						for j := range z {
+							if d := math.Abs(z[j] - want[i][j]); d > 1e-9*(1+math.Abs(want[i][j])) {
+								t.Fatalf("ROI %s %s[%d][%d]: exporter decodes %v, y·D + latent.mean is %v", r.Name, name, i, j, z[j], want[i][j])
+							}
+						}
+					}
+				}
+			}
+			all, _ := s.ROI("all")
+			truth := rows64(s.TestLatents, L)
+			want := accuracy(t, contractDecode(all.Decoder, all.Voxels, s.LatentMean, s.TestPatterns, V), truth)
+			if ref.PairwiseFloat != want {
+				t.Errorf("index pairwise_float %v, y·D + latent.mean gives %v", ref.PairwiseFloat, want)
+			}
+
+			b, err := bundle.Open(filepath.Join(f.out, ref.File), bundle.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info, err := b.Tensor("latent.mean"); err != nil || !slices.Equal(info.Shape, []int{L}) || (info.DType != bundle.F32 && info.DType != bundle.F16) {
+				t.Fatalf("latent.mean in the bundle: %+v, %v; want (%d) stored as f32 or f16", info, err, L)
+			}
+			get := func(name string) []float32 {
+				v, err := b.Float32(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return v
+			}
+			idx, err := b.Int32("roi.all")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := accuracy(t, contractDecode(get("decoder.all"), idx, get("latent.mean"), get("test.patterns"), V), rows64(get("test.latents"), L))
+			if got != want {
+				t.Errorf("pairwise from the written bundle %v, from the float pipeline %v", got, want)
+			}
+		})
+	}
+}
+
+func accuracy(t *testing.T, decoded, truth [][]float64) float64 {
+	t.Helper()
+	_, p, err := pairwise(decoded, truth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Accuracy
 }
 
 func TestDeterministic(t *testing.T) {

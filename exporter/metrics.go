@@ -15,8 +15,11 @@ import (
 type lookup func(name string) []float32
 
 // decodeRows decodes n patterns (rows of V values) through an ROI's decoder
-// D (len(idx) × L): ẑ = y[idx]·D, accumulated in float64.
-func decodeRows(D []float32, idx []int32, L int, patterns []float32, V int) [][]float64 {
+// D (len(idx) × L) and the subject's latent.mean m (L): ẑ = y[idx]·D + m,
+// accumulated in float64. D gives mean-centred latents (the analysis's GLM
+// centres them), so without m the latents are not the analysis's.
+func decodeRows(D []float32, idx []int32, L int, mean, patterns []float32, V int) [][]float64 {
+	mean = mean[:L] // a short mean is a bug, not a zero mean
 	n := len(patterns) / V
 	out := make([][]float64, n)
 	for i := range out {
@@ -28,6 +31,9 @@ func decodeRows(D []float32, idx []int32, L int, patterns []float32, V int) [][]
 			for j, d := range row {
 				z[j] += yv * float64(d)
 			}
+		}
+		for j, m := range mean {
+			z[j] += float64(m)
 		}
 		out[i] = z
 	}
@@ -61,7 +67,7 @@ type subjectEval struct {
 func floatLookup(s *fmriout.Subject) lookup {
 	m := map[string][]float32{
 		"test.patterns": s.TestPatterns, "test.subsets": s.TestSubsets, "imagery.pattern": s.ImageryPattern,
-		"test.latents": s.TestLatents, "imagery.latents": s.ImageryLatents,
+		"test.latents": s.TestLatents, "imagery.latents": s.ImageryLatents, "latent.mean": s.LatentMean,
 	}
 	for _, r := range s.ROIs {
 		m["decoder."+r.Name] = r.Decoder
@@ -75,7 +81,7 @@ func newSubjectEval(s *fmriout.Subject) (*subjectEval, error) {
 	for _, r := range s.ROIs {
 		e.dec[r.Name] = map[string][][]float64{}
 		for _, set := range patternSets {
-			e.dec[r.Name][set] = decodeRows(r.Decoder, r.Voxels, s.Latent, e.float(set), s.NVoxels())
+			e.dec[r.Name][set] = decodeRows(r.Decoder, r.Voxels, s.Latent, s.LatentMean, e.float(set), s.NVoxels())
 		}
 		out, p, err := pairwise(e.dec[r.Name]["test.patterns"], rows64(s.TestLatents, s.Latent))
 		if err != nil {
@@ -123,11 +129,12 @@ func (e *subjectEval) eval(get lookup, rois []string) (subjectResult, error) {
 		rois = fmriout.ROINames()
 	}
 	truth := rows64(get("test.latents"), s.Latent)
+	mean := get("latent.mean")
 	for _, name := range rois {
 		r, _ := s.ROI(name)
 		D := get("decoder." + name)
 		for _, set := range patternSets {
-			dq := decodeRows(D, r.Voxels, s.Latent, get(set), s.NVoxels())
+			dq := decodeRows(D, r.Voxels, s.Latent, mean, get(set), s.NVoxels())
 			for i, z := range dq {
 				c := fmrieval.Pearson(z, e.dec[name][set][i])
 				if math.IsNaN(c) {

@@ -145,7 +145,7 @@ func verifySubject(b *bundle.Bundle, path string, e *subjectEval) (subjectReport
 	sr := subjectReport{ID: s.ID, NVoxels: V, PairwiseFloat: map[string]float64{}}
 	stored := map[string][]float32{}
 	shapes := map[string][]int{"test.patterns": {N, V}, "test.subsets": {R, N, V}, "imagery.pattern": {V},
-		"test.latents": {N, L}, "imagery.latents": {M, L}}
+		"test.latents": {N, L}, "imagery.latents": {M, L}, "latent.mean": {L}}
 	for _, r := range s.ROIs {
 		shapes["decoder."+r.Name] = []int{len(r.Voxels), L}
 		got, err := b.Int32("roi." + r.Name)

@@ -1,8 +1,13 @@
 // Package fmriout is the hand-over file between the fMRI analysis and the
 // exporter: what `trainer fmri fit/eval` writes for each subject (the fitted
-// decoders per ROI, the test and imagery patterns, the true latents, the
-// voxel coordinates and ROI labels) and, for the face model, the gender and
-// smile axes. The layout is specified in docs/fmri-outputs.md.
+// decoders per ROI, the training faces' mean latent, the test and imagery
+// patterns, the true latents, the voxel coordinates and ROI labels) and, for
+// the face model, the gender and smile axes. The layout is specified in
+// docs/fmri-outputs.md.
+//
+// A decoded latent is ẑ = y_roi·D + m, with D the ROI's "decoder.<roi>" and m
+// the subject's "latent.mean" (Subject.LatentMean): the analysis fits its
+// GLM with mean-centred latents, so D alone gives centred latents.
 //
 // A subject is one NumPy archive, <dir>/sub-XX/decoders.npz, written with
 // package ckpt (float32 arrays and a "__meta__" JSON record), so a

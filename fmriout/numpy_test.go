@@ -10,7 +10,8 @@ import (
 )
 
 // The snippet of docs/fmri-outputs.md must work: numpy reads a subject file
-// and decodes the test patterns to what the Go decoder gives.
+// and decodes the test patterns (y·D + latent.mean) to what the Go decoder
+// gives.
 func TestNumpyReadsSubject(t *testing.T) {
 	py := ""
 	for _, c := range []string{os.Getenv("FMRIFACE_PYTHON"), "python3", "/usr/bin/python3"} {
@@ -32,10 +33,11 @@ import json, sys, numpy as np
 z = np.load(sys.argv[1])
 meta = json.loads(z["__meta__"].tobytes())
 D = z["decoder.all"]
-zhat = z["test.patterns"] @ D
+zhat = z["test.patterns"] @ D + z["latent.mean"]
 ijk = z["voxels.ijk"].astype(np.int16)
 assert meta["format"] == "fmriface-fmri-subject/1" and meta["subject"] == "sub-01"
 assert D.shape == (meta["n_voxels"], meta["latent"]) and ijk.shape == (meta["n_voxels"], 3)
+assert z["latent.mean"].shape == (meta["latent"],)
 occ = z["roi.occipital"].astype(int)
 assert (z["voxels.roi"][occ] == 1).all()
 print("%.9g %.9g" % (zhat[0, 0], zhat[-1, -1]))
@@ -47,7 +49,7 @@ print("%.9g %.9g" % (zhat[0, 0], zhat[-1, -1]))
 	all, _ := s.ROI("all")
 	V, L := s.NVoxels(), s.Latent
 	dot := func(i, j int) float64 {
-		var z float64
+		z := float64(s.LatentMean[j])
 		for v := 0; v < V; v++ {
 			z += float64(s.TestPatterns[i*V+v]) * float64(all.Decoder[v*L+j])
 		}

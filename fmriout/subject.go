@@ -50,7 +50,7 @@ type ROI struct {
 	// decoder's rows: ascending, and 0…V−1 for "all".
 	Voxels []int32
 	// Decoder is D = Wᵀ(WWᵀ)⁻¹ restricted to the ROI, bias column dropped,
-	// row-major (len(Voxels), Latent): ẑ = y_roi·D.
+	// row-major (len(Voxels), Latent): ẑ = y_roi·D + Subject.LatentMean.
 	Decoder []float32
 }
 
@@ -67,6 +67,10 @@ type Subject struct {
 	VoxelROI  []uint8 // (V) LabelOccipital, LabelTemporal or LabelFrontoparietal
 
 	ROIs []ROI // in ROINames order
+	// LatentMean (L) is the mean latent of the training faces. The analysis
+	// regresses on mean-centred latents, so its decoders give centred
+	// latents: every decoded latent is y_roi·D + LatentMean, for every ROI.
+	LatentMean []float32
 
 	TestPatterns     []float32 // (N, V): one pattern per test face, all presentations pooled
 	TestSubsets      []float32 // (R, N, V): R disjoint subsets of each face's repetitions
@@ -147,6 +151,7 @@ func Write(path string, s *Subject) error {
 			ckpt.Tensor{Name: "decoder." + r.Name, Shape: []int{len(r.Voxels), L}, Data: r.Decoder})
 	}
 	ts = append(ts,
+		ckpt.Tensor{Name: "latent.mean", Shape: []int{L}, Data: s.LatentMean},
 		ckpt.Tensor{Name: "test.patterns", Shape: []int{N, V}, Data: s.TestPatterns},
 		ckpt.Tensor{Name: "test.subsets", Shape: []int{R, N, V}, Data: s.TestSubsets},
 		ckpt.Tensor{Name: "test.subset_trials", Shape: []int{R}, Data: ints(s.TestSubsetTrials)},
@@ -299,6 +304,16 @@ func fromFile(f *ckpt.File) (*Subject, error) {
 			return err
 		})
 	}
+	must(func() error {
+		// Named apart from the generic message: files written before the
+		// mean was part of the format lack it, and decoding without it is
+		// silently wrong, so say what it is and how to get it.
+		if _, ok := f.Tensors["latent.mean"]; !ok {
+			return fmt.Errorf("missing array latent.mean (shape [%d]), the training faces' mean latent that decoding adds (ẑ = y·D + latent.mean): rerun trainer fmri fit", L)
+		}
+		s.LatentMean, err = get("latent.mean", L)
+		return err
+	})
 	floats(&s.TestPatterns, "test.patterns", N, V)
 	floats(&s.TestSubsets, "test.subsets", R, N, V)
 	floats(&s.TestLatents, "test.latents", N, L)
@@ -331,7 +346,7 @@ func fromFile(f *ckpt.File) (*Subject, error) {
 
 func knownArray(name string) bool {
 	switch name {
-	case "grid.shape", "voxels.ijk", "voxels.roi", "test.patterns", "test.subsets", "test.subset_trials",
+	case "grid.shape", "voxels.ijk", "voxels.roi", "latent.mean", "test.patterns", "test.subsets", "test.subset_trials",
 		"test.latents", "test.male", "imagery.pattern", "imagery.latents":
 		return true
 	}
@@ -376,6 +391,7 @@ func (s *Subject) Validate() error {
 		want int
 	}{
 		{"voxels.ijk", len(s.VoxelIJK), 3 * V},
+		{"latent.mean", len(s.LatentMean), L},
 		{"test.patterns", len(s.TestPatterns), N * V},
 		{"test.subsets", len(s.TestSubsets), R * N * V},
 		{"test.latents", len(s.TestLatents), N * L},
@@ -445,7 +461,7 @@ func (s *Subject) Validate() error {
 	for _, a := range []struct {
 		name string
 		v    []float32
-	}{{"test.patterns", s.TestPatterns}, {"test.subsets", s.TestSubsets}, {"test.latents", s.TestLatents},
+	}{{"latent.mean", s.LatentMean}, {"test.patterns", s.TestPatterns}, {"test.subsets", s.TestSubsets}, {"test.latents", s.TestLatents},
 		{"imagery.pattern", s.ImageryPattern}, {"imagery.latents", s.ImageryLatents}} {
 		if err := finite(a.name, a.v); err != nil {
 			return err

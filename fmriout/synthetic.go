@@ -38,13 +38,31 @@ func DecoderMatrix(d *decoding.Decoder) []float32 {
 	return out
 }
 
+// syntheticTrainFaces is the number of "training faces" whose mean latent a
+// synthetic subject records.
+const syntheticTrainFaces = 100
+
 // Synthetic makes a self-consistent synthetic subject for tests: voxels
 // scattered in a small grid and split into ROIs by decoding.SplitROIs, a
-// random brain-to-latent map W ((L+1) × V, bias row last), patterns
-// y = [z, 1]·W plus Gaussian noise for random test latents z, and decoders
-// computed from a noisy estimate of W by decoding.New, exactly as the
-// analysis computes them. It is not data: its provenance says so.
+// random brain-to-latent map W ((L+1) × V, bias row last), latents with a
+// nonzero population mean, patterns y = [z − m, 1]·W plus Gaussian noise
+// (m the mean latent of random training faces, LatentMean: the analysis's
+// GLM centres its modulators the same way), and decoders computed from a
+// noisy estimate of W by decoding.New, exactly as the analysis computes
+// them, so y·D + m ≈ z. It is not data: its provenance says so.
 func Synthetic(o SyntheticOptions) (*Subject, error) {
+	s, _, err := synthetic(o)
+	return s, err
+}
+
+// syntheticFit is what the analysis of a synthetic subject would hold in
+// float64: the fitted map (bias row last) and the mean it adds back.
+type syntheticFit struct {
+	W    *mat.Dense
+	Mean []float64
+}
+
+func synthetic(o SyntheticOptions) (*Subject, *syntheticFit, error) {
 	if o.ID == "" {
 		o.ID = "sub-01"
 	}
@@ -70,7 +88,7 @@ func Synthetic(o SyntheticOptions) (*Subject, error) {
 	rng := rand.New(rand.NewPCG(o.Seed, 0x5eed))
 	grid := [3]int{24, 30, 20}
 	if V > grid[0]*grid[1]*grid[2]/2 {
-		return nil, fmt.Errorf("fmriout: %d synthetic voxels do not fit a %v grid", V, grid)
+		return nil, nil, fmt.Errorf("fmriout: %d synthetic voxels do not fit a %v grid", V, grid)
 	}
 	// Distinct voxels in the grid, in a fixed random order.
 	perm := rng.Perm(grid[0] * grid[1] * grid[2])[:V]
@@ -87,13 +105,13 @@ func Synthetic(o SyntheticOptions) (*Subject, error) {
 	}
 	rois, err := decoding.SplitROIs(coords, all)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	labels := make([]uint8, V)
 	for l, name := range ROINames()[1:] {
 		idx, _ := rois.Get(name)
 		if len(idx) <= L {
-			return nil, fmt.Errorf("fmriout: ROI %s has %d voxels, need more than the latent size %d (raise Voxels)", name, len(idx), L)
+			return nil, nil, fmt.Errorf("fmriout: ROI %s has %d voxels, need more than the latent size %d (raise Voxels)", name, len(idx), L)
 		}
 		for _, v := range idx {
 			labels[v] = uint8(l + 1)
@@ -107,24 +125,32 @@ func Synthetic(o SyntheticOptions) (*Subject, error) {
 		}
 		return x
 	}
+	// Real latents are not centred: every dimension has an offset, about
+	// half the faces' spread, so a decode that forgets the mean is
+	// measurably wrong.
+	offset := gauss(L, 0.3)
 	latents := func(n int) []float32 {
 		z := make([]float32, n*L)
 		for i := range z {
-			z[i] = float32(math.Tanh(0.8 * rng.NormFloat64()))
+			z[i] = float32(offset[i%L] + math.Tanh(0.8*rng.NormFloat64()))
 		}
 		return z
+	}
+	mean := make([]float64, L)
+	for i, z := range latents(syntheticTrainFaces) {
+		mean[i%L] += float64(z) / syntheticTrainFaces
 	}
 	W := mat.NewDense(L+1, V, gauss((L+1)*V, 1))
 	What := mat.DenseCopyOf(W) // the "fitted" map: W plus estimation noise
 	for i, e := range gauss((L+1)*V, 0.1) {
 		What.RawMatrix().Data[i] += e
 	}
-	// pattern returns [z, 1]·W + noise; the signal's RMS is about sqrt(L/3).
+	// pattern returns [z − m, 1]·W + noise; the signal's RMS is about sqrt(L/3).
 	sig := math.Sqrt(float64(L) / 3)
 	pattern := func(z []float32, gain, noise float64) []float32 {
 		zz := make([]float64, L+1)
 		for i, x := range z {
-			zz[i] = gain * float64(x)
+			zz[i] = gain * (float64(x) - mean[i])
 		}
 		zz[L] = 1
 		y := make([]float32, V)
@@ -138,7 +164,11 @@ func Synthetic(o SyntheticOptions) (*Subject, error) {
 		return y
 	}
 
-	s := &Subject{ID: o.ID, Simulated: true, Latent: L, GridShape: grid, VoxelIJK: ijk, VoxelROI: labels}
+	s := &Subject{ID: o.ID, Simulated: true, Latent: L, GridShape: grid, VoxelIJK: ijk, VoxelROI: labels,
+		LatentMean: make([]float32, L)}
+	for i, m := range mean {
+		s.LatentMean[i] = float32(m)
+	}
 	cfg, _ := json.Marshal(o)
 	s.Provenance = Provenance{Command: []string{"fmriout.Synthetic"}, Seed: int64(o.Seed), NoiseLevel: o.Noise,
 		TrainingData: "synthetic test fixture (random linear brain model), not fMRI data", FitConfig: cfg}
@@ -149,7 +179,7 @@ func Synthetic(o SyntheticOptions) (*Subject, error) {
 		}
 		d, err := decoding.NewSubset(What, idx)
 		if err != nil {
-			return nil, fmt.Errorf("fmriout: ROI %s: %w", name, err)
+			return nil, nil, fmt.Errorf("fmriout: ROI %s: %w", name, err)
 		}
 		r := ROI{Name: name, Voxels: make([]int32, len(idx)), Decoder: DecoderMatrix(d)}
 		for i, v := range idx {
@@ -173,5 +203,5 @@ func Synthetic(o SyntheticOptions) (*Subject, error) {
 	s.ImageryLatents = latents(M)
 	s.ImageryTarget = rng.IntN(M)
 	s.ImageryPattern = pattern(s.ImageryLatents[s.ImageryTarget*L:(s.ImageryTarget+1)*L], 0.3, o.Noise)
-	return s, s.Validate()
+	return s, &syntheticFit{W: What, Mean: mean}, s.Validate()
 }

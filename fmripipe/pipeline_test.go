@@ -11,6 +11,7 @@ import (
 	"fmriface/bids"
 	"fmriface/decoding"
 	"fmriface/fmrieval"
+	"fmriface/fmriout"
 	"fmriface/fmrisim"
 	"fmriface/glm"
 )
@@ -181,6 +182,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 	if len(mf.ROIErrors) > 0 {
 		t.Fatalf("ROI errors: %v", mf.ROIErrors)
 	}
+	checkExportContract(t, mf)
 	n := len(mf.ROIs.Occipital) + len(mf.ROIs.Temporal) + len(mf.ROIs.Frontoparietal)
 	if n != len(mf.Selected) || len(mf.ROIs.All) != n {
 		t.Fatalf("ROIs %d+%d+%d of %d selected", len(mf.ROIs.Occipital), len(mf.ROIs.Temporal), len(mf.ROIs.Frontoparietal), len(mf.Selected))
@@ -262,6 +264,31 @@ func TestPipelineEndToEnd(t *testing.T) {
 	}
 	if c := ev.Extras["coarse"].Curve; len(c) != 2 || c[1].Fraction != 1 || c[0].Pairwise == nil {
 		t.Errorf("curve %+v", c)
+	}
+}
+
+// checkExportContract checks what the exporter's subject file relies on
+// (docs/fmri-outputs.md): for every ROI, the analysis's decoded latents are
+// y[roi]·D + Means, with D the float32 decoder.<roi> (fmriout.DecoderMatrix)
+// and Means the one vector the file stores as latent.mean.
+func checkExportContract(t *testing.T, mf *ModelFit) {
+	t.Helper()
+	n, _ := mf.TestPatterns.Dims()
+	for _, name := range decoding.ROINames() {
+		idx, _ := mf.ROIs.Get(name)
+		D := fmriout.DecoderMatrix(mf.Decoders[name])
+		want := mf.Decoded["ols"].Test[name]
+		for i := 0; i < n; i++ {
+			for j := 0; j < mf.L; j++ {
+				z := mf.Means[j]
+				for k, v := range idx {
+					z += mf.TestPatterns.At(i, v) * float64(D[k*mf.L+j])
+				}
+				if w := want.At(i, j); math.Abs(z-w) > 1e-4*(1+math.Abs(w)) {
+					t.Fatalf("ROI %s face %d dim %d: y·D + Means = %v, the analysis decoded %v", name, i, j, z, w)
+				}
+			}
+		}
 	}
 }
 

@@ -4,7 +4,9 @@
 #   make site          build the site into $(SITE_OUT) from the exporter's data in $(SITE_DATA)
 #   make site-fixture  write a TEST FIXTURE data folder (random untrained model, synthetic
 #                      subjects; NOT results) to out/site-fixture
-#   make demo          make site, then serve it on http://$(SITE_ADDR)/
+#   make site-data     simulate, fit and export the real site data into $(SITE_DATA)
+#   make demo          make site-data if missing, make site, then serve it on http://$(SITE_ADDR)/
+#   make demo-fixture  serve the app on the TEST FIXTURE at once (no real data)
 #   make test-e2e      build the site from the fixture and drive it with headless Chromium
 #   make bench-site    decode benchmark of the default-size model in Chromium and Node
 
@@ -17,7 +19,7 @@ CHROMIUM  ?= /usr/bin/chromium
 # Sub-makes read the same top-level makefile that included this one.
 SITE_MAKE = $(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST))
 
-.PHONY: site site-wasm site-fixture demo test-e2e bench-site
+.PHONY: site site-wasm site-data site-fixture demo demo-fixture test-e2e bench-site
 
 site-wasm:
 	@mkdir -p $(dir $(SITE_WASM))
@@ -36,11 +38,27 @@ site:
 site-fixture:
 	$(GO) run ./demo/cmd/fakesite -out out/site-fixture
 
-# Until the exporter has written real data (out/site-data), demo serves the
-# labelled TEST FIXTURE so that the command always works on a fresh machine.
+# site-data: the real site data from the shipped face model (models/default):
+# simulate the four virtual subjects, fit their decoders, export. About 5
+# minutes on 2 cores; an existing fit in out/fmri (make reproduce) is reused.
+site-data:
+	@if test -f out/fmri/sub-04/decoders.npz; then echo "site-data: reusing the fMRI fit in out/fmri"; else \
+	  $(GO) run ./trainer fmri simulate --faces $(FACES) --design $(DESIGN) --noise $(NOISE) --overwrite && \
+	  $(GO) run ./trainer fmri fit --faces $(FACES) --models vaegan --ridge=false --curve ""; fi
+	$(GO) run ./exporter --out $(SITE_DATA)
+
+# demo builds the site data on first use, then serves the site.
 demo:
-	@if test -f $(SITE_DATA)/index.json; then $(SITE_MAKE) site; else 	  echo "demo: no exported data in $(SITE_DATA): serving the TEST FIXTURE (random model, synthetic subjects)"; 	  $(SITE_MAKE) site-fixture && $(SITE_MAKE) site SITE_DATA=out/site-fixture; fi
+	@test -f $(SITE_DATA)/index.json || $(SITE_MAKE) site-data
+	$(SITE_MAKE) site
 	$(GO) run ./cmd/serve -addr $(SITE_ADDR) -dir $(SITE_OUT)
+
+# demo-fixture serves the app at once on a TEST FIXTURE (random untrained
+# model, synthetic subjects; the page says so): for working on the app.
+demo-fixture:
+	$(SITE_MAKE) site-fixture
+	$(SITE_MAKE) site SITE_DATA=out/site-fixture SITE_OUT=out/site-fixture-dist
+	$(GO) run ./cmd/serve -addr $(SITE_ADDR) -dir out/site-fixture-dist
 
 e2e/node_modules: e2e/package.json e2e/package-lock.json
 	cd e2e && npm ci --no-audit --no-fund

@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"fmriface/atomicfile"
-	"fmriface/ckpt"
 	"fmriface/facemetrics"
 	"fmriface/fastblas"
+	"fmriface/fmriout"
 	"fmriface/imgrid"
 	"fmriface/pca"
 	"fmriface/trainer/vaegan"
@@ -167,10 +167,21 @@ func facesEval(ctx context.Context, args []string) error {
 	if err := os.MkdirAll(*private, 0o755); err != nil {
 		return err
 	}
-	axes := []ckpt.Tensor{{Name: "axis.male", Shape: []int{L}, Data: maleAxis}, {Name: "axis.smile", Shape: []int{L}, Data: smileAxis}}
-	axesMeta := map[string]any{"format": "fmriface-axes/1", "from": "mean encoder latent (mu) of the training split: positive minus negative faces",
-		"model": *model, "n_train": len(trainIdx), "code_version": rep.CodeVersion}
-	if err := ckpt.Save(filepath.Join(*out, "axes.npz"), axesMeta, axes, ckpt.Float32); err != nil {
+	count := func(mask []bool) int {
+		k := 0
+		for _, v := range mask {
+			if v {
+				k++
+			}
+		}
+		return k
+	}
+	trainMale, trainSmile := pick(male, trainIdx), pick(smile, trainIdx)
+	axes := &fmriout.Axes{Male: maleAxis, Smile: smileAxis, Meta: fmriout.AxesMeta{
+		Model: *model, Faces: *faces, CodeVersion: rep.CodeVersion,
+		Counts: map[string]int{"male": count(trainMale), "female": len(trainIdx) - count(trainMale),
+			"smiling": count(trainSmile), "not_smiling": len(trainIdx) - count(trainSmile)}}}
+	if err := fmriout.WriteAxes(filepath.Join(*out, fmriout.AxesFileName), axes); err != nil {
 		return err
 	}
 	if err := writeEvalGrids(*out, *private, in, w.Cfg.ImageSize, L, *seed, testPx, rec, recPCA, testZ, maleAxis, smileAxis, len(test)); err != nil {

@@ -506,6 +506,9 @@ func exportSubject(d *fmripipe.Data, st *fmripipe.Stimuli, mf *fmripipe.ModelFit
 		}
 		s.ROIs = append(s.ROIs, r)
 	}
+	// The decoders give mean-centred latents (the GLM's modulators are
+	// centred); Means is the one vector uncentre adds back for every ROI.
+	s.LatentMean = toF32(mf.Means)
 	s.TestPatterns = toF32(mf.TestPatterns.RawMatrix().Data)
 	if mf.Subsets != nil {
 		s.TestSubsets = toF32(mf.Subsets.RawMatrix().Data)

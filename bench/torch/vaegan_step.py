@@ -87,6 +87,7 @@ def main():
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--no-prior", action="store_true", help="leave prior samples out of the step (the trainer's default)")
     a = ap.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -102,7 +103,7 @@ def main():
     def step():
         mu, ls = E(x)
         z = mu + torch.randn_like(mu) * torch.exp(ls)
-        gen = G(torch.cat([z, torch.randn(n, L)]))
+        gen = G(z if a.no_prior else torch.cat([z, torch.randn(n, L)]))
         logit, feat = D(torch.cat([x, gen]))
         kl = (0.5 * (mu ** 2 + torch.exp(2 * ls) - 1) - ls).sum() / n
         featl = ((feat[n:2 * n] - feat[:n]) ** 2).sum() / n
@@ -123,7 +124,7 @@ def main():
     for _ in range(a.steps):
         step()
     dt = (time.perf_counter() - t) / a.steps
-    print(json.dumps(dict(preset=a.preset, batch=n, threads=torch.get_num_threads(), step_s=dt, img_per_s=n / dt,
+    print(json.dumps(dict(preset=a.preset, no_prior=a.no_prior, batch=n, threads=torch.get_num_threads(), step_s=dt, img_per_s=n / dt,
                           torch=torch.__version__)))
 
 

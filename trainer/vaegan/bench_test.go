@@ -13,16 +13,17 @@ import (
 func BenchmarkStep(b *testing.B) {
 	fastblas.Use()
 	for _, tc := range []struct {
-		preset string
-		n      int
-	}{{"default", 64}, {"paper", 16}} {
-		b.Run(tc.preset, func(b *testing.B) {
+		name, preset string
+		n            int
+		noPrior      bool // the trainer's default: no prior samples in the step
+	}{{"default", "default", 64, false}, {"default-noprior", "default", 64, true}, {"paper", "paper", 16, false}} {
+		b.Run(tc.name, func(b *testing.B) {
 			cfg, _ := arch.Preset(tc.preset)
 			w, err := NewWeights(cfg, 1)
 			if err != nil {
 				b.Fatal(err)
 			}
-			st, err := NewStepper(w, tc.n, LossWeights{KL: 1, Feat: 0.5, Pix: 50, GAN: 10}, 2e-4, 0.5)
+			st, err := NewStepper(w, tc.n, LossWeights{KL: 1, Feat: 0.5, Pix: 50, GAN: 10, NoPriorGAN: tc.noPrior}, 2e-4, 0.5)
 			if err != nil {
 				b.Fatal(err)
 			}
