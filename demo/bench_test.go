@@ -2,6 +2,8 @@ package demo_test
 
 import (
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 
@@ -181,4 +183,43 @@ func BenchmarkLatent(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/latent")
+}
+
+// BenchmarkLoadSiteData is the app's load of exported data: parse and check
+// index.json, then parse, verify (CRC32C per tensor, SHA-256 of the file) and
+// dequantize the generator bundle and the first subject's bundle. It reads
+// the exporter's real output from $FMRIFACE_SITE_DATA (e.g. out/site-data)
+// and is skipped when that is unset.
+func BenchmarkLoadSiteData(b *testing.B) {
+	dir := os.Getenv("FMRIFACE_SITE_DATA")
+	if dir == "" {
+		b.Skip("set FMRIFACE_SITE_DATA to the exporter's output folder")
+	}
+	read := func(name string) []byte {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return data
+	}
+	ixData := read("index.json")
+	ix, err := demo.ParseIndex(ixData)
+	if err != nil {
+		b.Fatal(err)
+	}
+	gen, sub := read(ix.Generator.File), read(ix.Subjects[0].File)
+	b.SetBytes(int64(len(gen) + len(sub)))
+	b.ResetTimer()
+	for range b.N {
+		if _, err := demo.ParseIndex(ixData); err != nil {
+			b.Fatal(err)
+		}
+		m, err := demo.LoadModel(ix.Generator.File, gen)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := demo.LoadSubject(ix.Subjects[0].File, sub, m.Latent()); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -27,9 +27,12 @@ type Config struct {
 	NoFigure bool
 }
 
-// DefaultNoise is the default noise scale of sub-01…04: sub-04 is the noisiest,
-// as its decoding was the worst in the paper; the analysis calibrates them.
-var DefaultNoise = []float64{1.0, 0.9, 1.1, 1.5}
+// DefaultNoise is the default noise scale of sub-01…04, calibrated (on
+// simulation seed 2, with the shipped face model; scripts/calibrate.sh and
+// reports/fmri) so that the VAE-GAN pairwise accuracy with all voxels lands
+// within 2 points of the paper's 97.1, 98.7, 95.0 and 91.3 %. At scale 1 the
+// pooled test patterns decode almost perfectly.
+var DefaultNoise = []float64{9, 7.4, 12.5, 12.5}
 
 // DefaultConfig is the default simulation: the four ds001761 subjects on a
 // 24 × 28 × 20 grid of 3 mm voxels (about 4,600 cortical voxels).
