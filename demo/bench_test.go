@@ -187,7 +187,8 @@ func BenchmarkLatent(b *testing.B) {
 
 // BenchmarkLoadSiteData is the app's load of exported data: parse and check
 // index.json, then parse, verify (CRC32C per tensor, SHA-256 of the file) and
-// dequantize the generator bundle and the first subject's bundle. It reads
+// dequantize the generator bundle and the first subject's bundle, then build
+// the app (what the page does before its first frame). It reads
 // the exporter's real output from $FMRIFACE_SITE_DATA (e.g. out/site-data)
 // and is skipped when that is unset.
 func BenchmarkLoadSiteData(b *testing.B) {
@@ -218,7 +219,11 @@ func BenchmarkLoadSiteData(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := demo.LoadSubject(ix.Subjects[0].File, sub, m.Latent()); err != nil {
+		s, err := demo.LoadSubject(ix.Subjects[0].File, sub, m.Latent())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := demo.NewApp(ix, m, []*demo.Subject{s}, nil, 1); err != nil {
 			b.Fatal(err)
 		}
 	}
