@@ -101,7 +101,8 @@ async function mainTest(browser, url) {
   const coldMs = st.firstFacePageMs; // performance.now() in the page when the first face was drawn
   const d = await page.evaluate(() => ({ downloadedMs: fmrifaceData.downloadedMs, instantiatedMs: fmrifaceData.instantiatedMs }));
   log(`cold load to first decoded face: ${coldMs.toFixed(0)} ms; files downloaded and verified at ${d.downloadedMs.toFixed(0)}, ` +
-    `wasm compiled ${d.instantiatedMs.toFixed(0)}, Go main ${st.mainMs.toFixed(0)}, data parsed ${st.appMs.toFixed(0)}, ` +
+    `wasm compiled ${d.instantiatedMs.toFixed(0)}, Go main ${st.mainMs.toFixed(0)}, generator copied ${(st.copiedMs || 0).toFixed(0)}, ` +
+    `generator parsed ${(st.modelMs || 0).toFixed(0)}, subject parsed ${(st.subjectsMs || 0).toFixed(0)}, app built ${st.appMs.toFixed(0)}, ` +
     `first frame ${st.firstUpdateMs.toFixed(0)}, first face ${st.firstFacePageMs.toFixed(0)} ms`);
   // The target is 3 s from localhost on an idle machine; the hard limit
   // (E2E_MAX_COLD_MS) is looser so that a loaded CI machine does not fail.

@@ -200,10 +200,12 @@ func load(p *page) (*demo.App, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	p.mark("copiedMs")
 	model, err := demo.LoadModel(ix.Generator.File, raw)
 	if err != nil {
 		return nil, 0, err
 	}
+	p.mark("modelMs")
 	var subs []*demo.Subject
 	for _, r := range ix.Subjects {
 		if !files.Get(r.File).Truthy() {
@@ -222,6 +224,7 @@ func load(p *page) (*demo.App, int, error) {
 	if len(subs) == 0 {
 		return nil, 0, errors.New("no subject was downloaded")
 	}
+	p.mark("subjectsMs")
 	app, err := demo.NewApp(ix, model, subs, nil, uint64(time.Now().UnixNano()))
 	if err != nil {
 		return nil, 0, err
