@@ -144,15 +144,14 @@ func coarseLatent(p *fmrisim.Pool) (map[string][]float64, int) {
 	return z, L
 }
 
-// TestPipelineEndToEnd simulates a tiny subject, fits, decodes and scores
-// it: the decoding must be far above chance and the bookkeeping
-// (selection, ROIs, patterns, results file) consistent.
-func TestPipelineEndToEnd(t *testing.T) {
-	design := testDesign(t, "01", 6, 120)
-	pool := testPool(400, 360, 32)
+// simulateSubject simulates virtual subject 01 on a synthetic design of runs
+// runs of vols volumes and reads it back: the simulation folder and the data.
+func simulateSubject(t *testing.T, runs, vols int, pool *fmrisim.Pool, noise float64, grid [3]int) (string, *Data) {
+	t.Helper()
+	design := testDesign(t, "01", runs, vols)
 	cfg := fmrisim.DefaultConfig()
-	cfg.Subjects, cfg.Noise = []string{"01"}, []float64{0.3}
-	cfg.Grid, cfg.NVols, cfg.NoFigure = [3]int{14, 16, 12}, 120, true
+	cfg.Subjects, cfg.Noise = []string{"01"}, []float64{noise}
+	cfg.Grid, cfg.NVols, cfg.NoFigure = grid, vols, true
 	out := filepath.Join(t.TempDir(), "sim")
 	if _, err := fmrisim.Simulate(context.Background(), cfg, pool, fmrisim.Options{DesignRoot: design, Out: out, Command: "test"}); err != nil {
 		t.Fatal(err)
@@ -165,6 +164,15 @@ func TestPipelineEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return out, d
+}
+
+// TestPipelineEndToEnd simulates a tiny subject, fits, decodes and scores
+// it: the decoding must be far above chance and the bookkeeping
+// (selection, ROIs, patterns, results file) consistent.
+func TestPipelineEndToEnd(t *testing.T) {
+	pool := testPool(400, 360, 32)
+	out, d := simulateSubject(t, 6, 120, pool, 0.3, [3]int{14, 16, 12})
 	if len(d.Runs) != 6 || d.Runs[5].NVols != 120 {
 		t.Fatalf("read %d runs", len(d.Runs))
 	}
@@ -295,23 +303,8 @@ func checkExportContract(t *testing.T, mf *ModelFit) {
 // The repetition subsets computed from the full fit's cross-products equal
 // a direct fit of the split design.
 func TestSplitsMatchDirectFit(t *testing.T) {
-	design := testDesign(t, "01", 4, 100)
 	pool := testPool(300, 260, 32)
-	cfg := fmrisim.DefaultConfig()
-	cfg.Subjects, cfg.Noise = []string{"01"}, []float64{1}
-	cfg.Grid, cfg.NVols, cfg.NoFigure = [3]int{12, 14, 10}, 100, true
-	out := filepath.Join(t.TempDir(), "sim")
-	if _, err := fmrisim.Simulate(context.Background(), cfg, pool, fmrisim.Options{DesignRoot: design, Out: out, Command: "test"}); err != nil {
-		t.Fatal(err)
-	}
-	ds, err := fmrisim.OpenDataset(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := ReadSubject(ds, "01", ReadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	out, d := simulateSubject(t, 4, 100, pool, 1, [3]int{12, 14, 10})
 	stim, err := SimStimuli(out, "01")
 	if err != nil {
 		t.Fatal(err)
