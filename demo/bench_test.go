@@ -16,6 +16,30 @@ import (
 // order of a real subject's selected voxels in this project's simulations.
 const benchVoxels = 5000
 
+// benchModel loads a float32 fixture generator of the preset's size and makes
+// an "all" region of benchVoxels voxels with a random decoder; the returned
+// generator continues the same random stream, for the patterns.
+func benchModel(b *testing.B, preset string) (*demo.Model, demo.ROI, *rand.Rand) {
+	b.Helper()
+	data, err := fixture.Generator(preset, 1, quant.F32)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := demo.LoadModel(preset, data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	roi := demo.ROI{Name: "all", Index: make([]int32, benchVoxels), Decoder: make([]float32, benchVoxels*m.Latent())}
+	for i := range roi.Index {
+		roi.Index[i] = int32(i)
+	}
+	for i := range roi.Decoder {
+		roi.Decoder[i] = float32(rng.NormFloat64()) / float32(benchVoxels)
+	}
+	return m, roi, rng
+}
+
 // BenchmarkDecodeFace decodes one face (ẑ = y·D over benchVoxels voxels, then
 // the generator) with random weights at each preset's size. It also reports
 // the heap growth over the run (heap-B/op must stay 0: memory is flat over
@@ -23,24 +47,11 @@ const benchVoxels = 5000
 func BenchmarkDecodeFace(b *testing.B) {
 	for _, preset := range []string{"tiny", "default", "paper"} {
 		b.Run(preset, func(b *testing.B) {
-			data, err := fixture.Generator(preset, 1, quant.F32)
-			if err != nil {
-				b.Fatal(err)
-			}
-			m, err := demo.LoadModel(preset, data)
-			if err != nil {
-				b.Fatal(err)
-			}
+			m, roi, rng := benchModel(b, preset)
 			l := m.Latent()
-			rng := rand.New(rand.NewPCG(1, 2))
-			roi := demo.ROI{Name: "all", Index: make([]int32, benchVoxels), Decoder: make([]float32, benchVoxels*l)}
 			pattern := make([]float32, benchVoxels)
-			for i := range roi.Index {
-				roi.Index[i] = int32(i)
+			for i := range pattern {
 				pattern[i] = float32(rng.NormFloat64())
-			}
-			for i := range roi.Decoder {
-				roi.Decoder[i] = float32(rng.NormFloat64()) / float32(benchVoxels)
 			}
 			dec := demo.NewDecoder(m, benchVoxels)
 			z := make([]float32, l)
@@ -77,26 +88,11 @@ func BenchmarkDecodeBatch(b *testing.B) {
 	const n = 20
 	for _, preset := range []string{"default"} {
 		b.Run(preset, func(b *testing.B) {
-			data, err := fixture.Generator(preset, 1, quant.F32)
-			if err != nil {
-				b.Fatal(err)
-			}
-			m, err := demo.LoadModel(preset, data)
-			if err != nil {
-				b.Fatal(err)
-			}
+			m, roi, rng := benchModel(b, preset)
 			l := m.Latent()
-			rng := rand.New(rand.NewPCG(1, 2))
-			roi := demo.ROI{Name: "all", Index: make([]int32, benchVoxels), Decoder: make([]float32, benchVoxels*l)}
 			patterns := make([]float32, n*benchVoxels)
-			for i := range roi.Index {
-				roi.Index[i] = int32(i)
-			}
 			for i := range patterns {
 				patterns[i] = float32(rng.NormFloat64())
-			}
-			for i := range roi.Decoder {
-				roi.Decoder[i] = float32(rng.NormFloat64()) / float32(benchVoxels)
 			}
 			pattern := func(i int) []float32 { return patterns[i*benchVoxels : (i+1)*benchVoxels] }
 			dec := demo.NewDecoder(m, benchVoxels)
