@@ -37,6 +37,15 @@ type LossWeights struct {
 	DFloor float64 `json:"d_floor,omitempty"`
 }
 
+// fakesPerReal is the number of generated images per real one in a step:
+// the reconstruction, and the prior sample unless NoPriorGAN.
+func (lw LossWeights) fakesPerReal() int {
+	if lw.NoPriorGAN {
+		return 1
+	}
+	return 2
+}
+
 // Losses of one step (per-sample sums averaged over the batch).
 type Losses struct {
 	KL, Feat, Pix, GANG, D float64
@@ -73,10 +82,9 @@ func buildEG(w *Weights, n int, lw LossWeights) (*egGraph, error) {
 	sigma := b.must(G.Exp(ls))
 	z := b.must(G.Add(mu, b.must(G.HadamardProd(e.eps, sigma))))
 	zz := z
-	fakes := 1 // generated images per real one
-	if !lw.NoPriorGAN {
+	fakes := lw.fakesPerReal()
+	if fakes == 2 {
 		zz = b.must(G.Concat(0, z, e.zp))
-		fakes = 2
 	}
 	if b.err != nil {
 		return nil, b.err
@@ -239,10 +247,7 @@ func NewStepper(w *Weights, n int, lw LossWeights, lr, beta1 float64) (*Stepper,
 	if err != nil {
 		return nil, err
 	}
-	fakes := 2
-	if lw.NoPriorGAN {
-		fakes = 1
-	}
+	fakes := lw.fakesPerReal()
 	d, err := buildD(w, n, fakes, lw.RealLabel)
 	if err != nil {
 		return nil, err
