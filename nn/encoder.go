@@ -22,10 +22,20 @@ type Encoder struct {
 	cols         []float32
 	fc, mu, logS Linear
 	h            []float32
+	white        *latentMap // nil unless the model whitens its latent
+}
+
+// latentMap is a model's latent whitening, w = (μ − mean)·a (see the trainer's
+// vaegan.LatentMap).
+type latentMap struct {
+	mean, a []float32
+	out     []float32
 }
 
 // NewEncoder builds the encoder of cfg from params, keyed by arch.Param names
-// ("enc.conv1.w", …); other entries are ignored. The tensors are copied.
+// ("enc.conv1.w", …); other entries are ignored. The tensors are copied. If
+// params holds a latent map ("latent.mean", "latent.whiten"), Encode returns
+// μ in the model's whitened latent, as the trainer's encoder does.
 func NewEncoder(cfg arch.Config, params map[string][]float32) (*Encoder, error) {
 	t, err := newTensors(cfg, "enc", params)
 	if err != nil {
@@ -54,7 +64,47 @@ func NewEncoder(cfg arch.Config, params map[string][]float32) (*Encoder, error) 
 	e.mu = Linear{In: cfg.EncHidden, Out: cfg.Latent, W: t.get("enc.mu.w"), B: t.get("enc.mu.b")}
 	e.logS = Linear{In: cfg.EncHidden, Out: cfg.Latent, W: t.get("enc.logsigma.w"), B: t.get("enc.logsigma.b")}
 	e.h = make([]float32, cfg.EncHidden)
+	if e.white, err = newLatentMap(cfg, params); err != nil {
+		return nil, err
+	}
 	return e, nil
+}
+
+// newLatentMap reads the optional latent map: both tensors or neither.
+func newLatentMap(cfg arch.Config, params map[string][]float32) (*latentMap, error) {
+	mean, okM := params["latent.mean"]
+	a, okA := params["latent.whiten"]
+	l := cfg.Latent
+	switch {
+	case !okM && !okA:
+		return nil, nil
+	case okM != okA:
+		return nil, fmt.Errorf("nn: arch %q: latent.mean and latent.whiten must come together", cfg.Name)
+	case len(mean) != l || len(a) != l*l:
+		return nil, fmt.Errorf("nn: arch %q: latent map has %d and %d values, want %d and %d", cfg.Name, len(mean), len(a), l, l*l)
+	}
+	for _, v := range [][]float32{mean, a} {
+		for i, x := range v {
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+				return nil, fmt.Errorf("nn: arch %q: latent map value %d is %v", cfg.Name, i, x)
+			}
+		}
+	}
+	return &latentMap{mean: append([]float32(nil), mean...), a: append([]float32(nil), a...), out: make([]float32, l)}, nil
+}
+
+// apply whitens mu in place.
+func (m *latentMap) apply(mu []float32) {
+	l := len(m.mean)
+	clear(m.out)
+	for k := range l {
+		v := mu[k] - m.mean[k]
+		row := m.a[k*l : (k+1)*l]
+		for j, x := range row {
+			m.out[j] += v * x
+		}
+	}
+	copy(mu, m.out)
 }
 
 // Config is the architecture the encoder was built for.
@@ -85,6 +135,9 @@ func (e *Encoder) Encode(img, mu, logSigma []float32) error {
 	e.fc.Forward(&e.ws, x, e.h)
 	e.mu.Forward(&e.ws, e.h, mu)
 	Tanh(mu, 1)
+	if e.white != nil {
+		e.white.apply(mu)
+	}
 	e.logS.Forward(&e.ws, e.h, logSigma)
 	Tanh(logSigma, 0.5)
 	return nil

@@ -366,3 +366,34 @@ func TestParamsNotModified(t *testing.T) {
 		assertClose(t, k, p[k], v, 0)
 	}
 }
+
+func TestLatentMapErrors(t *testing.T) {
+	cfg, _ := arch.Preset("tiny")
+	l := cfg.Latent
+	cases := []struct {
+		name   string
+		mean   []float32
+		a      []float32
+		errHas string
+	}{
+		{"mean alone", make([]float32, l), nil, "must come together"},
+		{"matrix alone", nil, make([]float32, l*l), "must come together"},
+		{"short matrix", make([]float32, l), make([]float32, l*l-1), "latent map has"},
+		{"nan", make([]float32, l), append(make([]float32, l*l-1), float32(math.NaN())), "is NaN"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := randomParams(cfg, 41)
+			if c.mean != nil {
+				p["latent.mean"] = c.mean
+			}
+			if c.a != nil {
+				p["latent.whiten"] = c.a
+			}
+			_, err := NewEncoder(cfg, p)
+			if err == nil || !strings.Contains(err.Error(), c.errHas) {
+				t.Errorf("error %v, want one containing %q", err, c.errHas)
+			}
+		})
+	}
+}

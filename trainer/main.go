@@ -4,6 +4,7 @@
 // Usage:
 //
 //	go run ./trainer faces train [flags]   train the VAE-GAN (checkpoints, resume, sample grids)
+//	go run ./trainer faces whiten [flags]  whiten a trained model's latent on its training faces
 //	go run ./trainer faces eval [flags]    evaluate a model against a PCA baseline (JSON + PNG grids)
 //	go run ./trainer fmri ...              simulate, fit, evaluate and report the fMRI decoding
 //
@@ -33,7 +34,7 @@ func main() {
 	}
 }
 
-const usage = `usage: trainer faces {train|eval} [flags]
+const usage = `usage: trainer faces {train|whiten|eval} [flags]
        trainer fmri {simulate|fit|eval|report} [flags]`
 
 func run(ctx context.Context, args []string) error {
@@ -41,7 +42,7 @@ func run(ctx context.Context, args []string) error {
 		return errors.New(usage)
 	}
 	cmds := map[string]map[string]func(context.Context, []string) error{
-		"faces": {"train": facesTrain, "eval": facesEval},
+		"faces": {"train": facesTrain, "whiten": facesWhiten, "eval": facesEval},
 		"fmri":  fmriCommands(),
 	}
 	group, ok := cmds[args[0]]

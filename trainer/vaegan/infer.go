@@ -52,8 +52,19 @@ func (in *Infer) refresh() error {
 	return in.gen.loadStats()
 }
 
-// Encode returns μ (count × Latent) for count images (count × 3·S·S, CHW).
+// Encode returns the latents (count × Latent) of count images (count × 3·S·S,
+// CHW): the encoder's mean μ, whitened if the model has a latent map.
 func (in *Infer) Encode(x []float32, count int) ([]float32, error) {
+	z, err := in.EncodeRaw(x, count)
+	if err != nil || in.w.Latent == nil {
+		return z, err
+	}
+	in.w.Latent.Apply(z, count)
+	return z, nil
+}
+
+// EncodeRaw returns the encoder's mean μ before any latent map.
+func (in *Infer) EncodeRaw(x []float32, count int) ([]float32, error) {
 	c := in.w.Cfg
 	per := 3 * c.ImageSize * c.ImageSize
 	if len(x) != count*per {

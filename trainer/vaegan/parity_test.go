@@ -12,27 +12,20 @@ import (
 // TestInferenceParity checks that the pure-Go inference (package nn, used by the
 // exporter and the browser) computes what the gorgonia graph computes, within 1e-4.
 func TestInferenceParity(t *testing.T) {
-	for _, preset := range []string{"tiny", "default"} {
-		t.Run(preset, func(t *testing.T) {
-			cfg, _ := arch.Preset(preset)
-			w, err := NewWeights(cfg, 3)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// Non-trivial batch-norm statistics and affine parameters, as after training.
-			r := rand.New(rand.NewPCG(4, 4))
-			for _, p := range w.Params {
-				d := w.Data[p.Name]
-				switch {
-				case hasSuffix(p.Name, ".bn.mean"), hasSuffix(p.Name, ".bn.beta"), hasSuffix(p.Name, ".b"):
-					for i := range d {
-						d[i] = float32(0.1 * r.NormFloat64())
-					}
-				case hasSuffix(p.Name, ".bn.var"), hasSuffix(p.Name, ".bn.gamma"):
-					for i := range d {
-						d[i] = float32(0.5 + r.Float64())
-					}
-				}
+	for _, tc := range []struct {
+		preset string
+		whiten bool
+	}{{"tiny", false}, {"tiny", true}, {"default", false}} {
+		name := tc.preset
+		if tc.whiten {
+			name += "-whitened"
+		}
+		t.Run(name, func(t *testing.T) {
+			cfg, _ := arch.Preset(tc.preset)
+			w := trainedLike(t, cfg)
+			r := rand.New(rand.NewPCG(4, 5))
+			if tc.whiten {
+				w = whitenOnRandomImages(t, w, r)
 			}
 			const n = 3
 			s := cfg.ImageSize
@@ -57,11 +50,11 @@ func TestInferenceParity(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			enc, err := nn.NewEncoder(cfg, w.Data)
+			enc, err := nn.NewEncoder(cfg, w.NNParams())
 			if err != nil {
 				t.Fatal(err)
 			}
-			gen, err := nn.NewGenerator(cfg, w.Data)
+			gen, err := nn.NewGenerator(cfg, w.NNParams())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,4 +82,54 @@ func TestInferenceParity(t *testing.T) {
 			}
 		})
 	}
+}
+
+// trainedLike returns weights with non-trivial batch-norm statistics and
+// affine parameters, as after training.
+func trainedLike(t *testing.T, cfg arch.Config) *Weights {
+	t.Helper()
+	w, err := NewWeights(cfg, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(4, 4))
+	for _, p := range w.Params {
+		d := w.Data[p.Name]
+		switch {
+		case hasSuffix(p.Name, ".bn.mean"), hasSuffix(p.Name, ".bn.beta"), hasSuffix(p.Name, ".b"):
+			for i := range d {
+				d[i] = float32(0.1 * r.NormFloat64())
+			}
+		case hasSuffix(p.Name, ".bn.var"), hasSuffix(p.Name, ".bn.gamma"):
+			for i := range d {
+				d[i] = float32(0.5 + r.Float64())
+			}
+		}
+	}
+	return w
+}
+
+// whitenOnRandomImages whitens w on the latents of 20·Latent random images.
+func whitenOnRandomImages(t *testing.T, w *Weights, r *rand.Rand) *Weights {
+	t.Helper()
+	n := 20 * w.Cfg.Latent
+	s := w.Cfg.ImageSize
+	imgs := make([]float32, n*3*s*s)
+	for i := range imgs {
+		imgs[i] = r.Float32()
+	}
+	in, err := NewInfer(w, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	mu, err := in.EncodeRaw(imgs, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ww, _, err := Whiten(w, mu, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ww
 }

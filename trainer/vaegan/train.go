@@ -350,35 +350,63 @@ func (t *Trainer) Save(hooks Hooks) error {
 
 // ModelMeta is the JSON record of a shipped model file.
 type ModelMeta struct {
-	Format string `json:"format"` // "fmriface-vaegan-model/1"
-	State  State  `json:"training"`
+	Format string      `json:"format"` // "fmriface-vaegan-model/1"
+	State  State       `json:"training"`
+	Whiten *WhitenMeta `json:"whiten,omitempty"` // set when the latent is whitened
 }
 
 // ModelFormat names the shipped model layout.
 const ModelFormat = "fmriface-vaegan-model/1"
 
-// SaveModel writes the encoder and generator in float16 with the training record.
+// SaveModel writes the encoder and generator in float16 with the training
+// record (and the latent map, if w has one).
 func SaveModel(path string, w *Weights, st State) error {
-	st.History = nil // the curves live in the checkpoint and the PNG; keep the model small
-	return ckpt.Save(path, ModelMeta{Format: ModelFormat, State: st}, w.Tensors("enc", "gen"), ckpt.Float16)
+	return SaveModelMeta(path, w, ModelMeta{Format: ModelFormat, State: st})
+}
+
+// SaveModelMeta is SaveModel with the whole record given.
+func SaveModelMeta(path string, w *Weights, mm ModelMeta) error {
+	mm.Format = ModelFormat
+	mm.State.History = nil // the curves live in the checkpoint and the PNG; keep the model small
+	if (w.Latent != nil) != (mm.Whiten != nil) {
+		return fmt.Errorf("save %s: latent map and its record must come together", path)
+	}
+	ts := append(w.Tensors("enc", "gen"), w.Latent.tensors()...)
+	return ckpt.Save(path, mm, ts, ckpt.Float16)
 }
 
 // LoadModel reads a model.npz (or a checkpoint.npz) and returns its encoder and generator.
 func LoadModel(path string) (*Weights, *State, error) {
+	w, mm, err := LoadModelMeta(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return w, &mm.State, nil
+}
+
+// LoadModelMeta is LoadModel with the whole record (a checkpoint's record has
+// only the training state).
+func LoadModelMeta(path string) (*Weights, *ModelMeta, error) {
 	f, err := ckpt.Load(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	var st State
 	var mm ModelMeta
-	if err := f.DecodeMeta(&mm); err == nil && mm.Format == ModelFormat {
-		st = mm.State
-	} else if err := f.DecodeMeta(&st); err != nil || st.Format != StateFormat {
-		return nil, nil, fmt.Errorf("%s: neither a model nor a checkpoint", path)
+	if err := f.DecodeMeta(&mm); err != nil || mm.Format != ModelFormat {
+		mm = ModelMeta{}
+		if err := f.DecodeMeta(&mm.State); err != nil || mm.State.Format != StateFormat {
+			return nil, nil, fmt.Errorf("%s: neither a model nor a checkpoint", path)
+		}
 	}
-	w, err := FromTensors(st.Config.Arch, f.Tensors, "enc", "gen")
+	w, err := FromTensors(mm.State.Config.Arch, f.Tensors, "enc", "gen")
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return w, &st, nil
+	if w.Latent, err = latentMapFrom(f.Tensors, w.Cfg.Latent); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if (w.Latent != nil) != (mm.Whiten != nil) {
+		return nil, nil, fmt.Errorf("%s: latent map tensors and the record's \"whiten\" entry disagree", path)
+	}
+	return w, &mm, nil
 }

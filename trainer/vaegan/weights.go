@@ -16,6 +16,9 @@ type Weights struct {
 	Cfg    arch.Config
 	Params []arch.Param
 	Data   map[string][]float32
+	// Latent, if set, whitens the encoder's output; the generator's first
+	// layer then expects whitened latents (see Whiten).
+	Latent *LatentMap
 }
 
 // NewWeights initialises a model: convolutions N(0, 0.02) as in DCGAN, linear
@@ -87,6 +90,19 @@ func (w *Weights) Tensors(nets ...string) []ckpt.Tensor {
 		}
 	}
 	return ts
+}
+
+// NNParams returns the tensors by name for package nn: the data of every
+// net, plus the latent map if there is one. The slices are shared.
+func (w *Weights) NNParams() map[string][]float32 {
+	m := make(map[string][]float32, len(w.Data)+2)
+	for k, v := range w.Data {
+		m[k] = v
+	}
+	for _, t := range w.Latent.tensors() {
+		m[t.Name] = t.Data
+	}
+	return m
 }
 
 func hasSuffix(s, suf string) bool { return len(s) >= len(suf) && s[len(s)-len(suf):] == suf }
