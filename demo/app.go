@@ -319,8 +319,12 @@ func (a *App) replan() {
 	}
 	a.ImageryImage.Ready = false
 	a.repaintMosaic()
-	// One batch decodes every latent first: the results come at once, and
-	// the images follow face by face.
+	// The selected face first, on its own (one pass over the decoder's
+	// rows, one generator pass), so that something appears at once, even
+	// on a cold start whose code the browser has not yet optimised. Then
+	// one batch decodes every latent: the results come at once, and the
+	// images follow face by face.
+	a.sched.Push(&job{a: a, kind: jobDecoded, i: a.Sel})
 	a.sched.Push(&job{a: a, kind: jobLatents})
 
 	imagery := func() {
@@ -338,13 +342,19 @@ func (a *App) replan() {
 		if !a.Shown[i].Ready {
 			a.sched.Push(&job{a: a, kind: jobShown, i: i})
 		}
-		a.sched.Push(&job{a: a, kind: jobDecoded, i: i})
+		if i != a.Sel {
+			a.sched.Push(&job{a: a, kind: jobDecoded, i: i})
+		}
 	}
 	if a.Panel != PanelImagery {
 		imagery()
 	}
-	if !a.ExploreImage.Ready {
+	switch {
+	case a.ExploreImage.Ready:
+	case a.Panel == PanelExplore:
 		a.sched.PushFront(&job{a: a, kind: jobExplore})
+	default:
+		a.sched.Push(&job{a: a, kind: jobExplore})
 	}
 }
 

@@ -211,11 +211,11 @@ func BenchmarkLoadSiteData(b *testing.B) {
 		if _, err := demo.ParseIndex(ixData); err != nil {
 			b.Fatal(err)
 		}
-		m, err := demo.LoadModel(ix.Generator.File, gen)
+		m, err := demo.LoadModelVerified(ix.Generator.File, gen)
 		if err != nil {
 			b.Fatal(err)
 		}
-		s, err := demo.LoadSubject(ix.Subjects[0].File, sub, m.Latent())
+		s, err := demo.LoadSubjectVerified(ix.Subjects[0].File, sub, m.Latent())
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -128,6 +128,53 @@ func TestLoadErrorsNameTheFile(t *testing.T) {
 	}
 }
 
+// TestVerifiedLoadsSkipOnlyTheChecksums: the Verified loaders (used by the
+// page, which has checked each file's SHA-256) accept bytes whose bundle
+// checksums no longer match, and still refuse a truncated or mislabelled file.
+func TestVerifiedLoadsSkipOnlyTheChecksums(t *testing.T) {
+	s := loadSite(t, fixture.Options{Voxels: 120, Subjects: 1, Seed: 3})
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join(s.dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	sub, gen := read(s.ix.Subjects[0].File), read(s.ix.Generator.File)
+	if _, err := demo.LoadSubjectVerified("sub.fmb", sub, s.model.Latent()); err != nil {
+		t.Fatalf("intact subject: %v", err)
+	}
+	if _, err := demo.LoadModelVerified("gen.fmb", gen); err != nil {
+		t.Fatalf("intact model: %v", err)
+	}
+	// A changed trailer byte fails the checksum, not the structure.
+	resealed := bytes.Clone(sub)
+	resealed[len(resealed)-1] ^= 1
+	if _, err := demo.LoadSubject("sub.fmb", resealed, s.model.Latent()); err == nil {
+		t.Error("LoadSubject accepted a wrong SHA-256 trailer")
+	}
+	if _, err := demo.LoadSubjectVerified("sub.fmb", resealed, s.model.Latent()); err != nil {
+		t.Errorf("LoadSubjectVerified checked the trailer: %v", err)
+	}
+	for name, tc := range map[string]struct {
+		data []byte
+		want string
+	}{
+		"truncated subject": {sub[:len(sub)/2], "sub.fmb:"},
+		"subject as model":  {sub, "meta arch"},
+	} {
+		var err error
+		if strings.Contains(name, "model") {
+			_, err = demo.LoadModelVerified("sub.fmb", tc.data)
+		} else {
+			_, err = demo.LoadSubjectVerified("sub.fmb", tc.data, s.model.Latent())
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", name, err, tc.want)
+		}
+	}
+}
+
 // rebuildBundle parses a bundle and writes it again with every metadata key
 // and tensor, except that edit may replace (or, returning nil, drop) a float
 // tensor.

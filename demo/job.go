@@ -123,7 +123,7 @@ func (j *job) step() bool {
 		}
 		j.phase = 1
 		return false
-	case 1: // a single latent, when the batch has not run (never, as replan queues it first)
+	case 1: // a single latent: the selected face, queued before the batch
 		if !a.dec.StepLatent() {
 			return false
 		}

@@ -3,7 +3,6 @@ package demo
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"strings"
 
 	"fmriface/arch"
@@ -35,7 +34,21 @@ const (
 // LoadModel parses and checks a generator bundle; name (the file name) prefixes
 // every error.
 func LoadModel(name string, data []byte) (*Model, error) {
-	b, err := bundle.Parse(data, bundle.Limits{})
+	return loadModel(name, data, bundle.Parse)
+}
+
+// LoadModelVerified is LoadModel for bytes whose SHA-256 the caller has
+// already checked against the site's index (the page's loader does): it
+// skips the bundle's own checksums (bundle.ParseVerified), a second pass
+// over the file, and keeps every other check.
+func LoadModelVerified(name string, data []byte) (*Model, error) {
+	return loadModel(name, data, bundle.ParseVerified)
+}
+
+type parseFunc func([]byte, bundle.Limits) (*bundle.Bundle, error)
+
+func loadModel(name string, data []byte, parse parseFunc) (*Model, error) {
+	b, err := parse(data, bundle.Limits{})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -145,10 +158,8 @@ func floats(b *bundle.Bundle, name string, n int) ([]float32, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tensor %s: %w", name, err)
 	}
-	for i, x := range v {
-		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-			return nil, fmt.Errorf("tensor %s: element %d is %v", name, i, x)
-		}
+	if i := nn.FirstNonFinite(v); i >= 0 {
+		return nil, fmt.Errorf("tensor %s: element %d is %v", name, i, v[i])
 	}
 	return v, nil
 }

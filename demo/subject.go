@@ -84,7 +84,17 @@ func (s *Subject) ImageryLatent(i int) []float32 { return s.ImageryLatents[i*s.L
 // LoadSubject parses and checks a subject bundle whose decoders map to latent
 // dimension L; name (the file name) prefixes every error.
 func LoadSubject(name string, data []byte, latent int) (*Subject, error) {
-	b, err := bundle.Parse(data, bundle.Limits{})
+	return loadSubject(name, data, latent, bundle.Parse)
+}
+
+// LoadSubjectVerified is LoadSubject for bytes already checked against the
+// site's index (see LoadModelVerified).
+func LoadSubjectVerified(name string, data []byte, latent int) (*Subject, error) {
+	return loadSubject(name, data, latent, bundle.ParseVerified)
+}
+
+func loadSubject(name string, data []byte, latent int, parse parseFunc) (*Subject, error) {
+	b, err := parse(data, bundle.Limits{})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

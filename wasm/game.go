@@ -53,7 +53,7 @@ func newGame(a *demo.App, p *page) *game {
 func (g *game) addSubjects() {
 	select {
 	case f := <-g.page.subjects:
-		s, err := demo.LoadSubject(f.name, f.data, g.app.Model.Latent())
+		s, err := demo.LoadSubjectVerified(f.name, f.data, g.app.Model.Latent())
 		if err == nil {
 			err = g.app.AddSubject(s)
 		}

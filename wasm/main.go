@@ -150,6 +150,9 @@ func (p *page) sync(a *demo.App) {
 	p.say(msg)
 	if a.FirstFace > 0 && !p.status.Get("firstFacePageMs").Truthy() {
 		p.mark("firstFacePageMs")
+		if f := p.global.Get("fmrifaceFirstFace"); f.Type() == js.TypeFunction {
+			f.Invoke() // the loader's deferred work (caching, other subjects) may start
+		}
 	}
 	s := p.status
 	s.Set("message", msg)
@@ -175,7 +178,9 @@ func (p *page) sync(a *demo.App) {
 	s.Set("decoded", decoded)
 }
 
-// load copies the verified files from globalThis.fmrifaceData and parses them.
+// load copies the files from globalThis.fmrifaceData and parses them. The
+// loader checked each one's SHA-256 against the index, so the bundles' own
+// checksums are not computed again (a second pass over 12 MB in WebAssembly).
 func load(p *page) (*demo.App, int, error) {
 	d := p.global.Get("fmrifaceData")
 	if !d.Truthy() {
@@ -201,7 +206,7 @@ func load(p *page) (*demo.App, int, error) {
 		return nil, 0, err
 	}
 	p.mark("copiedMs")
-	model, err := demo.LoadModel(ix.Generator.File, raw)
+	model, err := demo.LoadModelVerified(ix.Generator.File, raw)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -215,7 +220,7 @@ func load(p *page) (*demo.App, int, error) {
 		if err != nil {
 			return nil, 0, err
 		}
-		s, err := demo.LoadSubject(r.File, raw, model.Latent())
+		s, err := demo.LoadSubjectVerified(r.File, raw, model.Latent())
 		if err != nil {
 			return nil, 0, err
 		}

@@ -10,7 +10,10 @@
   const $ = (id) => document.getElementById(id);
   const params = new URLSearchParams(location.search);
 
+  // fail shows the first error only: a later one (the app reporting the
+  // same missing file, say) would hide the cause.
   function fail(title, detail) {
+    if (document.body.dataset.state === "error") return;
     const e = $("error");
     e.replaceChildren();
     const h = document.createElement("h2");
@@ -35,6 +38,14 @@
       c.focus();
     }
   };
+
+  // afterFirstFace resolves when the app shows its first decoded face (the
+  // Go side calls fmrifaceFirstFace), or after 20 s: work that can wait
+  // (caching, the other subjects' downloads) waits for it, since on a
+  // 2-core machine it would take CPU from the start-up.
+  let firstFaceShown;
+  const afterFirstFace = new Promise((resolve) => { firstFaceShown = resolve; setTimeout(resolve, 20000); });
+  globalThis.fmrifaceFirstFace = () => firstFaceShown();
 
   function mb(n) { return (n / 1e6).toFixed(2) + " MB"; }
 
@@ -162,9 +173,9 @@
       throw e;
     }
     if (cache) {
-      // Written behind the start rather than awaited: storing ~15 MB takes
-      // a noticeable part of a second that the first face need not wait for.
-      cache.put(url, new Response(buf, { headers: { "Content-Type": "application/octet-stream" } })).catch(() => { /* quota: run uncached */ });
+      // Stored once the first face is on screen (see afterFirstFace).
+      afterFirstFace.then(() => cache.put(url, new Response(buf, { headers: { "Content-Type": "application/octet-stream" } })))
+        .catch(() => { /* quota: run uncached */ });
     }
     return buf;
   }
@@ -187,16 +198,16 @@
       navigator.serviceWorker.register("sw.js").catch((e) => console.warn("fmriface: no offline support:", e));
     }
     $("load-msg").textContent = "Reading the file lists…";
-    const app = JSON.parse(await fetchManifest("app.json"));
-    const indexText = await fetchManifest("data/index.json");
+    const [appText, indexText] = await Promise.all([fetchManifest("app.json"), fetchManifest("data/index.json")]);
+    const app = JSON.parse(appText);
     const index = JSON.parse(indexText);
     if (index.fixture) {
       $("fixture").hidden = false;
       $("fixture").textContent = "TEST FIXTURE: random untrained generator and synthetic subjects. Not results, not brain data.";
     }
     if (index.notice) $("notice").textContent = index.notice;
-    // The app starts with the first subject; the others follow in the
-    // background and join the running app (fmrifaceAddSubject).
+    // The app starts with the first subject; the others follow once the
+    // first face is on screen and join the running app (fmrifaceAddSubject).
     const files = [{ url: app.wasm, ref: app, key: null }];
     files.push({ url: "data/" + index.generator.file, ref: index.generator, key: index.generator.file });
     const first = index.subjects[0];
@@ -226,6 +237,7 @@
     const { instance } = await WebAssembly.instantiate(got[0], go.importObject);
     data.instantiatedMs = performance.now();
     go.run(instance).catch((e) => fail("The app stopped", String(e)));
+    await afterFirstFace;
     for (const f of later) {
       try {
         const b = await getFile(f.url, f.ref, () => {});
