@@ -14,10 +14,11 @@ const latentStepMACs = 1 << 20
 // images, either in one call or in slices. It owns its buffers, so a steady
 // stream of decodes allocates nothing; it is not safe for concurrent use.
 type Decoder struct {
-	m   *Model
-	ws  gemm.Workspace
-	y   []float32 // the pattern gathered in the decoder's row order
-	img []float32 // CHW scratch for one image
+	m    *Model
+	ws   gemm.Workspace
+	y    []float32 // the pattern gathered in the decoder's row order
+	img  []float32 // CHW scratch for one image
+	rows []float32 // decoder rows dequantized for one step (ROI.Rows)
 
 	// The latent being computed by StepLatent.
 	roi     *ROI
@@ -54,10 +55,11 @@ func (d *Decoder) BeginLatent(roi *ROI, pattern, z []float32) error {
 	if len(roi.Index) > len(d.y) {
 		return fmt.Errorf("demo: region %s has %d voxels, decoder sized for %d", roi.Name, len(roi.Index), len(d.y))
 	}
-	if len(z) != d.m.Latent() || len(roi.Decoder) != len(roi.Index)*len(z) || !meanFits(roi, len(z)) {
-		return fmt.Errorf("demo: region %s: decoder %d values for %d voxels, mean %d values, latent %d",
-			roi.Name, len(roi.Decoder), len(roi.Index), len(roi.Mean), len(z))
+	if len(z) != d.m.Latent() || !roi.fits(len(z)) || !meanFits(roi, len(z)) {
+		return fmt.Errorf("demo: region %s: decoder does not have %d rows of %d values, or mean %d values",
+			roi.Name, len(roi.Index), len(z), len(roi.Mean))
 	}
+	d.reserveRows(max(1, latentStepMACs/len(z)) * len(z))
 	d.roi, d.pattern, d.z, d.row = roi, pattern, z, 0
 	clear(z)
 	return nil
@@ -77,7 +79,7 @@ func (d *Decoder) StepLatent() (done bool) {
 	for k, v := range d.roi.Index[r0:r1] {
 		y[k] = d.pattern[v]
 	}
-	d.ws.Mul(1, l, r1-r0, y, r1-r0, false, d.roi.Decoder[r0*l:], l, false, d.z, l, true)
+	d.ws.Mul(1, l, r1-r0, y, r1-r0, false, d.roi.Rows(r0, r1, l, d.rows), l, false, d.z, l, true)
 	d.row = r1
 	if r1 == n {
 		addMean(d.z, d.roi.Mean)
@@ -112,11 +114,12 @@ func addMean(zs, mean []float32) {
 // pattern(i) returns the i-th pattern; StepLatents does the work.
 func (d *Decoder) BeginLatents(roi *ROI, n int, pattern func(i int) []float32, zs []float32) error {
 	l := d.m.Latent()
-	if n < 1 || len(zs) != n*l || len(roi.Decoder) != len(roi.Index)*l || !meanFits(roi, l) {
-		return fmt.Errorf("demo: region %s: batch of %d patterns, %d outputs, decoder %d values for %d voxels, mean %d values, latent %d",
-			roi.Name, n, len(zs), len(roi.Decoder), len(roi.Index), len(roi.Mean), l)
+	if n < 1 || len(zs) != n*l || !roi.fits(l) || !meanFits(roi, l) {
+		return fmt.Errorf("demo: region %s: batch of %d patterns, %d outputs, decoder not %d rows of %d values, or mean %d values",
+			roi.Name, n, len(zs), len(roi.Index), l, len(roi.Mean))
 	}
 	rows := min(d.batchRows(n), len(roi.Index))
+	d.reserveRows(rows * l)
 	if len(d.ybuf) < n*rows {
 		d.ybuf = make([]float32, n*rows)
 		d.ws.Reserve(n, l, rows)
@@ -124,6 +127,14 @@ func (d *Decoder) BeginLatents(roi *ROI, n int, pattern func(i int) []float32, z
 	d.broi, d.patterns, d.zs, d.n, d.brow = roi, pattern, zs, n, 0
 	clear(zs)
 	return nil
+}
+
+// reserveRows sizes the scratch for dequantized decoder rows (once: later
+// decodes of the same size allocate nothing).
+func (d *Decoder) reserveRows(n int) {
+	if len(d.rows) < n {
+		d.rows = make([]float32, n)
+	}
 }
 
 // batchRows is the number of decoder rows one StepLatents multiplies.
@@ -149,7 +160,7 @@ func (d *Decoder) StepLatents() (done bool) {
 			y[j] = p[v]
 		}
 	}
-	d.ws.Mul(n, l, k, d.ybuf, k, false, d.broi.Decoder[r0*l:], l, false, d.zs, l, true)
+	d.ws.Mul(n, l, k, d.ybuf, k, false, d.broi.Rows(r0, r1, l, d.rows), l, false, d.zs, l, true)
 	d.brow = r1
 	if r1 == len(d.broi.Index) {
 		addMean(d.zs, d.broi.Mean)

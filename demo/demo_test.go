@@ -355,20 +355,72 @@ func TestDecoderMatchesNaive(t *testing.T) {
 	z := make([]float32, sub.L)
 	for k := range demo.NumROIs {
 		roi := &sub.ROIs[k]
+		if roi.Complete() {
+			t.Fatalf("roi %s: a loaded decoder should start encoded", roi.Name)
+		}
 		pat := sub.Pattern(1, 3)
-		if err := dec.Latent(roi, pat, z); err != nil {
+		if err := dec.Latent(roi, pat, z); err != nil { // rows dequantized per step
 			t.Fatal(err)
 		}
+		full := roi.Rows(0, len(roi.Index), sub.L, make([]float32, len(roi.Index)*sub.L))
 		for d := range sub.L {
 			want := float64(sub.Mean[d]) // the decoders give centred latents
 			for r, v := range roi.Index {
-				want += float64(pat[v]) * float64(roi.Decoder[r*sub.L+d])
+				want += float64(pat[v]) * float64(full[r*sub.L+d])
 			}
 			if math.Abs(want-float64(z[d])) > 1e-4*(1+math.Abs(want)) {
 				t.Fatalf("roi %s dim %d: %v, want %v", roi.Name, d, z[d], want)
 			}
 		}
+		// Once materialized (in uneven blocks), the decoder reads Decoder
+		// and gives the same latent.
+		lazy := append([]float32(nil), z...)
+		for !roi.Materialize(37) {
+		}
+		if !roi.Complete() || len(roi.Decoder) != len(full) {
+			t.Fatalf("roi %s: materialized %d of %d values", roi.Name, len(roi.Decoder), len(full))
+		}
+		if err := dec.Latent(roi, pat, z); err != nil {
+			t.Fatal(err)
+		}
+		for d := range z {
+			if z[d] != lazy[d] || roi.Decoder[d] != full[d] {
+				t.Fatalf("roi %s dim %d: materialized %v, lazy %v", roi.Name, d, z[d], lazy[d])
+			}
+		}
 	}
+}
+
+// TestIdleUpdatesMaterialize: with nothing queued, App.Update dequantizes
+// every decoder of every subject, and decoding stays the same.
+func TestIdleUpdatesMaterialize(t *testing.T) {
+	s := loadSite(t, fixture.Options{Voxels: 200, Subjects: 2, Seed: 8})
+	a, _ := newApp(t, s)
+	runAll(t, a)
+	before := append([]float32(nil), a.DecodedLatent(0)...)
+	for range 10000 {
+		a.Update(50 * time.Millisecond)
+		all := true
+		for _, sub := range a.Subjects {
+			for k := range sub.ROIs {
+				all = all && sub.ROIs[k].Complete()
+			}
+		}
+		if all {
+			a.Press(demo.KeyROI)
+			for range demo.NumROIs - 1 {
+				a.Press(demo.KeyROI) // back to "all", decoded again from Decoder
+			}
+			runAll(t, a)
+			for d, v := range a.DecodedLatent(0) {
+				if math.Abs(float64(v-before[d])) > 1e-5*(1+math.Abs(float64(v))) {
+					t.Fatalf("dim %d: %v after materializing, %v before", d, v, before[d])
+				}
+			}
+			return
+		}
+	}
+	t.Fatal("idle updates never completed the decoders")
 }
 
 func TestLatentsBatchMatchesSingle(t *testing.T) {

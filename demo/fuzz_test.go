@@ -40,8 +40,9 @@ func FuzzLoadSubject(f *testing.F) {
 				p := s.Pattern(subset, s.N-1)
 				m.Paint(p, k)
 				z := roi.Mean[s.L-1]
+				rows := roi.Rows(0, len(roi.Index), s.L, make([]float32, len(roi.Index)*s.L))
 				for r, v := range roi.Index {
-					z += p[v] * roi.Decoder[r*s.L+s.L-1]
+					z += p[v] * rows[r*s.L+s.L-1]
 				}
 				_ = z
 			}

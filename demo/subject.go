@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"fmriface/bundle"
+	"fmriface/quant"
 )
 
 // NumROIs is the number of regions the app offers, "all" included.
@@ -30,13 +31,73 @@ const maxGridVoxels = 1 << 22
 
 // ROI is one region's decoder: ẑ = y[Index] · Decoder + Mean.
 type ROI struct {
-	Name    string
-	Index   []int32   // indices into the V voxels, in the order of Decoder's rows
-	Decoder []float32 // len(Index) × L, row-major
+	Name  string
+	Index []int32 // indices into the V voxels, in the order of Decoder's rows
+	// Decoder is the len(Index) × L matrix, row-major. A region loaded from
+	// a bundle starts with it still encoded (8 bits a value): decoding
+	// dequantizes the rows a block at a time, and Materialize fills Decoder
+	// in slices when the app is idle, so a subject loads in a fraction of
+	// the time a full dequantization takes and the first face does not wait.
+	Decoder []float32
+	enc     *encMatrix // the bundle's encoding while Decoder is incomplete
+	done    int        // rows of Decoder filled so far
 	// Mean (L) is the subject's latent.mean, shared by its regions: the
 	// decoders give mean-centred latents (the analysis centres them), so
 	// the mean is added back. LoadSubject always sets it; nil adds nothing.
 	Mean []float32
+}
+
+// encMatrix is a decoder as the bundle stores it.
+type encMatrix struct {
+	kind    quant.Kind
+	shape   []int
+	payload []byte // aliases the bundle's bytes
+}
+
+// Rows returns rows [r0, r1) of the decoder (l values each): a view of
+// Decoder where it is filled, else the rows dequantized into scratch, which
+// must hold (r1−r0)·l values.
+func (r *ROI) Rows(r0, r1, l int, scratch []float32) []float32 {
+	if r.enc == nil || r1 <= r.done {
+		return r.Decoder[r0*l : r1*l]
+	}
+	out := scratch[:(r1-r0)*l]
+	if err := quant.DecodeRows(r.enc.kind, r.enc.shape, r.enc.payload, r0, r1, out); err != nil {
+		// The payload's size and values were checked when the subject was loaded.
+		panic(err)
+	}
+	return out
+}
+
+// fits reports whether the decoder has len(Index) rows of l values.
+func (r *ROI) fits(l int) bool {
+	if r.enc != nil {
+		return len(r.enc.shape) == 2 && r.enc.shape[0] == len(r.Index) && r.enc.shape[1] == l
+	}
+	return len(r.Decoder) == len(r.Index)*l
+}
+
+// Complete reports whether Decoder holds the whole matrix.
+func (r *ROI) Complete() bool { return r.enc == nil }
+
+// Materialize dequantizes up to rows more rows into Decoder and reports
+// whether Decoder is complete (at once for a dense decoder).
+func (r *ROI) Materialize(rows int) (done bool) {
+	if r.enc == nil {
+		return true
+	}
+	l := r.enc.shape[1]
+	if r.Decoder == nil {
+		r.Decoder = make([]float32, len(r.Index)*l)
+	}
+	r1 := min(len(r.Index), r.done+max(1, rows))
+	r.Rows(r.done, r1, l, r.Decoder[r.done*l:])
+	r.done = r1
+	if r1 == len(r.Index) {
+		r.enc = nil
+		return true
+	}
+	return false
 }
 
 // Subject is one virtual subject's bundle.
@@ -271,12 +332,37 @@ func (s *Subject) readROI(b *bundle.Bundle, k int, roi string) error {
 	if err := wantShape(b, dname, n, s.L); err != nil {
 		return err
 	}
-	d, err := floats(b, dname, n*s.L)
+	enc, err := encoded(b, dname)
 	if err != nil {
 		return err
 	}
-	s.ROIs[k] = ROI{Name: roi, Index: idx, Decoder: d}
+	s.ROIs[k] = ROI{Name: roi, Index: idx, enc: enc}
 	return nil
+}
+
+// encoded returns a float tensor as stored, checked without decoding it:
+// its payload size and that every value it decodes to is finite.
+func encoded(b *bundle.Bundle, name string) (*encMatrix, error) {
+	info, err := b.Tensor(name)
+	if err != nil {
+		return nil, fmt.Errorf("tensor %s: %w", name, err)
+	}
+	k, ok := info.DType.Quant()
+	if !ok {
+		return nil, fmt.Errorf("tensor %s: dtype %s, want a float type", name, info.DType)
+	}
+	raw, err := b.Raw(name)
+	if err != nil {
+		return nil, fmt.Errorf("tensor %s: %w", name, err)
+	}
+	i, err := quant.FirstNonFinite(k, info.Shape, raw)
+	if err != nil {
+		return nil, fmt.Errorf("tensor %s: %w", name, err)
+	}
+	if i >= 0 {
+		return nil, fmt.Errorf("tensor %s: element %d is not finite", name, i)
+	}
+	return &encMatrix{kind: k, shape: info.Shape, payload: raw}, nil
 }
 
 // shape returns a tensor's shape, which must have rank dims.

@@ -21,6 +21,7 @@ func FuzzDecode(f *testing.F) {
 		if err := Decode(k, shape, payload, dst); err != nil {
 			return
 		}
+		checkRowsAndFinite(t, k, shape, payload, dst)
 		if k == F32 || k == F16 {
 			return // bit patterns round-trip or are NaN; covered by the unit tests
 		}
@@ -52,4 +53,35 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("%v %v: re-encoding moved a value by %g (largest value %g)", k, shape, maxAbs, m)
 		}
 	})
+}
+
+// checkRowsAndFinite checks DecodeRows and FirstNonFinite against a whole
+// Decode: rows decoded in two blocks give the same bits, and the first
+// non-finite value is found at the same index.
+func checkRowsAndFinite(t *testing.T, k Kind, shape []int, payload []byte, dst []float32) {
+	t.Helper()
+	rows, cols := shape[0], shape[1]
+	mid := rows / 2
+	got := make([]float32, len(dst))
+	if err := DecodeRows(k, shape, payload, 0, mid, got[:mid*cols]); err != nil {
+		t.Fatal(err)
+	}
+	if err := DecodeRows(k, shape, payload, mid, rows, got[mid*cols:]); err != nil {
+		t.Fatal(err)
+	}
+	for i := range dst {
+		if math.Float32bits(got[i]) != math.Float32bits(dst[i]) {
+			t.Fatalf("%v %v: DecodeRows value %d = %v, Decode %v", k, shape, i, got[i], dst[i])
+		}
+	}
+	want := -1
+	for i, v := range dst {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			want = i
+			break
+		}
+	}
+	if i, err := FirstNonFinite(k, shape, payload); err != nil || i != want {
+		t.Fatalf("%v %v: FirstNonFinite = %d, %v; the decoded values say %d", k, shape, i, err, want)
+	}
 }

@@ -1,6 +1,7 @@
 package quant
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 )
@@ -223,6 +224,112 @@ func Decode(k Kind, shape []int, payload []byte, dst []float32) error {
 		decodeQ4(dst, k, rows, cols, payload)
 	}
 	return nil
+}
+
+// DecodeRows decodes rows [r0, r1) of a payload (the rows of Layout(shape))
+// into dst, (r1−r0)·cols values. Every encoding keeps each row's scales and
+// values apart from the other rows', so a reader can dequantize a large
+// matrix a block of rows at a time instead of holding all of it as float32.
+// Like Decode it checks the payload length and never allocates.
+func DecodeRows(k Kind, shape []int, payload []byte, r0, r1 int, dst []float32) error {
+	size, err := EncodedSize(k, shape)
+	if err != nil {
+		return err
+	}
+	if int64(len(payload)) != size {
+		return fmt.Errorf("quant: %v payload for shape %v must be %d bytes, got %d", k, shape, size, len(payload))
+	}
+	rows, cols, _ := Layout(shape)
+	if r0 < 0 || r1 < r0 || r1 > rows {
+		return fmt.Errorf("quant: rows [%d, %d) outside the %d rows of shape %v", r0, r1, rows, shape)
+	}
+	if len(dst) != (r1-r0)*cols {
+		return fmt.Errorf("quant: destination has %d elements, rows [%d, %d) of %d columns need %d", len(dst), r0, r1, cols, (r1-r0)*cols)
+	}
+	switch k {
+	case F32:
+		decodeF32(dst, payload[4*r0*cols:4*r1*cols])
+	case F16:
+		decodeF16(dst, payload[2*r0*cols:2*r1*cols])
+	case Q8:
+		decodeQ8Rows(dst, cols, payload[4*r0:4*r1], payload[4*rows+r0*cols:])
+	case Q4, Q4F32:
+		nb, sb := blocksPerRow(cols), k.scaleBytes()
+		decodeQ4Rows(dst, k, r1-r0, cols, payload[r0*nb*sb:], payload[rows*nb*sb+r0*nb*blockBytes:])
+	}
+	return nil
+}
+
+// FirstNonFinite returns the index (row-major, as Decode writes it) of the
+// first value the payload decodes to NaN or ±Inf, or −1 if there is none,
+// without decoding it: for Q8 and Q4 only the scales are read (an integer
+// times a finite scale is finite unless the scale is within a factor 128 of
+// the float32 range, which is checked), for F16 and F32 the exponent bits.
+// The payload length is checked as in Decode.
+func FirstNonFinite(k Kind, shape []int, payload []byte) (int, error) {
+	size, err := EncodedSize(k, shape)
+	if err != nil {
+		return 0, err
+	}
+	if int64(len(payload)) != size {
+		return 0, fmt.Errorf("quant: %v payload for shape %v must be %d bytes, got %d", k, shape, size, len(payload))
+	}
+	rows, cols, _ := Layout(shape)
+	le := binary.LittleEndian
+	bad := func(s float32) bool { return math.Float32bits(s*128)&0x7f800000 == 0x7f800000 }
+	switch k {
+	case F32:
+		for i := range rows * cols {
+			if le.Uint32(payload[4*i:])&0x7f800000 == 0x7f800000 {
+				return i, nil
+			}
+		}
+	case F16:
+		for i := range rows * cols {
+			if le.Uint16(payload[2*i:])&0x7c00 == 0x7c00 {
+				return i, nil
+			}
+		}
+	case Q8:
+		for r := range rows {
+			if bad(math.Float32frombits(le.Uint32(payload[4*r:]))) {
+				if i := firstInRow(k, shape, payload, r, cols); i >= 0 {
+					return i, nil
+				}
+			}
+		}
+	case Q4, Q4F32:
+		nb := blocksPerRow(cols)
+		for i := range rows * nb {
+			var s float32
+			if k == Q4 {
+				s = Float16ToFloat32(le.Uint16(payload[2*i:]))
+			} else {
+				s = math.Float32frombits(le.Uint32(payload[4*i:]))
+			}
+			if bad(s) {
+				if j := firstInRow(k, shape, payload, i/nb, cols); j >= 0 {
+					return j, nil
+				}
+			}
+		}
+	}
+	return -1, nil
+}
+
+// firstInRow decodes row r to find its first non-finite value (a scale
+// close to the float32 range may still give finite values for small
+// integers), or −1.
+func firstInRow(k Kind, shape []int, payload []byte, r, cols int) int {
+	row := make([]float32, cols)
+	if DecodeRows(k, shape, payload, r, r+1, row) == nil {
+		for c, v := range row {
+			if math.Float32bits(v)&0x7f800000 == 0x7f800000 {
+				return r*cols + c
+			}
+		}
+	}
+	return -1
 }
 
 // RoundTrip encodes data under k and decodes it again: what a reader of the

@@ -98,7 +98,13 @@ func quantizeBlock(q *[BlockSize]int8, x []float32, s float32) float64 {
 
 func decodeQ4(dst []float32, k Kind, rows, cols int, p []byte) {
 	nb := blocksPerRow(cols)
-	packed := p[rows*nb*k.scaleBytes():]
+	decodeQ4Rows(dst, k, rows, cols, p, p[rows*nb*k.scaleBytes():])
+}
+
+// decodeQ4Rows decodes rows whose block scales start at p and packed values
+// at packed.
+func decodeQ4Rows(dst []float32, k Kind, rows, cols int, p, packed []byte) {
+	nb := blocksPerRow(cols)
 	for r := 0; r < rows; r++ {
 		row := dst[r*cols : (r+1)*cols]
 		for b := 0; b < nb; b++ {

@@ -32,9 +32,14 @@ func encodeQ8(out []byte, rows, cols int, data []float32) {
 }
 
 func decodeQ8(dst []float32, rows, cols int, p []byte) {
-	q := p[4*rows:]
-	for r := 0; r < rows; r++ {
-		s := math.Float32frombits(binary.LittleEndian.Uint32(p[4*r:]))
+	decodeQ8Rows(dst, cols, p[:4*rows], p[4*rows:])
+}
+
+// decodeQ8Rows decodes len(scales)/4 rows whose scales and values start at
+// the given slices.
+func decodeQ8Rows(dst []float32, cols int, scales, q []byte) {
+	for r := 0; r < len(scales)/4; r++ {
+		s := math.Float32frombits(binary.LittleEndian.Uint32(scales[4*r:]))
 		row := dst[r*cols : (r+1)*cols]
 		qr := q[r*cols : (r+1)*cols]
 		for c := range row {

@@ -2,6 +2,7 @@ package quant
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -317,5 +318,60 @@ func TestChoose(t *testing.T) {
 	nan := []float32{1, float32(math.NaN())}
 	if _, err := Choose([]int{2}, nan, 1); err == nil || !strings.Contains(err.Error(), "element 1 is NaN") {
 		t.Errorf("NaN data: %v", err)
+	}
+}
+
+// TestDecodeRowsAndFinite: for every encoding, rows decoded a block at a time
+// equal the whole decode, and FirstNonFinite finds a planted NaN or Inf.
+func TestDecodeRowsAndFinite(t *testing.T) {
+	shape := []int{7, 45} // a ragged last Q4 block
+	data := randn(5, 7*45, 0.3)
+	for _, k := range Kinds() {
+		t.Run(k.String(), func(t *testing.T) {
+			p, err := Encode(k, shape, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			whole := make([]float32, len(data))
+			if err := Decode(k, shape, p, whole); err != nil {
+				t.Fatal(err)
+			}
+			checkRowsAndFinite(t, k, shape, p, whole)
+			for _, r := range [][2]int{{-1, 2}, {3, 2}, {0, 8}} {
+				if err := DecodeRows(k, shape, p, r[0], r[1], make([]float32, max(0, r[1]-r[0])*45)); err == nil {
+					t.Errorf("rows %v: no error", r)
+				}
+			}
+			if err := DecodeRows(k, shape, p[1:], 0, 1, make([]float32, 45)); err == nil {
+				t.Error("short payload: no error")
+			}
+			// Plant a non-finite value in row 3: a scale for the quantized
+			// encodings, the value itself for the float ones.
+			bad := append([]byte(nil), p...)
+			want := 3 * 45
+			switch k {
+			case F32:
+				binary.LittleEndian.PutUint32(bad[4*(want+2):], math.Float32bits(float32(math.Inf(1))))
+				want += 2
+			case F16:
+				binary.LittleEndian.PutUint16(bad[2*(want+2):], 0x7e00) // NaN
+				want += 2
+			case Q8:
+				binary.LittleEndian.PutUint32(bad[4*3:], math.Float32bits(float32(math.NaN())))
+			case Q4:
+				binary.LittleEndian.PutUint16(bad[2*(3*2):], 0x7c00) // +Inf scale, row 3 block 0
+			case Q4F32:
+				binary.LittleEndian.PutUint32(bad[4*(3*2):], math.Float32bits(float32(math.Inf(-1))))
+			}
+			i, err := FirstNonFinite(k, shape, bad)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dec := make([]float32, len(data))
+			Decode(k, shape, bad, dec)
+			if i < 0 || !(math.IsNaN(float64(dec[i])) || math.IsInf(float64(dec[i]), 0)) || i > want+44 {
+				t.Fatalf("FirstNonFinite = %d (value %v), want about %d", i, dec[max(i, 0)], want)
+			}
+		})
 	}
 }
