@@ -6,9 +6,10 @@ import (
 )
 
 // Q8 layout: rows float32 scales, then rows×cols int8 values, row-major.
-// Value = scale[r]·q. The encoder uses scale = max|row|/127 and q =
-// round(x/scale) (half away from zero), so |x − value| ≤ scale/2 and −128 is
-// never written; a reader decodes it like any other value.
+// Value = scale[r]·q. The encoder uses scale = max|row|/127 (one float32
+// step lower where 127·scale would overflow) and q = round(x/scale) (half
+// away from zero), so |x − value| ≤ scale/2 and −128 is never written; a
+// reader decodes it like any other value.
 
 func encodeQ8(out []byte, rows, cols int, data []float32) {
 	q := out[4*rows:]
@@ -19,6 +20,11 @@ func encodeQ8(out []byte, rows, cols int, data []float32) {
 			m = math.Max(m, math.Abs(float64(v)))
 		}
 		scale := float32(m / 127)
+		// Near the top of float32's range, 127·scale can round past it;
+		// one step down keeps every decoded value finite.
+		for math.IsInf(float64(float32(float64(scale)*127)), 0) {
+			scale = math.Nextafter32(scale, 0)
+		}
 		binary.LittleEndian.PutUint32(out[4*r:], math.Float32bits(scale))
 		if scale == 0 {
 			continue // an all-zero row (or one below float32's range): q stays 0
