@@ -174,7 +174,7 @@
     }
     if (cache) {
       // Stored once the first face is on screen (see afterFirstFace).
-      afterFirstFace.then(() => cache.put(url, new Response(buf, { headers: { "Content-Type": "application/octet-stream" } })))
+      afterFirstFace.then(() => cache.put(url, new Response(new Blob([buf]), { headers: { "Content-Type": "application/octet-stream" } })))
         .catch(() => { /* quota: run uncached */ });
     }
     return buf;
