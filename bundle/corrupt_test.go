@@ -219,3 +219,29 @@ func TestCRC32CCheckValue(t *testing.T) {
 		t.Fatalf("crc32c(\"123456789\") = %08x, want e3069283", got)
 	}
 }
+
+// TestParseVerifiedSkipsOnlyChecksums: ParseVerified accepts a bundle whose
+// checksums no longer match its bytes (the caller vouched for them) and
+// still rejects every structural error that Parse reports.
+func TestParseVerifiedSkipsOnlyChecksums(t *testing.T) {
+	le := binary.LittleEndian
+	valid := testBundle(t)
+	stale := bytes.Clone(valid)
+	stale[len(stale)-1] ^= 1                       // SHA-256 trailer
+	le.PutUint32(stale[offHeaderCRC:], 0xdeadbeef) // header CRC
+	if _, err := Parse(stale, Limits{}); !errors.Is(err, ErrChecksum) {
+		t.Fatalf("Parse: %v, want a checksum error", err)
+	}
+	if _, err := ParseVerified(stale, Limits{}); err != nil {
+		t.Fatalf("ParseVerified: %v", err)
+	}
+	for name, d := range map[string][]byte{
+		"truncated":   valid[:len(valid)-10],
+		"flags":       func() []byte { d := bytes.Clone(valid); le.PutUint32(d[offFlags:], 4); return d }(),
+		"wrong magic": append([]byte("GGUF\x03\x00\x00\x00"), valid[8:]...),
+	} {
+		if _, err := ParseVerified(d, Limits{}); err == nil {
+			t.Errorf("%s: ParseVerified accepted it", name)
+		}
+	}
+}

@@ -182,9 +182,10 @@ func BenchmarkLatent(b *testing.B) {
 }
 
 // BenchmarkLoadSiteData is the app's load of exported data: parse and check
-// index.json, then parse, verify (CRC32C per tensor, SHA-256 of the file) and
-// dequantize the generator bundle and the first subject's bundle, then build
-// the app (what the page does before its first frame). It reads
+// index.json, then parse the generator bundle and the first subject's bundle
+// as the page does (the Verified loaders: structure checked, checksums left
+// to the page's SHA-256), dequantize the generator and the subject's "all"
+// decoder, then build the app (what the page does before its first frame). It reads
 // the exporter's real output from $FMRIFACE_SITE_DATA (e.g. out/site-data)
 // and is skipped when that is unset.
 func BenchmarkLoadSiteData(b *testing.B) {
@@ -218,6 +219,8 @@ func BenchmarkLoadSiteData(b *testing.B) {
 		s, err := demo.LoadSubjectVerified(ix.Subjects[0].File, sub, m.Latent())
 		if err != nil {
 			b.Fatal(err)
+		}
+		for !s.ROIs[0].Materialize(1 << 30) { // as the page does before the first face
 		}
 		if _, err := demo.NewApp(ix, m, []*demo.Subject{s}, nil, 1); err != nil {
 			b.Fatal(err)
