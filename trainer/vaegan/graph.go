@@ -18,13 +18,13 @@ type builder struct {
 	training bool
 	nodes    map[string]*G.Node
 	learn    map[string]*G.Node // parameters that get gradients in this graph
-	bns      map[string]*G.BatchNormOp
+	bns      map[string]*ops.BNState
 	err      error
 }
 
 func newBuilder(w *Weights, training bool) *builder {
 	return &builder{g: G.NewGraph(), w: w, training: training, nodes: map[string]*G.Node{},
-		learn: map[string]*G.Node{}, bns: map[string]*G.BatchNormOp{}}
+		learn: map[string]*G.Node{}, bns: map[string]*ops.BNState{}}
 }
 
 // param returns the node for a parameter, viewed with the given shape.
@@ -94,14 +94,16 @@ func (b *builder) batchNorm(x *G.Node, layer string) *G.Node {
 	c := x.Shape()[1]
 	gamma := b.param(layer+".bn.gamma", 1, c, 1, 1)
 	beta := b.param(layer+".bn.beta", 1, c, 1, 1)
-	y, _, _, op, err := G.BatchNorm(x, gamma, beta, 0.1, arch.BNEpsilon)
+	st := ops.NewBNState(c, 0.1, arch.BNEpsilon, b.training)
+	y, err := ops.BatchNorm(x, gamma, beta, st)
 	if err != nil {
 		b.fail(fmt.Errorf("batchnorm %s: %w", layer, err))
 		return x
 	}
-	op.SetTraining(b.training)
+	// A layer applied several times (the discriminator on real and
+	// generated images) keeps the statistics of its first application.
 	if _, dup := b.bns[layer]; !dup {
-		b.bns[layer] = op
+		b.bns[layer] = st
 	}
 	return y
 }
@@ -255,26 +257,24 @@ func (b *builder) learnables(nets ...string) (G.Nodes, []string) {
 	return ns, names
 }
 
-// loadStats copies the running statistics from Weights into the graph's BN ops.
-// It must run after the tape machine is made: NewTapeMachine switches every
-// batch norm to training mode (or, with G.EvalMode(), to inference mode), and
-// switching to training resets the statistics.
+// loadStats copies the running statistics from Weights into the graph's
+// batch-norm states.
 func (b *builder) loadStats() error {
-	for layer, op := range b.bns {
+	for layer, st := range b.bns {
 		m := b.w.Data[layer+".bn.mean"]
 		v := b.w.Data[layer+".bn.var"]
-		err := op.SetStats(tensor.New(tensor.WithShape(len(m)), tensor.WithBacking(append([]float32(nil), m...))),
-			tensor.New(tensor.WithShape(len(v)), tensor.WithBacking(append([]float32(nil), v...))))
-		if err != nil {
-			return fmt.Errorf("batch norm %s: %w", layer, err)
+		if len(m) != len(st.RunMean) || len(v) != len(st.RunVar) {
+			return fmt.Errorf("batch norm %s: %d and %d running statistics, the layer has %d channels", layer, len(m), len(v), len(st.RunMean))
 		}
+		copy(st.RunMean, m)
+		copy(st.RunVar, v)
 	}
 	return nil
 }
 
 // saveStats copies the running statistics of the graph's BN ops into Weights.
 func (b *builder) saveStats(nets ...string) {
-	for layer, op := range b.bns {
+	for layer, st := range b.bns {
 		keep := false
 		for _, net := range nets {
 			keep = keep || strings.HasPrefix(layer, net+".")
@@ -282,8 +282,7 @@ func (b *builder) saveStats(nets ...string) {
 		if !keep {
 			continue
 		}
-		m, v := op.Stats()
-		copy(b.w.Data[layer+".bn.mean"], m.Data().([]float32))
-		copy(b.w.Data[layer+".bn.var"], v.Data().([]float32))
+		copy(b.w.Data[layer+".bn.mean"], st.RunMean)
+		copy(b.w.Data[layer+".bn.var"], st.RunVar)
 	}
 }
