@@ -90,7 +90,7 @@ func facesTrain(ctx context.Context, args []string) error {
 	resume := fs.Bool("resume", false, "continue the training saved in -out")
 	fs.Parse(args)
 
-	blasName := fastblas.Use()
+	blasName := fastblas.UseForTraining()
 	code := version.String()
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err

@@ -11,7 +11,7 @@ import (
 // BenchmarkStep measures one full training step (E+G then D) per preset and batch.
 // b.N steps of batch n; images/s = n·b.N / elapsed (reported as img/s).
 func BenchmarkStep(b *testing.B) {
-	fastblas.Use()
+	fastblas.UseForTraining()
 	for _, tc := range []struct {
 		name, preset string
 		n            int
