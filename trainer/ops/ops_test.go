@@ -260,3 +260,74 @@ func TestConvGradients(t *testing.T) {
 		})
 	}
 }
+
+// TestSecondRun: a second run of a graph on other inputs gives what a
+// fresh graph gives, for outputs and gradients (ops keep nothing from a run).
+func TestSecondRun(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, tc := range []struct {
+		name   string
+		xs, ws []int
+		build  func(x, w *G.Node) (*G.Node, error)
+	}{
+		{"conv", []int{2, 3, 7, 6}, []int{4, 3, 3, 3}, func(x, w *G.Node) (*G.Node, error) {
+			return Conv2d(x, w, Geom{K: 3, Stride: 2, Pad: 1})
+		}},
+		{"deconv", []int{2, 3, 4, 5}, []int{3, 4, 3, 3}, func(x, w *G.Node) (*G.Node, error) {
+			return ConvTranspose2d(x, w, Geom{K: 3, Stride: 2, Pad: 1, OutPad: 1})
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			xa, xb := randSlice(r, tensor.Shape(tc.xs).TotalSize()), randSlice(r, tensor.Shape(tc.xs).TotalSize())
+			wv := randSlice(r, tensor.Shape(tc.ws).TotalSize())
+			for i := range xa {
+				xa[i] *= 100 // leave large values behind in the buffers
+			}
+			run := func(inputs ...[]float32) [][]float32 {
+				g := G.NewGraph()
+				x := G.NewTensor(g, tensor.Float32, 4, G.WithShape(tc.xs...), G.WithName("x"))
+				w := G.NewTensor(g, tensor.Float32, 4, G.WithShape(tc.ws...), G.WithName("w"),
+					G.WithValue(tensor.New(tensor.WithShape(tc.ws...), tensor.WithBacking(wv))))
+				y, err := tc.build(x, w)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sq, err := G.Square(y)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cost, err := G.Sum(sq)
+				if err != nil {
+					t.Fatal(err)
+				}
+				grads, err := G.Grad(cost, x, w)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var yv G.Value
+				G.Read(y, &yv)
+				m := G.NewTapeMachine(g)
+				defer m.Close()
+				for _, in := range inputs {
+					if err := G.Let(x, tensor.New(tensor.WithShape(tc.xs...), tensor.WithBacking(append([]float32(nil), in...)))); err != nil {
+						t.Fatal(err)
+					}
+					m.Reset()
+					if err := m.RunAll(); err != nil {
+						t.Fatal(err)
+					}
+				}
+				f := func(v G.Value) []float32 { return append([]float32(nil), v.(*tensor.Dense).Float32s()...) }
+				return [][]float32{f(yv), f(grads[0].Value()), f(grads[1].Value())}
+			}
+			reused, fresh := run(xa, xb), run(xb)
+			for k, name := range []string{"y", "dx", "dw"} {
+				for i := range fresh[k] {
+					if math.Abs(float64(reused[k][i]-fresh[k][i])) > 1e-4*(1+math.Abs(float64(fresh[k][i]))) {
+						t.Fatalf("%s[%d] = %v after a first run, %v fresh", name, i, reused[k][i], fresh[k][i])
+					}
+				}
+			}
+		})
+	}
+}
