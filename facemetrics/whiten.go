@@ -24,30 +24,12 @@ type Whitener struct {
 
 // NewWhitener fits the map on n reference latents.
 func NewWhitener(latents []float32, n, d int) (*Whitener, error) {
-	if n < 2 || d < 1 || len(latents) != n*d {
-		return nil, fmt.Errorf("facemetrics: whitener of %d values for %d latents of %d", len(latents), n, d)
+	mean, vals, vecs, err := Moments(latents, n, d)
+	if err != nil {
+		return nil, err
 	}
-	x := mat.NewDense(n, d, nil)
-	for i := range n {
-		for k := range d {
-			x.Set(i, k, float64(latents[i*d+k]))
-		}
-	}
-	mean := make([]float64, d)
-	for k := range d {
-		mean[k] = stat.Mean(mat.Col(nil, k, x), nil)
-	}
-	var cov mat.SymDense
-	stat.CovarianceMatrix(&cov, x, nil)
-	var eig mat.EigenSym
-	if !eig.Factorize(&cov, true) {
-		return nil, fmt.Errorf("facemetrics: whitener: eigendecomposition of the %d×%d covariance failed", d, d)
-	}
-	vals := eig.Values(nil)
-	var vecs mat.Dense
-	eig.VectorsTo(&vecs)
 	top := vals[len(vals)-1]
-	scaled := mat.DenseCopyOf(&vecs)
+	scaled := mat.DenseCopyOf(vecs)
 	for k, v := range vals {
 		s := 0.0
 		if v > 1e-9*top {
@@ -60,6 +42,34 @@ func NewWhitener(latents []float32, n, d int) (*Whitener, error) {
 	w := mat.NewDense(d, d, nil)
 	w.Mul(scaled, vecs.T())
 	return &Whitener{d: d, mean: mean, w: w}, nil
+}
+
+// Moments returns the mean of n latents (n × d, row-major) and the
+// eigendecomposition of their covariance: eigenvalues in ascending order and
+// the eigenvectors as the columns of vecs.
+func Moments(latents []float32, n, d int) (mean, vals []float64, vecs *mat.Dense, err error) {
+	if n < 2 || d < 1 || len(latents) != n*d {
+		return nil, nil, nil, fmt.Errorf("facemetrics: moments of %d values for %d latents of %d", len(latents), n, d)
+	}
+	x := mat.NewDense(n, d, nil)
+	for i := range n {
+		for k := range d {
+			x.Set(i, k, float64(latents[i*d+k]))
+		}
+	}
+	mean = make([]float64, d)
+	for k := range d {
+		mean[k] = stat.Mean(mat.Col(nil, k, x), nil)
+	}
+	var cov mat.SymDense
+	stat.CovarianceMatrix(&cov, x, nil)
+	var eig mat.EigenSym
+	if !eig.Factorize(&cov, true) {
+		return nil, nil, nil, fmt.Errorf("facemetrics: eigendecomposition of the %d×%d latent covariance failed", d, d)
+	}
+	vecs = new(mat.Dense)
+	eig.VectorsTo(vecs)
+	return mean, eig.Values(nil), vecs, nil
 }
 
 // Apply returns the m latents (m × d) in whitened coordinates.

@@ -198,18 +198,28 @@ func AppendEncode(dst []byte, k Kind, shape []int, data []float32) ([]byte, erro
 	return dst, nil
 }
 
+// payloadLayout checks that payload has the size of shape under k and
+// returns the shape's rows and columns.
+func payloadLayout(k Kind, shape []int, payload []byte) (rows, cols int, err error) {
+	size, err := EncodedSize(k, shape)
+	if err != nil {
+		return 0, 0, err
+	}
+	if int64(len(payload)) != size {
+		return 0, 0, fmt.Errorf("quant: %v payload for shape %v must be %d bytes, got %d", k, shape, size, len(payload))
+	}
+	rows, cols, _ = Layout(shape)
+	return rows, cols, nil
+}
+
 // Decode decodes payload, a tensor of the given shape under encoding k, into
 // dst, which must have exactly one slot per element. It checks the payload
 // size first and does not allocate.
 func Decode(k Kind, shape []int, payload []byte, dst []float32) error {
-	size, err := EncodedSize(k, shape)
+	rows, cols, err := payloadLayout(k, shape, payload)
 	if err != nil {
 		return err
 	}
-	if int64(len(payload)) != size {
-		return fmt.Errorf("quant: %v payload for shape %v must be %d bytes, got %d", k, shape, size, len(payload))
-	}
-	rows, cols, _ := Layout(shape)
 	if len(dst) != rows*cols {
 		return fmt.Errorf("quant: destination has %d elements, shape %v needs %d", len(dst), shape, rows*cols)
 	}
@@ -232,14 +242,10 @@ func Decode(k Kind, shape []int, payload []byte, dst []float32) error {
 // matrix a block of rows at a time instead of holding all of it as float32.
 // Like Decode it checks the payload length and never allocates.
 func DecodeRows(k Kind, shape []int, payload []byte, r0, r1 int, dst []float32) error {
-	size, err := EncodedSize(k, shape)
+	rows, cols, err := payloadLayout(k, shape, payload)
 	if err != nil {
 		return err
 	}
-	if int64(len(payload)) != size {
-		return fmt.Errorf("quant: %v payload for shape %v must be %d bytes, got %d", k, shape, size, len(payload))
-	}
-	rows, cols, _ := Layout(shape)
 	if r0 < 0 || r1 < r0 || r1 > rows {
 		return fmt.Errorf("quant: rows [%d, %d) outside the %d rows of shape %v", r0, r1, rows, shape)
 	}
@@ -267,14 +273,10 @@ func DecodeRows(k Kind, shape []int, payload []byte, r0, r1 int, dst []float32) 
 // the float32 range, which is checked), for F16 and F32 the exponent bits.
 // The payload length is checked as in Decode.
 func FirstNonFinite(k Kind, shape []int, payload []byte) (int, error) {
-	size, err := EncodedSize(k, shape)
+	rows, cols, err := payloadLayout(k, shape, payload)
 	if err != nil {
 		return 0, err
 	}
-	if int64(len(payload)) != size {
-		return 0, fmt.Errorf("quant: %v payload for shape %v must be %d bytes, got %d", k, shape, size, len(payload))
-	}
-	rows, cols, _ := Layout(shape)
 	le := binary.LittleEndian
 	bad := func(s float32) bool { return math.Float32bits(s*128)&0x7f800000 == 0x7f800000 }
 	switch k {

@@ -5,9 +5,9 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/mat"
-	"gonum.org/v1/gonum/stat"
 
 	"fmriface/ckpt"
+	"fmriface/facemetrics"
 )
 
 // Names of the latent map's tensors in a model file.
@@ -83,33 +83,18 @@ func Whiten(w *Weights, latents []float32, n int) (*Weights, WhitenMeta, error) 
 	case n <= l:
 		return nil, meta, fmt.Errorf("whiten: %d latents cannot give a full-rank %d×%d covariance", n, l, l)
 	}
-	x := mat.NewDense(n, l, nil)
-	for i := range n {
-		for k := range l {
-			x.Set(i, k, float64(latents[i*l+k]))
-		}
+	mean, vals, vecs, err := facemetrics.Moments(latents, n, l)
+	if err != nil {
+		return nil, meta, fmt.Errorf("whiten: %w", err)
 	}
-	mean := make([]float64, l)
-	for k := range l {
-		mean[k] = stat.Mean(mat.Col(nil, k, x), nil)
-	}
-	var cov mat.SymDense
-	stat.CovarianceMatrix(&cov, x, nil)
-	var eig mat.EigenSym
-	if !eig.Factorize(&cov, true) {
-		return nil, meta, fmt.Errorf("whiten: eigendecomposition of the %d×%d latent covariance failed", l, l)
-	}
-	vals := eig.Values(nil)
 	meta = WhitenMeta{Images: n, MinVariance: vals[0], MaxVariance: vals[len(vals)-1]}
 	// A relative floor well above float32 rounding: below it, the inverse
 	// would amplify rounding noise into the latent.
 	if vals[0] <= 1e-7*vals[len(vals)-1] {
 		return nil, meta, fmt.Errorf("whiten: latent covariance is singular (eigenvalues %.3g … %.3g)", vals[0], vals[len(vals)-1])
 	}
-	var vecs mat.Dense
-	eig.VectorsTo(&vecs)
 	power := func(p float64) *mat.Dense {
-		s := mat.DenseCopyOf(&vecs)
+		s := mat.DenseCopyOf(vecs)
 		for k, v := range vals {
 			f := math.Pow(v, p)
 			for a := range l {
