@@ -233,14 +233,27 @@ const materializeRows = 128
 
 // materializeStep dequantizes one block of the first incomplete decoder,
 // the current subject and region first; false when all are complete.
+// It runs every idle frame, so it allocates nothing.
 func (a *App) materializeStep() bool {
-	order := append([]*Subject{a.Subject()}, a.Subjects...)
-	for _, s := range order {
-		for _, k := range []int{a.ROI, 0, 1, 2, 3} {
-			if k < len(s.ROIs) && !s.ROIs[k].Complete() {
+	step := func(s *Subject) bool {
+		if !s.ROIs[a.ROI].Complete() {
+			s.ROIs[a.ROI].Materialize(materializeRows)
+			return true
+		}
+		for k := range s.ROIs {
+			if !s.ROIs[k].Complete() {
 				s.ROIs[k].Materialize(materializeRows)
 				return true
 			}
+		}
+		return false
+	}
+	if step(a.Subject()) {
+		return true
+	}
+	for _, s := range a.Subjects {
+		if step(s) {
+			return true
 		}
 	}
 	return false

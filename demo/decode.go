@@ -59,7 +59,9 @@ func (d *Decoder) BeginLatent(roi *ROI, pattern, z []float32) error {
 		return fmt.Errorf("demo: region %s: decoder does not have %d rows of %d values, or mean %d values",
 			roi.Name, len(roi.Index), len(z), len(roi.Mean))
 	}
-	d.reserveRows(max(1, latentStepMACs/len(z)) * len(z))
+	if !roi.Complete() {
+		d.reserveRows(max(1, latentStepMACs/len(z)) * len(z))
+	}
 	d.roi, d.pattern, d.z, d.row = roi, pattern, z, 0
 	clear(z)
 	return nil
@@ -119,7 +121,9 @@ func (d *Decoder) BeginLatents(roi *ROI, n int, pattern func(i int) []float32, z
 			roi.Name, n, len(zs), len(roi.Index), l, len(roi.Mean))
 	}
 	rows := min(d.batchRows(n), len(roi.Index))
-	d.reserveRows(rows * l)
+	if !roi.Complete() {
+		d.reserveRows(rows * l)
+	}
 	if len(d.ybuf) < n*rows {
 		d.ybuf = make([]float32, n*rows)
 		d.ws.Reserve(n, l, rows)
@@ -129,8 +133,9 @@ func (d *Decoder) BeginLatents(roi *ROI, n int, pattern func(i int) []float32, z
 	return nil
 }
 
-// reserveRows sizes the scratch for dequantized decoder rows (once: later
-// decodes of the same size allocate nothing).
+// reserveRows sizes the scratch for the rows of a decoder still encoded
+// (once: later decodes of the same size allocate nothing; a dense decoder
+// needs none).
 func (d *Decoder) reserveRows(n int) {
 	if len(d.rows) < n {
 		d.rows = make([]float32, n)

@@ -84,10 +84,8 @@ func newLatentMap(cfg arch.Config, params map[string][]float32) (*latentMap, err
 		return nil, fmt.Errorf("nn: arch %q: latent map has %d and %d values, want %d and %d", cfg.Name, len(mean), len(a), l, l*l)
 	}
 	for _, v := range [][]float32{mean, a} {
-		for i, x := range v {
-			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-				return nil, fmt.Errorf("nn: arch %q: latent map value %d is %v", cfg.Name, i, x)
-			}
+		if i := FirstNonFinite(v); i >= 0 {
+			return nil, fmt.Errorf("nn: arch %q: latent map value %d is %v", cfg.Name, i, v[i])
 		}
 	}
 	return &latentMap{mean: append([]float32(nil), mean...), a: append([]float32(nil), a...), out: make([]float32, l)}, nil

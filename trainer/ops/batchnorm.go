@@ -192,8 +192,17 @@ func (op *bnGradOp) Do(vs ...G.Value) (G.Value, error) {
 	count := float32(n * span)
 	parallel(c, func(ch int) {
 		mean, s := st.mean[ch], st.invStd[ch]
+		// Each op sums only what it needs: dβ reads dy alone, and dx in
+		// inference needs no sums.
 		var sumDy, sumDyXhat float64
-		if op.which != bnDx || st.Training {
+		switch {
+		case op.which == bnDbeta:
+			for i := range n {
+				for _, d := range dyd[(i*c+ch)*span:][:span] {
+					sumDy += float64(d)
+				}
+			}
+		case op.which == bnDgamma || st.Training:
 			for i := range n {
 				o := (i*c + ch) * span
 				in, d := xd[o:o+span], dyd[o:o+span]

@@ -29,10 +29,7 @@ func TestInferenceParity(t *testing.T) {
 			}
 			const n = 3
 			s := cfg.ImageSize
-			imgs := make([]float32, n*3*s*s)
-			for i := range imgs {
-				imgs[i] = r.Float32()
-			}
+			imgs := randomImages(r, n, s)
 			in, err := NewInfer(w, n)
 			if err != nil {
 				t.Fatal(err)
@@ -113,11 +110,7 @@ func trainedLike(t *testing.T, cfg arch.Config) *Weights {
 func whitenOnRandomImages(t *testing.T, w *Weights, r *rand.Rand) *Weights {
 	t.Helper()
 	n := 20 * w.Cfg.Latent
-	s := w.Cfg.ImageSize
-	imgs := make([]float32, n*3*s*s)
-	for i := range imgs {
-		imgs[i] = r.Float32()
-	}
+	imgs := randomImages(r, n, w.Cfg.ImageSize)
 	in, err := NewInfer(w, 64)
 	if err != nil {
 		t.Fatal(err)
@@ -132,4 +125,13 @@ func whitenOnRandomImages(t *testing.T, w *Weights, r *rand.Rand) *Weights {
 		t.Fatal(err)
 	}
 	return ww
+}
+
+// randomImages returns n images of side×side×3 uniform values in [0, 1).
+func randomImages(r *rand.Rand, n, side int) []float32 {
+	imgs := make([]float32, n*3*side*side)
+	for i := range imgs {
+		imgs[i] = r.Float32()
+	}
+	return imgs
 }

@@ -18,10 +18,7 @@ func TestWhitenIsExactReparametrisation(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
 	l, s := cfg.Latent, cfg.ImageSize
 	n := 20 * l
-	imgs := make([]float32, n*3*s*s)
-	for i := range imgs {
-		imgs[i] = r.Float32()
-	}
+	imgs := randomImages(r, n, s)
 	before, err := NewInfer(w, n)
 	if err != nil {
 		t.Fatal(err)
