@@ -30,7 +30,13 @@ func Conv2d(x, w *G.Node, geom Geom) (*G.Node, error) {
 
 func (g Geom) convOut(in int) int { return (in+2*g.Pad-g.K)/g.Stride + 1 }
 
-type convOp struct{ geom Geom }
+type convOp struct {
+	geom Geom
+	// cols passes im2col(x) to the weight gradient; dy passes its CNHW
+	// copy between the two gradient ops. Both are set by SymDiff, so a
+	// graph without a backward pass keeps nothing.
+	cols, dy *memo
+}
 
 func (op *convOp) Arity() int { return 2 }
 func (op *convOp) Type() hm.Type {
@@ -55,8 +61,11 @@ func (op *convOp) Do(vs ...G.Value) (G.Value, error) {
 	cout := ws[0]
 	ho, wo := op.geom.convOut(h), op.geom.convOut(wd)
 	rows := cin * op.geom.K * op.geom.K
-	cols := make([]float32, rows*n*ho*wo)
-	im2col(x.Float32s(), cols, n, cin, ho, wo, h, wd, op.geom)
+	cols := op.cols.share(0, x.Float32s(), func() []float32 {
+		cols := make([]float32, rows*n*ho*wo)
+		im2col(x.Float32s(), cols, n, cin, ho, wo, h, wd, op.geom)
+		return cols
+	})
 	yt := make([]float32, cout*n*ho*wo)
 	G.WhichBLAS().Sgemm(blas.NoTrans, blas.NoTrans, cout, n*ho*wo, rows, 1, w.Float32s(), rows, cols, n*ho*wo, 0, yt, n*ho*wo)
 	return tensor.New(tensor.WithShape(n, cout, ho, wo), tensor.WithBacking(fromCNHW(yt, n, cout, ho*wo))), nil
@@ -72,11 +81,12 @@ func (op *convOp) String() string {
 func (op *convOp) DiffWRT(int) []bool { return []bool{true, true} }
 func (op *convOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	x, w := inputs[0], inputs[1]
-	dx, err := G.ApplyOp(&convDxOp{geom: op.geom, xShape: x.Shape().Clone()}, grad, w)
+	op.cols, op.dy = newMemo(), newMemo()
+	dx, err := G.ApplyOp(&convDxOp{geom: op.geom, xShape: x.Shape().Clone(), dy: op.dy}, grad, w)
 	if err != nil {
 		return nil, err
 	}
-	dw, err := G.ApplyOp(&convDwOp{geom: op.geom, wShape: w.Shape().Clone()}, x, grad)
+	dw, err := G.ApplyOp(&convDwOp{geom: op.geom, wShape: w.Shape().Clone(), cols: op.cols, dy: op.dy}, x, grad)
 	if err != nil {
 		return nil, err
 	}
@@ -87,6 +97,7 @@ func (op *convOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error)
 type convDxOp struct {
 	geom   Geom
 	xShape tensor.Shape
+	dy     *memo // shared with convDwOp
 }
 
 func (op *convDxOp) Arity() int { return 2 }
@@ -104,7 +115,7 @@ func (op *convDxOp) Do(vs ...G.Value) (G.Value, error) {
 	ds := dy.Shape()
 	cout, ho, wo := ds[1], ds[2], ds[3]
 	rows := cin * op.geom.K * op.geom.K
-	dyt := toCNHW(dy.Float32s(), n, cout, ho*wo)
+	dyt := op.dy.share(0, dy.Float32s(), func() []float32 { return toCNHW(dy.Float32s(), n, cout, ho*wo) })
 	cols := make([]float32, rows*n*ho*wo)
 	G.WhichBLAS().Sgemm(blas.Trans, blas.NoTrans, rows, n*ho*wo, cout, 1, w.Float32s(), rows, dyt, n*ho*wo, 0, cols, n*ho*wo)
 	dx := tensor.New(tensor.WithShape(n, cin, h, wd), tensor.Of(tensor.Float32))
@@ -120,8 +131,9 @@ func (op *convDxOp) String() string        { return fmt.Sprintf("Conv2dDx{%+v,%v
 
 // convDwOp: dw (Cout × Cin·K·K) = dy (CNHW) · im2col(x)ᵀ.
 type convDwOp struct {
-	geom   Geom
-	wShape tensor.Shape
+	geom     Geom
+	wShape   tensor.Shape
+	cols, dy *memo // from convOp and shared with convDxOp
 }
 
 func (op *convDwOp) Arity() int { return 2 }
@@ -139,9 +151,12 @@ func (op *convDwOp) Do(vs ...G.Value) (G.Value, error) {
 	n, cin, h, wd := xs[0], xs[1], xs[2], xs[3]
 	cout, ho, wo := ds[1], ds[2], ds[3]
 	rows := cin * op.geom.K * op.geom.K
-	cols := make([]float32, rows*n*ho*wo)
-	im2col(x.Float32s(), cols, n, cin, ho, wo, h, wd, op.geom)
-	dyt := toCNHW(dy.Float32s(), n, cout, ho*wo)
+	cols := op.cols.share(1, x.Float32s(), func() []float32 {
+		cols := make([]float32, rows*n*ho*wo)
+		im2col(x.Float32s(), cols, n, cin, ho, wo, h, wd, op.geom)
+		return cols
+	})
+	dyt := op.dy.share(1, dy.Float32s(), func() []float32 { return toCNHW(dy.Float32s(), n, cout, ho*wo) })
 	dw := tensor.New(tensor.WithShape(op.wShape...), tensor.Of(tensor.Float32))
 	G.WhichBLAS().Sgemm(blas.NoTrans, blas.Trans, cout, rows, n*ho*wo, 1, dyt, n*ho*wo, cols, n*ho*wo, 0, dw.Float32s(), rows)
 	return dw, nil

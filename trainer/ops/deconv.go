@@ -39,7 +39,12 @@ func ConvTranspose2d(x, w *G.Node, geom Geom) (*G.Node, error) {
 }
 
 // deconvOp is the forward pass: cols = wᵀ·x (GEMM), then col2im scatters cols into y.
-type deconvOp struct{ geom Geom }
+type deconvOp struct {
+	geom Geom
+	// xt passes x's CNHW copy to the weight gradient; cols passes im2col(dy)
+	// between the two gradient ops (see memo). Set by SymDiff.
+	xt, cols *memo
+}
 
 func (op *deconvOp) Arity() int { return 2 }
 func (op *deconvOp) Type() hm.Type {
@@ -64,7 +69,7 @@ func (op *deconvOp) Do(vs ...G.Value) (G.Value, error) {
 	cout := ws[1]
 	ho, wo := op.geom.out(h), op.geom.out(wd)
 	y := tensor.New(tensor.WithShape(n, cout, ho, wo), tensor.Of(tensor.Float32))
-	xt := toCNHW(x.Float32s(), n, cin, h*wd)
+	xt := op.xt.share(0, x.Float32s(), func() []float32 { return toCNHW(x.Float32s(), n, cin, h*wd) })
 	rows := cout * op.geom.K * op.geom.K
 	cols := make([]float32, rows*n*h*wd)
 	// cols (rows × NHW) = wᵀ (rows × Cin) · xt (Cin × NHW)
@@ -83,11 +88,12 @@ func (op *deconvOp) String() string {
 func (op *deconvOp) DiffWRT(int) []bool { return []bool{true, true} }
 func (op *deconvOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	x, w := inputs[0], inputs[1]
-	dx, err := G.ApplyOp(&deconvDxOp{geom: op.geom, xShape: x.Shape().Clone()}, grad, w)
+	op.xt, op.cols = newMemo(), newMemo()
+	dx, err := G.ApplyOp(&deconvDxOp{geom: op.geom, xShape: x.Shape().Clone(), cols: op.cols}, grad, w)
 	if err != nil {
 		return nil, err
 	}
-	dw, err := G.ApplyOp(&deconvDwOp{geom: op.geom, wShape: w.Shape().Clone()}, x, grad)
+	dw, err := G.ApplyOp(&deconvDwOp{geom: op.geom, wShape: w.Shape().Clone(), xt: op.xt, cols: op.cols}, x, grad)
 	if err != nil {
 		return nil, err
 	}
@@ -98,6 +104,7 @@ func (op *deconvOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, erro
 type deconvDxOp struct {
 	geom   Geom
 	xShape tensor.Shape
+	cols   *memo // shared with deconvDwOp
 }
 
 func (op *deconvDxOp) Arity() int { return 2 }
@@ -115,8 +122,11 @@ func (op *deconvDxOp) Do(vs ...G.Value) (G.Value, error) {
 	ds := dy.Shape()
 	cout, ho, wo := ds[1], ds[2], ds[3]
 	rows := cout * op.geom.K * op.geom.K
-	cols := make([]float32, rows*n*h*wd)
-	im2col(dy.Float32s(), cols, n, cout, h, wd, ho, wo, op.geom)
+	cols := op.cols.share(0, dy.Float32s(), func() []float32 {
+		cols := make([]float32, rows*n*h*wd)
+		im2col(dy.Float32s(), cols, n, cout, h, wd, ho, wo, op.geom)
+		return cols
+	})
 	dxt := make([]float32, cin*n*h*wd)
 	G.WhichBLAS().Sgemm(blas.NoTrans, blas.NoTrans, cin, n*h*wd, rows, 1, w.Float32s(), rows, cols, n*h*wd, 0, dxt, n*h*wd)
 	dx := tensor.New(tensor.WithShape(n, cin, h, wd), tensor.WithBacking(fromCNHW(dxt, n, cin, h*wd)))
@@ -133,8 +143,9 @@ func (op *deconvDxOp) String() string {
 
 // deconvDwOp: dw (Cin × Cout·K·K) = xt (Cin × NHW) · im2col(dy)ᵀ.
 type deconvDwOp struct {
-	geom   Geom
-	wShape tensor.Shape
+	geom     Geom
+	wShape   tensor.Shape
+	xt, cols *memo // from deconvOp and shared with deconvDxOp
 }
 
 func (op *deconvDwOp) Arity() int { return 2 }
@@ -152,9 +163,12 @@ func (op *deconvDwOp) Do(vs ...G.Value) (G.Value, error) {
 	n, cin, h, wd := xs[0], xs[1], xs[2], xs[3]
 	cout, ho, wo := ds[1], ds[2], ds[3]
 	rows := cout * op.geom.K * op.geom.K
-	cols := make([]float32, rows*n*h*wd)
-	im2col(dy.Float32s(), cols, n, cout, h, wd, ho, wo, op.geom)
-	xt := toCNHW(x.Float32s(), n, cin, h*wd)
+	cols := op.cols.share(1, dy.Float32s(), func() []float32 {
+		cols := make([]float32, rows*n*h*wd)
+		im2col(dy.Float32s(), cols, n, cout, h, wd, ho, wo, op.geom)
+		return cols
+	})
+	xt := op.xt.share(1, x.Float32s(), func() []float32 { return toCNHW(x.Float32s(), n, cin, h*wd) })
 	dw := tensor.New(tensor.WithShape(op.wShape...), tensor.Of(tensor.Float32))
 	G.WhichBLAS().Sgemm(blas.NoTrans, blas.Trans, cin, rows, n*h*wd, 1, xt, n*h*wd, cols, n*h*wd, 0, dw.Float32s(), rows)
 	return dw, nil

@@ -3,9 +3,10 @@ package ops
 import (
 	"fmt"
 	"hash"
-	"math"
 	"runtime"
 	"sync"
+
+	"fmriface/nn"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -40,13 +41,9 @@ func (op *eluOp) Do(vs ...G.Value) (G.Value, error) {
 	y := tensor.New(tensor.WithShape(x.Shape().Clone()...), tensor.Of(tensor.Float32))
 	yd, xd := y.Float32s(), x.Float32s()
 	chunks(len(xd), func(lo, hi int) {
-		for i, v := range xd[lo:hi] {
-			if v > 0 {
-				yd[lo+i] = v
-			} else {
-				yd[lo+i] = float32(math.Exp(float64(v))) - 1
-			}
-		}
+		// nn's float32 ELU: math.Exp in float64 was most of this op's time.
+		copy(yd[lo:hi], xd[lo:hi])
+		nn.ELU(yd[lo:hi])
 	})
 	return y, nil
 }

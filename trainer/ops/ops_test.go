@@ -262,7 +262,9 @@ func TestConvGradients(t *testing.T) {
 }
 
 // TestSecondRun: a second run of a graph on other inputs gives what a
-// fresh graph gives, for outputs and gradients (ops keep nothing from a run).
+// fresh graph gives, for outputs and gradients: what ops pass between
+// forward and backward (memo) never leaks into the next run, even when the
+// next input reuses the previous one's memory.
 func TestSecondRun(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for _, tc := range []struct {
@@ -283,7 +285,7 @@ func TestSecondRun(t *testing.T) {
 			for i := range xa {
 				xa[i] *= 100 // leave large values behind in the buffers
 			}
-			run := func(inputs ...[]float32) [][]float32 {
+			run := func(inPlace bool, inputs ...[]float32) [][]float32 {
 				g := G.NewGraph()
 				x := G.NewTensor(g, tensor.Float32, 4, G.WithShape(tc.xs...), G.WithName("x"))
 				w := G.NewTensor(g, tensor.Float32, 4, G.WithShape(tc.ws...), G.WithName("w"),
@@ -308,8 +310,13 @@ func TestSecondRun(t *testing.T) {
 				G.Read(y, &yv)
 				m := G.NewTapeMachine(g)
 				defer m.Close()
+				buf := make([]float32, len(xa))
 				for _, in := range inputs {
-					if err := G.Let(x, tensor.New(tensor.WithShape(tc.xs...), tensor.WithBacking(append([]float32(nil), in...)))); err != nil {
+					if !inPlace {
+						buf = make([]float32, len(xa))
+					}
+					copy(buf, in)
+					if err := G.Let(x, tensor.New(tensor.WithShape(tc.xs...), tensor.WithBacking(buf))); err != nil {
 						t.Fatal(err)
 					}
 					m.Reset()
@@ -320,11 +327,14 @@ func TestSecondRun(t *testing.T) {
 				f := func(v G.Value) []float32 { return append([]float32(nil), v.(*tensor.Dense).Float32s()...) }
 				return [][]float32{f(yv), f(grads[0].Value()), f(grads[1].Value())}
 			}
-			reused, fresh := run(xa, xb), run(xb)
-			for k, name := range []string{"y", "dx", "dw"} {
-				for i := range fresh[k] {
-					if math.Abs(float64(reused[k][i]-fresh[k][i])) > 1e-4*(1+math.Abs(float64(fresh[k][i]))) {
-						t.Fatalf("%s[%d] = %v after a first run, %v fresh", name, i, reused[k][i], fresh[k][i])
+			fresh := run(false, xb)
+			for _, inPlace := range []bool{false, true} {
+				reused := run(inPlace, xa, xb)
+				for k, name := range []string{"y", "dx", "dw"} {
+					for i := range fresh[k] {
+						if math.Abs(float64(reused[k][i]-fresh[k][i])) > 1e-4*(1+math.Abs(float64(fresh[k][i]))) {
+							t.Fatalf("%s[%d] = %v after a first run (same memory: %v), %v fresh", name, i, reused[k][i], inPlace, fresh[k][i])
+						}
 					}
 				}
 			}
