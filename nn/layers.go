@@ -236,22 +236,29 @@ func (l *Deconv2D) FoldScaleShift(scale, shift []float32) {
 }
 
 // ELU applies x ↦ x for x > 0, eˣ − 1 otherwise (alpha 1) in place.
-func ELU(x []float32) {
+func ELU(x []float32) { ELUInto(x, x) }
+
+// ELUInto writes ELU(src) to dst (len(dst) ≥ len(src); they may be the same
+// slice): one pass instead of a copy and then an in-place ELU, for callers
+// that keep their input.
+func ELUInto(dst, src []float32) {
+	dst = dst[:len(src)]
 	// expm1Neg written out: a call per element costs more than the
 	// arithmetic under WebAssembly.
-	for i, v := range x {
+	for i, v := range src {
 		switch {
 		case v > 0:
+			dst[i] = v
 		case v > -0.25:
-			x[i] = v * (1 + v*(1.0/2+v*(1.0/6+v*(1.0/24+v*(1.0/120+v*(1.0/720+v*(1.0/5040)))))))
+			dst[i] = v * (1 + v*(1.0/2+v*(1.0/6+v*(1.0/24+v*(1.0/120+v*(1.0/720+v*(1.0/5040)))))))
 		case v < -87:
-			x[i] = -1
+			dst[i] = -1
 		default:
 			k := int32(v*log2e - 0.5)
 			kf := float32(k)
 			r := (v - kf*ln2hi) - kf*ln2lo
 			p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040)))))))
-			x[i] = p*math.Float32frombits(uint32(k+127)<<23) - 1
+			dst[i] = p*math.Float32frombits(uint32(k+127)<<23) - 1
 		}
 	}
 }

@@ -310,6 +310,18 @@ func TestActivationsDense(t *testing.T) {
 		}
 		return math.Expm1(x)
 	})
+	check("elu into another slice", func(x []float32) {
+		src := append([]float32(nil), x...)
+		for i := range x {
+			x[i] = float32(math.NaN()) // every element must be written
+		}
+		ELUInto(x, src)
+	}, func(x float64) float64 {
+		if x > 0 {
+			return x
+		}
+		return math.Expm1(x)
+	})
 	check("tanh", func(x []float32) { Tanh(x, 1) }, math.Tanh)
 	check("sigmoid", Sigmoid, func(x float64) float64 { return 1 / (1 + math.Exp(-x)) })
 }

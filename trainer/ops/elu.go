@@ -42,8 +42,7 @@ func (op *eluOp) Do(vs ...G.Value) (G.Value, error) {
 	yd, xd := y.Float32s(), x.Float32s()
 	chunks(len(xd), func(lo, hi int) {
 		// nn's float32 ELU: math.Exp in float64 was most of this op's time.
-		copy(yd[lo:hi], xd[lo:hi])
-		nn.ELU(yd[lo:hi])
+		nn.ELUInto(yd[lo:hi], xd[lo:hi])
 	})
 	return y, nil
 }
