@@ -32,10 +32,9 @@ func (g Geom) convOut(in int) int { return (in+2*g.Pad-g.K)/g.Stride + 1 }
 
 type convOp struct {
 	geom Geom
-	// cols passes im2col(x) to the weight gradient; dy passes its CNHW
-	// copy between the two gradient ops. Both are set by SymDiff, so a
+	// cols passes im2col(x) to the weight gradient. SymDiff sets it, so a
 	// graph without a backward pass keeps nothing.
-	cols, dy *memo
+	cols *memo
 }
 
 func (op *convOp) Arity() int { return 2 }
@@ -66,9 +65,9 @@ func (op *convOp) Do(vs ...G.Value) (G.Value, error) {
 		im2col(x.Float32s(), cols, n, cin, ho, wo, h, wd, op.geom)
 		return cols
 	})
-	yt := make([]float32, cout*n*ho*wo)
-	G.WhichBLAS().Sgemm(blas.NoTrans, blas.NoTrans, cout, n*ho*wo, rows, 1, w.Float32s(), rows, cols, n*ho*wo, 0, yt, n*ho*wo)
-	return tensor.New(tensor.WithShape(n, cout, ho, wo), tensor.WithBacking(fromCNHW(yt, n, cout, ho*wo))), nil
+	y := tensor.New(tensor.WithShape(n, cout, ho, wo), tensor.Of(tensor.Float32))
+	mulToNCHW(blas.NoTrans, cout, rows, w.Float32s(), rows, cols, n, ho*wo, y.Float32s())
+	return y, nil
 }
 func (op *convOp) ReturnsPtr() bool      { return false }
 func (op *convOp) CallsExtern() bool     { return false }
@@ -81,23 +80,22 @@ func (op *convOp) String() string {
 func (op *convOp) DiffWRT(int) []bool { return []bool{true, true} }
 func (op *convOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	x, w := inputs[0], inputs[1]
-	op.cols, op.dy = newMemo(), newMemo()
-	dx, err := G.ApplyOp(&convDxOp{geom: op.geom, xShape: x.Shape().Clone(), dy: op.dy}, grad, w)
+	op.cols = newMemo()
+	dx, err := G.ApplyOp(&convDxOp{geom: op.geom, xShape: x.Shape().Clone()}, grad, w)
 	if err != nil {
 		return nil, err
 	}
-	dw, err := G.ApplyOp(&convDwOp{geom: op.geom, wShape: w.Shape().Clone(), cols: op.cols, dy: op.dy}, x, grad)
+	dw, err := G.ApplyOp(&convDwOp{geom: op.geom, wShape: w.Shape().Clone(), cols: op.cols}, x, grad)
 	if err != nil {
 		return nil, err
 	}
 	return G.Nodes{dx, dw}, nil
 }
 
-// convDxOp: cols = wᵀ·dy (CNHW), scattered back onto x's grid.
+// convDxOp: cols = wᵀ·dy (mulFromNCHW), scattered back onto x's grid.
 type convDxOp struct {
 	geom   Geom
 	xShape tensor.Shape
-	dy     *memo // shared with convDwOp
 }
 
 func (op *convDxOp) Arity() int { return 2 }
@@ -115,9 +113,8 @@ func (op *convDxOp) Do(vs ...G.Value) (G.Value, error) {
 	ds := dy.Shape()
 	cout, ho, wo := ds[1], ds[2], ds[3]
 	rows := cin * op.geom.K * op.geom.K
-	dyt := op.dy.share(0, dy.Float32s(), func() []float32 { return toCNHW(dy.Float32s(), n, cout, ho*wo) })
 	cols := make([]float32, rows*n*ho*wo)
-	G.WhichBLAS().Sgemm(blas.Trans, blas.NoTrans, rows, n*ho*wo, cout, 1, w.Float32s(), rows, dyt, n*ho*wo, 0, cols, n*ho*wo)
+	mulFromNCHW(blas.Trans, rows, cout, w.Float32s(), rows, dy.Float32s(), n, ho*wo, cols)
 	dx := tensor.New(tensor.WithShape(n, cin, h, wd), tensor.Of(tensor.Float32))
 	col2im(cols, dx.Float32s(), n, cin, ho, wo, h, wd, op.geom)
 	return dx, nil
@@ -129,11 +126,11 @@ func (op *convDxOp) WriteHash(h hash.Hash) { fmt.Fprint(h, op.String()) }
 func (op *convDxOp) Hashcode() uint32      { return hashOf(op) }
 func (op *convDxOp) String() string        { return fmt.Sprintf("Conv2dDx{%+v,%v}", op.geom, op.xShape) }
 
-// convDwOp: dw (Cout × Cin·K·K) = dy (CNHW) · im2col(x)ᵀ.
+// convDwOp: dw (Cout × Cin·K·K) = dy · im2col(x)ᵀ, summed over the batch.
 type convDwOp struct {
-	geom     Geom
-	wShape   tensor.Shape
-	cols, dy *memo // from convOp and shared with convDxOp
+	geom   Geom
+	wShape tensor.Shape
+	cols   *memo // from convOp
 }
 
 func (op *convDwOp) Arity() int { return 2 }
@@ -156,9 +153,8 @@ func (op *convDwOp) Do(vs ...G.Value) (G.Value, error) {
 		im2col(x.Float32s(), cols, n, cin, ho, wo, h, wd, op.geom)
 		return cols
 	})
-	dyt := op.dy.share(1, dy.Float32s(), func() []float32 { return toCNHW(dy.Float32s(), n, cout, ho*wo) })
 	dw := tensor.New(tensor.WithShape(op.wShape...), tensor.Of(tensor.Float32))
-	G.WhichBLAS().Sgemm(blas.NoTrans, blas.Trans, cout, rows, n*ho*wo, 1, dyt, n*ho*wo, cols, n*ho*wo, 0, dw.Float32s(), rows)
+	mulNCHWColsT(cout, rows, dy.Float32s(), n, ho*wo, cols, dw.Float32s())
 	return dw, nil
 }
 func (op *convDwOp) ReturnsPtr() bool      { return false }

@@ -41,9 +41,9 @@ func ConvTranspose2d(x, w *G.Node, geom Geom) (*G.Node, error) {
 // deconvOp is the forward pass: cols = wᵀ·x (GEMM), then col2im scatters cols into y.
 type deconvOp struct {
 	geom Geom
-	// xt passes x's CNHW copy to the weight gradient; cols passes im2col(dy)
-	// between the two gradient ops (see memo). Set by SymDiff.
-	xt, cols *memo
+	// cols passes im2col(dy) between the two gradient ops (see memo). Set
+	// by SymDiff.
+	cols *memo
 }
 
 func (op *deconvOp) Arity() int { return 2 }
@@ -69,11 +69,10 @@ func (op *deconvOp) Do(vs ...G.Value) (G.Value, error) {
 	cout := ws[1]
 	ho, wo := op.geom.out(h), op.geom.out(wd)
 	y := tensor.New(tensor.WithShape(n, cout, ho, wo), tensor.Of(tensor.Float32))
-	xt := op.xt.share(0, x.Float32s(), func() []float32 { return toCNHW(x.Float32s(), n, cin, h*wd) })
 	rows := cout * op.geom.K * op.geom.K
 	cols := make([]float32, rows*n*h*wd)
-	// cols (rows × NHW) = wᵀ (rows × Cin) · xt (Cin × NHW)
-	G.WhichBLAS().Sgemm(blas.Trans, blas.NoTrans, rows, n*h*wd, cin, 1, w.Float32s(), rows, xt, n*h*wd, 0, cols, n*h*wd)
+	// cols (rows × NHW) = wᵀ (rows × Cin) · x
+	mulFromNCHW(blas.Trans, rows, cin, w.Float32s(), rows, x.Float32s(), n, h*wd, cols)
 	col2im(cols, y.Float32s(), n, cout, h, wd, ho, wo, op.geom)
 	return y, nil
 }
@@ -88,19 +87,19 @@ func (op *deconvOp) String() string {
 func (op *deconvOp) DiffWRT(int) []bool { return []bool{true, true} }
 func (op *deconvOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	x, w := inputs[0], inputs[1]
-	op.xt, op.cols = newMemo(), newMemo()
+	op.cols = newMemo()
 	dx, err := G.ApplyOp(&deconvDxOp{geom: op.geom, xShape: x.Shape().Clone(), cols: op.cols}, grad, w)
 	if err != nil {
 		return nil, err
 	}
-	dw, err := G.ApplyOp(&deconvDwOp{geom: op.geom, wShape: w.Shape().Clone(), xt: op.xt, cols: op.cols}, x, grad)
+	dw, err := G.ApplyOp(&deconvDwOp{geom: op.geom, wShape: w.Shape().Clone(), cols: op.cols}, x, grad)
 	if err != nil {
 		return nil, err
 	}
 	return G.Nodes{dx, dw}, nil
 }
 
-// deconvDxOp: dx = w · im2col(dy), reshaped to NCHW. It is an ordinary strided conv.
+// deconvDxOp: dx = w · im2col(dy), image by image. It is an ordinary strided conv.
 type deconvDxOp struct {
 	geom   Geom
 	xShape tensor.Shape
@@ -127,9 +126,8 @@ func (op *deconvDxOp) Do(vs ...G.Value) (G.Value, error) {
 		im2col(dy.Float32s(), cols, n, cout, h, wd, ho, wo, op.geom)
 		return cols
 	})
-	dxt := make([]float32, cin*n*h*wd)
-	G.WhichBLAS().Sgemm(blas.NoTrans, blas.NoTrans, cin, n*h*wd, rows, 1, w.Float32s(), rows, cols, n*h*wd, 0, dxt, n*h*wd)
-	dx := tensor.New(tensor.WithShape(n, cin, h, wd), tensor.WithBacking(fromCNHW(dxt, n, cin, h*wd)))
+	dx := tensor.New(tensor.WithShape(n, cin, h, wd), tensor.Of(tensor.Float32))
+	mulToNCHW(blas.NoTrans, cin, rows, w.Float32s(), rows, cols, n, h*wd, dx.Float32s())
 	return dx, nil
 }
 func (op *deconvDxOp) ReturnsPtr() bool      { return false }
@@ -141,11 +139,11 @@ func (op *deconvDxOp) String() string {
 	return fmt.Sprintf("ConvTranspose2dDx{%+v,%v}", op.geom, op.xShape)
 }
 
-// deconvDwOp: dw (Cin × Cout·K·K) = xt (Cin × NHW) · im2col(dy)ᵀ.
+// deconvDwOp: dw (Cin × Cout·K·K) = x · im2col(dy)ᵀ, summed over the batch.
 type deconvDwOp struct {
-	geom     Geom
-	wShape   tensor.Shape
-	xt, cols *memo // from deconvOp and shared with deconvDxOp
+	geom   Geom
+	wShape tensor.Shape
+	cols   *memo // shared with deconvDxOp
 }
 
 func (op *deconvDwOp) Arity() int { return 2 }
@@ -168,9 +166,8 @@ func (op *deconvDwOp) Do(vs ...G.Value) (G.Value, error) {
 		im2col(dy.Float32s(), cols, n, cout, h, wd, ho, wo, op.geom)
 		return cols
 	})
-	xt := op.xt.share(1, x.Float32s(), func() []float32 { return toCNHW(x.Float32s(), n, cin, h*wd) })
 	dw := tensor.New(tensor.WithShape(op.wShape...), tensor.Of(tensor.Float32))
-	G.WhichBLAS().Sgemm(blas.NoTrans, blas.Trans, cin, rows, n*h*wd, 1, xt, n*h*wd, cols, n*h*wd, 0, dw.Float32s(), rows)
+	mulNCHWColsT(cin, rows, x.Float32s(), n, h*wd, cols, dw.Float32s())
 	return dw, nil
 }
 func (op *deconvDwOp) ReturnsPtr() bool      { return false }
@@ -274,7 +271,8 @@ func validRange(n, big, k int, g Geom) (lo, hi int) {
 	return lo, hi
 }
 
-// toCNHW turns NCHW (hw = H·W) into C×(N·HW) so one GEMM covers the batch.
+// toCNHW turns NCHW (hw = H·W) into C×(N·HW), so that one GEMM covers a
+// batch of small images (see batchgemm.go).
 func toCNHW(x []float32, n, c, hw int) []float32 {
 	out := make([]float32, len(x))
 	parallel(c, func(ch int) {
@@ -285,15 +283,13 @@ func toCNHW(x []float32, n, c, hw int) []float32 {
 	return out
 }
 
-// fromCNHW is toCNHW's inverse.
-func fromCNHW(x []float32, n, c, hw int) []float32 {
-	out := make([]float32, len(x))
+// fromCNHWInto writes toCNHW's inverse of x to out.
+func fromCNHWInto(out, x []float32, n, c, hw int) {
 	parallel(c, func(ch int) {
 		for b := 0; b < n; b++ {
 			copy(out[(b*c+ch)*hw:][:hw], x[(ch*n+b)*hw:][:hw])
 		}
 	})
-	return out
 }
 
 // parallel runs f(0…n−1) on up to GOMAXPROCS goroutines, interleaved.

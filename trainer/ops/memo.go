@@ -2,11 +2,10 @@ package ops
 
 import "sync"
 
-// memo hands a derived buffer (an im2col or a CNHW copy) between two ops of
-// one layer that need the same thing: its forward pass and its weight
-// gradient both lower x, and its two gradient ops both lower dy. Each
-// lowering is a full pass over a large buffer; doing it once instead of twice
-// saves about a tenth of a training step.
+// memo hands an im2col buffer between two ops of one layer that need the
+// same one: a convolution's forward pass and its weight gradient both lower
+// x, a transposed convolution's two gradient ops both lower dy. Each lowering
+// is a full pass over a large buffer.
 //
 // The two ops are the memo's parties 0 and 1. Whichever runs first computes
 // the buffer and leaves it; the other takes it if it has not run since it was
