@@ -126,6 +126,20 @@ func TestLoadErrorsNameTheFile(t *testing.T) {
 	if _, err := demo.LoadModel("gen.fmb", data[:100]); err == nil || !strings.HasPrefix(err.Error(), "gen.fmb:") {
 		t.Errorf("truncated model: %v", err)
 	}
+	// The generator's weights are checked once, by nn, which names the tensor.
+	gen, err := os.ReadFile(filepath.Join(s.dir, s.ix.Generator.File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nan := rebuildBundle(t, gen, func(name string, shape []int, v []float32) ([]int, []float32) {
+		if name == "gen.fc.w" {
+			v[5] = float32(math.Inf(-1))
+		}
+		return shape, v
+	})
+	if _, err := demo.LoadModel("gen.fmb", nan); err == nil || !strings.HasPrefix(err.Error(), "gen.fmb:") || !strings.Contains(err.Error(), "gen.fc.w[5] is -Inf") {
+		t.Errorf("non-finite weight: %v", err)
+	}
 }
 
 // TestVerifiedLoadsSkipOnlyTheChecksums: the Verified loaders (used by the

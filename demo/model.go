@@ -86,7 +86,8 @@ func modelFromBundle(b *bundle.Bundle) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := nn.NewGenerator(cfg, params)
+	g, err := nn.NewGeneratorOwning(cfg, params) // params are ours: no copy
+
 	if err != nil {
 		return nil, err
 	}
@@ -133,17 +134,30 @@ func generatorParams(b *bundle.Bundle, cfg arch.Config) (map[string][]float32, e
 				continue
 			}
 		}
-		v, err := floats(b, p.Name, p.Size())
+		v, err := floatsUnchecked(b, p.Name, p.Size())
 		if err != nil {
 			return nil, err
 		}
-		params[p.Name] = v
+		params[p.Name] = v // nn.NewGenerator checks that every value is finite
 	}
 	return params, nil
 }
 
 // floats reads a float tensor of exactly n elements, all finite.
 func floats(b *bundle.Bundle, name string, n int) ([]float32, error) {
+	v, err := floatsUnchecked(b, name, n)
+	if err != nil {
+		return nil, err
+	}
+	if i := nn.FirstNonFinite(v); i >= 0 {
+		return nil, fmt.Errorf("tensor %s: element %d is %v", name, i, v[i])
+	}
+	return v, nil
+}
+
+// floatsUnchecked is floats without the finiteness check, for values that a
+// later check covers.
+func floatsUnchecked(b *bundle.Bundle, name string, n int) ([]float32, error) {
 	info, err := b.Tensor(name)
 	if err != nil {
 		return nil, fmt.Errorf("tensor %s: %w", name, err)
@@ -157,9 +171,6 @@ func floats(b *bundle.Bundle, name string, n int) ([]float32, error) {
 	v, err := b.Float32(name)
 	if err != nil {
 		return nil, fmt.Errorf("tensor %s: %w", name, err)
-	}
-	if i := nn.FirstNonFinite(v); i >= 0 {
-		return nil, fmt.Errorf("tensor %s: element %d is %v", name, i, v[i])
 	}
 	return v, nil
 }

@@ -155,6 +155,37 @@ func smallConfigs(t *testing.T) []arch.Config {
 	return []arch.Config{tiny, other}
 }
 
+// TestGeneratorOwning: the owning constructor keeps the caller's slices (no
+// copy) and generates what the copying one does.
+func TestGeneratorOwning(t *testing.T) {
+	for _, cfg := range smallConfigs(t) {
+		t.Run(cfg.Name, func(t *testing.T) {
+			copied, err := NewGenerator(cfg, randomNetParams(cfg, "gen", 11))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := randomNetParams(cfg, "gen", 11)
+			fcW := p["gen.fc.w"]
+			owning, err := NewGeneratorOwning(cfg, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if &owning.fc.W[0] != &fcW[0] {
+				t.Fatal("NewGeneratorOwning copied gen.fc.w")
+			}
+			z := randVec(rand.New(rand.NewPCG(12, 12)), cfg.Latent, 1)
+			want, got := make([]float32, 3*cfg.ImageSize*cfg.ImageSize), make([]float32, 3*cfg.ImageSize*cfg.ImageSize)
+			if err := copied.Generate(z, want); err != nil {
+				t.Fatal(err)
+			}
+			if err := owning.Generate(z, got); err != nil {
+				t.Fatal(err)
+			}
+			assertClose(t, "owning vs copying", got, want, 0)
+		})
+	}
+}
+
 func TestGeneratorMatchesReference(t *testing.T) {
 	// default: its layers are split over many steps (row and channel slices).
 	def, _ := arch.Preset("default")

@@ -9,12 +9,14 @@ import (
 	"fmriface/arch"
 )
 
-// tensors hands out validated copies of one network's parameters.
+// tensors hands out one network's validated parameters: copies, or with own
+// set the caller's slices themselves.
 type tensors struct {
 	cfg   arch.Config
 	net   string
 	byKey map[string]arch.Param
 	src   map[string][]float32
+	own   bool
 }
 
 // newTensors checks that params holds every parameter of net with the size
@@ -90,6 +92,9 @@ func (t *tensors) get(name string) []float32 {
 	if _, ok := t.byKey[name]; !ok {
 		// A name built by this package that arch does not list: a bug here.
 		panic(fmt.Sprintf("nn: %s is not a %s parameter of arch %q", name, t.net, t.cfg.Name))
+	}
+	if t.own {
+		return t.src[name]
 	}
 	return append([]float32(nil), t.src[name]...)
 }
