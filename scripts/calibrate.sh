@@ -6,10 +6,11 @@
 # accuracy with all voxels: 97.1, 98.7, 95.0, 91.3 % (± 2 points).
 #
 #   scripts/calibrate.sh 7.4,6.8,10,10.9
+#   MODEL=runs/new/model.npz scripts/calibrate.sh 7,7.4,12,11.2   # a candidate face model
 set -eu
 NOISE=${1:?usage: scripts/calibrate.sh s1,s2,s3,s4 [out folder]}
 OUT=${2:-out/calib/$(echo "$NOISE" | tr , _)}
 GO=${GO:-go}
 $GO run ./trainer fmri simulate --seed 2 --noise "$NOISE" --out "$OUT/data" --overwrite
-$GO run ./trainer fmri fit --data "$OUT/data" --out "$OUT/fmri" --models vaegan --ridge=false --curve "" --subsets 0
+$GO run ./trainer fmri fit --data "$OUT/data" --out "$OUT/fmri" --model "${MODEL:-models/default/model.npz}" --models vaegan --ridge=false --curve "" --subsets 0
 $GO run ./trainer fmri eval --dir "$OUT/fmri" --draws 10000
