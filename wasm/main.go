@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"syscall/js"
 	"time"
 
@@ -25,12 +26,18 @@ import (
 func main() {
 	page := newPage()
 	page.mark("mainMs")
+	// Loading builds about 60 MB of long-lived arrays and little garbage; a
+	// collection each time the heap doubles would only re-mark them, in code
+	// the browser has not optimised yet. The collector resumes with the
+	// first face (page.sync).
+	page.gcPercent = debug.SetGCPercent(-1)
 	app, bench, err := load(page)
 	if err != nil {
 		page.fail(err.Error())
 		return
 	}
 	if bench > 0 {
+		debug.SetGCPercent(page.gcPercent)
 		runBench(page, app, bench)
 	}
 	ebiten.SetWindowTitle("fmriface: faces decoded from fMRI")
@@ -58,6 +65,8 @@ type page struct {
 	// subjects queues bundles that finished downloading after the start.
 	subjects chan file
 	onAdd    js.Func
+	// gcPercent is the collector's setting, off during start-up.
+	gcPercent int
 }
 
 type file struct {
@@ -150,6 +159,7 @@ func (p *page) sync(a *demo.App) {
 	p.say(msg)
 	if a.FirstFace > 0 && !p.status.Get("firstFacePageMs").Truthy() {
 		p.mark("firstFacePageMs")
+		debug.SetGCPercent(p.gcPercent)
 		if f := p.global.Get("fmrifaceFirstFace"); f.Type() == js.TypeFunction {
 			f.Invoke() // the loader's deferred work (caching, other subjects) may start
 		}
