@@ -1,0 +1,49 @@
+// coldload.mjs compares cold loads of built sites: for each repetition it serves
+// each site folder in turn, opens it in a fresh headless Chromium (no HTTP
+// cache, no compiled-code cache) and prints the page's start-up marks in
+// seconds, then the time to the first decoded face per site. Alternating the
+// sites in one run is what makes two builds comparable on a noisy VM.
+//
+//   REPS=3 node e2e/coldload.mjs [--serve out/e2e/serve] [--chromium /usr/bin/chromium] DIR [DIR…]
+import { spawn } from "node:child_process";
+import { chromium } from "playwright-core";
+
+const args = process.argv.slice(2);
+const opt = { serve: "out/e2e/serve", chromium: "/usr/bin/chromium" };
+const dirs = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i].startsWith("--")) opt[args[i].slice(2)] = args[++i];
+  else dirs.push(args[i]);
+}
+if (dirs.length === 0) {
+  console.error("usage: node e2e/coldload.mjs [--serve BIN] [--chromium BIN] DIR [DIR…]");
+  process.exit(2);
+}
+const reps = parseInt(process.env.REPS || "3", 10);
+const marks = ["downloadedMs", "instantiatedMs", "mainMs", "copiedMs", "modelMs", "subjectsMs", "appMs", "firstUpdateMs", "firstFacePageMs"];
+const firstFace = {};
+for (let r = 0; r < reps; r++) {
+  for (const dir of dirs) {
+    const server = spawn(opt.serve, ["-addr", "127.0.0.1:0", "-dir", dir], { stdio: ["ignore", "pipe", "inherit"] });
+    const url = await new Promise((resolve) => {
+      let out = "";
+      server.stdout.on("data", (d) => { out += d; const m = out.match(/at (http:\/\/\S+)/); if (m) resolve(m[1]); });
+    });
+    const browser = await chromium.launch({ executablePath: opt.chromium, args: ["--headless=new"] });
+    try {
+      const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+      await page.goto(url);
+      await page.waitForFunction(() => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.firstFacePageMs > 0, null, { timeout: 60000, polling: 20 });
+      const st = await page.evaluate(() => {
+        const d = globalThis.fmrifaceData || {};
+        return { ...globalThis.fmrifaceStatus, downloadedMs: d.downloadedMs, instantiatedMs: d.instantiatedMs };
+      });
+      console.log(dir, marks.map((k) => k.replace(/Ms$/, "") + "=" + (st[k] / 1000).toFixed(2)).join(" "));
+      (firstFace[dir] ||= []).push((st.firstFacePageMs / 1000).toFixed(2));
+    } finally {
+      await browser.close();
+      server.kill();
+    }
+  }
+}
+for (const dir of dirs) console.log(dir, "first face (s):", firstFace[dir].join(", "));
