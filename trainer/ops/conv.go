@@ -60,11 +60,7 @@ func (op *convOp) Do(vs ...G.Value) (G.Value, error) {
 	cout := ws[0]
 	ho, wo := op.geom.convOut(h), op.geom.convOut(wd)
 	rows := cin * op.geom.K * op.geom.K
-	cols := op.cols.share(0, x.Float32s(), func() []float32 {
-		cols := make([]float32, rows*n*ho*wo)
-		im2col(x.Float32s(), cols, n, cin, ho, wo, h, wd, op.geom)
-		return cols
-	})
+	cols := op.cols.im2col(0, x.Float32s(), n, cin, ho, wo, h, wd, op.geom)
 	y := tensor.New(tensor.WithShape(n, cout, ho, wo), tensor.Of(tensor.Float32))
 	mulToNCHW(blas.NoTrans, cout, rows, w.Float32s(), rows, cols, n, ho*wo, y.Float32s())
 	return y, nil
@@ -148,11 +144,7 @@ func (op *convDwOp) Do(vs ...G.Value) (G.Value, error) {
 	n, cin, h, wd := xs[0], xs[1], xs[2], xs[3]
 	cout, ho, wo := ds[1], ds[2], ds[3]
 	rows := cin * op.geom.K * op.geom.K
-	cols := op.cols.share(1, x.Float32s(), func() []float32 {
-		cols := make([]float32, rows*n*ho*wo)
-		im2col(x.Float32s(), cols, n, cin, ho, wo, h, wd, op.geom)
-		return cols
-	})
+	cols := op.cols.im2col(1, x.Float32s(), n, cin, ho, wo, h, wd, op.geom)
 	dw := tensor.New(tensor.WithShape(op.wShape...), tensor.Of(tensor.Float32))
 	mulNCHWColsT(cout, rows, dy.Float32s(), n, ho*wo, cols, dw.Float32s())
 	return dw, nil

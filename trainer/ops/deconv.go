@@ -121,11 +121,7 @@ func (op *deconvDxOp) Do(vs ...G.Value) (G.Value, error) {
 	ds := dy.Shape()
 	cout, ho, wo := ds[1], ds[2], ds[3]
 	rows := cout * op.geom.K * op.geom.K
-	cols := op.cols.share(0, dy.Float32s(), func() []float32 {
-		cols := make([]float32, rows*n*h*wd)
-		im2col(dy.Float32s(), cols, n, cout, h, wd, ho, wo, op.geom)
-		return cols
-	})
+	cols := op.cols.im2col(0, dy.Float32s(), n, cout, h, wd, ho, wo, op.geom)
 	dx := tensor.New(tensor.WithShape(n, cin, h, wd), tensor.Of(tensor.Float32))
 	mulToNCHW(blas.NoTrans, cin, rows, w.Float32s(), rows, cols, n, h*wd, dx.Float32s())
 	return dx, nil
@@ -161,11 +157,7 @@ func (op *deconvDwOp) Do(vs ...G.Value) (G.Value, error) {
 	n, cin, h, wd := xs[0], xs[1], xs[2], xs[3]
 	cout, ho, wo := ds[1], ds[2], ds[3]
 	rows := cout * op.geom.K * op.geom.K
-	cols := op.cols.share(1, dy.Float32s(), func() []float32 {
-		cols := make([]float32, rows*n*h*wd)
-		im2col(dy.Float32s(), cols, n, cout, h, wd, ho, wo, op.geom)
-		return cols
-	})
+	cols := op.cols.im2col(1, dy.Float32s(), n, cout, h, wd, ho, wo, op.geom)
 	dw := tensor.New(tensor.WithShape(op.wShape...), tensor.Of(tensor.Float32))
 	mulNCHWColsT(cin, rows, x.Float32s(), n, h*wd, cols, dw.Float32s())
 	return dw, nil

@@ -49,3 +49,13 @@ func (m *memo) share(party int, src []float32, compute func() []float32) []float
 	m.mu.Unlock()
 	return d
 }
+
+// im2col is im2col(y) into a new buffer (c·K·K rows, n·h·w columns), shared
+// between the memo's two parties.
+func (m *memo) im2col(party int, y []float32, n, c, h, w, ho, wo int, g Geom) []float32 {
+	return m.share(party, y, func() []float32 {
+		cols := make([]float32, c*g.K*g.K*n*h*w)
+		im2col(y, cols, n, c, h, w, ho, wo, g)
+		return cols
+	})
+}
