@@ -87,7 +87,6 @@ func modelFromBundle(b *bundle.Bundle) (*Model, error) {
 		return nil, err
 	}
 	g, err := nn.NewGeneratorOwning(cfg, params) // params are ours: no copy
-
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +137,7 @@ func generatorParams(b *bundle.Bundle, cfg arch.Config) (map[string][]float32, e
 		if err != nil {
 			return nil, err
 		}
-		params[p.Name] = v // nn.NewGenerator checks that every value is finite
+		params[p.Name] = v // nn checks that every value is finite
 	}
 	return params, nil
 }
