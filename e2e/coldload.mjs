@@ -5,8 +5,8 @@
 // sites in one run is what makes two builds comparable on a noisy VM.
 //
 //   REPS=3 node e2e/coldload.mjs [--serve out/e2e/serve] [--chromium /usr/bin/chromium] DIR [DIR…]
-import { spawn } from "node:child_process";
 import { chromium } from "playwright-core";
+import { startServer } from "./serve.mjs";
 
 const args = process.argv.slice(2);
 const opt = { serve: "out/e2e/serve", chromium: "/usr/bin/chromium" };
@@ -24,11 +24,7 @@ const marks = ["downloadedMs", "instantiatedMs", "mainMs", "copiedMs", "modelMs"
 const firstFace = {};
 for (let r = 0; r < reps; r++) {
   for (const dir of dirs) {
-    const server = spawn(opt.serve, ["-addr", "127.0.0.1:0", "-dir", dir], { stdio: ["ignore", "pipe", "inherit"] });
-    const url = await new Promise((resolve) => {
-      let out = "";
-      server.stdout.on("data", (d) => { out += d; const m = out.match(/at (http:\/\/\S+)/); if (m) resolve(m[1]); });
-    });
+    const { proc: server, url } = await startServer(opt.serve, dir);
     const browser = await chromium.launch({ executablePath: opt.chromium, args: ["--headless=new"] });
     try {
       const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();

@@ -9,10 +9,10 @@
 // faces back to back in the page, and prints the timing the page measured.
 //
 //   node e2e/run.mjs --serve out/e2e/serve --dir out/e2e/dist --out out/e2e [--chromium /usr/bin/chromium] [--bench 1000]
-import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { startServer } from "./serve.mjs";
 
 const args = {};
 for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, "")] = process.argv[i + 1];
@@ -25,21 +25,6 @@ const log = (...a) => console.log("e2e:", ...a);
 function check(ok, what, detail = "") {
   if (ok) log("ok  ", what);
   else { failures++; log("FAIL", what, detail); }
-}
-
-// startServer runs cmd/serve on a free loopback port and returns its URL.
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const p = spawn(args.serve, ["-addr", "127.0.0.1:0", "-dir", args.dir], { stdio: ["ignore", "pipe", "inherit"] });
-    let buf = "";
-    p.stdout.on("data", (d) => {
-      buf += d;
-      const m = buf.match(/at (http:\/\/\S+)/);
-      if (m) resolve({ proc: p, url: m[1] });
-    });
-    p.on("exit", (code) => reject(new Error("server exited with " + code)));
-    setTimeout(() => reject(new Error("server did not start")), 20000);
-  });
 }
 
 const status = (page) => page.evaluate(() => globalThis.fmrifaceStatus ? { ...globalThis.fmrifaceStatus } : null);
@@ -274,7 +259,7 @@ async function bench(browser, url, n) {
   await context.close();
 }
 
-const { proc, url } = await startServer();
+const { proc, url } = await startServer(args.serve, args.dir);
 const browser = await chromium.launch({
   executablePath,
   headless: true,
