@@ -244,7 +244,10 @@ func ELU(x []float32) { ELUInto(x, x) }
 func ELUInto(dst, src []float32) {
 	dst = dst[:len(src)]
 	// expm1Neg written out: a call per element costs more than the
-	// arithmetic under WebAssembly.
+	// arithmetic under WebAssembly. The branches stay: feature maps are
+	// smooth, so the sign comes in runs that the branch predictor follows,
+	// and a branch-free version (eˣ − 1 for every element) was 1.6× slower
+	// in training although 1.2× faster on random signs.
 	for i, v := range src {
 		switch {
 		case v > 0:
@@ -260,6 +263,23 @@ func ELUInto(dst, src []float32) {
 			p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040)))))))
 			dst[i] = p*math.Float32frombits(uint32(k+127)<<23) - 1
 		}
+	}
+}
+
+// negPart returns min(v, 0) without a branch: the sign bit, spread over the
+// word by an arithmetic shift, masks v.
+func negPart(v float32) float32 {
+	b := math.Float32bits(v)
+	return math.Float32frombits(b & uint32(int32(b)>>31))
+}
+
+// ELUGradInto writes dy·ELU′ to dx, from ELU's output y: 1 where y > 0,
+// y + 1 elsewhere, as dy·(min(y, 0) + 1) without a branch: 5× faster than
+// the branch on random signs, and no slower on smooth feature maps.
+func ELUGradInto(dx, dy, y []float32) {
+	dx, dy = dx[:len(y)], dy[:len(y)]
+	for i, v := range y {
+		dx[i] = dy[i] * (negPart(v) + 1)
 	}
 }
 

@@ -325,3 +325,21 @@ func TestActivationsDense(t *testing.T) {
 	check("tanh", func(x []float32) { Tanh(x, 1) }, math.Tanh)
 	check("sigmoid", Sigmoid, func(x float64) float64 { return 1 / (1 + math.Exp(-x)) })
 }
+
+// TestELUGradInto checks the gradient from ELU's output, including the
+// boundary y = 0 (where both sides give dy) and the saturated y = −1.
+func TestELUGradInto(t *testing.T) {
+	ys := []float32{2, 0.5, 1e-30, 0, float32(math.Copysign(0, -1)), -1e-30, -0.25, -0.5, -0.999, -1}
+	dys := []float32{1, -2, 3, 0.5, -1.5, 4, -1, 2, 10, 7}
+	got := make([]float32, len(ys))
+	ELUGradInto(got, dys, ys)
+	for i, y := range ys {
+		want := dys[i]
+		if y <= 0 {
+			want = dys[i] * (y + 1)
+		}
+		if math.Abs(float64(got[i]-want)) > 1e-7 {
+			t.Errorf("ELUGradInto(dy=%g, y=%g) = %g, want %g", dys[i], y, got[i], want)
+		}
+	}
+}

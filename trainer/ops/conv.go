@@ -60,9 +60,18 @@ func (op *convOp) Do(vs ...G.Value) (G.Value, error) {
 	cout := ws[0]
 	ho, wo := op.geom.convOut(h), op.geom.convOut(wd)
 	rows := cin * op.geom.K * op.geom.K
-	cols := op.cols.im2col(0, x.Float32s(), n, cin, ho, wo, h, wd, op.geom)
 	y := tensor.New(tensor.WithShape(n, cout, ho, wo), tensor.Of(tensor.Float32))
-	mulToNCHW(blas.NoTrans, cout, rows, w.Float32s(), rows, cols, n, ho*wo, y.Float32s())
+	xd, wt, yd := x.Float32s(), w.Float32s(), y.Float32s()
+	if p := ho * wo; p >= perImageMin {
+		impl := G.WhichBLAS()
+		eachImage(n, rows*p, func(b int, cols []float32) {
+			im2colSerial(xd[b*cin*h*wd:][:cin*h*wd], cols, 1, cin, ho, wo, h, wd, op.geom)
+			impl.Sgemm(blas.NoTrans, blas.NoTrans, cout, p, rows, 1, wt, rows, cols, p, 0, yd[b*cout*p:], p)
+		})
+		return y, nil
+	}
+	cols := op.cols.im2col(0, xd, n, cin, ho, wo, h, wd, op.geom)
+	mulToNCHW(blas.NoTrans, cout, rows, wt, rows, cols, n, ho*wo, yd)
 	return y, nil
 }
 func (op *convOp) ReturnsPtr() bool      { return false }
@@ -109,10 +118,19 @@ func (op *convDxOp) Do(vs ...G.Value) (G.Value, error) {
 	ds := dy.Shape()
 	cout, ho, wo := ds[1], ds[2], ds[3]
 	rows := cin * op.geom.K * op.geom.K
-	cols := make([]float32, rows*n*ho*wo)
-	mulFromNCHW(blas.Trans, rows, cout, w.Float32s(), rows, dy.Float32s(), n, ho*wo, cols)
 	dx := tensor.New(tensor.WithShape(n, cin, h, wd), tensor.Of(tensor.Float32))
-	col2im(cols, dx.Float32s(), n, cin, ho, wo, h, wd, op.geom)
+	dyd, wt, dxd := dy.Float32s(), w.Float32s(), dx.Float32s()
+	if p := ho * wo; p >= perImageMin {
+		impl := G.WhichBLAS()
+		eachImage(n, rows*p, func(b int, cols []float32) {
+			impl.Sgemm(blas.Trans, blas.NoTrans, rows, p, cout, 1, wt, rows, dyd[b*cout*p:], p, 0, cols, p)
+			col2imSerial(cols, dxd[b*cin*h*wd:][:cin*h*wd], 1, cin, ho, wo, h, wd, op.geom)
+		})
+		return dx, nil
+	}
+	cols := make([]float32, rows*n*ho*wo)
+	mulFromNCHW(blas.Trans, rows, cout, wt, rows, dyd, n, ho*wo, cols)
+	col2im(cols, dxd, n, cin, ho, wo, h, wd, op.geom)
 	return dx, nil
 }
 func (op *convDxOp) ReturnsPtr() bool      { return false }
@@ -144,9 +162,18 @@ func (op *convDwOp) Do(vs ...G.Value) (G.Value, error) {
 	n, cin, h, wd := xs[0], xs[1], xs[2], xs[3]
 	cout, ho, wo := ds[1], ds[2], ds[3]
 	rows := cin * op.geom.K * op.geom.K
-	cols := op.cols.im2col(1, x.Float32s(), n, cin, ho, wo, h, wd, op.geom)
 	dw := tensor.New(tensor.WithShape(op.wShape...), tensor.Of(tensor.Float32))
-	mulNCHWColsT(cout, rows, dy.Float32s(), n, ho*wo, cols, dw.Float32s())
+	xd, dyd, dwd := x.Float32s(), dy.Float32s(), dw.Float32s()
+	if p := ho * wo; p >= perImageMin {
+		impl := G.WhichBLAS()
+		eachImageSum(n, rows*p, dwd, func(b int, cols, acc []float32, beta float32) {
+			im2colSerial(xd[b*cin*h*wd:][:cin*h*wd], cols, 1, cin, ho, wo, h, wd, op.geom)
+			impl.Sgemm(blas.NoTrans, blas.Trans, cout, rows, p, 1, dyd[b*cout*p:], p, cols, p, beta, acc, rows)
+		})
+		return dw, nil
+	}
+	cols := op.cols.im2col(1, xd, n, cin, ho, wo, h, wd, op.geom)
+	mulNCHWColsT(cout, rows, dyd, n, ho*wo, cols, dwd)
 	return dw, nil
 }
 func (op *convDwOp) ReturnsPtr() bool      { return false }

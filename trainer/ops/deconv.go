@@ -70,10 +70,19 @@ func (op *deconvOp) Do(vs ...G.Value) (G.Value, error) {
 	ho, wo := op.geom.out(h), op.geom.out(wd)
 	y := tensor.New(tensor.WithShape(n, cout, ho, wo), tensor.Of(tensor.Float32))
 	rows := cout * op.geom.K * op.geom.K
+	xd, wt, yd := x.Float32s(), w.Float32s(), y.Float32s()
+	if p := h * wd; p >= perImageMin {
+		impl := G.WhichBLAS()
+		eachImage(n, rows*p, func(b int, cols []float32) {
+			impl.Sgemm(blas.Trans, blas.NoTrans, rows, p, cin, 1, wt, rows, xd[b*cin*p:], p, 0, cols, p)
+			col2imSerial(cols, yd[b*cout*ho*wo:][:cout*ho*wo], 1, cout, h, wd, ho, wo, op.geom)
+		})
+		return y, nil
+	}
 	cols := make([]float32, rows*n*h*wd)
 	// cols (rows × NHW) = wᵀ (rows × Cin) · x
-	mulFromNCHW(blas.Trans, rows, cin, w.Float32s(), rows, x.Float32s(), n, h*wd, cols)
-	col2im(cols, y.Float32s(), n, cout, h, wd, ho, wo, op.geom)
+	mulFromNCHW(blas.Trans, rows, cin, wt, rows, xd, n, h*wd, cols)
+	col2im(cols, yd, n, cout, h, wd, ho, wo, op.geom)
 	return y, nil
 }
 func (op *deconvOp) ReturnsPtr() bool      { return false }
@@ -121,9 +130,18 @@ func (op *deconvDxOp) Do(vs ...G.Value) (G.Value, error) {
 	ds := dy.Shape()
 	cout, ho, wo := ds[1], ds[2], ds[3]
 	rows := cout * op.geom.K * op.geom.K
-	cols := op.cols.im2col(0, dy.Float32s(), n, cout, h, wd, ho, wo, op.geom)
 	dx := tensor.New(tensor.WithShape(n, cin, h, wd), tensor.Of(tensor.Float32))
-	mulToNCHW(blas.NoTrans, cin, rows, w.Float32s(), rows, cols, n, h*wd, dx.Float32s())
+	dyd, wt, dxd := dy.Float32s(), w.Float32s(), dx.Float32s()
+	if p := h * wd; p >= perImageMin {
+		impl := G.WhichBLAS()
+		eachImage(n, rows*p, func(b int, cols []float32) {
+			im2colSerial(dyd[b*cout*ho*wo:][:cout*ho*wo], cols, 1, cout, h, wd, ho, wo, op.geom)
+			impl.Sgemm(blas.NoTrans, blas.NoTrans, cin, p, rows, 1, wt, rows, cols, p, 0, dxd[b*cin*p:], p)
+		})
+		return dx, nil
+	}
+	cols := op.cols.im2col(0, dyd, n, cout, h, wd, ho, wo, op.geom)
+	mulToNCHW(blas.NoTrans, cin, rows, wt, rows, cols, n, h*wd, dxd)
 	return dx, nil
 }
 func (op *deconvDxOp) ReturnsPtr() bool      { return false }
@@ -157,9 +175,18 @@ func (op *deconvDwOp) Do(vs ...G.Value) (G.Value, error) {
 	n, cin, h, wd := xs[0], xs[1], xs[2], xs[3]
 	cout, ho, wo := ds[1], ds[2], ds[3]
 	rows := cout * op.geom.K * op.geom.K
-	cols := op.cols.im2col(1, dy.Float32s(), n, cout, h, wd, ho, wo, op.geom)
 	dw := tensor.New(tensor.WithShape(op.wShape...), tensor.Of(tensor.Float32))
-	mulNCHWColsT(cin, rows, x.Float32s(), n, h*wd, cols, dw.Float32s())
+	xd, dyd, dwd := x.Float32s(), dy.Float32s(), dw.Float32s()
+	if p := h * wd; p >= perImageMin {
+		impl := G.WhichBLAS()
+		eachImageSum(n, rows*p, dwd, func(b int, cols, acc []float32, beta float32) {
+			im2colSerial(dyd[b*cout*ho*wo:][:cout*ho*wo], cols, 1, cout, h, wd, ho, wo, op.geom)
+			impl.Sgemm(blas.NoTrans, blas.Trans, cin, rows, p, 1, xd[b*cin*p:], p, cols, p, beta, acc, rows)
+		})
+		return dw, nil
+	}
+	cols := op.cols.im2col(1, dyd, n, cout, h, wd, ho, wo, op.geom)
+	mulNCHWColsT(cin, rows, xd, n, h*wd, cols, dwd)
 	return dw, nil
 }
 func (op *deconvDwOp) ReturnsPtr() bool      { return false }
@@ -174,51 +201,67 @@ func (op *deconvDwOp) String() string {
 // col2im adds cols[(co,ky,kx), (n,iy,ix)] into y[n,co,iy·s−p+ky, ix·s−p+kx].
 // Output channels are independent, so they are split across goroutines.
 func col2im(cols, y []float32, n, cout, h, w, ho, wo int, g Geom) {
+	parallel(cout, func(co int) { col2imChannel(cols, y, n, cout, h, w, ho, wo, g, co) })
+}
+
+// col2imSerial is col2im on the calling goroutine, for callers that already
+// run one image per core.
+func col2imSerial(cols, y []float32, n, cout, h, w, ho, wo int, g Geom) {
+	for co := range cout {
+		col2imChannel(cols, y, n, cout, h, w, ho, wo, g, co)
+	}
+}
+
+func col2imChannel(cols, y []float32, n, cout, h, w, ho, wo int, g Geom, co int) {
 	nhw := n * h * w
-	parallel(cout, func(co int) {
-		for ky := 0; ky < g.K; ky++ {
-			ylo, yhi := validRange(h, ho, ky, g)
-			for kx := 0; kx < g.K; kx++ {
-				xlo, xhi := validRange(w, wo, kx, g)
-				row := cols[((co*g.K+ky)*g.K+kx)*nhw:][:nhw]
-				for b := 0; b < n; b++ {
-					yc := y[(b*cout+co)*ho*wo:][:ho*wo]
-					for iy := ylo; iy < yhi; iy++ {
-						src := row[(b*h+iy)*w:][:w]
-						dst := yc[(iy*g.Stride-g.Pad+ky)*wo:][:wo]
-						ox := xlo*g.Stride - g.Pad + kx
-						for ix := xlo; ix < xhi; ix++ {
-							dst[ox] += src[ix]
-							ox += g.Stride
-						}
-					}
+	for ky := 0; ky < g.K; ky++ {
+		ylo, yhi := validRange(h, ho, ky, g)
+		for kx := 0; kx < g.K; kx++ {
+			xlo, xhi := validRange(w, wo, kx, g)
+			row := cols[((co*g.K+ky)*g.K+kx)*nhw:][:nhw]
+			for b := 0; b < n; b++ {
+				yc := y[(b*cout+co)*ho*wo:][:ho*wo]
+				for iy := ylo; iy < yhi; iy++ {
+					src := row[(b*h+iy)*w:][xlo:xhi]
+					dst := yc[(iy*g.Stride-g.Pad+ky)*wo:][:wo]
+					scatterAddStrided(dst[xlo*g.Stride-g.Pad+kx:], src, g.Stride)
 				}
 			}
 		}
-	})
+	}
 }
 
 // im2col is col2im's adjoint: cols[(co,ky,kx),(n,iy,ix)] = y[n,co,iy·s−p+ky, ix·s−p+kx] (0 outside).
-// cols must arrive zeroed (fresh from make): positions outside y are skipped, not written.
+// cols must arrive zeroed (fresh from make, or last filled by a lowering of
+// the same geometry): positions outside y are skipped, not written.
 func im2col(y, cols []float32, n, cout, h, w, ho, wo int, g Geom) {
+	parallel(cout, func(co int) { im2colChannel(y, cols, n, cout, h, w, ho, wo, g, co) })
+}
+
+// im2colSerial is im2col on the calling goroutine.
+func im2colSerial(y, cols []float32, n, cout, h, w, ho, wo int, g Geom) {
+	for co := range cout {
+		im2colChannel(y, cols, n, cout, h, w, ho, wo, g, co)
+	}
+}
+
+func im2colChannel(y, cols []float32, n, cout, h, w, ho, wo int, g Geom, co int) {
 	nhw := n * h * w
-	parallel(cout, func(co int) {
-		for ky := 0; ky < g.K; ky++ {
-			ylo, yhi := validRange(h, ho, ky, g)
-			for kx := 0; kx < g.K; kx++ {
-				xlo, xhi := validRange(w, wo, kx, g)
-				row := cols[((co*g.K+ky)*g.K+kx)*nhw:][:nhw]
-				for b := 0; b < n; b++ {
-					yc := y[(b*cout+co)*ho*wo:][:ho*wo]
-					for iy := ylo; iy < yhi; iy++ {
-						dst := row[(b*h+iy)*w:][xlo:xhi]
-						src := yc[(iy*g.Stride-g.Pad+ky)*wo:][:wo]
-						gatherStrided(dst, src[xlo*g.Stride-g.Pad+kx:], g.Stride)
-					}
+	for ky := 0; ky < g.K; ky++ {
+		ylo, yhi := validRange(h, ho, ky, g)
+		for kx := 0; kx < g.K; kx++ {
+			xlo, xhi := validRange(w, wo, kx, g)
+			row := cols[((co*g.K+ky)*g.K+kx)*nhw:][:nhw]
+			for b := 0; b < n; b++ {
+				yc := y[(b*cout+co)*ho*wo:][:ho*wo]
+				for iy := ylo; iy < yhi; iy++ {
+					dst := row[(b*h+iy)*w:][xlo:xhi]
+					src := yc[(iy*g.Stride-g.Pad+ky)*wo:][:wo]
+					gatherStrided(dst, src[xlo*g.Stride-g.Pad+kx:], g.Stride)
 				}
 			}
 		}
-	})
+	}
 }
 
 // gatherStrided sets dst[i] = src[i·stride], the innermost loop of every
@@ -241,6 +284,32 @@ func gatherStrided(dst, src []float32, stride int) {
 		src = src[:(len(dst)-1)*stride+1]
 		for i := range dst {
 			dst[i] = src[i*stride]
+		}
+	}
+}
+
+// scatterAddStrided adds src[i] to dst[i·stride], gatherStrided's adjoint
+// and the innermost loop of col2im; cut to its exact extent, dst needs no
+// bounds check per element.
+func scatterAddStrided(dst, src []float32, stride int) {
+	if len(src) == 0 {
+		return
+	}
+	switch stride {
+	case 1:
+		dst = dst[:len(src)]
+		for i, v := range src {
+			dst[i] += v
+		}
+	case 2:
+		dst = dst[:2*len(src)-1]
+		for i, v := range src {
+			dst[2*i] += v
+		}
+	default:
+		dst = dst[:(len(src)-1)*stride+1]
+		for i, v := range src {
+			dst[i*stride] += v
 		}
 	}
 }

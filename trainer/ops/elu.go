@@ -83,13 +83,7 @@ func (op *eluGradOp) Do(vs ...G.Value) (G.Value, error) {
 	dx := tensor.New(tensor.WithShape(y.Shape().Clone()...), tensor.Of(tensor.Float32))
 	d, g, yd := dx.Float32s(), dy.Float32s(), y.Float32s()
 	chunks(len(yd), func(lo, hi int) {
-		for i, v := range yd[lo:hi] {
-			if v > 0 {
-				d[lo+i] = g[lo+i]
-			} else {
-				d[lo+i] = g[lo+i] * (v + 1)
-			}
-		}
+		nn.ELUGradInto(d[lo:hi], g[lo:hi], yd[lo:hi])
 	})
 	return dx, nil
 }
