@@ -45,6 +45,12 @@ func NewBNState(c int, momentum, eps float64, training bool) *BNState {
 // materialises a repeated copy of γ or β): the broadcasts and their
 // gradients were about a sixth of a training step.
 func BatchNorm(x, gamma, beta *G.Node, st *BNState) (*G.Node, error) {
+	return BatchNormNeed(x, gamma, beta, st, Need{X: true, W: true})
+}
+
+// BatchNormNeed is BatchNorm with gradients only for the inputs need names
+// (W: γ and β).
+func BatchNormNeed(x, gamma, beta *G.Node, st *BNState, need Need) (*G.Node, error) {
 	xs := x.Shape()
 	if gamma.Dims() != len(xs) || beta.Dims() != len(xs) {
 		return nil, fmt.Errorf("batchnorm: γ %v and β %v need the %d dimensions of the input (1, C, 1, 1 …)", gamma.Shape(), beta.Shape(), len(xs))
@@ -53,7 +59,7 @@ func BatchNorm(x, gamma, beta *G.Node, st *BNState) (*G.Node, error) {
 		return nil, fmt.Errorf("batchnorm: input %v, γ %v, β %v and %d running statistics do not agree",
 			xs, gamma.Shape(), beta.Shape(), len(st.RunMean))
 	}
-	return G.ApplyOp(&bnOp{st: st, dims: len(xs)}, x, gamma, beta)
+	return G.ApplyOp(&bnOp{st: st, dims: len(xs), need: need}, x, gamma, beta)
 }
 
 // channelSpan returns N, C and the values per (sample, channel) of shape s.
@@ -69,6 +75,7 @@ func channelSpan(s tensor.Shape) (n, c, span int) {
 type bnOp struct {
 	st   *BNState
 	dims int
+	need Need
 }
 
 func (op *bnOp) Arity() int { return 3 }
@@ -131,11 +138,14 @@ func (op *bnOp) OverwritesInput() int  { return -1 }
 func (op *bnOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%s@%p", op.String(), op.st) }
 func (op *bnOp) Hashcode() uint32      { return writtenHash(op) }
 func (op *bnOp) String() string        { return fmt.Sprintf("BatchNorm{%d}", len(op.st.RunMean)) }
-func (op *bnOp) DiffWRT(int) []bool    { return []bool{true, true, true} }
+func (op *bnOp) DiffWRT(int) []bool    { return []bool{op.need.X, op.need.W, op.need.W} }
 func (op *bnOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	x, gamma := inputs[0], inputs[1]
 	out := make(G.Nodes, 3)
 	for i, which := range []bnGrad{bnDx, bnDgamma, bnDbeta} {
+		if !op.DiffWRT(3)[i] {
+			continue
+		}
 		shape := x.Shape().Clone()
 		if which != bnDx {
 			shape = inputs[i].Shape().Clone()

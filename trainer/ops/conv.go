@@ -12,9 +12,25 @@ import (
 
 // Conv2d is a strided convolution of x (N, Cin, H, W) with w (Cout, Cin, K, K),
 // giving (N, Cout, Ho, Wo) with Ho = (H + 2·Pad − K)/Stride + 1. It is the adjoint
-// of ConvTranspose2d and shares its kernels; unlike gorgonia's Conv2d it runs one
-// GEMM for the whole batch and parallelises im2col, about 2× faster here.
+// of ConvTranspose2d and shares its kernels; unlike gorgonia's Conv2d it runs
+// images on all cores and lowers each image in cache (perimage.go), or the whole
+// batch at once for maps under perImageMin pixels.
 func Conv2d(x, w *G.Node, geom Geom) (*G.Node, error) {
+	return Conv2dNeed(x, w, geom, Need{X: true, W: true})
+}
+
+// Need says which inputs of an op get a gradient: X the data, W the
+// parameters (a convolution's weights, batch norm's γ and β). gorgonia builds
+// a gradient op for every input an op declares differentiable, wanted or
+// not, and runs it every step: a graph that trains the encoder and generator
+// would otherwise compute the discriminator's weight gradients too, and every
+// graph the gradient of its input images.
+type Need struct{ X, W bool }
+
+func (n Need) diffWRT() []bool { return []bool{n.X, n.W} }
+
+// Conv2dNeed is Conv2d with gradients only for the inputs need names.
+func Conv2dNeed(x, w *G.Node, geom Geom, need Need) (*G.Node, error) {
 	xs, ws := x.Shape(), w.Shape()
 	if len(xs) != 4 || len(ws) != 4 {
 		return nil, fmt.Errorf("conv: want 4-D input and weights, got %v and %v", xs, ws)
@@ -25,13 +41,14 @@ func Conv2d(x, w *G.Node, geom Geom) (*G.Node, error) {
 	if geom.Stride < 1 || geom.Pad < 0 || (xs[2]+2*geom.Pad-geom.K) < 0 {
 		return nil, fmt.Errorf("conv: bad geometry %+v for input %v", geom, xs)
 	}
-	return G.ApplyOp(&convOp{geom: geom}, x, w)
+	return G.ApplyOp(&convOp{geom: geom, need: need}, x, w)
 }
 
 func (g Geom) convOut(in int) int { return (in+2*g.Pad-g.K)/g.Stride + 1 }
 
 type convOp struct {
 	geom Geom
+	need Need
 	// cols passes im2col(x) to the weight gradient. SymDiff sets it, so a
 	// graph without a backward pass keeps nothing.
 	cols *memo
@@ -82,17 +99,21 @@ func (op *convOp) Hashcode() uint32      { return hashOf(op) }
 func (op *convOp) String() string {
 	return fmt.Sprintf("Conv2d{k=%d,s=%d,p=%d}", op.geom.K, op.geom.Stride, op.geom.Pad)
 }
-func (op *convOp) DiffWRT(int) []bool { return []bool{true, true} }
+func (op *convOp) DiffWRT(int) []bool { return op.need.diffWRT() }
 func (op *convOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	x, w := inputs[0], inputs[1]
-	op.cols = newMemo()
-	dx, err := G.ApplyOp(&convDxOp{geom: op.geom, xShape: x.Shape().Clone()}, grad, w)
-	if err != nil {
-		return nil, err
+	var dx, dw *G.Node
+	var err error
+	if op.need.X {
+		if dx, err = G.ApplyOp(&convDxOp{geom: op.geom, xShape: x.Shape().Clone()}, grad, w); err != nil {
+			return nil, err
+		}
 	}
-	dw, err := G.ApplyOp(&convDwOp{geom: op.geom, wShape: w.Shape().Clone(), cols: op.cols}, x, grad)
-	if err != nil {
-		return nil, err
+	if op.need.W {
+		op.cols = newMemo()
+		if dw, err = G.ApplyOp(&convDwOp{geom: op.geom, wShape: w.Shape().Clone(), cols: op.cols}, x, grad); err != nil {
+			return nil, err
+		}
 	}
 	return G.Nodes{dx, dw}, nil
 }

@@ -19,12 +19,17 @@ type builder struct {
 	nodes    map[string]*G.Node
 	learn    map[string]*G.Node // parameters that get gradients in this graph
 	bns      map[string]*ops.BNState
-	err      error
+	// trains lists the nets whose parameters get gradients in this graph
+	// (nil: all); the ops build no gradient for the others' weights nor for
+	// input images.
+	trains []string
+	inputs map[*G.Node]bool
+	err    error
 }
 
 func newBuilder(w *Weights, training bool) *builder {
 	return &builder{g: G.NewGraph(), w: w, training: training, nodes: map[string]*G.Node{},
-		learn: map[string]*G.Node{}, bns: map[string]*ops.BNState{}}
+		learn: map[string]*G.Node{}, bns: map[string]*ops.BNState{}, inputs: map[*G.Node]bool{}}
 }
 
 // param returns the node for a parameter, viewed with the given shape.
@@ -48,7 +53,17 @@ func (b *builder) input(name string, shape ...int) *G.Node {
 	t := tensor.New(tensor.WithShape(shape...), tensor.Of(tensor.Float32))
 	n := G.NewTensor(b.g, tensor.Float32, len(shape), G.WithShape(shape...), G.WithName(name), G.WithValue(t))
 	b.nodes[name] = n
+	b.inputs[n] = true
 	return n
+}
+
+// need says which gradients an op on x with parameter param needs.
+func (b *builder) need(x *G.Node, param string) ops.Need {
+	trained := b.trains == nil
+	for _, net := range b.trains {
+		trained = trained || strings.HasPrefix(param, net+".")
+	}
+	return ops.Need{X: !b.inputs[x], W: trained}
 }
 
 func (b *builder) fail(err error) {
@@ -95,7 +110,7 @@ func (b *builder) batchNorm(x *G.Node, layer string) *G.Node {
 	gamma := b.param(layer+".bn.gamma", 1, c, 1, 1)
 	beta := b.param(layer+".bn.beta", 1, c, 1, 1)
 	st := ops.NewBNState(c, 0.1, arch.BNEpsilon, b.training)
-	y, err := ops.BatchNorm(x, gamma, beta, st)
+	y, err := ops.BatchNormNeed(x, gamma, beta, st, b.need(x, layer+".bn.gamma"))
 	if err != nil {
 		b.fail(fmt.Errorf("batchnorm %s: %w", layer, err))
 		return x
@@ -121,7 +136,7 @@ func (b *builder) conv(x *G.Node, name string, k int) *G.Node {
 	}
 	s := b.paramShape(name)
 	w := b.param(name, s...)
-	return b.must(ops.Conv2d(x, w, ops.Geom{K: k, Stride: 2, Pad: arch.ConvPad(k)}))
+	return b.must(ops.Conv2dNeed(x, w, ops.Geom{K: k, Stride: 2, Pad: arch.ConvPad(k)}, b.need(x, name)))
 }
 
 // encoder returns μ and log σ for images x (N,3,S,S).

@@ -70,6 +70,7 @@ type egGraph struct {
 func buildEG(w *Weights, n int, lw LossWeights) (*egGraph, error) {
 	c := w.Cfg
 	b := newBuilder(w, true)
+	b.trains = []string{"enc", "gen"}
 	s := c.ImageSize
 	e := &egGraph{b: b}
 	e.x = b.input("x", n, 3, s, s)
@@ -175,6 +176,7 @@ type dGraph struct {
 func buildD(w *Weights, n, fakes int, realLabel float64) (*dGraph, error) {
 	c := w.Cfg
 	b := newBuilder(w, true)
+	b.trains = []string{"disc"}
 	d := &dGraph{b: b}
 	d.x = b.input("xd", (1+fakes)*n, 3, c.ImageSize, c.ImageSize)
 	logit, _ := b.discriminator(d.x)
