@@ -341,3 +341,36 @@ func TestSecondRun(t *testing.T) {
 		})
 	}
 }
+
+func TestBiasAddGradients(t *testing.T) {
+	gradCheck(t, func(g *G.ExprGraph, in []*G.Node) (*G.Node, error) {
+		return BiasAdd(in[0], in[1], Need{X: true, W: true})
+	}, [][]int{{2, 3, 4, 5}, {1, 3, 1, 1}}, 1e-2, 2e-3)
+}
+
+func TestBiasAddForward(t *testing.T) {
+	g := G.NewGraph()
+	x := G.NewTensor(g, tensor.Float32, 4, G.WithShape(2, 2, 1, 3), G.WithValue(
+		tensor.New(tensor.WithShape(2, 2, 1, 3), tensor.WithBacking([]float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}))))
+	b := G.NewTensor(g, tensor.Float32, 4, G.WithShape(1, 2, 1, 1), G.WithValue(
+		tensor.New(tensor.WithShape(1, 2, 1, 1), tensor.WithBacking([]float32{10, -1}))))
+	y, err := BiasAdd(x, b, Need{X: true, W: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := G.NewTapeMachine(g)
+	defer m.Close()
+	if err := m.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	want := []float32{11, 12, 13, 3, 4, 5, 17, 18, 19, 9, 10, 11}
+	got := y.Value().Data().([]float32)
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("y = %v, want %v", got, want)
+		}
+	}
+	if _, err := BiasAdd(x, x, Need{}); err == nil {
+		t.Error("BiasAdd accepted a bias shaped like x")
+	}
+}

@@ -185,7 +185,7 @@ func (b *builder) generator(z *G.Node) *G.Node {
 			h = b.elu(b.batchNorm(h, l))
 		} else if b.err == nil {
 			bias := b.param(l+".b", 1, 3, 1, 1)
-			h = b.must(G.BroadcastAdd(h, bias, nil, []byte{0, 2, 3}))
+			h = b.must(ops.BiasAdd(h, bias, b.need(h, l+".b")))
 			if b.err == nil {
 				h = b.must(G.Sigmoid(h))
 			}
@@ -206,7 +206,7 @@ func (b *builder) discriminator(x *G.Node) (logit, feat *G.Node) {
 		}
 		if i == 0 {
 			bias := b.param(l+".b", 1, c.DiscChannels[0], 1, 1)
-			h = b.must(G.BroadcastAdd(h, bias, nil, []byte{0, 2, 3}))
+			h = b.must(ops.BiasAdd(h, bias, b.need(h, l+".b")))
 		} else {
 			h = b.batchNorm(h, l)
 		}
