@@ -82,6 +82,7 @@ func facesTrain(ctx context.Context, args []string) error {
 	wgan := fs.Float64("w-gan", 30, "weight of the generator's GAN term")
 	priorGAN := fs.Bool("prior-gan", false, "also train the generator adversarially on samples from the prior (Larsen's third term)")
 	wcenter := fs.Float64("w-center", 64, "weight of ‖batch mean of μ‖², which keeps the latent centred where the prior is")
+	wdecor := fs.Float64("w-decor", 0, "weight of the squared correlations between latent dimensions over a batch (DIP-VAE-style), which spreads the latent's variance over its dimensions")
 	realLabel := fs.Float64("real-label", 0.9, "discriminator target for real images (one-sided label smoothing; 1 = none)")
 	dFloor := fs.Float64("d-floor", 0.1, "skip the discriminator's update while its mean loss on real images (above the smoothed label's entropy) and on generated images are both below this (0 = never skip)")
 	every := fs.Duration("checkpoint-every", 5*time.Minute, "time between checkpoints (also saved on SIGINT)")
@@ -128,7 +129,7 @@ func facesTrain(ctx context.Context, args []string) error {
 		fmt.Fprintf(os.Stderr, "resuming at step %d of %d\n", tr.State.Step, tr.State.Total)
 	} else {
 		cfg = vaegan.Config{Arch: cfgArch, Batch: *batch, Epochs: *epochs, LR: *lr, LRD: *lrD, Beta1: *beta1,
-			Loss: vaegan.LossWeights{KL: *wkl, Feat: *wfeat, Pix: *wpix, GAN: *wgan, Center: *wcenter, NoPriorGAN: !*priorGAN, RealLabel: *realLabel, DFloor: *dFloor}, Seed: *seed, Flip: true,
+			Loss: vaegan.LossWeights{KL: *wkl, Feat: *wfeat, Pix: *wpix, GAN: *wgan, Center: *wcenter, Decor: *wdecor, NoPriorGAN: !*priorGAN, RealLabel: *realLabel, DFloor: *dFloor}, Seed: *seed, Flip: true,
 			TrainImages: len(data.split.Train), CheckpointEvery: vaegan.Duration{Duration: *every},
 			SampleEvery: *sampleEvery, Faces: *faces, SplitFile: splitPath, CodeVersion: code, BLAS: blasName}
 		if tr, err = vaegan.New(cfg, train, *out); err != nil {

@@ -240,6 +240,52 @@ func (b *builder) softplus(x *G.Node) *G.Node {
 	return b.must(G.Add(r, b.must(G.Log1p(e))))
 }
 
+// decorrelation returns Σ_{i≠j} R_ij² for the correlation matrix R of the
+// columns of mu (n × L) over the batch. With s the columns standardised
+// (zero mean, unit variance over the n rows), R = sᵀs/n, and ‖R‖²_F equals
+// ‖ssᵀ‖²_F/n², an n × n product instead of an L × L one; R's diagonal is
+// all ones, so the off-diagonal sum is that minus L.
+func (b *builder) decorrelation(mu *G.Node) *G.Node {
+	if b.err != nil {
+		return mu
+	}
+	n, l := mu.Shape()[0], mu.Shape()[1]
+	row := func(v *G.Node) *G.Node { return b.must(G.Reshape(v, tensor.Shape{1, l})) }
+	mean := b.must(G.Mean(mu, 0))
+	if b.err != nil {
+		return mu
+	}
+	c := b.must(G.BroadcastSub(mu, row(mean), nil, []byte{0}))
+	if b.err != nil {
+		return mu
+	}
+	v := b.must(G.Mean(b.must(G.Square(c)), 0))
+	if b.err != nil {
+		return mu
+	}
+	sd := b.must(G.Sqrt(b.must(G.Add(v, G.NewConstant(float32(1e-6))))))
+	if b.err != nil {
+		return mu
+	}
+	st := b.must(G.BroadcastHadamardDiv(c, row(sd), nil, []byte{0}))
+	if b.err != nil {
+		return mu
+	}
+	gram := b.must(G.Mul(st, b.must(G.Transpose(st))))
+	if b.err != nil {
+		return mu
+	}
+	fro := b.must(G.Sum(b.must(G.Square(gram))))
+	if b.err != nil {
+		return mu
+	}
+	scaled := b.must(G.HadamardProd(fro, G.NewConstant(float32(1/float64(n*n)))))
+	if b.err != nil {
+		return mu
+	}
+	return b.must(G.Sub(scaled, G.NewConstant(float32(l))))
+}
+
 // sumOver sums every element and divides by n (per-sample sums averaged over the batch).
 func (b *builder) sumOver(x *G.Node, n int) *G.Node {
 	if b.err != nil {

@@ -20,6 +20,15 @@ type LossWeights struct {
 	// the generator learns faces only around that offset, and samples from
 	// N(0, I) fall where it has never been trained.
 	Center float64 `json:"center,omitempty"`
+	// Decor weighs the squared off-diagonal correlations between latent
+	// dimensions of the batch's μ, Σ_{i≠j} R_ij² (after DIP-VAE, Kumar et
+	// al. 2018, on correlations rather than covariances, so that it cannot
+	// be lowered by shrinking μ). The KL acts on each face's posterior
+	// alone and leaves the dimensions free to move together across faces:
+	// without this term a few directions carry most of the latent's
+	// variance, and the paper's mean-difference axes (gender, smile) pick
+	// up those directions along with the attribute.
+	Decor float64 `json:"decor,omitempty"`
 	// NoPriorGAN leaves samples from the prior out of the step: the GAN term
 	// then acts on reconstructions only, and the generator meets z ~ N(0, I)
 	// only through what it learnt from the (centred) posterior. Trained
@@ -122,11 +131,15 @@ func buildEG(w *Weights, n int, lw LossWeights) (*egGraph, error) {
 	if lw.Center != 0 {
 		center = b.must(G.Sum(b.must(G.Square(b.must(G.Mean(mu, 0))))))
 	}
+	var decor *G.Node
+	if lw.Decor != 0 {
+		decor = b.decorrelation(mu)
+	}
 	terms := []*G.Node{}
 	for _, t := range []struct {
 		wt float64
 		n  *G.Node
-	}{{lw.KL, e.kl}, {lw.Feat, e.feat}, {lw.Pix, e.pix}, {lw.GAN, e.gg}, {lw.Center, center}} {
+	}{{lw.KL, e.kl}, {lw.Feat, e.feat}, {lw.Pix, e.pix}, {lw.GAN, e.gg}, {lw.Center, center}, {lw.Decor, decor}} {
 		if t.wt != 0 {
 			terms = append(terms, b.must(G.HadamardProd(t.n, G.NewConstant(float32(t.wt)))))
 		}
