@@ -6,6 +6,8 @@ import (
 	"hash/fnv"
 	"math"
 
+	"fmriface/nn"
+
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -51,15 +53,33 @@ func BatchNorm(x, gamma, beta *G.Node, st *BNState) (*G.Node, error) {
 // BatchNormNeed is BatchNorm with gradients only for the inputs need names
 // (W: γ and β).
 func BatchNormNeed(x, gamma, beta *G.Node, st *BNState, need Need) (*G.Node, error) {
+	if err := checkBN(x, gamma, beta, st); err != nil {
+		return nil, err
+	}
+	return G.ApplyOp(&bnOp{st: st, dims: x.Dims(), need: need}, x, gamma, beta)
+}
+
+func checkBN(x, gamma, beta *G.Node, st *BNState) error {
 	xs := x.Shape()
 	if gamma.Dims() != len(xs) || beta.Dims() != len(xs) {
-		return nil, fmt.Errorf("batchnorm: γ %v and β %v need the %d dimensions of the input (1, C, 1, 1 …)", gamma.Shape(), beta.Shape(), len(xs))
+		return fmt.Errorf("batchnorm: γ %v and β %v need the %d dimensions of the input (1, C, 1, 1 …)", gamma.Shape(), beta.Shape(), len(xs))
 	}
 	if len(xs) < 2 || xs[1] != len(st.RunMean) || gamma.Shape().TotalSize() != xs[1] || beta.Shape().TotalSize() != xs[1] {
-		return nil, fmt.Errorf("batchnorm: input %v, γ %v, β %v and %d running statistics do not agree",
+		return fmt.Errorf("batchnorm: input %v, γ %v, β %v and %d running statistics do not agree",
 			xs, gamma.Shape(), beta.Shape(), len(st.RunMean))
 	}
-	return G.ApplyOp(&bnOp{st: st, dims: len(xs), need: need}, x, gamma, beta)
+	return nil
+}
+
+// BatchNormELU is ELU(BatchNorm(x)) in one op: the normalised value goes
+// through ELU while it is in cache, and the gradient applies ELU′ (from the
+// output) on the fly. Two full passes over the activations and the ELU
+// gradient's array are saved; the layers of all three networks end this way.
+func BatchNormELU(x, gamma, beta *G.Node, st *BNState, need Need) (*G.Node, error) {
+	if err := checkBN(x, gamma, beta, st); err != nil {
+		return nil, err
+	}
+	return G.ApplyOp(&bnOp{st: st, dims: x.Dims(), need: need, elu: true}, x, gamma, beta)
 }
 
 // channelSpan returns N, C and the values per (sample, channel) of shape s.
@@ -76,6 +96,7 @@ type bnOp struct {
 	st   *BNState
 	dims int
 	need Need
+	elu  bool // ELU on the output (BatchNormELU)
 }
 
 func (op *bnOp) Arity() int { return 3 }
@@ -128,6 +149,9 @@ func (op *bnOp) Do(vs ...G.Value) (G.Value, error) {
 			for k, v := range in {
 				out[k] = v*scale + shift
 			}
+			if op.elu {
+				nn.ELUInto(out, out)
+			}
 		}
 	})
 	return tensor.New(tensor.WithShape(x.Shape().Clone()...), tensor.WithBacking(y)), nil
@@ -137,8 +161,13 @@ func (op *bnOp) CallsExtern() bool     { return false }
 func (op *bnOp) OverwritesInput() int  { return -1 }
 func (op *bnOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%s@%p", op.String(), op.st) }
 func (op *bnOp) Hashcode() uint32      { return writtenHash(op) }
-func (op *bnOp) String() string        { return fmt.Sprintf("BatchNorm{%d}", len(op.st.RunMean)) }
-func (op *bnOp) DiffWRT(int) []bool    { return []bool{op.need.X, op.need.W, op.need.W} }
+func (op *bnOp) String() string {
+	if op.elu {
+		return fmt.Sprintf("BatchNormELU{%d}", len(op.st.RunMean))
+	}
+	return fmt.Sprintf("BatchNorm{%d}", len(op.st.RunMean))
+}
+func (op *bnOp) DiffWRT(int) []bool { return []bool{op.need.X, op.need.W, op.need.W} }
 func (op *bnOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	x, gamma := inputs[0], inputs[1]
 	out := make(G.Nodes, 3)
@@ -150,7 +179,11 @@ func (op *bnOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 		if which != bnDx {
 			shape = inputs[i].Shape().Clone()
 		}
-		n, err := G.ApplyOp(&bnGradOp{st: op.st, which: which, shape: shape, dims: op.dims}, x, gamma, grad)
+		in := G.Nodes{x, gamma, grad}
+		if op.elu {
+			in = G.Nodes{x, gamma, output, grad}
+		}
+		n, err := G.ApplyOp(&bnGradOp{st: op.st, which: which, shape: shape, dims: op.dims, elu: op.elu}, in...)
 		if err != nil {
 			return nil, err
 		}
@@ -172,20 +205,45 @@ const (
 // over a channel's N·span values: dβ = Σ dy, dγ = Σ dy·x̂, and in training
 // dx = γ·s·(dy − dβ/m − x̂·dγ/m) (m values per channel), in inference
 // dx = γ·s·dy.
+//
+// After BatchNormELU its inputs are (x, γ, y, dy) with y the op's output, and
+// dy·ELU′ = dy·(min(y, 0) + 1) stands for dy throughout, computed a row at a
+// time into a scratch row.
 type bnGradOp struct {
 	st    *BNState
 	which bnGrad
 	shape tensor.Shape
 	dims  int
+	elu   bool
 }
 
-func (op *bnGradOp) Arity() int { return 3 }
+func (op *bnGradOp) Arity() int {
+	if op.elu {
+		return 4
+	}
+	return 3
+}
 func (op *bnGradOp) Type() hm.Type {
 	t := G.TensorType{Dims: op.dims, Of: hm.TypeVariable('a')}
+	if op.elu {
+		return hm.NewFnType(t, t, t, t, t)
+	}
 	return hm.NewFnType(t, t, t, t)
 }
 func (op *bnGradOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.shape.Clone(), nil }
 func (op *bnGradOp) Do(vs ...G.Value) (G.Value, error) {
+	var yd []float32 // ELU's output, after BatchNormELU
+	if op.elu {
+		if len(vs) != 4 {
+			return nil, fmt.Errorf("batchnorm-ELU gradient: want 4 inputs, got %d", len(vs))
+		}
+		y, ok := vs[2].(*tensor.Dense)
+		if !ok || y.Dtype() != tensor.Float32 || y.Shape().TotalSize() != vs[0].Shape().TotalSize() {
+			return nil, fmt.Errorf("batchnorm-ELU gradient: output is %T %v, want float32 like x", vs[2], vs[2].Shape())
+		}
+		yd = y.Float32s()
+		vs = []G.Value{vs[0], vs[1], vs[3]}
+	}
 	x, gamma, dy, err := threeF32(vs)
 	if err != nil {
 		return nil, fmt.Errorf("batchnorm gradient: %w", err)
@@ -197,18 +255,31 @@ func (op *bnGradOp) Do(vs ...G.Value) (G.Value, error) {
 	count := float32(n * span)
 	parallel(c, func(ch int) {
 		mean, s := st.mean[ch], st.invStd[ch]
+		// dyRow returns the gradient at the batch norm's output for row o:
+		// dy itself, or after BatchNormELU dy·ELU′ in scratch.
+		var scratch []float32
+		if yd != nil {
+			scratch = make([]float32, span)
+		}
+		dyRow := func(o int) []float32 {
+			if yd == nil {
+				return dyd[o : o+span]
+			}
+			nn.ELUGradInto(scratch, dyd[o:o+span], yd[o:o+span])
+			return scratch
+		}
 		// Each op sums only what it needs: dβ reads dy alone, and dx in
 		// inference needs no sums.
 		var sumDy, sumDyXhat float64
 		switch {
 		case op.which == bnDbeta:
 			for i := range n {
-				sumDy += sum4(dyd[(i*c+ch)*span:][:span])
+				sumDy += sum4(dyRow((i*c + ch) * span))
 			}
 		case op.which == bnDgamma || st.Training:
 			for i := range n {
 				o := (i*c + ch) * span
-				d, dx := dyXhat4(xd[o:o+span], dyd[o:o+span], mean, s)
+				d, dx := dyXhat4(xd[o:o+span], dyRow(o), mean, s)
 				sumDy += d
 				sumDyXhat += dx
 			}
@@ -228,7 +299,7 @@ func (op *bnGradOp) Do(vs ...G.Value) (G.Value, error) {
 		}
 		for i := range n {
 			o := (i*c + ch) * span
-			in, d, dx := xd[o:o+span], dyd[o:o+span], out[o:o+span]
+			in, d, dx := xd[o:o+span], dyRow(o), out[o:o+span]
 			for j, v := range in {
 				dx[j] = k * (d[j] - a - (v-mean)*s*b)
 			}
@@ -244,6 +315,9 @@ func (op *bnGradOp) WriteHash(h hash.Hash) {
 }
 func (op *bnGradOp) Hashcode() uint32 { return writtenHash(op) }
 func (op *bnGradOp) String() string {
+	if op.elu {
+		return fmt.Sprintf("BatchNormELUGrad{%d,%d}", op.which, len(op.st.RunMean))
+	}
 	return fmt.Sprintf("BatchNormGrad{%d,%d}", op.which, len(op.st.RunMean))
 }
 

@@ -106,3 +106,70 @@ func TestBatchNormMatchesGorgonia(t *testing.T) {
 		}
 	}
 }
+
+func TestBatchNormELUGradients(t *testing.T) {
+	for _, training := range []bool{true, false} {
+		gradCheck(t, func(g *G.ExprGraph, in []*G.Node) (*G.Node, error) {
+			st := NewBNState(4, 0.1, 1e-5, training)
+			for i := range st.RunMean {
+				st.RunMean[i], st.RunVar[i] = 0.1*float32(i), 0.5+0.2*float32(i)
+			}
+			return BatchNormELU(in[0], in[1], in[2], st, Need{X: true, W: true})
+		}, [][]int{{3, 4, 2, 3}, {1, 4, 1, 1}, {1, 4, 1, 1}}, 1e-2, 2e-2)
+	}
+}
+
+// TestBatchNormELUMatchesUnfused: the fused op's output and gradients equal
+// BatchNorm followed by Elu.
+func TestBatchNormELUMatchesUnfused(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	xs, ps := []int{5, 3, 4, 6}, []int{1, 3, 1, 1}
+	xv, gv, bv, rv := randSlice(r, 5*3*24), randSlice(r, 3), randSlice(r, 3), randSlice(r, 5*3*24)
+	run := func(fused bool) [][]float32 {
+		g := G.NewGraph()
+		mk := func(name string, s []int, v []float32) *G.Node {
+			return G.NewTensor(g, tensor.Float32, len(s), G.WithShape(s...), G.WithName(name),
+				G.WithValue(tensor.New(tensor.WithShape(s...), tensor.WithBacking(append([]float32(nil), v...)))))
+		}
+		x, gamma, beta, w := mk("x", xs, xv), mk("g", ps, gv), mk("b", ps, bv), mk("r", xs, rv)
+		st := NewBNState(3, 0.1, 1e-5, true)
+		var y *G.Node
+		var err error
+		if fused {
+			y, err = BatchNormELU(x, gamma, beta, st, Need{X: true, W: true})
+		} else {
+			var bn *G.Node
+			if bn, err = BatchNorm(x, gamma, beta, st); err == nil {
+				y, err = Elu(bn)
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		cost := G.Must(G.Sum(G.Must(G.HadamardProd(y, w))))
+		grads, err := G.Grad(cost, x, gamma, beta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var yv G.Value
+		G.Read(y, &yv)
+		m := G.NewTapeMachine(g)
+		defer m.Close()
+		if err := m.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		out := [][]float32{append([]float32(nil), yv.Data().([]float32)...)}
+		for _, gr := range grads {
+			out = append(out, append([]float32(nil), gr.Value().Data().([]float32)...))
+		}
+		return out
+	}
+	fused, plain := run(true), run(false)
+	for k, name := range []string{"y", "dx", "dγ", "dβ"} {
+		for i := range plain[k] {
+			if math.Abs(float64(fused[k][i]-plain[k][i])) > 1e-5*(1+math.Abs(float64(plain[k][i]))) {
+				t.Fatalf("%s[%d]: fused %v, unfused %v", name, i, fused[k][i], plain[k][i])
+			}
+		}
+	}
+}

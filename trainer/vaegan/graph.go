@@ -101,8 +101,10 @@ func (b *builder) linear(x *G.Node, prefix string) *G.Node {
 	return b.must(G.BroadcastAdd(y, bias, nil, []byte{0}))
 }
 
-// batchNorm normalises a (N,C,H,W) map; running statistics live in Weights.
-func (b *builder) batchNorm(x *G.Node, layer string) *G.Node {
+// batchNormELU normalises a (N,C,H,W) map and applies ELU, in one op (every
+// batch norm of the three networks is followed by ELU); running statistics
+// live in Weights.
+func (b *builder) batchNormELU(x *G.Node, layer string) *G.Node {
 	if b.err != nil {
 		return x
 	}
@@ -110,7 +112,7 @@ func (b *builder) batchNorm(x *G.Node, layer string) *G.Node {
 	gamma := b.param(layer+".bn.gamma", 1, c, 1, 1)
 	beta := b.param(layer+".bn.beta", 1, c, 1, 1)
 	st := ops.NewBNState(c, 0.1, arch.BNEpsilon, b.training)
-	y, err := ops.BatchNormNeed(x, gamma, beta, st, b.need(x, layer+".bn.gamma"))
+	y, err := ops.BatchNormELU(x, gamma, beta, st, b.need(x, layer+".bn.gamma"))
 	if err != nil {
 		b.fail(fmt.Errorf("batchnorm %s: %w", layer, err))
 		return x
@@ -145,7 +147,7 @@ func (b *builder) encoder(x *G.Node) (mu, logSigma *G.Node) {
 	h := x
 	for i := range c.EncChannels {
 		l := fmt.Sprintf("enc.conv%d", i+1)
-		h = b.elu(b.batchNorm(b.conv(h, l+".w", c.EncKernel), l))
+		h = b.batchNormELU(b.conv(h, l+".w", c.EncKernel), l)
 	}
 	if b.err != nil {
 		return x, x
@@ -182,7 +184,7 @@ func (b *builder) generator(z *G.Node) *G.Node {
 		ws := b.paramShape(l + ".w")
 		h = b.must(ops.ConvTranspose2d(h, b.param(l+".w", ws...), geom))
 		if i+1 < len(c.GenChannels) {
-			h = b.elu(b.batchNorm(h, l))
+			h = b.batchNormELU(h, l)
 		} else if b.err == nil {
 			bias := b.param(l+".b", 1, 3, 1, 1)
 			h = b.must(ops.BiasAdd(h, bias, b.need(h, l+".b")))
@@ -206,11 +208,10 @@ func (b *builder) discriminator(x *G.Node) (logit, feat *G.Node) {
 		}
 		if i == 0 {
 			bias := b.param(l+".b", 1, c.DiscChannels[0], 1, 1)
-			h = b.must(ops.BiasAdd(h, bias, b.need(h, l+".b")))
+			h = b.elu(b.must(ops.BiasAdd(h, bias, b.need(h, l+".b"))))
 		} else {
-			h = b.batchNorm(h, l)
+			h = b.batchNormELU(h, l)
 		}
-		h = b.elu(h)
 		if i+1 == c.FeatureLayer {
 			feat = h
 		}
