@@ -39,7 +39,7 @@ eval:
 
 ## reproduce: the fMRI analysis on four virtual subjects (simulate, fit, eval,
 ## report → reports/fmri), with the noise levels calibrated on simulation seed 2
-NOISE ?= 7,7.4,12,11.2
+NOISE ?= 5.6,5.4,9.9,9.4
 reproduce:
 	$(GO) run ./trainer fmri simulate --faces $(FACES) --design $(DESIGN) --noise $(NOISE) --overwrite
 	$(GO) run ./trainer fmri fit --faces $(FACES)

@@ -32,8 +32,10 @@ for (let r = 0; r < reps; r++) {
       await page.waitForFunction(() => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.firstFacePageMs > 0, null, { timeout: 60000, polling: 20 });
       const st = await page.evaluate(() => {
         const d = globalThis.fmrifaceData || {};
-        return { ...globalThis.fmrifaceStatus, downloadedMs: d.downloadedMs, instantiatedMs: d.instantiatedMs };
+        return { ...globalThis.fmrifaceStatus, downloadedMs: d.downloadedMs, instantiatedMs: d.instantiatedMs, loaderMarks: d.marks || {} };
       });
+      const lm = Object.entries(st.loaderMarks).sort((a, b) => a[1] - b[1]);
+      if (lm.length > 0) console.log("  loader:", lm.map(([k, v]) => k.replace(/^.*\//, "").replace(/\.[0-9a-f]{8,}\./, ".") + "=" + (v / 1000).toFixed(2)).join(" "));
       console.log(dir, marks.map((k) => k.replace(/Ms$/, "") + "=" + (st[k] / 1000).toFixed(2)).join(" "));
       (firstFace[dir] ||= []).push((st.firstFacePageMs / 1000).toFixed(2));
     } finally {

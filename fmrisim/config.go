@@ -32,7 +32,7 @@ type Config struct {
 // reports/fmri) so that the VAE-GAN pairwise accuracy with all voxels lands
 // within 2 points of the paper's 97.1, 98.7, 95.0 and 91.3 %. At scale 1 the
 // pooled test patterns decode almost perfectly.
-var DefaultNoise = []float64{7, 7.4, 12, 11.2}
+var DefaultNoise = []float64{5.6, 5.4, 9.9, 9.4}
 
 // DefaultConfig is the default simulation: the four ds001761 subjects on a
 // 24 × 28 × 20 grid of 3 mm voxels (about 4,600 cortical voxels).

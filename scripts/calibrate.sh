@@ -6,7 +6,7 @@
 # accuracy with all voxels: 97.1, 98.7, 95.0, 91.3 % (± 2 points).
 #
 #   scripts/calibrate.sh 7.4,6.8,10,10.9
-#   MODEL=runs/new/model.npz scripts/calibrate.sh 7,7.4,12,11.2   # a candidate face model
+#   MODEL=runs/new/model.npz scripts/calibrate.sh 5.6,5.4,9.9,9.4   # a candidate face model
 set -eu
 NOISE=${1:?usage: scripts/calibrate.sh s1,s2,s3,s4 [out folder]}
 OUT=${2:-out/calib/$(echo "$NOISE" | tr , _)}

@@ -47,6 +47,9 @@
   const afterFirstFace = new Promise((resolve) => { firstFaceShown = resolve; setTimeout(resolve, 20000); });
   globalThis.fmrifaceFirstFace = () => firstFaceShown();
 
+  // marks holds start-up times (performance.now) for the end-to-end tests.
+  const marks = {};
+
   function mb(n) { return (n / 1e6).toFixed(2) + " MB"; }
 
   // SHA-256: WebCrypto where the page is a secure context (https, localhost),
@@ -166,7 +169,9 @@
       progress(value.length);
     }
     if (got !== ref.bytes) throw new Error(url + ": got " + got + " bytes, its manifest announces " + ref.bytes);
+    marks[url + " fetched"] = performance.now();
     const sum = await sha256hex(buf);
+    marks[url + " verified"] = performance.now();
     if (sum !== ref.sha256) {
       const e = new Error(url + ": checksum mismatch (SHA-256 " + sum + ", expected " + ref.sha256 + "). The file is damaged or was replaced; reload to try again.");
       e.checksum = true;
@@ -199,6 +204,7 @@
     }
     $("load-msg").textContent = "Reading the file lists…";
     const [appText, indexText] = await Promise.all([fetchManifest("app.json"), fetchManifest("data/index.json")]);
+    marks.manifests = performance.now();
     const app = JSON.parse(appText);
     const index = JSON.parse(indexText);
     if (index.fixture) {
@@ -227,7 +233,7 @@
     const got = await Promise.all(files.map((f) => getFile(f.url, f.ref, progress)));
     const base = new URL(".", location.href).pathname;
     prune(new Set(["app.json", "data/index.json", ...files.map((f) => f.url), ...later.map((f) => f.url)].map((u) => base + u)));
-    const data = { index: indexText, files: {}, loadMs: performance.now() - t0, downloadedMs: performance.now() };
+    const data = { index: indexText, files: {}, loadMs: performance.now() - t0, downloadedMs: performance.now(), marks };
     files.forEach((f, i) => { if (f.key) data.files[f.key] = got[i]; });
     const bench = parseInt(params.get("bench") || "0", 10);
     if (bench > 0) data.bench = Math.min(bench, 100000);
