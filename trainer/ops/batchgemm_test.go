@@ -8,9 +8,8 @@ import (
 	"gonum.org/v1/gonum/blas"
 )
 
-// TestBatchGEMM checks the three batched products against plain loops, below
-// and above perImageMin (whole-batch and per-image paths) and with A
-// transposed or not.
+// TestBatchGEMM checks the three whole-batch products against plain loops,
+// for maps on both sides of perImageMin and with A transposed or not.
 func TestBatchGEMM(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	const m, k, n = 5, 7, 3
