@@ -142,6 +142,10 @@ type App struct {
 
 	Game Game
 
+	// awaitRegions: the current region's decoder is still downloading, so
+	// the view decodes nothing until RegionsAdded.
+	awaitRegions bool
+
 	FirstFace time.Duration // from NewApp to the first decoded face; 0 until then
 	started   time.Time
 	message   string
@@ -196,6 +200,35 @@ func (a *App) AddSubject(s *Subject) error {
 	a.latentStats()
 	a.say("Subject %s is ready (%d of %d subjects loaded); press S to switch.", s.ID, len(a.Subjects), max(len(a.Subjects), len(a.Index.Subjects)))
 	return nil
+}
+
+// SubjectByID returns the loaded subject with that id, or nil.
+func (a *App) SubjectByID(id string) *Subject {
+	for _, s := range a.Subjects {
+		if s.ID == id {
+			return s
+		}
+	}
+	return nil
+}
+
+// RegionsAdded tells the app that s now has its region decoders
+// (Subject.AddRegions): a view that was waiting for them is decoded.
+func (a *App) RegionsAdded(s *Subject) {
+	if s != a.Subject() || !a.awaitRegions || !s.ROIs[a.ROI].Loaded() {
+		return
+	}
+	a.replan()
+	a.say("The region decoders of %s have arrived. Region: %s. Decoding…", s.ID, a.ROILabel())
+}
+
+// decodingNote says what follows a change of view: decoding, or waiting for
+// the region's decoder to download.
+func (a *App) decodingNote() string {
+	if a.Subject().ROIs[a.ROI].Loaded() {
+		return "Decoding…"
+	}
+	return "Its decoder is still downloading; the faces are decoded when it arrives."
 }
 
 func (a *App) newRGBA() []byte {
@@ -364,11 +397,19 @@ func (a *App) replan() {
 	// on a cold start whose code the browser has not yet optimised. Then
 	// one batch decodes every latent: the results come at once, and the
 	// images follow face by face.
-	a.sched.Push(&job{a: a, kind: jobDecoded, i: a.Sel})
-	a.sched.Push(&job{a: a, kind: jobLatents})
+	// A region whose decoder is still downloading decodes nothing yet;
+	// RegionsAdded plans again when it arrives.
+	decode := s.ROIs[a.ROI].Loaded()
+	a.awaitRegions = !decode
+	if decode {
+		a.sched.Push(&job{a: a, kind: jobDecoded, i: a.Sel})
+		a.sched.Push(&job{a: a, kind: jobLatents})
+	}
 
 	imagery := func() {
-		a.sched.Push(&job{a: a, kind: jobImagery})
+		if decode {
+			a.sched.Push(&job{a: a, kind: jobImagery})
+		}
 		for i := range s.N {
 			if !a.Candidates[i].Ready {
 				a.sched.Push(&job{a: a, kind: jobCandidate, i: i})
@@ -382,7 +423,7 @@ func (a *App) replan() {
 		if !a.Shown[i].Ready {
 			a.sched.Push(&job{a: a, kind: jobShown, i: i})
 		}
-		if i != a.Sel {
+		if i != a.Sel && decode {
 			a.sched.Push(&job{a: a, kind: jobDecoded, i: i})
 		}
 	}
@@ -418,7 +459,7 @@ func (a *App) Press(k Key) {
 			d = len(a.Subjects) - 1
 		}
 		a.selectSubject((a.Sub + d) % len(a.Subjects))
-		a.say("Subject %s (%d voxels, %s, %s). Decoding…", a.Subject().ID, a.Subject().V, a.ROILabel(), a.TrialsLabel())
+		a.say("Subject %s (%d voxels, %s, %s). %s", a.Subject().ID, a.Subject().V, a.ROILabel(), a.TrialsLabel(), a.decodingNote())
 	case k == KeyROI || k == KeyROIBack:
 		d := 1
 		if k == KeyROIBack {
@@ -426,7 +467,7 @@ func (a *App) Press(k Key) {
 		}
 		a.ROI = (a.ROI + d) % NumROIs
 		a.replan()
-		a.say("Region: %s. Decoding…", a.ROILabel())
+		a.say("Region: %s. %s", a.ROILabel(), a.decodingNote())
 	case k == KeyTrials || k == KeyTrialsBack:
 		// Cycle all → subsets in order of decreasing trial count is the
 		// exporter's order; we just walk −1, 0, …, R−1.
@@ -437,7 +478,7 @@ func (a *App) Press(k Key) {
 		}
 		a.Subset = (a.Subset+1+d)%n - 1
 		a.replan()
-		a.say("Trials: %s per face. Decoding…", a.TrialsLabel())
+		a.say("Trials: %s per face. %s", a.TrialsLabel(), a.decodingNote())
 	case k == KeyHelp:
 		a.say("%s", Help)
 	default:

@@ -59,6 +59,11 @@ func loadSite(t testing.TB, o fixture.Options) *site {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if r.Regions != nil {
+			if err := sub.AddRegions(r.Regions.File, read(r.Regions.File)); err != nil {
+				t.Fatal(err)
+			}
+		}
 		s.subs = append(s.subs, sub)
 	}
 	return s
@@ -103,6 +108,22 @@ func TestParseIndex(t *testing.T) {
 				t.Fatalf("got %v, want an index.json error mentioning %q", err, tc.want)
 			}
 		})
+	}
+
+	// A subject's regions file is checked like any other.
+	withRegions := strings.Replace(good, `"n_voxels":3`, `"n_voxels":3,"regions":{"file":"sub-01.regions.3.fmb","bytes":4,"sha256":"`+strings.Repeat("c", 64)+`"}`, 1)
+	if ix, err := demo.ParseIndex([]byte(withRegions)); err != nil || ix.Subjects[0].Regions == nil || ix.Subjects[0].Regions.Bytes != 4 {
+		t.Fatalf("index with a regions file: %v", err)
+	}
+	for _, tc := range []struct{ from, to, want string }{
+		{"sub-01.regions.3.fmb", "sub-01.2.fmb", "regions: file \"sub-01.2.fmb\" listed twice"},
+		{"sub-01.regions.3.fmb", "a/b.fmb", "regions: file name"},
+		{`"bytes":4`, `"bytes":0`, "regions: sub-01.regions.3.fmb: bytes 0"},
+	} {
+		_, err := demo.ParseIndex([]byte(strings.Replace(withRegions, tc.from, tc.to, 1)))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s → %s: got %v, want an error mentioning %q", tc.from, tc.to, err, tc.want)
+		}
 	}
 }
 
@@ -865,5 +886,114 @@ func TestAddSubject(t *testing.T) {
 	runAll(t, a)
 	if !a.Ready() {
 		t.Fatal("added subject not decoded")
+	}
+}
+
+// The site ships each subject's region decoders in a second file that
+// arrives after the first face: until it does, a region view decodes nothing
+// and says why; once added, it decodes exactly as a one-file subject does.
+func TestRegionsFile(t *testing.T) {
+	o := fixture.Options{Voxels: 300, Subjects: 1, Seed: 13}
+	split := t.TempDir()
+	ix, err := fixture.Write(split, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := ix.Subjects[0]
+	if ref.Regions == nil {
+		t.Fatal("the fixture wrote no regions file")
+	}
+	read := func(dir, name string) []byte {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	m, err := demo.LoadModel(ix.Generator.File, read(split, ix.Generator.File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, regions := read(split, ref.File), read(split, ref.Regions.File)
+	sub, err := demo.LoadSubject(ref.File, core, m.Latent())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sub.RegionsPending() || !sub.ROIs[0].Loaded() || sub.ROIs[1].Loaded() || len(sub.ROIs[1].Index) == 0 {
+		t.Fatalf("core bundle: pending %v, loaded all %v occipital %v", sub.RegionsPending(), sub.ROIs[0].Loaded(), sub.ROIs[1].Loaded())
+	}
+
+	// Bad regions files leave the subject waiting, with an error naming the file.
+	other := fixture.Options{Voxels: 300, Subjects: 2, Seed: 14}
+	odir := t.TempDir()
+	oix, err := fixture.Write(odir, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truncated := regions[:len(regions)-9]
+	for _, c := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"truncated.fmb", truncated, "truncated.fmb:"},
+		{"core.fmb", core, "meta kind"},
+		{"sub-02.regions.fmb", read(odir, oix.Subjects[1].Regions.File), "meta subject"},
+	} {
+		err := sub.AddRegions(c.name, c.data)
+		if err == nil || !strings.HasPrefix(err.Error(), c.name+":") || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one naming the file and %q", c.name, err, c.want)
+		}
+		if !sub.RegionsPending() {
+			t.Fatalf("%s: a failed AddRegions loaded regions", c.name)
+		}
+	}
+
+	site := &site{dir: split, ix: ix, model: m, subs: []*demo.Subject{sub}}
+	a, _ := newApp(t, site)
+	runAll(t, a)
+	a.Press(demo.KeyROI) // all → occipital, whose decoder has not arrived
+	if msg, _ := a.Message(); !strings.Contains(msg, "occipital") || !strings.Contains(msg, "still downloading") {
+		t.Errorf("message on a region without its decoder: %q", msg)
+	}
+	runAll(t, a)
+	if a.Ready() || a.Decoded[0].Ready {
+		t.Fatal("a region without its decoder was decoded")
+	}
+	a.RegionsAdded(sub) // called too early: the view keeps waiting
+	if msg, _ := a.Message(); strings.Contains(msg, "arrived") || a.Busy() {
+		t.Errorf("RegionsAdded before AddRegions: message %q, busy %v", msg, a.Busy())
+	}
+	if err := sub.AddRegions(ref.Regions.File, regions); err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.AddRegions(ref.Regions.File, regions); err == nil {
+		t.Error("regions added twice")
+	}
+	a.RegionsAdded(sub)
+	if msg, _ := a.Message(); !strings.Contains(msg, "arrived") {
+		t.Errorf("message after the regions arrived: %q", msg)
+	}
+	runAll(t, a)
+	if !a.Ready() {
+		t.Fatal("occipital not decoded after its decoder arrived")
+	}
+
+	// The same subject written as one file decodes occipital identically.
+	o.OneFile = true
+	one := loadSite(t, o)
+	if one.ix.Subjects[0].Regions != nil || one.subs[0].RegionsPending() {
+		t.Fatal("OneFile fixture has a regions file")
+	}
+	b, _ := newApp(t, one)
+	b.Press(demo.KeyROI)
+	runAll(t, b)
+	if a.PairCorrect != b.PairCorrect {
+		t.Errorf("occipital pairwise %d from two files, %d from one", a.PairCorrect, b.PairCorrect)
+	}
+	for d, v := range a.DecodedLatent(3) {
+		if v != b.DecodedLatent(3)[d] {
+			t.Fatalf("decoded latent 3 differs at %d: %v vs %v", d, v, b.DecodedLatent(3)[d])
+		}
 	}
 }

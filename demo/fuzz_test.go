@@ -1,9 +1,13 @@
 package demo_test
 
 import (
+	"math"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"fmriface/demo"
+	"fmriface/demo/fixture"
 )
 
 // The seed corpora in testdata/fuzz hold a valid index and small valid
@@ -33,6 +37,12 @@ func FuzzLoadSubject(f *testing.F) {
 		m := demo.NewMosaic(s)
 		for k := range demo.NumROIs {
 			roi := &s.ROIs[k]
+			if !roi.Loaded() {
+				if k == 0 || !s.RegionsPending() {
+					t.Fatalf("region %s has no decoder, but the subject does not wait for its regions file", roi.Name)
+				}
+				continue
+			}
 			if len(roi.Mean) != s.L {
 				t.Fatalf("region %s: latent mean of %d values, latent %d", roi.Name, len(roi.Mean), s.L)
 			}
@@ -65,6 +75,51 @@ func FuzzLoadModel(f *testing.F) {
 		img := make([]float32, 3*m.ImageSize()*m.ImageSize())
 		if err := m.Gen.Generate(z, img); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// FuzzAddRegions feeds regions files to a valid subject that waits for its
+// own (the seed, written by demo/fixture at start-up).
+func FuzzAddRegions(f *testing.F) {
+	dir := f.TempDir()
+	ix, err := fixture.Write(dir, fixture.Options{Subjects: 1, Voxels: 24, Faces: 2, Seed: 3})
+	if err != nil {
+		f.Fatal(err)
+	}
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		return b
+	}
+	m, err := demo.LoadModel(ix.Generator.File, read(ix.Generator.File))
+	if err != nil {
+		f.Fatal(err)
+	}
+	ref := ix.Subjects[0]
+	core := read(ref.File)
+	f.Add(read(ref.Regions.File))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := demo.LoadSubject(ref.File, core, m.Latent())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AddRegions("fuzz.fmb", data); err != nil {
+			if !s.RegionsPending() || s.ROIs[1].Loaded() {
+				t.Fatalf("a failed AddRegions changed the subject: %v", err)
+			}
+			return
+		}
+		for k := range demo.NumROIs {
+			roi := &s.ROIs[k]
+			rows := roi.Rows(0, len(roi.Index), s.L, make([]float32, len(roi.Index)*s.L))
+			for i, v := range rows {
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+					t.Fatalf("region %s: decoder value %d is %v", roi.Name, i, v)
+				}
+			}
 		}
 	})
 }

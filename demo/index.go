@@ -31,6 +31,10 @@ type SubjectRef struct {
 	FileRef
 	NVoxels       int     `json:"n_voxels"`
 	PairwiseFloat float64 `json:"pairwise_float"`
+	// Regions is the file with the decoders of the regions other than
+	// "all", which the page downloads after the first face. Absent when the
+	// subject's bundle holds every decoder.
+	Regions *FileRef `json:"regions,omitempty"`
 }
 
 // GeneratedBy says what wrote the site data.
@@ -104,11 +108,33 @@ func (ix *Index) Validate() error {
 			return fmt.Errorf("%s: file %q listed twice", what, s.File)
 		}
 		seen[s.File] = true
+		if r := s.Regions; r != nil {
+			if err := r.validate(what + ".regions"); err != nil {
+				return err
+			}
+			if seen[r.File] {
+				return fmt.Errorf("%s.regions: file %q listed twice", what, r.File)
+			}
+			seen[r.File] = true
+		}
 		if s.NVoxels <= 0 {
 			return fmt.Errorf("%s: n_voxels %d must be positive", what, s.NVoxels)
 		}
 	}
 	return nil
+}
+
+// Files lists every file the index names: the generator, then each
+// subject's bundle and, where it has one, its regions file.
+func (ix *Index) Files() []FileRef {
+	refs := []FileRef{ix.Generator}
+	for _, s := range ix.Subjects {
+		refs = append(refs, s.FileRef)
+		if s.Regions != nil {
+			refs = append(refs, *s.Regions)
+		}
+	}
+	return refs
 }
 
 func (f FileRef) validate(what string) error {

@@ -77,8 +77,14 @@ func (r *ROI) fits(l int) bool {
 	return len(r.Decoder) == len(r.Index)*l
 }
 
-// Complete reports whether Decoder holds the whole matrix.
+// Complete reports whether Decoder holds the whole matrix (or, for a region
+// whose decoder has not arrived, whether there is nothing to dequantize).
 func (r *ROI) Complete() bool { return r.enc == nil }
+
+// Loaded reports whether the region has its decoder. A subject whose bundle
+// leaves the region decoders to a second file (docs/site-data.md) has only
+// "all" loaded until Subject.AddRegions.
+func (r *ROI) Loaded() bool { return r.enc != nil || r.Decoder != nil }
 
 // Materialize dequantizes up to rows more rows into Decoder and reports
 // whether Decoder is complete (at once for a dense decoder).
@@ -212,6 +218,10 @@ func subjectFromBundle(b *bundle.Bundle, latent int) (*Subject, error) {
 			return nil, err
 		}
 	}
+	// The region decoders come all in this bundle or all in the regions file.
+	if n := s.regionsLoaded(); n != 0 && n != NumROIs-1 {
+		return nil, fmt.Errorf("%d of the %d region decoders: a subject bundle holds all of them or none (then they come in its regions file)", n, NumROIs-1)
+	}
 	// Required: a bundle without it would decode every face off by the mean.
 	if err := wantShape(b, "latent.mean", s.L); err != nil {
 		return nil, err
@@ -329,14 +339,78 @@ func (s *Subject) readROI(b *bundle.Bundle, k int, roi string) error {
 			return fmt.Errorf("tensor %s: voxel %d has label %d, not %d (%s)", iname, v, s.Label[v], k, roi)
 		}
 	}
-	if err := wantShape(b, dname, n, s.L); err != nil {
-		return err
+	s.ROIs[k] = ROI{Name: roi, Index: idx}
+	if _, err := b.Tensor(dname); err != nil && k > 0 {
+		return nil // in the regions file (AddRegions)
 	}
-	enc, err := encoded(b, dname)
+	s.ROIs[k].enc, err = s.readDecoder(b, k)
+	return err
+}
+
+// readDecoder reads region k's decoder, whose rows must match its Index.
+func (s *Subject) readDecoder(b *bundle.Bundle, k int) (*encMatrix, error) {
+	dname := "decoder." + ROIName(k)
+	if err := wantShape(b, dname, len(s.ROIs[k].Index), s.L); err != nil {
+		return nil, err
+	}
+	return encoded(b, dname)
+}
+
+// regionsLoaded counts the regions other than "all" that have their decoder.
+func (s *Subject) regionsLoaded() int {
+	n := 0
+	for k := 1; k < NumROIs; k++ {
+		if s.ROIs[k].Loaded() {
+			n++
+		}
+	}
+	return n
+}
+
+// RegionsPending reports whether the region decoders are still to come in
+// the subject's regions file.
+func (s *Subject) RegionsPending() bool { return s.regionsLoaded() < NumROIs-1 }
+
+// RegionsKind is the bundle kind (meta "kind") of a subject's regions file.
+const RegionsKind = "subject-regions"
+
+// AddRegions parses and checks a subject's regions file (docs/site-data.md):
+// the decoders of the regions other than "all", which the site ships apart so
+// that the first face does not wait for them. name prefixes every error.
+func (s *Subject) AddRegions(name string, data []byte) error {
+	return s.addRegions(name, data, bundle.Parse)
+}
+
+// AddRegionsVerified is AddRegions for bytes already checked against the
+// site's index (see LoadModelVerified).
+func (s *Subject) AddRegionsVerified(name string, data []byte) error {
+	return s.addRegions(name, data, bundle.ParseVerified)
+}
+
+func (s *Subject) addRegions(name string, data []byte, parse parseFunc) error {
+	if !s.RegionsPending() {
+		return fmt.Errorf("%s: subject %s already has its region decoders", name, s.ID)
+	}
+	b, err := parse(data, bundle.Limits{})
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", name, err)
 	}
-	s.ROIs[k] = ROI{Name: roi, Index: idx, enc: enc}
+	if kind, err := b.MetaString(bundle.KeyKind); err != nil || kind != RegionsKind {
+		return fmt.Errorf("%s: meta kind = %q, want %q (%v)", name, kind, RegionsKind, err)
+	}
+	if id, err := b.MetaString("subject"); err != nil || id != s.ID {
+		return fmt.Errorf("%s: meta subject = %q, want %q (%v)", name, id, s.ID, err)
+	}
+	// Read all first, so that a bad file leaves the subject as it was.
+	encs := make([]*encMatrix, NumROIs)
+	for k := 1; k < NumROIs; k++ {
+		if encs[k], err = s.readDecoder(b, k); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	for k := 1; k < NumROIs; k++ {
+		s.ROIs[k].enc = encs[k]
+	}
 	return nil
 }
 

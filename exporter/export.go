@@ -95,7 +95,12 @@ func export(o options, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		files = append(files, outFile{Kind: "subject", Prefix: e.s.ID, Data: b, Subject: e})
+		rb, err := regionsBundle(e, subChoices[i], o)
+		if err != nil {
+			return err
+		}
+		files = append(files, outFile{Kind: "subject", Prefix: e.s.ID, Data: b, Subject: e},
+			outFile{Kind: "regions", Prefix: e.s.ID + ".regions", Data: rb, Subject: e})
 	}
 	if err := writeBundles(o.Out, files); err != nil {
 		return err

@@ -56,7 +56,14 @@ func TestExportFixture(t *testing.T) {
 	}
 	// Every listed file exists with the listed size and hash, and its name
 	// carries its hash.
-	for _, e := range append([]indexFile{ix.Generator}, ix.Subjects[0].indexFile, ix.Subjects[1].indexFile) {
+	listed := []indexFile{ix.Generator}
+	for _, s := range ix.Subjects {
+		if s.Regions == nil {
+			t.Fatalf("%s has no regions file", s.ID)
+		}
+		listed = append(listed, s.indexFile, *s.Regions)
+	}
+	for _, e := range listed {
 		data, err := os.ReadFile(filepath.Join(f.out, e.File))
 		if err != nil {
 			t.Fatal(err)
@@ -150,11 +157,33 @@ func TestExportFixture(t *testing.T) {
 	if sim, _ := sb.MetaBool("simulated"); !sim {
 		t.Error("subject bundle not marked simulated")
 	}
-	for _, name := range []string{"voxels.ijk", "voxels.roi", "grid.shape", "decoder.all", "decoder.occipital", "roi.temporal", "latent.mean",
+	for _, name := range []string{"voxels.ijk", "voxels.roi", "grid.shape", "decoder.all", "roi.occipital", "roi.temporal", "latent.mean",
 		"test.patterns", "test.subsets", "test.subset_trials", "test.latents", "test.male", "imagery.pattern", "imagery.latents"} {
 		if _, err := sb.Tensor(name); err != nil {
 			t.Errorf("subject bundle: %v", err)
 		}
+	}
+	// The other regions' decoders are in the regions file, and only there.
+	rb, err := bundle.Open(filepath.Join(f.out, ix.Subjects[0].Regions.File), bundle.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kind, _ := rb.MetaString(bundle.KeyKind); kind != "subject-regions" {
+		t.Errorf("regions file kind %q", kind)
+	}
+	if id, _ := rb.MetaString("subject"); id != "sub-01" {
+		t.Errorf("regions file subject %q", id)
+	}
+	for _, name := range []string{"decoder.occipital", "decoder.temporal", "decoder.frontoparietal"} {
+		if _, err := rb.Tensor(name); err != nil {
+			t.Errorf("regions file: %v", err)
+		}
+		if _, err := sb.Tensor(name); err == nil {
+			t.Errorf("subject bundle also holds %s", name)
+		}
+	}
+	if got := rb.Names(); len(got) != 3 {
+		t.Errorf("regions file holds %v, want the three region decoders", got)
 	}
 	if info, _ := sb.Tensor("voxels.ijk"); info.DType != bundle.I16 {
 		t.Errorf("voxels.ijk stored as %v", info.DType)
@@ -274,8 +303,8 @@ func TestDeterministic(t *testing.T) {
 	}
 	a := snapshot()
 	b := snapshot()
-	if len(a) != len(b) || len(a) != 5 {
-		t.Fatalf("first run wrote %d files, second %d (want 5: index, report, 3 bundles)", len(a), len(b))
+	if len(a) != len(b) || len(a) != 7 {
+		t.Fatalf("first run wrote %d files, second %d (want 7: index, report, generator, 2 subjects with their regions files)", len(a), len(b))
 	}
 	for name, data := range a {
 		if !bytes.Equal(data, b[name]) {
@@ -289,7 +318,7 @@ func TestDeterministic(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := snapshot()
-	if len(c) != 5 {
+	if len(c) != 7 {
 		t.Fatalf("after a change, %d files in the output (stale bundles left?)", len(c))
 	}
 	ix := readIndex(t, f.out)

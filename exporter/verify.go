@@ -40,6 +40,7 @@ type subjectReport struct {
 	ID            string             `json:"id"`
 	NVoxels       int                `json:"n_voxels"`
 	Bytes         int64              `json:"bytes"`
+	RegionsBytes  int64              `json:"regions_bytes"`
 	LatentCorrMin float64            `json:"latent_corr_min"`
 	PairwiseFloat map[string]float64 `json:"pairwise_float"`
 	PairwiseQuant map[string]float64 `json:"pairwise_quantized"`
@@ -75,11 +76,19 @@ func verify(o options, m *model, faceZ [][]float32, evals []*subjectEval, files 
 			continue
 		}
 		rep.BytesSubjects += b.Size()
-		sr, err := verifySubject(b, path, f.Subject)
+		if f.Kind == "regions" {
+			continue // verified with its subject's bundle, which comes first
+		}
+		rb, rpath, err := openRegions(o, files, f.Subject)
+		if err != nil {
+			return nil, err
+		}
+		sr, err := verifySubject(b, path, rb, rpath, f.Subject)
 		if err != nil {
 			return nil, err
 		}
 		sr.Bytes = b.Size()
+		sr.RegionsBytes = rb.Size()
 		rep.Subjects = append(rep.Subjects, sr)
 		rep.LatentCorrMin = min(rep.LatentCorrMin, sr.LatentCorrMin)
 		rep.PairwiseChangedPairs = max(rep.PairwiseChangedPairs, sr.Flipped["all"])
@@ -137,9 +146,28 @@ func floatTensor(b *bundle.Bundle, path, name string, shape []int) ([]float32, e
 	return v, nil
 }
 
-// verifySubject decodes with the stored tensors and compares with the
-// float pipeline; the integer tensors must be stored exactly.
-func verifySubject(b *bundle.Bundle, path string, e *subjectEval) (subjectReport, error) {
+// openRegions opens the regions file written for e.
+func openRegions(o options, files []outFile, e *subjectEval) (*bundle.Bundle, string, error) {
+	for _, f := range files {
+		if f.Kind == "regions" && f.Subject == e {
+			path := filepath.Join(o.Out, f.Name())
+			b, err := bundle.Open(path, bundle.Limits{})
+			if err != nil {
+				return nil, "", fmt.Errorf("verify: %w", err)
+			}
+			if id, err := b.MetaString("subject"); err != nil || id != e.s.ID {
+				return nil, "", fmt.Errorf("verify %s: meta subject %q, want %q (%v)", path, id, e.s.ID, err)
+			}
+			return b, path, nil
+		}
+	}
+	return nil, "", fmt.Errorf("verify: no regions file for %s", e.s.ID)
+}
+
+// verifySubject decodes with the stored tensors, the region decoders from
+// the regions file rb, and compares with the float pipeline; the integer
+// tensors must be stored exactly.
+func verifySubject(b *bundle.Bundle, path string, rb *bundle.Bundle, rpath string, e *subjectEval) (subjectReport, error) {
 	s := e.s
 	V, L, N, R, M := s.NVoxels(), s.Latent, s.NTest(), s.NSubsets(), s.NImagery()
 	sr := subjectReport{ID: s.ID, NVoxels: V, PairwiseFloat: map[string]float64{}}
@@ -154,7 +182,11 @@ func verifySubject(b *bundle.Bundle, path string, e *subjectEval) (subjectReport
 		}
 	}
 	for name, shape := range shapes {
-		v, err := floatTensor(b, path, name, shape)
+		from, fpath := b, path
+		if isRegionDecoder(name) {
+			from, fpath = rb, rpath
+		}
+		v, err := floatTensor(from, fpath, name, shape)
 		if err != nil {
 			return sr, err
 		}

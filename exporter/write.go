@@ -12,6 +12,7 @@ import (
 
 	"fmriface/atomicfile"
 	"fmriface/bundle"
+	"fmriface/demo"
 	"fmriface/fmriout"
 	"fmriface/fold"
 	"fmriface/version"
@@ -19,10 +20,17 @@ import (
 
 // outFile is one bundle to write.
 type outFile struct {
-	Kind    string // "generator" or "subject"
-	Prefix  string // "generator" or the subject id
+	Kind    string // "generator", "subject" or "regions" (a subject's region decoders)
+	Prefix  string // "generator", the subject id, or the id + ".regions"
 	Data    []byte
 	Subject *subjectEval
+}
+
+// isRegionDecoder reports whether a subject tensor goes to the regions file:
+// the decoders of the regions other than "all", which the page needs only
+// when the user switches region, so the first face does not wait for them.
+func isRegionDecoder(name string) bool {
+	return strings.HasPrefix(name, "decoder.") && name != "decoder.all"
 }
 
 // SHA256 is the hex SHA-256 of the whole file.
@@ -100,11 +108,36 @@ func subjectBundle(e *subjectEval, cs []*choice, o options) ([]byte, error) {
 	w.AddInt32("test.subset_trials", []int{s.NSubsets()}, s.TestSubsetTrials)
 	w.AddUint8("test.male", []int{s.NTest()}, s.TestMale)
 	for _, c := range cs {
-		w.AddFloat32(c.Name, c.Shape, c.data, c.kind)
+		if !isRegionDecoder(c.Name) {
+			w.AddFloat32(c.Name, c.Shape, c.data, c.kind)
+		}
 	}
 	b, err := w.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("%s bundle: %w", s.ID, err)
+	}
+	return b, nil
+}
+
+// regionsBundle is the subject's regions file (docs/site-data.md).
+func regionsBundle(e *subjectEval, cs []*choice, o options) ([]byte, error) {
+	s := e.s
+	w := bundle.NewWriter()
+	w.SetMeta(bundle.KeyKind, demo.RegionsKind)
+	w.SetMeta("subject", s.ID)
+	w.SetMeta("n_voxels", int64(s.NVoxels()))
+	w.SetMeta("latent", int64(s.Latent))
+	w.SetMeta("simulated", s.Simulated)
+	w.SetProvenance(bundle.Provenance{Command: o.Args, Seed: s.Provenance.Seed, CodeVersion: version.String(),
+		TrainingData: s.Provenance.TrainingData, Subject: s.ID, VoxelCount: int64(s.NVoxels())})
+	for _, c := range cs {
+		if isRegionDecoder(c.Name) {
+			w.AddFloat32(c.Name, c.Shape, c.data, c.kind)
+		}
+	}
+	b, err := w.Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("%s regions bundle: %w", s.ID, err)
 	}
 	return b, nil
 }
@@ -147,8 +180,9 @@ type indexFile struct {
 type indexSubject struct {
 	ID string `json:"id"`
 	indexFile
-	NVoxels       int     `json:"n_voxels"`
-	PairwiseFloat float64 `json:"pairwise_float"`
+	NVoxels       int        `json:"n_voxels"`
+	PairwiseFloat float64    `json:"pairwise_float"`
+	Regions       *indexFile `json:"regions,omitempty"`
 }
 
 const simulatedNotice = "The fMRI samples come from virtual subjects simulated on the real ds001761 protocol; they are not real brain data."
@@ -167,8 +201,13 @@ func writeIndex(o options, m *model, files []outFile) error {
 	for _, f := range files {
 		ent := indexFile{File: f.Name(), Bytes: len(f.Data), SHA256: f.SHA256()}
 		keep[f.Name()] = true
-		if f.Kind == "generator" {
+		switch f.Kind {
+		case "generator":
 			ix.Generator = ent
+			continue
+		case "regions":
+			// Written right after its subject's bundle.
+			ix.Subjects[len(ix.Subjects)-1].Regions = &ent
 			continue
 		}
 		s := f.Subject.s

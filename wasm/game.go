@@ -53,6 +53,10 @@ func newGame(a *demo.App, p *page) *game {
 func (g *game) addSubjects() {
 	select {
 	case f := <-g.page.subjects:
+		if f.regionsOf != "" {
+			g.addRegions(f)
+			return
+		}
 		s, err := demo.LoadSubjectVerified(f.name, f.data, g.app.Model.Latent())
 		if err == nil {
 			err = g.app.AddSubject(s)
@@ -62,6 +66,21 @@ func (g *game) addSubjects() {
 		}
 	default:
 	}
+}
+
+// addRegions gives a subject its region decoders (the page sends a
+// subject's regions file after the subject's own bundle).
+func (g *game) addRegions(f file) {
+	s := g.app.SubjectByID(f.regionsOf)
+	if s == nil {
+		g.page.say(f.name + ": region decoders of " + f.regionsOf + ", which is not loaded")
+		return
+	}
+	if err := s.AddRegionsVerified(f.name, f.data); err != nil {
+		g.page.say("The region decoders could not be loaded: " + err.Error())
+		return
+	}
+	g.app.RegionsAdded(s)
 }
 
 // input applies the keys the page queued since the last frame.

@@ -70,8 +70,9 @@ type page struct {
 }
 
 type file struct {
-	name string
-	data []byte
+	name      string
+	data      []byte
+	regionsOf string // the subject id when this is a regions file
 }
 
 func newPage() *page {
@@ -104,11 +105,16 @@ func newPage() *page {
 		g.Get("document").Call("addEventListener", "keydown", p.onKey)
 	}
 	p.subjects = make(chan file, 64)
+	// fmrifaceAddSubject(name, bytes[, subjectID]) hands over a subject's
+	// bundle, or with subjectID that subject's regions file.
 	p.onAdd = js.FuncOf(func(this js.Value, args []js.Value) any {
 		if len(args) < 2 {
 			return nil
 		}
 		f := file{name: args[0].String(), data: make([]byte, args[1].Get("byteLength").Int())}
+		if len(args) > 2 && args[2].Type() == js.TypeString {
+			f.regionsOf = args[2].String()
+		}
 		js.CopyBytesToGo(f.data, args[1])
 		select {
 		case p.subjects <- f:
@@ -233,6 +239,15 @@ func load(p *page) (*demo.App, int, error) {
 		s, err := demo.LoadSubjectVerified(r.File, raw, model.Latent())
 		if err != nil {
 			return nil, 0, err
+		}
+		if r.Regions != nil && files.Get(r.Regions.File).Truthy() {
+			raw, err := bytesOf(r.Regions.File)
+			if err != nil {
+				return nil, 0, err
+			}
+			if err := s.AddRegionsVerified(r.Regions.File, raw); err != nil {
+				return nil, 0, err
+			}
 		}
 		// The decoders stay encoded: the first face is decoded straight
 		// from the 8-bit rows, a block at a time in a small scratch, and

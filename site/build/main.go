@@ -119,7 +119,11 @@ func build(wasm, data, web, out, goroot string) error {
 	if err := os.MkdirAll(filepath.Join(out, "data"), 0o755); err != nil {
 		return err
 	}
-	for _, n := range append([]string{"index.json", ix.Generator.File}, subjectFiles(ix)...) {
+	dataFiles := []string{"index.json"}
+	for _, r := range ix.Files() {
+		dataFiles = append(dataFiles, r.File)
+	}
+	for _, n := range dataFiles {
 		b, err := os.ReadFile(filepath.Join(data, n))
 		if err != nil {
 			return err
@@ -129,14 +133,6 @@ func build(wasm, data, web, out, goroot string) error {
 		}
 	}
 	return compressAll(out)
-}
-
-func subjectFiles(ix *demo.Index) []string {
-	var s []string
-	for _, r := range ix.Subjects {
-		s = append(s, r.File)
-	}
-	return s
 }
 
 // checkData reads index.json and checks every listed file's size and SHA-256,
@@ -155,11 +151,7 @@ func checkData(dir string) (*demo.Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
-	refs := []demo.FileRef{ix.Generator}
-	for _, s := range ix.Subjects {
-		refs = append(refs, s.FileRef)
-	}
-	for _, r := range refs {
+	for _, r := range ix.Files() {
 		p := filepath.Join(dir, r.File)
 		b, err := os.ReadFile(p)
 		if err != nil {

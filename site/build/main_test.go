@@ -31,7 +31,7 @@ func TestBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"index.html", "index.html.gz", "wasm_exec.js", "app.json", "sw.js",
-		"data/index.json", "data/" + ix.Generator.File, "data/" + ix.Subjects[0].File} {
+		"data/index.json", "data/" + ix.Generator.File, "data/" + ix.Subjects[0].File, "data/" + ix.Subjects[0].Regions.File} {
 		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
 			t.Errorf("missing %s", name)
 		}
@@ -56,7 +56,7 @@ func TestBuild(t *testing.T) {
 	if err := build(wasm, data, web, web, goroot); err == nil || !strings.Contains(err.Error(), "refusing") {
 		t.Errorf("foreign folder: %v", err)
 	}
-	sub := filepath.Join(data, ix.Subjects[0].File)
+	sub := filepath.Join(data, ix.Subjects[0].Regions.File)
 	b, _ := os.ReadFile(sub)
 	b[len(b)/2] ^= 1
 	os.WriteFile(sub, b, 0o644)

@@ -212,13 +212,20 @@
       $("fixture").textContent = "TEST FIXTURE: random untrained generator and synthetic subjects. Not results, not brain data.";
     }
     if (index.notice) $("notice").textContent = index.notice;
-    // The app starts with the first subject; the others follow once the
-    // first face is on screen and join the running app (fmrifaceAddSubject).
-    const files = [{ url: app.wasm, ref: app, key: null }];
-    files.push({ url: "data/" + index.generator.file, ref: index.generator, key: index.generator.file });
+    // The app starts with the first subject's bundle, which decodes from
+    // all voxels. Its region decoders and the other subjects follow once the
+    // first face is on screen and join the running app
+    // (fmrifaceAddSubject(name, bytes[, id of the subject a regions file
+    // belongs to])).
+    const entry = (ref, regionsOf) => ({ url: "data/" + ref.file, ref, key: ref.file, regionsOf });
+    const files = [{ url: app.wasm, ref: app, key: null }, entry(index.generator)];
     const first = index.subjects[0];
-    files.push({ url: "data/" + first.file, ref: first, key: first.file });
-    const later = index.subjects.slice(1).map((s) => ({ url: "data/" + s.file, ref: s, key: s.file }));
+    files.push(entry(first));
+    const later = [];
+    index.subjects.forEach((s, i) => {
+      if (i > 0) later.push(entry(s));
+      if (s.regions) later.push(entry(s.regions, s.id));
+    });
     const total = files.reduce((n, f) => n + f.ref.bytes, 0);
     let done = 0;
     const bar = $("bar");
@@ -247,10 +254,15 @@
     for (const f of later) {
       try {
         const b = await getFile(f.url, f.ref, () => {});
-        if (typeof globalThis.fmrifaceAddSubject === "function") globalThis.fmrifaceAddSubject(f.key, b);
+        marks[f.url + " added"] = performance.now();
+        if (typeof globalThis.fmrifaceAddSubject === "function") {
+          if (f.regionsOf) globalThis.fmrifaceAddSubject(f.key, b, f.regionsOf);
+          else globalThis.fmrifaceAddSubject(f.key, b);
+        }
       } catch (e) {
         console.error("fmriface:", e.message || e);
-        $("live").textContent = "Subject " + f.ref.id + " could not be downloaded: " + (e.message || e);
+        const what = f.regionsOf ? "The region decoders of " + f.regionsOf : "Subject " + f.ref.id;
+        $("live").textContent = what + " could not be downloaded: " + (e.message || e);
       }
     }
   }
