@@ -26,7 +26,7 @@ test-wasm:
 fuzz:
 	FUZZTIME=$${FUZZTIME:-8s} ./scripts/fuzz-short.sh
 
-## train: the default VAE-GAN (about 25 min on 2 cores); Ctrl-C saves, train-resume continues
+## train: the default VAE-GAN (about 35 min on 2 cores); Ctrl-C saves, train-resume continues
 train:
 	$(GO) run ./trainer faces train --faces $(FACES) --out runs/default
 

@@ -49,7 +49,12 @@ func (c *choice) try(pos int) (ok bool, err error) {
 		return false, fmt.Errorf("tensor %s: %w", c.Name, err)
 	}
 	if !ok && k != quant.F32 {
-		c.Rejected = append(c.Rejected, fmt.Sprintf("%v: %s %.3g > %.3g", k, c.Measure, eff, c.Bound))
+		why := fmt.Sprintf("%v: %s %.3g > %.3g", k, c.Measure, eff, c.Bound)
+		if eff <= c.Bound {
+			// Within its bound, so the score's other test failed.
+			why = fmt.Sprintf("%v: %s %.3g is within %.3g, but an all-voxel pairwise outcome flips", k, c.Measure, eff, c.Bound)
+		}
+		c.Rejected = append(c.Rejected, why)
 		return false, nil
 	}
 	c.pos, c.kind, c.Kind, c.vals, c.Effect = pos, k, k.String(), vals, eff

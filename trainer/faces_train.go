@@ -70,7 +70,7 @@ func facesTrain(ctx context.Context, args []string) error {
 	out := fs.String("out", "runs/default", "run folder: checkpoint, model, samples, loss curves")
 	cache := fs.String("cache", "out/cache", "folder for decoded-image caches (\"\" for none)")
 	batch := fs.Int("batch", 64, "images per step")
-	epochs := fs.Float64("epochs", 7, "passes over the training split")
+	epochs := fs.Float64("epochs", 14, "passes over the training split")
 	lr := fs.Float64("lr", 2e-4, "Adam learning rate")
 	beta1 := fs.Float64("beta1", 0.5, "Adam β1")
 	lrD := fs.Float64("lr-d", 1e-4, "discriminator learning rate")
