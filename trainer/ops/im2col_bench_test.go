@@ -23,3 +23,26 @@ func BenchmarkIm2col(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCol2im: the scatter of a 3×3 stride-2 layer's columns onto one
+// image's 128×128 grid of 64 channels (the paper preset's size), by the
+// general scatter and by the stride-2 gather that col2im uses for it.
+func BenchmarkCol2im(b *testing.B) {
+	g := Geom{K: 3, Stride: 2, Pad: 1, OutPad: 1}
+	const c, h = 64, 64
+	cols := make([]float32, c*9*h*h)
+	y := make([]float32, c*4*h*h)
+	for name, f := range map[string]func(co int){
+		"scatter": func(co int) { col2imScatter(cols, y, 1, c, h, h, 2*h, 2*h, g, co) },
+		"gather":  func(co int) { col2imS2K3(cols, y, 1, c, h, h, co) },
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(4 * len(cols)))
+			for b.Loop() {
+				for co := range c {
+					f(co)
+				}
+			}
+		})
+	}
+}

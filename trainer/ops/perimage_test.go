@@ -3,6 +3,7 @@ package ops
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -79,5 +80,33 @@ func TestPerImagePaths(t *testing.T) {
 		closeTo("deconv dx", dot(dx, x2), dot(dy, naiveDeconv(x2, w, n, cin, side, side, cout, g)))
 		dw := do(&deconvDwOp{geom: g, wShape: tensor.Shape(ws)}, dense(x, xs...), dense(dy, ys...))
 		closeTo("deconv dw", dot(dw, w2), dot(dy, naiveDeconv(x, w2, n, cin, side, side, cout, g)))
+	}
+}
+
+// The stride-2 3×3 gather adds exactly what the general scatter adds, into
+// an output that already holds values (col2im adds).
+func TestCol2imS2K3(t *testing.T) {
+	g := Geom{K: 3, Stride: 2, Pad: 1, OutPad: 1}
+	for _, c := range []struct{ n, cout, h, w int }{{1, 1, 1, 1}, {1, 2, 2, 3}, {2, 3, 5, 4}, {3, 2, 8, 8}, {1, 1, 7, 1}} {
+		r := rand.New(rand.NewPCG(uint64(c.h), uint64(c.w)))
+		cols := make([]float32, c.cout*9*c.n*c.h*c.w)
+		for i := range cols {
+			cols[i] = float32(r.NormFloat64())
+		}
+		ho, wo := 2*c.h, 2*c.w
+		want := make([]float32, c.n*c.cout*ho*wo)
+		for i := range want {
+			want[i] = float32(r.NormFloat64())
+		}
+		got := slices.Clone(want)
+		for co := range c.cout {
+			col2imScatter(cols, want, c.n, c.cout, c.h, c.w, ho, wo, g, co)
+			col2imChannel(cols, got, c.n, c.cout, c.h, c.w, ho, wo, g, co)
+		}
+		for i := range want {
+			if d := math.Abs(float64(got[i] - want[i])); d > 1e-5*(1+math.Abs(float64(want[i]))) {
+				t.Fatalf("%+v: element %d: gather %v, scatter %v", c, i, got[i], want[i])
+			}
+		}
 	}
 }

@@ -16,7 +16,7 @@ func BenchmarkStep(b *testing.B) {
 		name, preset string
 		n            int
 		noPrior      bool // the trainer's default: no prior samples in the step
-	}{{"default", "default", 64, false}, {"default-noprior", "default", 64, true}, {"paper", "paper", 16, false}} {
+	}{{"default", "default", 64, false}, {"default-noprior", "default", 64, true}, {"paper", "paper", 16, false}, {"paper-noprior", "paper", 16, true}} {
 		b.Run(tc.name, func(b *testing.B) {
 			cfg, _ := arch.Preset(tc.preset)
 			w, err := NewWeights(cfg, 1)
