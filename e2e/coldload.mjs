@@ -4,7 +4,7 @@
 // seconds, then the time to the first decoded face per site. Alternating the
 // sites in one run is what makes two builds comparable on a noisy VM.
 //
-//   REPS=3 node e2e/coldload.mjs [--serve out/e2e/serve] [--chromium /usr/bin/chromium] DIR [DIR…]
+//   REPS=3 [WARM=1] node e2e/coldload.mjs [--serve out/e2e/serve] [--chromium /usr/bin/chromium] DIR [DIR…]
 import { chromium } from "playwright-core";
 import { startServer } from "./serve.mjs";
 
@@ -20,14 +20,24 @@ if (dirs.length === 0) {
   process.exit(2);
 }
 const reps = parseInt(process.env.REPS || "3", 10);
+// WARM=1 keeps one browser running and opens each load in a fresh context
+// (empty HTTP cache, Cache Storage and code cache: the page is cold, the
+// browser is not), as for a visitor whose browser is already open. By
+// default every load starts a new browser, which also pays the browser's
+// own start-up on the same 2 cores.
+const warm = process.env.WARM === "1";
+let shared = null;
 const marks = ["downloadedMs", "instantiatedMs", "mainMs", "copiedMs", "modelMs", "subjectsMs", "appMs", "firstUpdateMs", "firstFacePageMs"];
 const firstFace = {};
 for (let r = 0; r < reps; r++) {
   for (const dir of dirs) {
     const { proc: server, url } = await startServer(opt.serve, dir);
-    const browser = await chromium.launch({ executablePath: opt.chromium, args: ["--headless=new"] });
+    const browser = warm ? (shared ||= await chromium.launch({ executablePath: opt.chromium, args: ["--headless=new"] }))
+      : await chromium.launch({ executablePath: opt.chromium, args: ["--headless=new"] });
+    let context = null;
     try {
-      const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+      context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const page = await context.newPage();
       await page.goto(url);
       await page.waitForFunction(() => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.firstFacePageMs > 0, null, { timeout: 60000, polling: 20 });
       const st = await page.evaluate(() => {
@@ -39,9 +49,11 @@ for (let r = 0; r < reps; r++) {
       console.log(dir, marks.map((k) => k.replace(/Ms$/, "") + "=" + (st[k] / 1000).toFixed(2)).join(" "));
       (firstFace[dir] ||= []).push((st.firstFacePageMs / 1000).toFixed(2));
     } finally {
-      await browser.close();
+      if (warm) await context?.close();
+      else await browser.close();
       server.kill();
     }
   }
 }
-for (const dir of dirs) console.log(dir, "first face (s):", firstFace[dir].join(", "));
+if (shared) await shared.close();
+for (const dir of dirs) console.log(dir, (warm ? "warm browser, " : "") + "first face (s):", firstFace[dir].join(", "));
