@@ -26,6 +26,7 @@ import (
 func main() {
 	page := newPage()
 	page.mark("mainMs")
+	page.createGLContext()
 	// Loading builds about 60 MB of long-lived arrays and little garbage; a
 	// collection each time the heap doubles would only re-mark them, in code
 	// the browser has not optimised yet. The collector resumes with the
@@ -125,6 +126,25 @@ func newPage() *page {
 	})
 	g.Set("fmrifaceAddSubject", p.onAdd)
 	return p
+}
+
+// createGLContext creates the WebGL 2 context of Ebiten's canvas before
+// Ebiten does, with Ebiten's attributes but without multisampling: a later
+// getContext returns this context. Ebiten draws through offscreen images
+// and copies the result to the screen, so a multisampled default
+// framebuffer gains nothing there, and under software GL it costs the
+// first resize and every frame's resolve.
+func (p *page) createGLContext() {
+	c := p.global.Get("document").Call("querySelector", "canvas")
+	if !c.Truthy() {
+		return
+	}
+	attr := p.global.Get("Object").New()
+	attr.Set("alpha", true)
+	attr.Set("premultipliedAlpha", true)
+	attr.Set("stencil", true)
+	attr.Set("antialias", false)
+	c.Call("getContext", "webgl2", attr)
 }
 
 // mark records performance.now() under name in globalThis.fmrifaceStatus,
