@@ -403,6 +403,14 @@ func (a *App) replan() {
 	a.awaitRegions = !decode
 	if decode {
 		a.sched.Push(&job{a: a, kind: jobDecoded, i: a.Sel})
+	}
+	// A generator loaded with its first layer encoded computes each image
+	// from the encoded rows; the images after the first face are cheaper
+	// once it is dense.
+	if !a.Model.Gen.DenseFC() {
+		a.sched.Push(&job{a: a, kind: jobDenseFC})
+	}
+	if decode {
 		a.sched.Push(&job{a: a, kind: jobLatents})
 	}
 

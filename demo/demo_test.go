@@ -997,3 +997,35 @@ func TestRegionsFile(t *testing.T) {
 		}
 	}
 }
+
+// A generator bundle with its first layer quantized loads with that layer
+// still encoded; the app makes it dense right after the first face, and the
+// faces are those of the dense weights.
+func TestGeneratorFirstLayerLazy(t *testing.T) {
+	s := loadSite(t, fixture.Options{Preset: "tiny", Voxels: 300, Subjects: 1, Seed: 15, Quant: quant.Q8})
+	if s.model.Gen.DenseFC() {
+		t.Fatal("a q8 first layer was dequantized at load")
+	}
+	l, n := s.model.Latent(), 3*s.model.ImageSize()*s.model.ImageSize()
+	z := make([]float32, l)
+	for i := range z {
+		z[i] = float32(i%7) / 7
+	}
+	lazy, dense := make([]float32, n), make([]float32, n)
+	if err := s.model.Gen.Generate(z, lazy); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := newApp(t, s)
+	runAll(t, a)
+	if !a.Ready() || !s.model.Gen.DenseFC() {
+		t.Fatalf("ready %v, first layer dense %v after the app's work", a.Ready(), s.model.Gen.DenseFC())
+	}
+	if err := s.model.Gen.Generate(z, dense); err != nil {
+		t.Fatal(err)
+	}
+	for i := range dense {
+		if d := math.Abs(float64(lazy[i] - dense[i])); d > 1e-5 {
+			t.Fatalf("pixel %d: %v from the encoded rows, %v dense", i, lazy[i], dense[i])
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmriface/arch"
 	"fmriface/bundle"
 	"fmriface/nn"
+	"fmriface/quant"
 )
 
 // Model is the generator bundle: the face generator and the two latent axes.
@@ -86,7 +87,17 @@ func modelFromBundle(b *bundle.Bundle) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := nn.NewGeneratorOwning(cfg, params) // params are ours: no copy
+	var g *nn.Generator
+	if _, ok := params["gen.fc.w"]; ok {
+		g, err = nn.NewGeneratorOwning(cfg, params) // params are ours: no copy
+	} else {
+		// The first layer stays encoded: images read its rows a block at
+		// a time until MaterializeFC has dequantized it (App's idle work).
+		var enc *encMatrix
+		if enc, err = encoded(b, "gen.fc.w"); err == nil {
+			g, err = nn.NewGeneratorLazyFC(cfg, params, encRows{enc})
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -133,6 +144,12 @@ func generatorParams(b *bundle.Bundle, cfg arch.Config) (map[string][]float32, e
 				continue
 			}
 		}
+		if p.Name == "gen.fc.w" {
+			if info, err := b.Tensor(p.Name); err == nil && info.DType != bundle.F32 && len(info.Shape) == 2 &&
+				info.Shape[0] == p.Shape[0] && info.Shape[1] == p.Shape[1] {
+				continue // kept encoded: see modelFromBundle
+			}
+		}
 		v, err := floatsUnchecked(b, p.Name, p.Size())
 		if err != nil {
 			return nil, err
@@ -172,4 +189,14 @@ func floatsUnchecked(b *bundle.Bundle, name string, n int) ([]float32, error) {
 		return nil, fmt.Errorf("tensor %s: %w", name, err)
 	}
 	return v, nil
+}
+
+// encRows reads rows of an encoded matrix, for nn.RowSource.
+type encRows struct{ m *encMatrix }
+
+func (e encRows) Rows(r0, r1 int, dst []float32) {
+	if err := quant.DecodeRows(e.m.kind, e.m.shape, e.m.payload, r0, r1, dst); err != nil {
+		// The payload's size and values were checked when the model was loaded.
+		panic(err)
+	}
 }

@@ -19,6 +19,7 @@ type Generator struct {
 	cfg    arch.Config
 	ws     gemm.Workspace
 	fc     Linear
+	lazy   lazyRows // fc.W while it is still encoded (NewGeneratorLazyFC)
 	layers []Deconv2D
 	sides  []int       // input side of each deconv
 	acts   [][]float32 // acts[0]: fc output (C0×s×s); acts[i+1]: output of deconv i
@@ -42,8 +43,46 @@ func NewGeneratorOwning(cfg arch.Config, params map[string][]float32) (*Generato
 	return newGenerator(cfg, params, true)
 }
 
-func newGenerator(cfg arch.Config, params map[string][]float32, own bool) (*Generator, error) {
-	t, err := newTensors(cfg, "gen", params)
+// RowSource hands out rows of a weight matrix that is kept in a compact
+// encoding: Rows writes rows [r0, r1) into dst, which holds exactly their
+// values.
+type RowSource interface {
+	Rows(r0, r1 int, dst []float32)
+}
+
+// NewGeneratorLazyFC is NewGeneratorOwning with the first layer's weights
+// (gen.fc.w, which must not be in params) left to src: images are computed
+// from src's rows, a block at a time, until MaterializeFC has filled the
+// dense matrix. In the browser the dense matrix is 16 MB of fresh memory,
+// which took most of the generator's load (0.13 s of cold WebAssembly).
+func NewGeneratorLazyFC(cfg arch.Config, params map[string][]float32, src RowSource) (*Generator, error) {
+	if _, ok := params["gen.fc.w"]; ok {
+		return nil, fmt.Errorf("nn: NewGeneratorLazyFC: gen.fc.w is given both as a tensor and as rows")
+	}
+	g, err := newGenerator(cfg, params, true, src)
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// lazyRows is the state of a first layer still read from a RowSource.
+type lazyRows struct {
+	src     RowSource
+	done    int       // rows of fc.W filled by MaterializeFC
+	ready   bool      // fc.W complete: the next image uses it
+	scratch []float32 // fcBlock rows
+}
+
+// fcBlock is the rows of the first layer decoded at once from a RowSource.
+const fcBlock = 16
+
+func newGenerator(cfg arch.Config, params map[string][]float32, own bool, src ...RowSource) (*Generator, error) {
+	var absent []string
+	if len(src) > 0 {
+		absent = append(absent, "gen.fc.w")
+	}
+	t, err := newTensors(cfg, "gen", params, absent...)
 	if err != nil {
 		return nil, err
 	}
@@ -52,8 +91,13 @@ func newGenerator(cfg arch.Config, params map[string][]float32, own bool) (*Gene
 	c0 := cfg.GenChannels[0]
 	g := &Generator{
 		cfg: cfg,
-		fc:  Linear{In: cfg.Latent, Out: c0 * s * s, W: t.get("gen.fc.w"), B: t.get("gen.fc.b")},
+		fc:  Linear{In: cfg.Latent, Out: c0 * s * s, B: t.get("gen.fc.b")},
 		z:   make([]float32, cfg.Latent),
+	}
+	if len(src) > 0 {
+		g.lazy = lazyRows{src: src[0], scratch: make([]float32, min(fcBlock, cfg.Latent)*g.fc.Out)}
+	} else {
+		g.fc.W = t.get("gen.fc.w")
 	}
 	g.acts = append(g.acts, make([]float32, c0*s*s))
 	pad, outPad := arch.DeconvPad(cfg.GenKernel)
@@ -89,9 +133,16 @@ func newGenerator(cfg arch.Config, params map[string][]float32, own bool) (*Gene
 func (g *Generator) plan() {
 	fc := &g.fc
 	per := max(1, stepMACs/fc.In)
-	for j0 := 0; j0 < fc.Out; j0 += per {
+	parts := (fc.Out + per - 1) / per
+	for k, j0 := 0, 0; j0 < fc.Out; k, j0 = k+1, j0+per {
 		j1 := min(fc.Out, j0+per)
 		g.steps = append(g.steps, func() {
+			if g.lazy.src != nil {
+				// From the encoded rows: part k of the rows, for every
+				// output; the activation once all rows are in.
+				g.fcRows(k*fc.In/parts, (k+1)*fc.In/parts, k == 0, k == parts-1)
+				return
+			}
 			fc.ForwardCols(&g.ws, g.z, g.acts[0], j0, j1)
 			ELU(g.acts[0][j0:j1])
 		})
@@ -128,6 +179,57 @@ func (g *Generator) plan() {
 	g.next = len(g.steps)
 }
 
+// fcRows adds rows [r0, r1) of the first layer, read from the RowSource,
+// into its output: y += z[r0:r1]·W[r0:r1], starting from the bias when first
+// and applying ELU when last.
+func (g *Generator) fcRows(r0, r1 int, first, last bool) {
+	fc, y := &g.fc, g.acts[0]
+	if first {
+		copy(y, fc.B)
+	}
+	for b0 := r0; b0 < r1; b0 += fcBlock {
+		b1 := min(r1, b0+fcBlock)
+		w := g.lazy.scratch[:(b1-b0)*fc.Out]
+		g.lazy.src.Rows(b0, b1, w)
+		for i := b0; i < b1; i++ {
+			zi, row := g.z[i], w[(i-b0)*fc.Out:][:len(y)]
+			for j, v := range row {
+				y[j] += zi * v
+			}
+		}
+	}
+	if last {
+		ELU(y)
+	}
+}
+
+// DenseFC reports whether the first layer's dense weights are complete
+// (always, for a generator built with dense weights).
+func (g *Generator) DenseFC() bool { return g.lazy.src == nil || g.lazy.ready }
+
+// MaterializeFC fills up to rows more rows of the first layer's dense
+// weights from its RowSource and reports whether they are complete (at once
+// for a generator built with dense weights). The image after completion
+// uses the dense weights; one in progress finishes from the source.
+func (g *Generator) MaterializeFC(rows int) (done bool) {
+	l := &g.lazy
+	if l.src == nil || l.ready {
+		return true
+	}
+	fc := &g.fc
+	if fc.W == nil {
+		fc.W = make([]float32, fc.In*fc.Out)
+	}
+	r1 := min(fc.In, l.done+max(1, rows))
+	l.src.Rows(l.done, r1, fc.W[l.done*fc.Out:r1*fc.Out])
+	l.done = r1
+	l.ready = r1 == fc.In
+	if l.ready && g.next == len(g.steps) {
+		l.src, l.scratch = nil, nil
+	}
+	return l.ready
+}
+
 // Config is the architecture the generator was built for.
 func (g *Generator) Config() arch.Config { return g.cfg }
 
@@ -141,6 +243,9 @@ func (g *Generator) Begin(z []float32) error {
 	}
 	copy(g.z, z)
 	g.next = 0
+	if g.lazy.ready {
+		g.lazy.src, g.lazy.scratch = nil, nil // the dense weights are complete
+	}
 	return nil
 }
 

@@ -428,3 +428,90 @@ func TestLatentMapErrors(t *testing.T) {
 		})
 	}
 }
+
+// denseRows is a RowSource over a dense matrix, counting the rows it gave.
+type denseRows struct {
+	w     []float32
+	cols  int
+	given int
+}
+
+func (d *denseRows) Rows(r0, r1 int, dst []float32) {
+	copy(dst, d.w[r0*d.cols:r1*d.cols])
+	d.given += r1 - r0
+}
+
+// TestGeneratorLazyFC: a generator whose first layer is read from a
+// RowSource makes the images of the dense one, before, during and after
+// MaterializeFC, and switches to the dense weights only between images.
+func TestGeneratorLazyFC(t *testing.T) {
+	for _, cfg := range append(smallConfigs(t), mustPreset(t, "default")) {
+		t.Run(cfg.Name, func(t *testing.T) {
+			p := randomNetParams(cfg, "gen", 21)
+			dense, err := NewGenerator(cfg, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src := &denseRows{w: p["gen.fc.w"], cols: len(p["gen.fc.w"]) / cfg.Latent}
+			delete(p, "gen.fc.w")
+			lazy, err := NewGeneratorLazyFC(cfg, p, src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 3 * cfg.ImageSize * cfg.ImageSize
+			want, got := make([]float32, n), make([]float32, n)
+			check := func(what string, seed uint64) {
+				t.Helper()
+				z := randVec(rand.New(rand.NewPCG(seed, seed)), cfg.Latent, 1)
+				if err := dense.Generate(z, want); err != nil {
+					t.Fatal(err)
+				}
+				if err := lazy.Generate(z, got); err != nil {
+					t.Fatal(err)
+				}
+				assertClose(t, what, got, want, 1e-5)
+			}
+			check("from the rows", 1)
+			if src.given != cfg.Latent {
+				t.Errorf("one image read %d rows, want %d", src.given, cfg.Latent)
+			}
+			// Half materialized, then complete in the middle of an image:
+			// that image finishes from the rows, the next uses the matrix.
+			if lazy.MaterializeFC(cfg.Latent / 2) {
+				t.Fatal("half the rows reported complete")
+			}
+			check("half materialized", 2)
+			z := randVec(rand.New(rand.NewPCG(3, 3)), cfg.Latent, 1)
+			if err := lazy.Begin(z); err != nil {
+				t.Fatal(err)
+			}
+			lazy.Step()
+			if !lazy.MaterializeFC(cfg.Latent) {
+				t.Fatal("all rows not complete")
+			}
+			for !lazy.Step() {
+			}
+			if err := dense.Generate(z, want); err != nil {
+				t.Fatal(err)
+			}
+			assertClose(t, "completed mid-image", lazy.Image(), want, 1e-5)
+			before := src.given
+			check("dense after", 4)
+			if src.given != before || lazy.lazy.src != nil {
+				t.Errorf("the source was read after the matrix was complete (%d → %d rows)", before, src.given)
+			}
+			if _, err := NewGeneratorLazyFC(cfg, randomNetParams(cfg, "gen", 21), src); err == nil {
+				t.Error("gen.fc.w given twice was accepted")
+			}
+		})
+	}
+}
+
+func mustPreset(t *testing.T, name string) arch.Config {
+	t.Helper()
+	cfg, err := arch.Preset(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}

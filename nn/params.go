@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,7 +23,10 @@ type tensors struct {
 // newTensors checks that params holds every parameter of net with the size
 // of its arch shape, and that all values are finite. Parameters of other nets
 // and unknown names are ignored, so a whole checkpoint can be passed.
-func newTensors(cfg arch.Config, net string, params map[string][]float32) (*tensors, error) {
+//
+// Names in absent are parameters the caller supplies another way (a RowSource):
+// they must not be in params.
+func newTensors(cfg arch.Config, net string, params map[string][]float32, absent ...string) (*tensors, error) {
 	if err := checkConfig(cfg); err != nil {
 		return nil, err
 	}
@@ -32,6 +36,9 @@ func newTensors(cfg arch.Config, net string, params map[string][]float32) (*tens
 			continue
 		}
 		t.byKey[p.Name] = p
+		if slices.Contains(absent, p.Name) {
+			continue
+		}
 		v, ok := params[p.Name]
 		if !ok {
 			return nil, fmt.Errorf("nn: arch %q: missing parameter %s (shape %s)", cfg.Name, p.Name, shapeString(p.Shape))

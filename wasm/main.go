@@ -301,6 +301,8 @@ func runBench(p *page, a *demo.App, n int) {
 	// leave it a few seconds after the start.
 	for !s.ROIs[0].Materialize(1 << 30) {
 	}
+	for !a.Model.Gen.MaterializeFC(1 << 30) {
+	}
 	dec := demo.NewDecoder(a.Model, s.V)
 	z := make([]float32, s.L)
 	img := make([]byte, 4*a.Model.ImageSize()*a.Model.ImageSize())
