@@ -212,6 +212,10 @@ func (a *App) SubjectByID(id string) *Subject {
 	return nil
 }
 
+// AwaitingRegions reports whether the current view waits for its region's
+// decoder to download (it decodes when RegionsAdded is called).
+func (a *App) AwaitingRegions() bool { return a.awaitRegions }
+
 // RegionsAdded tells the app that s now has its region decoders
 // (Subject.AddRegions): a view that was waiting for them is decoded.
 func (a *App) RegionsAdded(s *Subject) {

@@ -164,7 +164,10 @@ func (g *game) footer(dst *ebiten.Image) {
 	y := g.h - 34
 	g.print(dst, keys+"   |   1-7 or Tab: panels   S: subject   R: region   T: trials   H: help", 12, y, colDim)
 	status := "idle"
-	if a.Busy() {
+	switch {
+	case a.AwaitingRegions():
+		status = "downloading the region's decoder…"
+	case a.Busy():
 		status = "decoding…"
 	}
 	msg, _ := a.Message()
