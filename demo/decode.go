@@ -81,7 +81,9 @@ func (d *Decoder) StepLatent() (done bool) {
 	for k, v := range d.roi.Index[r0:r1] {
 		y[k] = d.pattern[v]
 	}
-	d.ws.Mul(1, l, r1-r0, y, r1-r0, false, d.roi.Rows(r0, r1, l, d.rows), l, false, d.z, l, true)
+	if !d.roi.addRows(r0, r1, y, d.z, d.rows) {
+		d.ws.Mul(1, l, r1-r0, y, r1-r0, false, d.roi.Rows(r0, r1, l, d.rows), l, false, d.z, l, true)
+	}
 	d.row = r1
 	if r1 == n {
 		addMean(d.z, d.roi.Mean)

@@ -418,8 +418,10 @@ func TestDecoderMatchesNaive(t *testing.T) {
 		if err := dec.Latent(roi, pat, z); err != nil {
 			t.Fatal(err)
 		}
+		// The same values; the encoded path scales each row once
+		// (quant.AxpyRows), so the rounding may differ in the last bits.
 		for d := range z {
-			if z[d] != lazy[d] || roi.Decoder[d] != full[d] {
+			if math.Abs(float64(z[d]-lazy[d])) > 1e-5*(1+math.Abs(float64(lazy[d]))) || roi.Decoder[d] != full[d] {
 				t.Fatalf("roi %s dim %d: materialized %v, lazy %v", roi.Name, d, z[d], lazy[d])
 			}
 		}

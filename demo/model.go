@@ -194,9 +194,20 @@ func floatsUnchecked(b *bundle.Bundle, name string, n int) ([]float32, error) {
 // encRows reads rows of an encoded matrix, for nn.RowSource.
 type encRows struct{ m *encMatrix }
 
+// The payload's size and values were checked when the model was loaded, so
+// errors here are bugs.
 func (e encRows) Rows(r0, r1 int, dst []float32) {
 	if err := quant.DecodeRows(e.m.kind, e.m.shape, e.m.payload, r0, r1, dst); err != nil {
-		// The payload's size and values were checked when the model was loaded.
+		panic(err)
+	}
+}
+
+func (e encRows) AddRows(r0, r1 int, coef, dst []float32) {
+	var scratch []float32
+	if k := e.m.kind; k != quant.Q8 && k != quant.Q4 && k != quant.Q4F32 {
+		scratch = make([]float32, len(dst)) // an F16 first layer: not what the exporter writes
+	}
+	if err := quant.AxpyRows(e.m.kind, e.m.shape, e.m.payload, r0, r1, coef, dst, scratch); err != nil {
 		panic(err)
 	}
 }

@@ -69,6 +69,21 @@ func (r *ROI) Rows(r0, r1, l int, scratch []float32) []float32 {
 	return out
 }
 
+// addRows adds Σ coef[r−r0]·row r over rows [r0, r1) to z straight from the
+// encoded rows, and reports false (doing nothing) where they are already
+// dense. One pattern's decode reads each row once, so a decoded copy only
+// costs: in the page's first, cold decode it took as long as the products.
+func (r *ROI) addRows(r0, r1 int, coef, z, scratch []float32) bool {
+	if r.enc == nil || r1 <= r.done {
+		return false
+	}
+	if err := quant.AxpyRows(r.enc.kind, r.enc.shape, r.enc.payload, r0, r1, coef, z, scratch); err != nil {
+		// The payload's size and values were checked when the subject was loaded.
+		panic(err)
+	}
+	return true
+}
+
 // fits reports whether the decoder has len(Index) rows of l values.
 func (r *ROI) fits(l int) bool {
 	if r.enc != nil {

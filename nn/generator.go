@@ -45,14 +45,15 @@ func NewGeneratorOwning(cfg arch.Config, params map[string][]float32) (*Generato
 
 // RowSource hands out rows of a weight matrix that is kept in a compact
 // encoding: Rows writes rows [r0, r1) into dst, which holds exactly their
-// values.
+// values; AddRows adds Σ coef[r−r0]·row r over them to dst (one row).
 type RowSource interface {
 	Rows(r0, r1 int, dst []float32)
+	AddRows(r0, r1 int, coef, dst []float32)
 }
 
 // NewGeneratorLazyFC is NewGeneratorOwning with the first layer's weights
 // (gen.fc.w, which must not be in params) left to src: images are computed
-// from src's rows, a block at a time, until MaterializeFC has filled the
+// from src's rows in place (AddRows) until MaterializeFC has filled the
 // dense matrix. In the browser the dense matrix is 16 MB of fresh memory,
 // which took most of the generator's load (0.13 s of cold WebAssembly).
 func NewGeneratorLazyFC(cfg arch.Config, params map[string][]float32, src RowSource) (*Generator, error) {
@@ -68,14 +69,10 @@ func NewGeneratorLazyFC(cfg arch.Config, params map[string][]float32, src RowSou
 
 // lazyRows is the state of a first layer still read from a RowSource.
 type lazyRows struct {
-	src     RowSource
-	done    int       // rows of fc.W filled by MaterializeFC
-	ready   bool      // fc.W complete: the next image uses it
-	scratch []float32 // fcBlock rows
+	src   RowSource
+	done  int  // rows of fc.W filled by MaterializeFC
+	ready bool // fc.W complete: the next image uses it
 }
-
-// fcBlock is the rows of the first layer decoded at once from a RowSource.
-const fcBlock = 16
 
 func newGenerator(cfg arch.Config, params map[string][]float32, own bool, src ...RowSource) (*Generator, error) {
 	var absent []string
@@ -95,7 +92,7 @@ func newGenerator(cfg arch.Config, params map[string][]float32, own bool, src ..
 		z:   make([]float32, cfg.Latent),
 	}
 	if len(src) > 0 {
-		g.lazy = lazyRows{src: src[0], scratch: make([]float32, min(fcBlock, cfg.Latent)*g.fc.Out)}
+		g.lazy = lazyRows{src: src[0]}
 	} else {
 		g.fc.W = t.get("gen.fc.w")
 	}
@@ -179,25 +176,15 @@ func (g *Generator) plan() {
 	g.next = len(g.steps)
 }
 
-// fcRows adds rows [r0, r1) of the first layer, read from the RowSource,
-// into its output: y += z[r0:r1]·W[r0:r1], starting from the bias when first
+// fcRows adds rows [r0, r1) of the first layer, read in place from the
+// RowSource, into its output: y += z[r0:r1]·W[r0:r1], starting from the bias when first
 // and applying ELU when last.
 func (g *Generator) fcRows(r0, r1 int, first, last bool) {
 	fc, y := &g.fc, g.acts[0]
 	if first {
 		copy(y, fc.B)
 	}
-	for b0 := r0; b0 < r1; b0 += fcBlock {
-		b1 := min(r1, b0+fcBlock)
-		w := g.lazy.scratch[:(b1-b0)*fc.Out]
-		g.lazy.src.Rows(b0, b1, w)
-		for i := b0; i < b1; i++ {
-			zi, row := g.z[i], w[(i-b0)*fc.Out:][:len(y)]
-			for j, v := range row {
-				y[j] += zi * v
-			}
-		}
-	}
+	g.lazy.src.AddRows(r0, r1, g.z[r0:r1], y)
 	if last {
 		ELU(y)
 	}
@@ -225,7 +212,7 @@ func (g *Generator) MaterializeFC(rows int) (done bool) {
 	l.done = r1
 	l.ready = r1 == fc.In
 	if l.ready && g.next == len(g.steps) {
-		l.src, l.scratch = nil, nil
+		l.src = nil
 	}
 	return l.ready
 }
@@ -244,7 +231,7 @@ func (g *Generator) Begin(z []float32) error {
 	copy(g.z, z)
 	g.next = 0
 	if g.lazy.ready {
-		g.lazy.src, g.lazy.scratch = nil, nil // the dense weights are complete
+		g.lazy.src = nil // the dense weights are complete
 	}
 	return nil
 }

@@ -441,6 +441,15 @@ func (d *denseRows) Rows(r0, r1 int, dst []float32) {
 	d.given += r1 - r0
 }
 
+func (d *denseRows) AddRows(r0, r1 int, coef, dst []float32) {
+	for r := r0; r < r1; r++ {
+		for j, v := range d.w[r*d.cols : (r+1)*d.cols] {
+			dst[j] += coef[r-r0] * v
+		}
+	}
+	d.given += r1 - r0
+}
+
 // TestGeneratorLazyFC: a generator whose first layer is read from a
 // RowSource makes the images of the dense one, before, during and after
 // MaterializeFC, and switches to the dense weights only between images.

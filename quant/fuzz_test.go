@@ -22,6 +22,7 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		checkRowsAndFinite(t, k, shape, payload, dst)
+		checkAxpy(t, k, shape, payload, dst)
 		if k == F32 || k == F16 {
 			return // bit patterns round-trip or are NaN; covered by the unit tests
 		}
@@ -83,5 +84,44 @@ func checkRowsAndFinite(t *testing.T, k Kind, shape []int, payload []byte, dst [
 	}
 	if i, err := FirstNonFinite(k, shape, payload); err != nil || i != want {
 		t.Fatalf("%v %v: FirstNonFinite = %d, %v; the decoded values say %d", k, shape, i, err, want)
+	}
+}
+
+// checkAxpy checks AxpyRows against the decoded matrix dst: rows [1, rows)
+// with coefficients 1, −0.5, 2, … added to a row of ones, within float32
+// rounding of the terms' magnitudes. Matrices with non-finite or huge values
+// are skipped (their sums overflow either way).
+func checkAxpy(t *testing.T, k Kind, shape []int, payload []byte, dst []float32) {
+	t.Helper()
+	rows, cols := shape[0], shape[1]
+	if rows < 1 || cols < 1 {
+		return
+	}
+	for _, v := range dst {
+		if !(math.Abs(float64(v)) < 1e30) {
+			return
+		}
+	}
+	coef := make([]float32, rows-1)
+	for i := range coef {
+		coef[i] = []float32{1, -0.5, 2}[i%3]
+	}
+	got := make([]float32, cols)
+	for j := range got {
+		got[j] = 1
+	}
+	if err := AxpyRows(k, shape, payload, 1, rows, coef, got, make([]float32, cols)); err != nil {
+		t.Fatalf("%v %v: AxpyRows: %v", k, shape, err)
+	}
+	for j := range got {
+		want, mag := 1.0, 1.0
+		for r, c := range coef {
+			x := float64(c) * float64(dst[(r+1)*cols+j])
+			want += x
+			mag += math.Abs(x)
+		}
+		if math.Abs(float64(got[j])-want) > 1e-5*mag {
+			t.Fatalf("%v %v: AxpyRows column %d = %v, want %v", k, shape, j, got[j], want)
+		}
 	}
 }

@@ -359,3 +359,78 @@ func grow(b []byte, n int) []byte {
 	copy(nb, b)
 	return nb
 }
+
+// AxpyRows adds Σ coef[r−r0]·row r over rows [r0, r1) of the matrix to dst
+// (one row: cols values). Q8 and Q4 payloads are read in place, with no
+// decoded copy: a page's first decodes run in cold WebAssembly, where writing
+// and rereading the copy cost as much as the arithmetic. Other kinds decode
+// one row at a time into scratch, which must then hold cols values.
+func AxpyRows(k Kind, shape []int, payload []byte, r0, r1 int, coef, dst, scratch []float32) error {
+	rows, cols, err := payloadLayout(k, shape, payload)
+	if err != nil {
+		return err
+	}
+	if r0 < 0 || r1 < r0 || r1 > rows {
+		return fmt.Errorf("quant: rows [%d, %d) outside the %d rows of shape %v", r0, r1, rows, shape)
+	}
+	if len(coef) != r1-r0 || len(dst) != cols {
+		return fmt.Errorf("quant: %d coefficients for rows [%d, %d), %d outputs for %d columns", len(coef), r0, r1, len(dst), cols)
+	}
+	le := binary.LittleEndian
+	switch k {
+	case Q8:
+		scales, q := payload[4*r0:4*r1], payload[4*rows+r0*cols:]
+		for r, c := range coef {
+			a := c * math.Float32frombits(le.Uint32(scales[4*r:]))
+			qr := q[r*cols:][:len(dst)]
+			for j, v := range qr {
+				dst[j] += a * float32(int8(v))
+			}
+		}
+	case Q4, Q4F32:
+		nb, sb := blocksPerRow(cols), k.scaleBytes()
+		scales, packed := payload[r0*nb*sb:], payload[rows*nb*sb+r0*nb*blockBytes:]
+		for r, c := range coef {
+			for b := 0; b < nb; b++ {
+				i := r*nb + b
+				var s float32
+				if k == Q4 {
+					s = Float16ToFloat32(le.Uint16(scales[2*i:]))
+				} else {
+					s = math.Float32frombits(le.Uint32(scales[4*i:]))
+				}
+				s *= c
+				blk := packed[i*blockBytes : (i+1)*blockBytes]
+				out := dst[b*BlockSize : min(cols, (b+1)*BlockSize)]
+				if len(out) == BlockSize {
+					for j, v := range blk {
+						out[2*j] += s * float32(int8(v<<4)>>4)
+						out[2*j+1] += s * float32(int8(v)>>4)
+					}
+					continue
+				}
+				for j := range out {
+					v := blk[j/2]
+					if j&1 == 0 {
+						v <<= 4
+					}
+					out[j] += s * float32(int8(v)>>4)
+				}
+			}
+		}
+	default:
+		if len(scratch) < cols {
+			return fmt.Errorf("quant: AxpyRows of %v needs a scratch of %d values, got %d", k, cols, len(scratch))
+		}
+		row := scratch[:cols]
+		for r, c := range coef {
+			if err := DecodeRows(k, shape, payload, r0+r, r0+r+1, row); err != nil {
+				return err
+			}
+			for j, v := range row {
+				dst[j] += c * v
+			}
+		}
+	}
+	return nil
+}

@@ -322,7 +322,8 @@ func TestChoose(t *testing.T) {
 }
 
 // TestDecodeRowsAndFinite: for every encoding, rows decoded a block at a time
-// equal the whole decode, and FirstNonFinite finds a planted NaN or Inf.
+// equal the whole decode, AxpyRows sums rows as the decoded matrix does, and
+// FirstNonFinite finds a planted NaN or Inf.
 func TestDecodeRowsAndFinite(t *testing.T) {
 	shape := []int{7, 45} // a ragged last Q4 block
 	data := randn(5, 7*45, 0.3)
@@ -337,6 +338,10 @@ func TestDecodeRowsAndFinite(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkRowsAndFinite(t, k, shape, p, whole)
+			checkAxpy(t, k, shape, p, whole)
+			if err := AxpyRows(k, shape, p, 0, 2, make([]float32, 3), make([]float32, 45), make([]float32, 45)); err == nil {
+				t.Error("AxpyRows: 3 coefficients for 2 rows accepted")
+			}
 			for _, r := range [][2]int{{-1, 2}, {3, 2}, {0, 8}} {
 				if err := DecodeRows(k, shape, p, r[0], r[1], make([]float32, max(0, r[1]-r[0])*45)); err == nil {
 					t.Errorf("rows %v: no error", r)
