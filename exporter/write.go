@@ -206,14 +206,17 @@ func writeIndex(o options, m *model, files []outFile) error {
 			ix.Generator = ent
 			continue
 		case "regions":
-			// Written right after its subject's bundle.
-			ix.Subjects[len(ix.Subjects)-1].Regions = &ent
-			continue
+			continue // attached to its subject below
 		}
 		s := f.Subject.s
 		ix.Simulated = ix.Simulated && s.Simulated
-		ix.Subjects = append(ix.Subjects, indexSubject{ID: s.ID, indexFile: ent, NVoxels: s.NVoxels(),
-			PairwiseFloat: f.Subject.pairF["all"].Accuracy})
+		is := indexSubject{ID: s.ID, indexFile: ent, NVoxels: s.NVoxels(), PairwiseFloat: f.Subject.pairF["all"].Accuracy}
+		for _, r := range files {
+			if r.Kind == "regions" && r.Subject == f.Subject {
+				is.Regions = &indexFile{File: r.Name(), Bytes: len(r.Data), SHA256: r.SHA256()}
+			}
+		}
+		ix.Subjects = append(ix.Subjects, is)
 	}
 	if ix.Simulated {
 		ix.Notice = simulatedNotice
