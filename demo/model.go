@@ -3,6 +3,7 @@ package demo
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"fmriface/arch"
@@ -144,11 +145,8 @@ func generatorParams(b *bundle.Bundle, cfg arch.Config) (map[string][]float32, e
 				continue
 			}
 		}
-		if p.Name == "gen.fc.w" {
-			if info, err := b.Tensor(p.Name); err == nil && info.DType != bundle.F32 && len(info.Shape) == 2 &&
-				info.Shape[0] == p.Shape[0] && info.Shape[1] == p.Shape[1] {
-				continue // kept encoded: see modelFromBundle
-			}
+		if p.Name == "gen.fc.w" && readInPlace(b, p) {
+			continue // kept encoded: see modelFromBundle
 		}
 		v, err := floatsUnchecked(b, p.Name, p.Size())
 		if err != nil {
@@ -202,12 +200,21 @@ func (e encRows) Rows(r0, r1 int, dst []float32) {
 	}
 }
 
+// AddRows needs no scratch: readInPlace admitted only Q8 and Q4 payloads.
 func (e encRows) AddRows(r0, r1 int, coef, dst []float32) {
-	var scratch []float32
-	if k := e.m.kind; k != quant.Q8 && k != quant.Q4 && k != quant.Q4F32 {
-		scratch = make([]float32, len(dst)) // an F16 first layer: not what the exporter writes
-	}
-	if err := quant.AxpyRows(e.m.kind, e.m.shape, e.m.payload, r0, r1, coef, dst, scratch); err != nil {
+	if err := quant.AxpyRows(e.m.kind, e.m.shape, e.m.payload, r0, r1, coef, dst, nil); err != nil {
 		panic(err)
 	}
+}
+
+// readInPlace reports whether tensor p is stored 8- or 4-bit in p's shape,
+// so that images can read its rows in place (quant.AxpyRows) until it is
+// dequantized; a float16 or float32 layer is decoded at load as before.
+func readInPlace(b *bundle.Bundle, p arch.Param) bool {
+	info, err := b.Tensor(p.Name)
+	if err != nil {
+		return false
+	}
+	k, ok := info.DType.Quant()
+	return ok && (k == quant.Q8 || k == quant.Q4 || k == quant.Q4F32) && slices.Equal(info.Shape, p.Shape)
 }

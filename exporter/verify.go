@@ -66,7 +66,7 @@ func verify(o options, m *model, faceZ [][]float32, evals []*subjectEval, files 
 		if err != nil {
 			return nil, fmt.Errorf("verify: %w", err)
 		}
-		rep.Files = append(rep.Files, indexFile{File: f.Name(), Bytes: len(f.Data), SHA256: f.SHA256()})
+		rep.Files = append(rep.Files, f.entry())
 		rep.BytesTotal += b.Size()
 		if f.Kind == "generator" {
 			rep.BytesGenerator += b.Size()
@@ -148,20 +148,19 @@ func floatTensor(b *bundle.Bundle, path, name string, shape []int) ([]float32, e
 
 // openRegions opens the regions file written for e.
 func openRegions(o options, files []outFile, e *subjectEval) (*bundle.Bundle, string, error) {
-	for _, f := range files {
-		if f.Kind == "regions" && f.Subject == e {
-			path := filepath.Join(o.Out, f.Name())
-			b, err := bundle.Open(path, bundle.Limits{})
-			if err != nil {
-				return nil, "", fmt.Errorf("verify: %w", err)
-			}
-			if id, err := b.MetaString("subject"); err != nil || id != e.s.ID {
-				return nil, "", fmt.Errorf("verify %s: meta subject %q, want %q (%v)", path, id, e.s.ID, err)
-			}
-			return b, path, nil
-		}
+	f := regionsOf(files, e)
+	if f == nil {
+		return nil, "", fmt.Errorf("verify: no regions file for %s", e.s.ID)
 	}
-	return nil, "", fmt.Errorf("verify: no regions file for %s", e.s.ID)
+	path := filepath.Join(o.Out, f.Name())
+	b, err := bundle.Open(path, bundle.Limits{})
+	if err != nil {
+		return nil, "", fmt.Errorf("verify: %w", err)
+	}
+	if id, err := b.MetaString("subject"); err != nil || id != e.s.ID {
+		return nil, "", fmt.Errorf("verify %s: meta subject %q, want %q (%v)", path, id, e.s.ID, err)
+	}
+	return b, path, nil
 }
 
 // verifySubject decodes with the stored tensors, the region decoders from

@@ -42,6 +42,21 @@ func (f outFile) SHA256() string {
 // Name is the content-hashed file name.
 func (f outFile) Name() string { return f.Prefix + "." + f.SHA256()[:8] + ".fmb" }
 
+// entry is the file's line in index.json and the report.
+func (f outFile) entry() indexFile {
+	return indexFile{File: f.Name(), Bytes: len(f.Data), SHA256: f.SHA256()}
+}
+
+// regionsOf returns the regions file written for e's subject, or nil.
+func regionsOf(files []outFile, e *subjectEval) *outFile {
+	for i := range files {
+		if files[i].Kind == "regions" && files[i].Subject == e {
+			return &files[i]
+		}
+	}
+	return nil
+}
+
 func generatorBundle(m *model, folded map[string][]float32, axes *fmriout.Axes, cs []*choice, o options, cfg json.RawMessage) ([]byte, error) {
 	w := bundle.NewWriter()
 	archJSON, err := json.Marshal(m.Cfg)
@@ -199,7 +214,7 @@ func writeIndex(o options, m *model, files []outFile) error {
 		GeneratedBy: generatedBy{Command: strings.Join(o.Args, " "), CodeVersion: version.String(), Date: date}}
 	keep := map[string]bool{}
 	for _, f := range files {
-		ent := indexFile{File: f.Name(), Bytes: len(f.Data), SHA256: f.SHA256()}
+		ent := f.entry()
 		keep[f.Name()] = true
 		switch f.Kind {
 		case "generator":
@@ -211,10 +226,9 @@ func writeIndex(o options, m *model, files []outFile) error {
 		s := f.Subject.s
 		ix.Simulated = ix.Simulated && s.Simulated
 		is := indexSubject{ID: s.ID, indexFile: ent, NVoxels: s.NVoxels(), PairwiseFloat: f.Subject.pairF["all"].Accuracy}
-		for _, r := range files {
-			if r.Kind == "regions" && r.Subject == f.Subject {
-				is.Regions = &indexFile{File: r.Name(), Bytes: len(r.Data), SHA256: r.SHA256()}
-			}
+		if r := regionsOf(files, f.Subject); r != nil {
+			re := r.entry()
+			is.Regions = &re
 		}
 		ix.Subjects = append(ix.Subjects, is)
 	}

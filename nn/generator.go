@@ -32,7 +32,7 @@ type Generator struct {
 // NewGenerator builds the generator of cfg from params, keyed by arch.Param
 // names ("gen.fc.w", …); other entries are ignored. The tensors are copied.
 func NewGenerator(cfg arch.Config, params map[string][]float32) (*Generator, error) {
-	return newGenerator(cfg, params, false)
+	return newGenerator(cfg, params, false, nil)
 }
 
 // NewGeneratorOwning is NewGenerator for a caller that made params for it: the
@@ -40,7 +40,7 @@ func NewGenerator(cfg arch.Config, params map[string][]float32) (*Generator, err
 // into them in place, so the caller must not use them afterwards. In the
 // browser the copy was a tenth of the start-up (18 MB through a cold memmove).
 func NewGeneratorOwning(cfg arch.Config, params map[string][]float32) (*Generator, error) {
-	return newGenerator(cfg, params, true)
+	return newGenerator(cfg, params, true, nil)
 }
 
 // RowSource hands out rows of a weight matrix that is kept in a compact
@@ -60,11 +60,7 @@ func NewGeneratorLazyFC(cfg arch.Config, params map[string][]float32, src RowSou
 	if _, ok := params["gen.fc.w"]; ok {
 		return nil, fmt.Errorf("nn: NewGeneratorLazyFC: gen.fc.w is given both as a tensor and as rows")
 	}
-	g, err := newGenerator(cfg, params, true, src)
-	if err != nil {
-		return nil, err
-	}
-	return g, nil
+	return newGenerator(cfg, params, true, src)
 }
 
 // lazyRows is the state of a first layer still read from a RowSource.
@@ -74,9 +70,10 @@ type lazyRows struct {
 	ready bool // fc.W complete: the next image uses it
 }
 
-func newGenerator(cfg arch.Config, params map[string][]float32, own bool, src ...RowSource) (*Generator, error) {
+// newGenerator builds the generator; a non-nil src supplies gen.fc.w.
+func newGenerator(cfg arch.Config, params map[string][]float32, own bool, src RowSource) (*Generator, error) {
 	var absent []string
-	if len(src) > 0 {
+	if src != nil {
 		absent = append(absent, "gen.fc.w")
 	}
 	t, err := newTensors(cfg, "gen", params, absent...)
@@ -91,8 +88,8 @@ func newGenerator(cfg arch.Config, params map[string][]float32, own bool, src ..
 		fc:  Linear{In: cfg.Latent, Out: c0 * s * s, B: t.get("gen.fc.b")},
 		z:   make([]float32, cfg.Latent),
 	}
-	if len(src) > 0 {
-		g.lazy = lazyRows{src: src[0]}
+	if src != nil {
+		g.lazy = lazyRows{src: src}
 	} else {
 		g.fc.W = t.get("gen.fc.w")
 	}

@@ -393,13 +393,7 @@ func AxpyRows(k Kind, shape []int, payload []byte, r0, r1 int, coef, dst, scratc
 		for r, c := range coef {
 			for b := 0; b < nb; b++ {
 				i := r*nb + b
-				var s float32
-				if k == Q4 {
-					s = Float16ToFloat32(le.Uint16(scales[2*i:]))
-				} else {
-					s = math.Float32frombits(le.Uint32(scales[4*i:]))
-				}
-				s *= c
+				s := c * q4Scale(k, scales, i)
 				blk := packed[i*blockBytes : (i+1)*blockBytes]
 				out := dst[b*BlockSize : min(cols, (b+1)*BlockSize)]
 				if len(out) == BlockSize {

@@ -103,18 +103,21 @@ func decodeQ4(dst []float32, k Kind, rows, cols int, p []byte) {
 
 // decodeQ4Rows decodes rows whose block scales start at p and packed values
 // at packed.
+// q4Scale is the scale of block i of a Q4 (float16 scales) or Q4F32 payload.
+func q4Scale(k Kind, scales []byte, i int) float32 {
+	if k == Q4 {
+		return Float16ToFloat32(binary.LittleEndian.Uint16(scales[2*i:]))
+	}
+	return math.Float32frombits(binary.LittleEndian.Uint32(scales[4*i:]))
+}
+
 func decodeQ4Rows(dst []float32, k Kind, rows, cols int, p, packed []byte) {
 	nb := blocksPerRow(cols)
 	for r := 0; r < rows; r++ {
 		row := dst[r*cols : (r+1)*cols]
 		for b := 0; b < nb; b++ {
 			i := r*nb + b
-			var s float32
-			if k == Q4 {
-				s = Float16ToFloat32(binary.LittleEndian.Uint16(p[2*i:]))
-			} else {
-				s = math.Float32frombits(binary.LittleEndian.Uint32(p[4*i:]))
-			}
+			s := q4Scale(k, p, i)
 			blk := packed[i*blockBytes : (i+1)*blockBytes]
 			out := row[b*BlockSize : min(cols, (b+1)*BlockSize)]
 			if len(out) == BlockSize {
