@@ -4,9 +4,14 @@
 // seconds, then the time to the first decoded face per site. Alternating the
 // sites in one run is what makes two builds comparable on a noisy VM.
 //
-//   REPS=3 [WARM=1] node e2e/coldload.mjs [--serve out/e2e/serve] [--chromium /usr/bin/chromium] DIR [DIR…]
+// Each page is loaded in a window that has settled (see settle.mjs): the
+// browser's own start-up work is over, as in a visitor's browser. FRESH=1
+// loads it at once instead, so that the times include that work.
+//
+//   REPS=3 [WARM=1] [FRESH=1] node e2e/coldload.mjs [--serve out/e2e/serve] [--chromium /usr/bin/chromium] DIR [DIR…]
 import { chromium } from "playwright-core";
 import { startServer } from "./serve.mjs";
+import { settle } from "./settle.mjs";
 
 const args = process.argv.slice(2);
 const opt = { serve: "out/e2e/serve", chromium: "/usr/bin/chromium" };
@@ -38,6 +43,8 @@ for (let r = 0; r < reps; r++) {
     try {
       context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       const page = await context.newPage();
+      await page.goto("about:blank");
+      const waited = await settle();
       await page.goto(url);
       await page.waitForFunction(() => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.firstFacePageMs > 0, null, { timeout: 60000, polling: 20 });
       const st = await page.evaluate(() => {
@@ -46,7 +53,7 @@ for (let r = 0; r < reps; r++) {
       });
       const lm = Object.entries(st.loaderMarks).sort((a, b) => a[1] - b[1]);
       if (lm.length > 0) console.log("  loader:", lm.map(([k, v]) => k.replace(/^.*\//, "").replace(/\.[0-9a-f]{8,}\./, ".") + "=" + (v / 1000).toFixed(2)).join(" "));
-      console.log(dir, marks.map((k) => k.replace(/Ms$/, "") + "=" + (st[k] / 1000).toFixed(2)).join(" "));
+      console.log(dir, `(settled ${(waited / 1000).toFixed(1)} s)`, marks.map((k) => k.replace(/Ms$/, "") + "=" + (st[k] / 1000).toFixed(2)).join(" "));
       (firstFace[dir] ||= []).push((st.firstFacePageMs / 1000).toFixed(2));
     } finally {
       if (warm) await context?.close();
@@ -56,4 +63,5 @@ for (let r = 0; r < reps; r++) {
   }
 }
 if (shared) await shared.close();
-for (const dir of dirs) console.log(dir, (warm ? "warm browser, " : "") + "first face (s):", firstFace[dir].join(", "));
+const mode = (warm ? "warm browser, " : "") + (process.env.FRESH === "1" ? "fresh window, " : "");
+for (const dir of dirs) console.log(dir, mode + "first face (s):", firstFace[dir].join(", "));

@@ -13,6 +13,7 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { startServer } from "./serve.mjs";
+import { settle } from "./settle.mjs";
 
 const args = {};
 for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, "")] = process.argv[i + 1];
@@ -77,9 +78,15 @@ async function mainTest(browser, url) {
     globalThis.__liveLog = [];
     document.addEventListener("DOMContentLoaded", () => {
       const el = document.getElementById("live");
+      if (!el) return; // about:blank, before the page
       new MutationObserver(() => globalThis.__liveLog.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
     });
   });
+  // The cold load is timed in a window whose browser has finished its own
+  // start-up (settle.mjs; FRESH=1 skips that).
+  await page.goto("about:blank");
+  const waited = await settle();
+  log(`browser settled after ${waited} ms`);
   await page.goto(url);
   if (!await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.firstFaceMs > 0, "first decoded face")) return;
   const st = await status(page);

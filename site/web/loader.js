@@ -120,18 +120,34 @@
     return true;
   }
 
+  // openCache resolves to the files' Cache Storage, or null where there is
+  // none (a non-secure context, storage disabled). It is opened once:
+  // every lookup on the way to the first face waits for it.
+  let cacheOpened = null;
+  function openCache() {
+    if (!cacheOpened) {
+      try {
+        cacheOpened = globalThis.caches ? caches.open(CACHE).catch(() => null) : Promise.resolve(null);
+      } catch (_) { // opaque origins throw on the property itself
+        cacheOpened = Promise.resolve(null);
+      }
+    }
+    return cacheOpened;
+  }
+
   // JSON manifests are small and always asked from the network first, so a
-  // new build is seen at once; offline, the cached copy is used.
+  // new build is seen at once; offline, the cached copy is used. The copy
+  // is stored without waiting for it: the downloads start at once.
   async function fetchManifest(url) {
-    let cache = null;
-    try { cache = globalThis.caches ? await caches.open(CACHE) : null; } catch (_) { cache = null; }
     try {
       const r = await fetch(url, { cache: "no-store" });
       if (!r.ok) throw new Error(url + ": HTTP " + r.status);
       const text = await r.text();
-      if (cache) await cache.put(url, new Response(text, { headers: { "Content-Type": "application/json" } }));
+      openCache().then((c) => c && c.put(url, new Response(text, { headers: { "Content-Type": "application/json" } })))
+        .catch(() => { /* quota: offline start unavailable */ });
       return text;
     } catch (err) {
+      const cache = await openCache();
       const hit = cache && await cache.match(url);
       if (hit) return await hit.text();
       throw err;
@@ -141,8 +157,7 @@
   // getFile returns the verified bytes of a content-hashed file, from the
   // cache or the network, reporting downloaded bytes through progress(n).
   async function getFile(url, ref, progress) {
-    let cache = null;
-    try { cache = globalThis.caches ? await caches.open(CACHE) : null; } catch (_) { cache = null; }
+    const cache = await openCache();
     if (cache) {
       const hit = await cache.match(url);
       if (hit) {
@@ -202,6 +217,7 @@
     if ("serviceWorker" in navigator && params.get("sw") !== "0") {
       navigator.serviceWorker.register("sw.js").catch((e) => console.warn("fmriface: no offline support:", e));
     }
+    openCache();
     $("load-msg").textContent = "Reading the file lists…";
     const [appText, indexText] = await Promise.all([fetchManifest("app.json"), fetchManifest("data/index.json")]);
     marks.manifests = performance.now();
