@@ -150,7 +150,17 @@ type App struct {
 	started   time.Time
 	message   string
 	messageN  int
+
+	// rev counts the changes a view may show (see Rev).
+	rev int
 }
+
+// Rev returns a counter that changes whenever something on screen may have
+// changed: a key, a message, a subject or decoder that arrived, a step of
+// queued work. A view that drew at this Rev need not draw again, which
+// spares the browser the canvas's per-frame copy (where it composites in
+// software, that copy costs more than the frame's own work).
+func (a *App) Rev() int { return a.rev }
 
 // NewApp builds the app on loaded data. now may be nil (time.Now); seed fixes
 // the random faces and the order of the pairwise game.
@@ -197,6 +207,7 @@ func (a *App) AddSubject(s *Subject) error {
 		a.dec.y = make([]float32, s.V)
 	}
 	a.Subjects = append(a.Subjects, s)
+	a.rev++
 	a.latentStats()
 	a.say("Subject %s is ready (%d of %d subjects loaded); press S to switch.", s.ID, len(a.Subjects), max(len(a.Subjects), len(a.Index.Subjects)))
 	return nil
@@ -219,6 +230,7 @@ func (a *App) AwaitingRegions() bool { return a.awaitRegions }
 // RegionsAdded tells the app that s now has its region decoders
 // (Subject.AddRegions): a view that was waiting for them is decoded.
 func (a *App) RegionsAdded(s *Subject) {
+	a.rev++
 	if s != a.Subject() || !a.awaitRegions || !s.ROIs[a.ROI].Loaded() {
 		return
 	}
@@ -259,7 +271,9 @@ func (a *App) Busy() bool { return a.sched.Len() > 0 }
 // decodes read them directly.
 func (a *App) Update(budget time.Duration) {
 	start := a.now()
-	a.sched.Run(budget)
+	if a.sched.Run(budget) > 0 {
+		a.rev++ // dequantizing decoders (below) changes nothing visible
+	}
 	for a.sched.Len() == 0 && a.now().Sub(start) < budget && a.materializeStep() {
 	}
 }
@@ -303,6 +317,7 @@ func (a *App) Message() (string, int) { return a.message, a.messageN }
 func (a *App) say(format string, args ...any) {
 	a.message = fmt.Sprintf(format, args...)
 	a.messageN++
+	a.rev++
 }
 
 // TrialsLabel describes the current trial selection.
@@ -457,6 +472,7 @@ func (a *App) repaintMosaic() {
 
 // Press applies one keyboard command.
 func (a *App) Press(k Key) {
+	a.rev++
 	s := a.Subject()
 	switch {
 	case k >= KeyPanel1 && k < KeyPanel1+Key(NumPanels):

@@ -1031,3 +1031,49 @@ func TestGeneratorFirstLayerLazy(t *testing.T) {
 		}
 	}
 }
+
+// TestRev: Rev changes with everything a view shows (keys, queued work,
+// subjects, messages) and not with idle frames, which only dequantize
+// decoders: the browser draws nothing on those.
+func TestRev(t *testing.T) {
+	s := loadSite(t, fixture.Options{Voxels: 200, Subjects: 2, Seed: 8})
+	a, err := demo.NewApp(s.ix, s.model, s.subs[:1], nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name    string
+		do      func()
+		changes bool
+	}{
+		{"queued work", func() { a.Update(time.Millisecond) }, true},
+		{"the rest of the work", func() { runAll(t, a) }, true},
+		{"an idle frame", func() { a.Update(time.Millisecond) }, false},
+		{"idle frames until the decoders are dense", func() {
+			for range 2000 {
+				a.Update(5 * time.Millisecond)
+			}
+		}, false},
+		{"a key", func() { a.Press(demo.KeyRight) }, true},
+		{"nothing to decode for it", func() { a.Update(time.Millisecond) }, false},
+		{"another region", func() { a.Press(demo.KeyROI) }, true},
+		{"its decode", func() { runAll(t, a) }, true},
+		{"a subject", func() {
+			if err := a.AddSubject(s.subs[1]); err != nil {
+				t.Fatal(err)
+			}
+		}, true},
+		{"another idle frame", func() { a.Update(time.Millisecond) }, false},
+		{"a key without effect", func() { a.Press(demo.KeyReset) }, true}, // it says why
+	}
+	for _, st := range steps {
+		before := a.Rev()
+		st.do()
+		if changed := a.Rev() != before; changed != st.changes {
+			t.Errorf("%s: Rev changed %v, want %v", st.name, changed, st.changes)
+		}
+	}
+	if a.Busy() {
+		t.Error("still busy")
+	}
+}

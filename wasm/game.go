@@ -37,10 +37,20 @@ type game struct {
 
 	started bool // the first Update has run
 
+	// drawn is what the screen shows: the app's Rev and the layout it was
+	// drawn at. Draw skips frames that would draw the same, and Ebiten then
+	// leaves the canvas alone (the screen is not cleared every frame).
+	drawn frameKey
+
 	tex           map[*demo.Image]*texture
 	mosaic        *ebiten.Image
 	mosaicVersion int
 	mosaicFor     *demo.Mosaic
+}
+
+type frameKey struct {
+	rev         int
+	w, h, scale float64
 }
 
 type texture struct {
@@ -151,6 +161,11 @@ var (
 )
 
 func (g *game) Draw(screen *ebiten.Image) {
+	key := frameKey{rev: g.app.Rev(), w: g.w, h: g.h, scale: g.scale}
+	if key == g.drawn {
+		return
+	}
+	g.drawn = key
 	screen.Fill(colBG)
 	a := g.app
 	y := g.header(screen)

@@ -43,7 +43,9 @@ func main() {
 	}
 	ebiten.SetWindowTitle("fmriface: faces decoded from fMRI")
 	ebiten.SetTPS(ebiten.SyncWithFPS) // one Update per frame: the decode budget is per frame
-	ebiten.SetScreenClearedEveryFrame(true)
+	// The screen keeps its pixels between frames, and game.Draw draws only
+	// when the app changed: an idle page then costs no canvas updates.
+	ebiten.SetScreenClearedEveryFrame(false)
 	page.mark("appMs")
 	page.ready()
 	if err := ebiten.RunGame(newGame(app, page)); err != nil {
