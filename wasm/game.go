@@ -24,6 +24,15 @@ const frameBudget = 6 * time.Millisecond
 // against 4.10 s when it fitted, e2e/coldload.mjs).
 const firstFaceBudget = time.Second
 
+// busyRedraw is how often the screen follows queued work (faces appearing
+// one by one) when no key or new layout asks for a frame at once. Each drawn
+// frame updates the canvas, and so do the next four (Ebiten presents until
+// four frames in a row are unchanged). With a GPU that costs little; where
+// the browser composites in software (headless Chromium here) each update
+// is a read-back of the canvas that takes longer than the frame's own work,
+// and drawing every busy frame made a view's 20 faces take twice as long.
+const busyRedraw = 250 * time.Millisecond
+
 // game is the Ebiten side: input, the frame budget and drawing. All state
 // lives in demo.App.
 type game struct {
@@ -40,7 +49,9 @@ type game struct {
 	// drawn is what the screen shows: the app's Rev and the layout it was
 	// drawn at. Draw skips frames that would draw the same, and Ebiten then
 	// leaves the canvas alone (the screen is not cleared every frame).
-	drawn frameKey
+	drawn   frameKey
+	drawnAt time.Time
+	urgent  bool // a key since the last drawn frame: draw the next at once
 
 	tex           map[*demo.Image]*texture
 	mosaic        *ebiten.Image
@@ -106,6 +117,7 @@ func (g *game) input() {
 		select {
 		case k := <-g.page.keys:
 			g.app.Press(k)
+			g.urgent = true
 		default:
 			return
 		}
@@ -165,7 +177,11 @@ func (g *game) Draw(screen *ebiten.Image) {
 	if key == g.drawn {
 		return
 	}
-	g.drawn = key
+	sameLayout := key.w == g.drawn.w && key.h == g.drawn.h && key.scale == g.drawn.scale
+	if g.app.Busy() && !g.urgent && sameLayout && time.Since(g.drawnAt) < busyRedraw {
+		return
+	}
+	g.drawn, g.drawnAt, g.urgent = key, time.Now(), false
 	screen.Fill(colBG)
 	a := g.app
 	y := g.header(screen)
