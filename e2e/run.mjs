@@ -167,6 +167,9 @@ async function mainTest(browser, url) {
   await page.keyboard.press("ArrowRight");
   await waitStatus(page, () => /gender slider \+0\.25/.test(document.getElementById("live").textContent), "explore slider by keyboard");
 
+  // Nothing failed on the way (a missing file, a script error).
+  const errors = consoleLines.filter((l) => l.startsWith("error:"));
+  check(errors.length === 0, "no errors in the console", errors.join(" | ").slice(0, 400));
   // Offline: the service worker and the cache start the app without network.
   await page.evaluate(() => navigator.serviceWorker && navigator.serviceWorker.ready);
   await context.setOffline(true);

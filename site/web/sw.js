@@ -8,7 +8,7 @@
 "use strict";
 const SHELL = "fmriface-shell-__BUILD__";
 const FILES = "fmriface-files-v1";
-const SHELL_FILES = ["./", "index.html", "style.css", "loader.js", "wasm_exec.js"];
+const SHELL_FILES = ["./", "index.html", "style.css", "favicon.svg", "loader.js", "wasm_exec.js"];
 
 self.addEventListener("install", (e) => {
   e.waitUntil(caches.open(SHELL).then((c) => c.addAll(SHELL_FILES)).then(() => self.skipWaiting()));
@@ -36,7 +36,7 @@ self.addEventListener("fetch", (e) => {
   const url = new URL(e.request.url);
   if (e.request.method !== "GET" || url.origin !== location.origin) return;
   const p = url.pathname;
-  if (e.request.mode === "navigate" || p.endsWith(".json") || p.endsWith(".html") || p.endsWith(".js") || p.endsWith(".css") || p.endsWith("/")) {
+  if (e.request.mode === "navigate" || p.endsWith(".json") || p.endsWith(".html") || p.endsWith(".js") || p.endsWith(".css") || p.endsWith(".svg") || p.endsWith("/")) {
     e.respondWith(networkFirst(e.request, p.endsWith(".json") ? FILES : SHELL));
   }
 });
