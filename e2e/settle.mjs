@@ -8,10 +8,10 @@
 // FRESH=1 they skip it, to measure the browser's start-up as well.
 import { readdirSync, readFileSync } from "node:fs";
 
-// cpuMs sums the CPU time (user + system) of every Chromium process, from
-// /proc; null where there is no /proc.
-function cpuMs() {
-  let ticks = 0;
+// cpuTimes maps each Chromium process to its CPU time so far (user +
+// system, ms), from /proc; null where there is no /proc.
+function cpuTimes() {
+  const times = new Map();
   try {
     for (const pid of readdirSync("/proc")) {
       if (!/^\d+$/.test(pid)) continue;
@@ -20,34 +20,42 @@ function cpuMs() {
       const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
       if (!/chrom/i.test(comm)) continue;
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(f[11]) + Number(f[12]); // utime, stime (fields 14, 15)
+      times.set(pid, (Number(f[11]) + Number(f[12])) * 10); // utime, stime in 10 ms ticks
     }
   } catch {
     return null;
   }
-  return ticks * 10; // USER_HZ is 100 on Linux
+  return times;
+}
+
+// spent is the CPU time the processes used between two readings. Per
+// process, so that one exiting does not look like negative work.
+function spent(before, after) {
+  let ms = 0;
+  for (const [pid, t] of after) ms += Math.max(0, t - (before.get(pid) || 0));
+  return ms;
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// settle resolves once the browser processes used less than 5 % of one core
-// over the last 500 ms (at most maxMs; a fixed 3 s without /proc), and
-// reports how long it waited.
+// settle resolves once the browser has used less than 5 % of one core in
+// each of two 250 ms windows in a row (after at least 1 s, at most maxMs; a
+// fixed 3 s without /proc), and reports how long it waited.
 export async function settle(maxMs = 10000) {
   const t0 = Date.now();
   if (process.env.FRESH === "1") return 0;
-  let prev = cpuMs();
+  let prev = cpuTimes();
   if (prev === null) {
     await sleep(3000);
     return Date.now() - t0;
   }
-  await sleep(300); // the window's work has not begun the moment it opens
-  prev = cpuMs();
+  let quiet = 0;
   while (Date.now() - t0 < maxMs) {
-    await sleep(500);
-    const now = cpuMs();
-    if (now - prev < 25) break;
+    await sleep(250);
+    const now = cpuTimes();
+    quiet = spent(prev, now) <= 12 ? quiet + 1 : 0;
     prev = now;
+    if (quiet >= 2 && Date.now() - t0 >= 1000) break;
   }
   return Date.now() - t0;
 }
