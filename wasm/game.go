@@ -24,6 +24,9 @@ const frameBudget = 6 * time.Millisecond
 // against 4.10 s when it fitted, e2e/coldload.mjs).
 const firstFaceBudget = time.Second
 
+// maxFrameBudget bounds the work of a frame when frames are slow (budget).
+const maxFrameBudget = 30 * time.Millisecond
+
 // busyRedraw is how often the screen follows queued work (faces appearing
 // one by one) when no key or new layout asks for a frame at once. Each drawn
 // frame updates the canvas, and so do the next four (Ebiten presents until
@@ -44,7 +47,8 @@ type game struct {
 	scale float64 // device pixels per CSS pixel
 	w, h  float64 // screen size in CSS pixels
 
-	started bool // the first Update has run
+	started    bool      // the first Update has run
+	lastUpdate time.Time // when the last Update ran (budget)
 
 	// drawn is what the screen shows: the app's Rev and the layout it was
 	// drawn at. Draw skips frames that would draw the same, and Ebiten then
@@ -141,10 +145,24 @@ func (g *game) Update() error {
 			g.app.Update(frameBudget)
 		}
 	} else {
-		g.app.Update(frameBudget)
+		g.app.Update(g.budget())
 	}
 	g.page.sync(g.app)
 	return nil
+}
+
+// budget is the work of this frame: frameBudget, or up to a third of the
+// time since the last frame where frames come slower than 30 a second
+// (the browser compositing in software, say): a fixed 6 ms then left the
+// decoding most of the time idle.
+func (g *game) budget() time.Duration {
+	now := time.Now()
+	gap := now.Sub(g.lastUpdate)
+	g.lastUpdate = now
+	if gap <= 33*time.Millisecond || gap > time.Second {
+		return frameBudget
+	}
+	return min(max(gap/3, frameBudget), maxFrameBudget)
 }
 
 func (g *game) Layout(w, h int) (int, int) { panic("LayoutF is used") }

@@ -1,0 +1,58 @@
+// frames.mjs measures how the running app keeps up, per built site: the
+// frame rate of an idle page (all subjects loaded, nothing queued) and the
+// time from a region switch (the R key) until its 20 faces are decoded.
+// Sites alternate, each load in a fresh headless Chromium whose window has
+// settled (settle.mjs), as in coldload.mjs.
+//
+//   REPS=2 node e2e/frames.mjs [--serve out/e2e/serve] [--chromium /usr/bin/chromium] DIR [DIR…]
+import { chromium } from "playwright-core";
+import { startServer } from "./serve.mjs";
+import { settle } from "./settle.mjs";
+
+const args = process.argv.slice(2);
+const opt = { serve: "out/e2e/serve", chromium: "/usr/bin/chromium" };
+const dirs = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i].startsWith("--")) opt[args[i].slice(2)] = args[++i];
+  else dirs.push(args[i]);
+}
+if (dirs.length === 0) {
+  console.error("usage: node e2e/frames.mjs [--serve BIN] [--chromium BIN] DIR [DIR…]");
+  process.exit(2);
+}
+const reps = parseInt(process.env.REPS || "2", 10);
+const status = (page, pred) => page.waitForFunction(pred, null, { timeout: 60000, polling: 10 });
+for (let r = 0; r < reps; r++) {
+  for (const dir of dirs) {
+    const { proc: server, url } = await startServer(opt.serve, dir);
+    const browser = await chromium.launch({ executablePath: opt.chromium, args: ["--headless=new"] });
+    try {
+      const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+      await page.goto("about:blank");
+      await settle();
+      await page.goto(url);
+      // Idle: every subject loaded and the first view decoded, then a
+      // few seconds for the decoders' idle dequantizing.
+      await status(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.ready &&
+        globalThis.fmrifaceStatus.subjects === JSON.parse(globalThis.fmrifaceData.index).subjects.length);
+      await page.waitForTimeout(5000);
+      const gaps = await page.evaluate(() => new Promise((done) => {
+        const d = [];
+        let last = performance.now();
+        const t0 = last;
+        const f = (t) => { d.push(t - last); last = t; if (t - t0 < 4000) requestAnimationFrame(f); else done(d); };
+        requestAnimationFrame(f);
+      }));
+      const t0 = await page.evaluate(() => performance.now());
+      await page.keyboard.press("r");
+      await status(page, () => globalThis.fmrifaceStatus.roi !== "all" && globalThis.fmrifaceStatus.ready);
+      const switchMs = (await page.evaluate(() => performance.now())) - t0;
+      const long = gaps.filter((g) => g > 50).length;
+      console.log(dir, `idle: ${(gaps.length / 4).toFixed(0)} fps, ${long} of ${gaps.length} frames over 50 ms, longest ${Math.max(...gaps).toFixed(0)} ms;`,
+        `region switch decoded in ${switchMs.toFixed(0)} ms`);
+    } finally {
+      await browser.close();
+      server.kill();
+    }
+  }
+}
