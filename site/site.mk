@@ -9,6 +9,8 @@
 #   make demo-fixture  serve the app on the TEST FIXTURE at once (no real data)
 #   make test-e2e      build the site from the fixture and drive it with headless Chromium
 #   make bench-site    decode benchmark of the default-size model in Chromium and Node
+#   make bench-coldload  cold load to the first face (settled and fresh browser windows) and
+#                      frame rate of the site in $(SITE_OUT), real data (make site first)
 
 GO        ?= go
 SITE_DATA ?= out/site-data
@@ -19,7 +21,7 @@ CHROMIUM  ?= /usr/bin/chromium
 # Sub-makes read the same top-level makefile that included this one.
 SITE_MAKE = $(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST))
 
-.PHONY: site site-wasm site-data site-fixture demo demo-fixture test-e2e bench-site
+.PHONY: site site-wasm site-data site-fixture demo demo-fixture test-e2e bench-site bench-coldload
 
 site-wasm:
 	@mkdir -p $(dir $(SITE_WASM))
@@ -76,3 +78,10 @@ bench-site: e2e/node_modules
 	$(GO) build -o out/bench-site/serve ./cmd/serve
 	node e2e/run.mjs --bench 1000 --serve out/bench-site/serve --dir out/bench-site/dist --out out/bench-site --chromium $(CHROMIUM)
 	PATH="$$PATH:$$($(GO) env GOROOT)/lib/wasm" GOOS=js GOARCH=wasm $(GO) test -run '^$$' -bench DecodeFace -benchmem ./demo/
+
+bench-coldload: e2e/node_modules
+	@test -f $(SITE_OUT)/app.json || { echo "make bench-coldload: no site in $(SITE_OUT); run make site first"; exit 1; }
+	$(GO) build -o out/e2e/serve ./cmd/serve
+	REPS=4 node e2e/coldload.mjs --serve out/e2e/serve --chromium $(CHROMIUM) $(SITE_OUT)
+	FRESH=1 REPS=2 node e2e/coldload.mjs --serve out/e2e/serve --chromium $(CHROMIUM) $(SITE_OUT)
+	REPS=1 node e2e/frames.mjs --serve out/e2e/serve --chromium $(CHROMIUM) $(SITE_OUT)
