@@ -28,11 +28,25 @@ type choice struct {
 	Rejected []string `json:"rejected,omitempty"`
 	Escalate int      `json:"escalated,omitempty"` // steps up the ladder for the end-to-end bars
 
+	Rounding string `json:"rounding,omitempty"` // "gptq" where round was used
+
 	kind  quant.Kind
 	pos   int
 	data  []float32 // float values
 	vals  []float32 // values as stored (dequantized)
 	score func(vals []float32) (effect float64, ok bool, err error)
+	// round, if set, returns the values stored in a quantized kind in
+	// place of plain rounding (a decoder's calibrated rounding, gptq).
+	round func(k quant.Kind) ([]float32, error)
+}
+
+// stored returns the values to encode: the calibrated rounding where there
+// is one (its values are a fixed point of the encoding), else the floats.
+func (c *choice) stored() []float32 {
+	if c.Rounding != "" {
+		return c.vals
+	}
+	return c.data
 }
 
 // try measures the tensor stored at ladder position pos. ok reports that
@@ -40,6 +54,16 @@ type choice struct {
 func (c *choice) try(pos int) (ok bool, err error) {
 	k := ladder[pos]
 	vals, err := quant.RoundTrip(k, c.Shape, c.data)
+	rounding := ""
+	if err == nil && c.round != nil && (k == quant.Q4 || k == quant.Q8) {
+		vals, err = c.round(k)
+		rounding = "gptq"
+		if err == nil {
+			// What the encoding will store: the calibrated values
+			// encoded once more (they are its fixed point in practice).
+			vals, err = quant.RoundTrip(k, c.Shape, vals)
+		}
+	}
 	if err != nil {
 		c.Rejected = append(c.Rejected, fmt.Sprintf("%v: %v", k, err))
 		return false, nil
@@ -57,7 +81,7 @@ func (c *choice) try(pos int) (ok bool, err error) {
 		c.Rejected = append(c.Rejected, why)
 		return false, nil
 	}
-	c.pos, c.kind, c.Kind, c.vals, c.Effect = pos, k, k.String(), vals, eff
+	c.pos, c.kind, c.Kind, c.vals, c.Effect, c.Rounding = pos, k, k.String(), vals, eff, rounding
 	c.MaxAbs, c.RMSE, c.RelRMSE = quant.Error(c.data, vals)
 	c.Bytes, _ = quant.EncodedSize(k, c.Shape)
 	c.F32Bytes, _ = quant.EncodedSize(quant.F32, c.Shape)

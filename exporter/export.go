@@ -235,7 +235,13 @@ func chooseSubject(e *subjectEval, o options) ([]*choice, error) {
 		}
 	}
 	for _, r := range s.ROIs {
-		decoded(add("decoder."+r.Name, []int{len(r.Voxels), L}), []string{r.Name})
+		c := add("decoder."+r.Name, []int{len(r.Voxels), L})
+		decoded(c, []string{r.Name})
+		if o.GPTQ {
+			x := calibration(e, r.Voxels)
+			rows := len(r.Voxels)
+			c.round = func(k quant.Kind) ([]float32, error) { return gptq(k, c.data, rows, L, x) }
+		}
 	}
 	decoded(add("test.patterns", []int{N, V}), nil)
 	decoded(add("test.subsets", []int{R, N, V}), nil)
@@ -264,6 +270,23 @@ func chooseSubject(e *subjectEval, o options) ([]*choice, error) {
 		return r.MinCorr >= o.Corr && r.Flipped["all"] <= o.Pairwise, err
 	})
 	return cs, err
+}
+
+// calibration gathers the patterns the site decodes (every pattern set, the
+// float values), restricted to voxels: the inputs a decoder's rounding is
+// calibrated on (gptq).
+func calibration(e *subjectEval, voxels []int32) []float32 {
+	V := e.s.NVoxels()
+	var x []float32
+	for _, set := range patternSets {
+		p := e.float(set)
+		for i := 0; i+V <= len(p); i += V {
+			for _, v := range voxels {
+				x = append(x, p[i+int(v)])
+			}
+		}
+	}
+	return x
 }
 
 // provenanceConfig is the configuration recorded in every bundle.

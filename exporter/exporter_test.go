@@ -517,3 +517,51 @@ func TestPairwiseBarEscalates(t *testing.T) {
 		t.Fatal("no tensor was widened although the default bar let pairs flip")
 	}
 }
+
+// The decoders' calibrated rounding (gptq, the default) is recorded in the
+// report and shrinks their measured effect against plain rounding in the
+// same encoding; --gptq=false turns it off.
+func TestDecoderRounding(t *testing.T) {
+	cfg, _ := arch.Preset("tiny")
+	// Many more voxels than patterns, as in the real subjects (the tiny
+	// fixture's few voxels leave the rounding no room).
+	f := newFixture(t, cfg, 1, 900)
+	report := func(extra ...string) map[string]choice {
+		if err := run(f.args(extra...), io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		var rep struct {
+			Tensors []choice `json:"tensors"`
+		}
+		b, _ := os.ReadFile(filepath.Join(f.out, "export-report.json"))
+		if err := json.Unmarshal(b, &rep); err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]choice{}
+		for _, c := range rep.Tensors {
+			m[c.Bundle+"/"+c.Name] = c
+		}
+		return m
+	}
+	calibrated := report("--corr", "0.99")
+	plain := report("--corr", "0.99", "--gptq=false")
+	better := 0
+	for name, c := range calibrated {
+		isDecoder := strings.Contains(name, "/decoder.")
+		quantized := c.Kind == "q4" || c.Kind == "q8"
+		if got, want := c.Rounding == "gptq", isDecoder && quantized; got != want {
+			t.Errorf("%s (%s): rounding %q", name, c.Kind, c.Rounding)
+		}
+		if p := plain[name]; p.Rounding != "" {
+			t.Errorf("%s: rounding %q with --gptq=false", name, p.Rounding)
+		} else if isDecoder && quantized && (p.Kind == c.Kind && c.Effect < p.Effect/2 || c.Kind == "q4" && p.Kind != "q4") {
+			better++ // half the error in the same encoding, or q4 where plain rounding needs more
+		}
+		if isDecoder {
+			t.Logf("%s: %s %.3g calibrated, %s %.3g plain", name, c.Kind, c.Effect, plain[name].Kind, plain[name].Effect)
+		}
+	}
+	if better == 0 {
+		t.Error("the calibrated rounding improved no decoder")
+	}
+}

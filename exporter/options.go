@@ -16,6 +16,7 @@ type options struct {
 	PSNR     float64  `json:"psnr_db_bar"`
 	Corr     float64  `json:"latent_corr_bar"`
 	Pairwise int      `json:"pairwise_changed_bar"`
+	GPTQ     bool     `json:"gptq"`
 	Date     string   `json:"-"`
 	Args     []string `json:"-"`
 }
@@ -31,6 +32,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&o.PSNR, "psnr", 40, "bar: PSNR in dB of quantized vs float32 faces")
 	fs.Float64Var(&o.Corr, "corr", 0.999, "bar: correlation of quantized vs float decoded latents")
 	fs.IntVar(&o.Pairwise, "pairwise", 1, "bar: pairwise-test pair outcomes that quantization may flip per subject")
+	fs.BoolVar(&o.GPTQ, "gptq", true, "round the decoders with GPTQ, calibrated on the patterns the site decodes (false: plain rounding)")
 	fs.StringVar(&o.Date, "date", "", "date for index.json (default: when the model was saved)")
 	if err := fs.Parse(args); err != nil {
 		return o, err

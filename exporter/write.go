@@ -124,7 +124,7 @@ func subjectBundle(e *subjectEval, cs []*choice, o options) ([]byte, error) {
 	w.AddUint8("test.male", []int{s.NTest()}, s.TestMale)
 	for _, c := range cs {
 		if !isRegionDecoder(c.Name) {
-			w.AddFloat32(c.Name, c.Shape, c.data, c.kind)
+			w.AddFloat32(c.Name, c.Shape, c.stored(), c.kind)
 		}
 	}
 	b, err := w.Bytes()
@@ -147,7 +147,7 @@ func regionsBundle(e *subjectEval, cs []*choice, o options) ([]byte, error) {
 		TrainingData: s.Provenance.TrainingData, Subject: s.ID, VoxelCount: int64(s.NVoxels())})
 	for _, c := range cs {
 		if isRegionDecoder(c.Name) {
-			w.AddFloat32(c.Name, c.Shape, c.data, c.kind)
+			w.AddFloat32(c.Name, c.Shape, c.stored(), c.kind)
 		}
 	}
 	b, err := w.Bytes()
