@@ -6,20 +6,11 @@
 //
 //   REPS=2 node e2e/frames.mjs [--serve out/e2e/serve] [--chromium /usr/bin/chromium] DIR [DIR…]
 import { chromium } from "playwright-core";
+import { siteArgs } from "./args.mjs";
 import { startServer } from "./serve.mjs";
 import { settle } from "./settle.mjs";
 
-const args = process.argv.slice(2);
-const opt = { serve: "out/e2e/serve", chromium: "/usr/bin/chromium" };
-const dirs = [];
-for (let i = 0; i < args.length; i++) {
-  if (args[i].startsWith("--")) opt[args[i].slice(2)] = args[++i];
-  else dirs.push(args[i]);
-}
-if (dirs.length === 0) {
-  console.error("usage: node e2e/frames.mjs [--serve BIN] [--chromium BIN] DIR [DIR…]");
-  process.exit(2);
-}
+const { opt, dirs } = siteArgs("node e2e/frames.mjs [--serve BIN] [--chromium BIN] DIR [DIR…]");
 const reps = parseInt(process.env.REPS || "2", 10);
 const status = (page, pred) => page.waitForFunction(pred, null, { timeout: 60000, polling: 10 });
 for (let r = 0; r < reps; r++) {

@@ -330,24 +330,34 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
+// exportReport runs the exporter on f with the extra flags and returns its
+// per-tensor report.
+func exportReport(t *testing.T, f fixture, extra ...string) []choice {
+	t.Helper()
+	if err := run(f.args(extra...), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Tensors []choice `json:"tensors"`
+	}
+	b, err := os.ReadFile(filepath.Join(f.out, "export-report.json"))
+	if err == nil {
+		err = json.Unmarshal(b, &rep)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep.Tensors
+}
+
 // The choice is by measured error: a generator whose faces are extremely
 // sensitive (bars at a very high PSNR) must use wider encodings than the
 // default bars, and a tensor whose own bound q4 meets is stored as q4.
 func TestQuantizationChoice(t *testing.T) {
 	f := tinyFixture(t)
 	kinds := func(extra ...string) map[string]string {
-		if err := run(f.args(extra...), io.Discard, io.Discard); err != nil {
-			t.Fatal(err)
-		}
-		var rep struct {
-			Tensors []choice `json:"tensors"`
-		}
-		b, _ := os.ReadFile(filepath.Join(f.out, "export-report.json"))
-		if err := json.Unmarshal(b, &rep); err != nil {
-			t.Fatal(err)
-		}
 		k := map[string]string{}
-		for _, c := range rep.Tensors {
+		for _, c := range exportReport(t, f, extra...) {
 			k[c.Bundle+"/"+c.Name] = c.Kind
 			if c.Kind != "f32" && c.Effect > c.Bound && c.Escalate == 0 {
 				t.Errorf("%s/%s: effect %g above its bound %g", c.Bundle, c.Name, c.Effect, c.Bound)
@@ -527,18 +537,8 @@ func TestDecoderRounding(t *testing.T) {
 	// fixture's few voxels leave the rounding no room).
 	f := newFixture(t, cfg, 1, 900)
 	report := func(extra ...string) map[string]choice {
-		if err := run(f.args(extra...), io.Discard, io.Discard); err != nil {
-			t.Fatal(err)
-		}
-		var rep struct {
-			Tensors []choice `json:"tensors"`
-		}
-		b, _ := os.ReadFile(filepath.Join(f.out, "export-report.json"))
-		if err := json.Unmarshal(b, &rep); err != nil {
-			t.Fatal(err)
-		}
 		m := map[string]choice{}
-		for _, c := range rep.Tensors {
+		for _, c := range exportReport(t, f, extra...) {
 			m[c.Bundle+"/"+c.Name] = c
 		}
 		return m
