@@ -53,16 +53,18 @@ func (c *choice) stored() []float32 {
 // the tensor's own bound holds.
 func (c *choice) try(pos int) (ok bool, err error) {
 	k := ladder[pos]
-	vals, err := quant.RoundTrip(k, c.Shape, c.data)
+	var vals []float32
 	rounding := ""
-	if err == nil && c.round != nil && (k == quant.Q4 || k == quant.Q8) {
-		vals, err = c.round(k)
+	if c.round != nil && (k == quant.Q4 || k == quant.Q8) {
 		rounding = "gptq"
+		vals, err = c.round(k)
 		if err == nil {
 			// What the encoding will store: the calibrated values
 			// encoded once more (they are its fixed point in practice).
 			vals, err = quant.RoundTrip(k, c.Shape, vals)
 		}
+	} else {
+		vals, err = quant.RoundTrip(k, c.Shape, c.data)
 	}
 	if err != nil {
 		c.Rejected = append(c.Rejected, fmt.Sprintf("%v: %v", k, err))

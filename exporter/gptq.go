@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 
 	"fmriface/quant"
@@ -66,8 +67,9 @@ func gptq(k quant.Kind, d []float32, rows, cols int, x []float32) ([]float32, er
 	if !ch.Factorize(&hinv) {
 		return nil, fmt.Errorf("gptq: (xᵀx)⁻¹ is not positive definite")
 	}
-	var u mat.TriDense
-	ch.UTo(&u)
+	var ut mat.TriDense
+	ch.UTo(&ut)
+	u := ut.RawTriangular() // row-major upper triangle: row i from column i on
 
 	w := mat.NewDense(rows, cols, f64(d))
 	out := make([]float32, rows*cols)
@@ -86,12 +88,12 @@ func gptq(k quant.Kind, d []float32, rows, cols int, x []float32) ([]float32, er
 			}
 			copy(out[i*cols:], q)
 			e := errs.RawRowView(i - b0)
-			uii := u.At(i, i)
+			ui := u.Data[i*u.Stride : i*u.Stride+rows] // ui[r] = U[i][r]
 			for j := range e {
-				e[j] = (wi[j] - float64(q[j])) / uii
+				e[j] = (wi[j] - float64(q[j])) / ui[i]
 			}
 			for r := i + 1; r < b1; r++ {
-				if c := u.At(i, r); c != 0 {
+				if c := ui[r]; c != 0 {
 					wr := w.RawRowView(r)
 					for j, v := range e {
 						wr[j] -= c * v
@@ -105,12 +107,8 @@ func gptq(k quant.Kind, d []float32, rows, cols int, x []float32) ([]float32, er
 		// The block's errors, to every later row at once:
 		// W[b1:] −= U[b0:b1, b1:]ᵀ · E.
 		rest := w.Slice(b1, rows, 0, cols).(*mat.Dense)
-		ub := mat.NewDense(b1-b0, rows-b1, nil)
-		for i := b0; i < b1; i++ {
-			for r := b1; r < rows; r++ {
-				ub.Set(i-b0, r-b1, u.At(i, r))
-			}
-		}
+		var ub mat.Dense // U[b0:b1, b1:], a view of the triangle
+		ub.SetRawMatrix(blas64.General{Rows: b1 - b0, Cols: rows - b1, Stride: u.Stride, Data: u.Data[b0*u.Stride+b1:]})
 		var upd mat.Dense
 		upd.Mul(ub.T(), errs.Slice(0, b1-b0, 0, cols))
 		rest.Sub(rest, &upd)

@@ -202,9 +202,9 @@
 
   // Drop cached files that the current manifests no longer name.
   async function prune(keep) {
-    if (!globalThis.caches) return;
     try {
-      const cache = await caches.open(CACHE);
+      const cache = await openCache();
+      if (!cache) return;
       for (const req of await cache.keys()) {
         const u = new URL(req.url);
         if (!keep.has(u.pathname)) await cache.delete(req);
