@@ -87,8 +87,10 @@ async function mainTest(browser, url) {
   await page.goto("about:blank");
   const waited = await settle();
   log(`browser settled after ${waited} ms`);
+  const wire = recordTransfer(page);
   await page.goto(url);
   if (!await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.firstFaceMs > 0, "first decoded face")) return;
+  const beforeFirst = await wire.sum();
   const st = await status(page);
   const coldMs = st.firstFacePageMs; // performance.now() in the page when the first face was drawn
   const d = await page.evaluate(() => ({ downloadedMs: fmrifaceData.downloadedMs, instantiatedMs: fmrifaceData.instantiatedMs }));
@@ -167,6 +169,19 @@ async function mainTest(browser, url) {
   await page.keyboard.press("ArrowRight");
   await waitStatus(page, () => /gender slider \+0\.25/.test(document.getElementById("live").textContent), "explore slider by keyboard");
 
+  // What went over the wire: before the first face, and in all once every
+  // file index.json lists has arrived. The target is 8 MB compressed.
+  const ix = await (await fetch(new URL("data/index.json", url))).json();
+  const listed = [ix.generator, ...ix.subjects.flatMap((s) => s.regions ? [s, s.regions] : [s])].map((r) => "data/" + r.file);
+  const notArrived = await wire.waitFor(listed, 60000);
+  check(notArrived.length === 0, "every listed file downloads in the background", "missing " + notArrived.join(", "));
+  const total = await wire.sum();
+  const mb = (b) => (b / 1e6).toFixed(2);
+  log(`transfer before the first face: ${mb(beforeFirst.bytes)} MB in ${beforeFirst.files} responses; in all: ${mb(total.bytes)} MB in ${total.files} ` +
+    `(${mb(total.decoded)} MB decoded); app served with Content-Encoding ${total.wasmEncoding || "none"}`);
+  log(`transfer target <= 8 MB: before the first face ${beforeFirst.bytes <= 8e6 ? "met" : "MISSED"}, in all ${total.bytes <= 8e6 ? "met" : "MISSED"}`);
+  check(total.wasmEncoding === "br" || total.wasmEncoding === "gzip", "the app is served compressed", total.wasmEncoding);
+
   // Nothing failed on the way (a missing file, a script error).
   const errors = consoleLines.filter((l) => l.startsWith("error:"));
   check(errors.length === 0, "no errors in the console", errors.join(" | ").slice(0, 400));
@@ -182,6 +197,45 @@ async function mainTest(browser, url) {
   await context.setOffline(false);
   writeFileSync(join(outDir, "console.txt"), consoleLines.join("\n") + "\n");
   await context.close();
+}
+
+// recordTransfer counts the bytes each response of the page took on the wire
+// (its body as sent, compressed where the server compressed it) and as
+// decoded.
+function recordTransfer(page) {
+  const done = [];
+  page.on("requestfinished", (req) => {
+    done.push((async () => {
+      const resp = await req.response();
+      const sizes = await req.sizes();
+      const body = resp ? await resp.body().catch(() => Buffer.alloc(0)) : Buffer.alloc(0);
+      const encoding = resp ? (await resp.allHeaders())["content-encoding"] || "" : "";
+      return { path: new URL(req.url()).pathname, bytes: sizes.responseBodySize, decoded: body.length, encoding };
+    })());
+  });
+  const rows = () => Promise.all(done.slice());
+  const missing = async (paths) => {
+    const got = await rows();
+    return paths.filter((p) => !got.some((r) => r.path.endsWith("/" + p)));
+  };
+  return {
+    async sum() {
+      const got = await rows();
+      const wasm = got.find((r) => r.path.endsWith(".wasm"));
+      return { files: got.length, bytes: got.reduce((a, r) => a + r.bytes, 0), decoded: got.reduce((a, r) => a + r.decoded, 0),
+        wasmEncoding: wasm && wasm.encoding };
+    },
+    // waitFor resolves to the paths still missing after at most timeout ms.
+    async waitFor(paths, timeout) {
+      const end = Date.now() + timeout;
+      let left = await missing(paths);
+      while (left.length > 0 && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 200));
+        left = await missing(paths);
+      }
+      return left;
+    },
+  };
 }
 
 // hidpiTest loads the app on a 2× screen: the canvas must have twice the

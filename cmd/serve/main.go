@@ -1,6 +1,7 @@
 // Command serve serves the built site (site/dist) on the loopback interface
 // for local use: the right MIME types (application/wasm above all), the
-// precompressed name.gz copy when the browser accepts gzip, no caching of the
+// precompressed name.br or name.gz copy when the browser accepts brotli or
+// gzip (brotli first: it makes the app a quarter smaller), no caching of the
 // small manifests and long caching of the content-hashed files.
 //
 //	go run ./cmd/serve [-addr 127.0.0.1:8080] [-dir site/dist]
@@ -87,7 +88,7 @@ func Handler(dir string) http.Handler {
 		if strings.HasSuffix(name, "/") {
 			name += "index.html"
 		}
-		if strings.HasSuffix(name, ".gz") || strings.Contains(name, "/.") {
+		if strings.HasSuffix(name, ".gz") || strings.HasSuffix(name, ".br") || strings.Contains(name, "/.") {
 			http.NotFound(w, r)
 			return
 		}
@@ -102,11 +103,16 @@ func Handler(dir string) http.Handler {
 			h.Set("Cache-Control", "public, max-age=31536000, immutable") // content-hashed names
 		}
 		serve := name
-		if acceptsGzip(r) {
-			if f, err := root.Open(name + ".gz"); err == nil {
+		// The copies site/build writes, smallest first.
+		for _, enc := range [...]struct{ coding, suffix string }{{"br", ".br"}, {"gzip", ".gz"}} {
+			if !accepts(r, enc.coding) {
+				continue
+			}
+			if f, err := root.Open(name + enc.suffix); err == nil {
 				f.Close()
-				serve = name + ".gz"
-				h.Set("Content-Encoding", "gzip")
+				serve = name + enc.suffix
+				h.Set("Content-Encoding", enc.coding)
+				break
 			}
 		}
 		f, err := root.Open(serve)
@@ -128,11 +134,12 @@ func Handler(dir string) http.Handler {
 	})
 }
 
-// acceptsGzip reports whether the request's Accept-Encoding allows gzip.
-func acceptsGzip(r *http.Request) bool {
+// accepts reports whether the request's Accept-Encoding allows the content
+// coding (a q-value of 0 refuses it).
+func accepts(r *http.Request, coding string) bool {
 	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
 		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(enc), "gzip") {
+		if !strings.EqualFold(strings.TrimSpace(enc), coding) {
 			continue
 		}
 		qs, ok := strings.CutPrefix(strings.TrimSpace(params), "q=")

@@ -25,6 +25,9 @@ func TestHandler(t *testing.T) {
 	write("index.html", "<!doctype html>")
 	write("app.1234.wasm", "\x00asm plain")
 	write("app.1234.wasm.gz", "GZIPPED")
+	write("app.1234.wasm.br", "BROTLI")
+	write("sw.js.gz", "GZ ONLY")
+	write("sw.js", "plain sw")
 	write("data/index.json", "{}")
 	write("data/sub-01.ab.fmb", "bundle")
 	write(".secret", "no")
@@ -36,13 +39,17 @@ func TestHandler(t *testing.T) {
 		ctype, encoding, body, cc string
 	}{
 		{"/", "", 200, "text/html; charset=utf-8", "", "<!doctype html>", "no-cache"},
-		{"/app.1234.wasm", "gzip, br", 200, "application/wasm", "gzip", "GZIPPED", "immutable"},
+		{"/app.1234.wasm", "gzip, deflate, br, zstd", 200, "application/wasm", "br", "BROTLI", "immutable"},
+		{"/app.1234.wasm", "gzip, br;q=0", 200, "application/wasm", "gzip", "GZIPPED", "immutable"},
+		{"/app.1234.wasm", "br;q=0.1", 200, "application/wasm", "br", "BROTLI", "immutable"},
+		{"/sw.js", "gzip, br", 200, "text/javascript; charset=utf-8", "gzip", "GZ ONLY", "no-cache"},
 		{"/app.1234.wasm", "", 200, "application/wasm", "", "\x00asm plain", "immutable"},
 		{"/app.1234.wasm", "gzip;q=0", 200, "application/wasm", "", "\x00asm plain", "immutable"},
 		{"/app.1234.wasm", "deflate, gzip;q=0.5", 200, "application/wasm", "gzip", "GZIPPED", "immutable"},
 		{"/data/index.json", "gzip", 200, "application/json", "", "{}", "no-cache"},
 		{"/data/sub-01.ab.fmb", "", 200, "application/octet-stream", "", "bundle", "immutable"},
 		{"/app.1234.wasm.gz", "", 404, "", "", "", ""},
+		{"/app.1234.wasm.br", "br", 404, "", "", "", ""},
 		{"/.secret", "", 404, "", "", "", ""},
 		{"/../../etc/passwd", "", 404, "", "", "", ""},
 		{"/missing.js", "", 404, "", "", "", ""},
