@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -63,12 +64,13 @@ const (
 	KeyTrialsBack      // Shift+T
 	KeyReset           // 0: explore: sliders to zero
 	KeyHelp            // H or ?
+	KeyDownloadAll     // D: download every subject, for offline use
 	KeyPanel1          // 1…7 select a panel
 )
 
 // Help is the keyboard summary spoken for KeyHelp and printed by the page.
 const Help = "Keys: 1 to 7 or Tab choose a panel (faces, pattern, pairwise, gender, imagery, explore, about). " +
-	"S next subject, R next brain region, T fewer trials (Shift goes back). " +
+	"S next subject, R next brain region, T fewer trials (Shift goes back); D downloads every subject for offline use. " +
 	"Arrows choose a face; in the pairwise test Left or Right picks the face the subject saw and Enter shows the next pair; " +
 	"in explore Left/Right move the gender slider, Up/Down the smile slider, Enter draws a random face, 0 resets."
 
@@ -146,6 +148,19 @@ type App struct {
 	// the view decodes nothing until RegionsAdded.
 	awaitRegions bool
 
+	// OnNeed, when set, asks the host to download a file the app wants: a
+	// subject's bundle, or with regions its regions file. The page starts
+	// with the first subject's bundle only; every other file is fetched when
+	// a view needs it (or all of them, for KeyDownloadAll), so a visit that
+	// stays with one subject downloads that subject only. Each file is asked
+	// for once, until NeedFailed; it arrives through AddSubject or
+	// RegionsAdded.
+	OnNeed    func(id string, regions bool)
+	requested map[need]bool
+	// pendingSub is the subject S chose that is still downloading; the app
+	// switches to it when it arrives.
+	pendingSub string
+
 	FirstFace time.Duration // from NewApp to the first decoded face; 0 until then
 	started   time.Time
 	message   string
@@ -192,8 +207,50 @@ func NewApp(ix *Index, m *Model, subs []*Subject, now func() time.Time, seed uin
 	return a, nil
 }
 
+// need is one file the app may ask its host for (see OnNeed).
+type need struct {
+	id      string
+	regions bool
+}
+
+// ask calls OnNeed for a file not yet asked for.
+func (a *App) ask(id string, regions bool) {
+	k := need{id, regions}
+	if a.requested[k] {
+		return
+	}
+	if a.requested == nil {
+		a.requested = map[need]bool{}
+	}
+	a.requested[k] = true
+	if a.OnNeed != nil {
+		a.OnNeed(id, regions)
+	}
+}
+
+// NeedFailed tells the app that a file it asked for could not be
+// downloaded: it may ask again (the next key that needs it), and a subject
+// change that waited for it is dropped.
+func (a *App) NeedFailed(id string, regions bool, err error) {
+	a.rev++
+	delete(a.requested, need{id, regions})
+	if !regions && a.pendingSub == id {
+		a.pendingSub = ""
+	}
+	what := "Subject " + id
+	if regions {
+		what = "The region decoders of " + id
+	}
+	a.say("%s could not be downloaded: %v. Press the key again to retry.", what, err)
+}
+
+// PendingSubject is the subject the app waits for (S chose it and it is
+// still downloading), or "".
+func (a *App) PendingSubject() string { return a.pendingSub }
+
 // AddSubject adds a subject that finished downloading after the app started
-// (the page loads the first subject before starting and the others behind it).
+// (the page loads the first subject before starting and the others when they
+// are needed). If S chose it, the app switches to it.
 func (a *App) AddSubject(s *Subject) error {
 	if s.L != a.Model.Latent() {
 		return fmt.Errorf("demo: subject %s decodes to %d latent dimensions, the model has %d", s.ID, s.L, a.Model.Latent())
@@ -209,8 +266,134 @@ func (a *App) AddSubject(s *Subject) error {
 	a.Subjects = append(a.Subjects, s)
 	a.rev++
 	a.latentStats()
+	if s.ID == a.pendingSub {
+		a.pendingSub = ""
+		a.selectSubject(len(a.Subjects) - 1)
+		a.saySubject()
+		return nil
+	}
 	a.say("Subject %s is ready (%d of %d subjects loaded); press S to switch.", s.ID, len(a.Subjects), max(len(a.Subjects), len(a.Index.Subjects)))
 	return nil
+}
+
+// stepSubject answers S (d = 1) and Shift+S (d = −1): the next subject in
+// the index's order after the current one (or after the one being waited
+// for). A subject not yet downloaded is asked for, and the view stays until
+// it arrives.
+func (a *App) stepSubject(d int) {
+	ids := a.subjectIDs()
+	from := a.Subject().ID
+	if a.pendingSub != "" {
+		from = a.pendingSub
+	}
+	k := 0
+	for i, id := range ids {
+		if id == from {
+			k = i
+		}
+	}
+	id := ids[(k+d+len(ids))%len(ids)]
+	for i, s := range a.Subjects {
+		if s.ID == id {
+			a.pendingSub = ""
+			a.selectSubject(i)
+			a.saySubject()
+			return
+		}
+	}
+	a.pendingSub = id
+	a.ask(id, false)
+	a.say("Downloading subject %s (%s); the view changes when it arrives.", id, megabytes(a.subjectBytes(id, false)))
+}
+
+// subjectIDs lists the subjects in the index's order, then any loaded
+// subject the index does not list (a test may add one).
+func (a *App) subjectIDs() []string {
+	var ids []string
+	if a.Index != nil {
+		for _, r := range a.Index.Subjects {
+			ids = append(ids, r.ID)
+		}
+	}
+	for _, s := range a.Subjects {
+		if !slices.Contains(ids, s.ID) {
+			ids = append(ids, s.ID)
+		}
+	}
+	return ids
+}
+
+// subjectBytes is the size index.json gives a subject's bundle or regions
+// file (0 if it lists none).
+func (a *App) subjectBytes(id string, regions bool) int64 {
+	if a.Index == nil {
+		return 0
+	}
+	for _, r := range a.Index.Subjects {
+		switch {
+		case r.ID != id:
+		case !regions:
+			return r.Bytes
+		case r.Regions != nil:
+			return r.Regions.Bytes
+		}
+	}
+	return 0
+}
+
+// megabytes formats a download size for a message.
+func megabytes(n int64) string {
+	if n < 1e6 {
+		return fmt.Sprintf("%.0f kB", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+}
+
+func (a *App) saySubject() {
+	a.say("Subject %s (%d voxels, %s, %s). %s", a.Subject().ID, a.Subject().V, a.ROILabel(), a.TrialsLabel(), a.decodingNote())
+}
+
+// downloadAll answers D: every file not yet here is asked for, so that the
+// whole demo works offline afterwards (the page keeps what it downloads).
+func (a *App) downloadAll() {
+	if a.Index == nil {
+		return
+	}
+	var n int64
+	for _, r := range a.Index.Subjects {
+		s := a.SubjectByID(r.ID)
+		if s == nil {
+			if !a.requested[need{r.ID, false}] {
+				n += r.Bytes
+			}
+			a.ask(r.ID, false)
+		}
+		if r.Regions != nil && (s == nil || s.RegionsPending()) {
+			if !a.requested[need{r.ID, true}] {
+				n += r.Regions.Bytes
+			}
+			a.ask(r.ID, true)
+		}
+	}
+	if n == 0 && a.allLoaded() {
+		a.say("Every subject is downloaded: the demo works offline.")
+		return
+	}
+	a.say("Downloading every subject for offline use (%s more).", megabytes(n))
+}
+
+// allLoaded reports whether every file of the index is here.
+func (a *App) allLoaded() bool {
+	if a.Index == nil {
+		return true
+	}
+	for _, r := range a.Index.Subjects {
+		s := a.SubjectByID(r.ID)
+		if s == nil || (r.Regions != nil && s.RegionsPending()) {
+			return false
+		}
+	}
+	return true
 }
 
 // SubjectByID returns the loaded subject with that id, or nil.
@@ -244,7 +427,7 @@ func (a *App) decodingNote() string {
 	if a.Subject().ROIs[a.ROI].Loaded() {
 		return "Decoding…"
 	}
-	return "Its decoder is still downloading; the faces are decoded when it arrives."
+	return fmt.Sprintf("Its decoder is downloading (%s); the faces are decoded when it arrives.", megabytes(a.subjectBytes(a.Subject().ID, true)))
 }
 
 func (a *App) newRGBA() []byte {
@@ -420,6 +603,9 @@ func (a *App) replan() {
 	// RegionsAdded plans again when it arrives.
 	decode := s.ROIs[a.ROI].Loaded()
 	a.awaitRegions = !decode
+	if !decode {
+		a.ask(s.ID, true)
+	}
 	if decode {
 		a.sched.Push(&job{a: a, kind: jobDecoded, i: a.Sel})
 	}
@@ -481,13 +667,12 @@ func (a *App) Press(k Key) {
 		a.setPanel((a.Panel + 1) % NumPanels)
 	case k == KeyPrevPanel:
 		a.setPanel((a.Panel + NumPanels - 1) % NumPanels)
-	case k == KeySubject || k == KeySubjectBack:
-		d := 1
-		if k == KeySubjectBack {
-			d = len(a.Subjects) - 1
-		}
-		a.selectSubject((a.Sub + d) % len(a.Subjects))
-		a.say("Subject %s (%d voxels, %s, %s). %s", a.Subject().ID, a.Subject().V, a.ROILabel(), a.TrialsLabel(), a.decodingNote())
+	case k == KeySubject:
+		a.stepSubject(1)
+	case k == KeySubjectBack:
+		a.stepSubject(-1)
+	case k == KeyDownloadAll:
+		a.downloadAll()
 	case k == KeyROI || k == KeyROIBack:
 		d := 1
 		if k == KeyROIBack {
@@ -740,6 +925,8 @@ func KeyFromName(name string, shift bool) Key {
 		return KeyReset
 	case "h", "H", "?":
 		return KeyHelp
+	case "d", "D":
+		return KeyDownloadAll
 	}
 	if len(name) == 1 && name[0] >= '1' && int(name[0]-'1') < int(NumPanels) {
 		return KeyPanel1 + Key(name[0]-'1')

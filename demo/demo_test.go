@@ -3,6 +3,7 @@ package demo_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -852,6 +853,7 @@ func TestKeyFromName(t *testing.T) {
 		{"8", false, demo.KeyNone},
 		{"0", false, demo.KeyReset},
 		{"?", true, demo.KeyHelp},
+		{"d", false, demo.KeyDownloadAll},
 		{"x", false, demo.KeyNone},
 		{"Shift", true, demo.KeyNone},
 	} {
@@ -861,34 +863,98 @@ func TestKeyFromName(t *testing.T) {
 	}
 }
 
+// Subjects other than the first download when a view needs them: S asks for
+// the next one and switches when it arrives; D asks for every missing file.
 func TestAddSubject(t *testing.T) {
-	s := loadSite(t, fixture.Options{Voxels: 300, Subjects: 2, Seed: 12})
-	a, err := demo.NewApp(s.ix, s.model, s.subs[:1], nil, 1)
-	if err != nil {
-		t.Fatal(err)
+	s := loadSite(t, fixture.Options{Voxels: 300, Subjects: 3, Seed: 12})
+	type asked struct {
+		id      string
+		regions bool
 	}
-	runAll(t, a)
-	a.Press(demo.KeySubject) // only one subject: stays
-	if a.Sub != 0 {
-		t.Fatalf("switched to subject %d with one loaded", a.Sub)
+	start := func(t *testing.T) (*demo.App, *[]asked) {
+		a, err := demo.NewApp(s.ix, s.model, s.subs[:1], nil, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []asked
+		a.OnNeed = func(id string, regions bool) { got = append(got, asked{id, regions}) }
+		runAll(t, a)
+		return a, &got
 	}
-	if err := a.AddSubject(s.subs[1]); err != nil {
-		t.Fatal(err)
-	}
-	if msg, _ := a.Message(); !strings.Contains(msg, "sub-02 is ready (2 of 2") {
-		t.Errorf("message %q", msg)
-	}
-	if err := a.AddSubject(s.subs[1]); err == nil {
-		t.Error("the same subject was added twice")
-	}
-	a.Press(demo.KeySubject)
-	if a.Subject().ID != "sub-02" {
-		t.Fatalf("S went to %s", a.Subject().ID)
-	}
-	runAll(t, a)
-	if !a.Ready() {
-		t.Fatal("added subject not decoded")
-	}
+	message := func(a *demo.App) string { m, _ := a.Message(); return m }
+
+	t.Run("S waits for the next subject", func(t *testing.T) {
+		a, got := start(t)
+		a.Press(demo.KeySubject)
+		if a.Subject().ID != "sub-01" || a.PendingSubject() != "sub-02" || !slices.Equal(*got, []asked{{"sub-02", false}}) {
+			t.Fatalf("S: on %s, pending %q, asked %v", a.Subject().ID, a.PendingSubject(), *got)
+		}
+		if m := message(a); !strings.Contains(m, "Downloading subject sub-02") {
+			t.Errorf("message %q", m)
+		}
+		a.Press(demo.KeySubject) // on past the pending one: sub-03
+		a.Press(demo.KeySubjectBack)
+		if a.PendingSubject() != "sub-02" || len(*got) != 2 {
+			t.Fatalf("S, Shift+S: pending %q, asked %v (sub-02 once)", a.PendingSubject(), *got)
+		}
+		if err := a.AddSubject(s.subs[1]); err != nil {
+			t.Fatal(err)
+		}
+		if a.Subject().ID != "sub-02" || a.PendingSubject() != "" || !strings.HasPrefix(message(a), "Subject sub-02 (300 voxels") {
+			t.Fatalf("arrival: on %s, pending %q, message %q", a.Subject().ID, a.PendingSubject(), message(a))
+		}
+		if err := a.AddSubject(s.subs[1]); err == nil {
+			t.Error("the same subject was added twice")
+		}
+		runAll(t, a)
+		if !a.Ready() {
+			t.Fatal("added subject not decoded")
+		}
+		// A subject that arrives unasked-for waits for S.
+		if err := a.AddSubject(s.subs[2]); err != nil {
+			t.Fatal(err)
+		}
+		if a.Subject().ID != "sub-02" || !strings.Contains(message(a), "sub-03 is ready (3 of 3") {
+			t.Errorf("unasked arrival: on %s, message %q", a.Subject().ID, message(a))
+		}
+		a.Press(demo.KeySubject)
+		if a.Subject().ID != "sub-03" {
+			t.Errorf("S from sub-02 went to %s", a.Subject().ID)
+		}
+	})
+
+	t.Run("a failed download may be retried", func(t *testing.T) {
+		a, got := start(t)
+		a.Press(demo.KeySubject)
+		a.NeedFailed("sub-02", false, errors.New("HTTP 404"))
+		if a.PendingSubject() != "" || !strings.Contains(message(a), "sub-02 could not be downloaded: HTTP 404") {
+			t.Fatalf("after a failure: pending %q, message %q", a.PendingSubject(), message(a))
+		}
+		a.Press(demo.KeySubjectBack) // sub-03 …
+		a.Press(demo.KeySubjectBack) // … sub-02 again
+		if len(*got) != 3 || (*got)[2] != (asked{"sub-02", false}) {
+			t.Errorf("asked %v, want sub-02, sub-03, sub-02", *got)
+		}
+	})
+
+	t.Run("D asks for everything missing", func(t *testing.T) {
+		a, got := start(t)
+		a.Press(demo.KeySubject)
+		a.Press(demo.KeyDownloadAll)
+		want := []asked{{"sub-02", false}, {"sub-02", true}, {"sub-03", false}, {"sub-03", true}}
+		if !slices.Equal(*got, want) {
+			t.Errorf("D asked %v, want %v (sub-01 has its regions)", *got, want)
+		}
+		if m := message(a); !strings.Contains(m, "offline") || !strings.Contains(m, "kB more") {
+			t.Errorf("message %q", m)
+		}
+		a.AddSubject(s.subs[1])
+		a.AddSubject(s.subs[2])
+		a.Press(demo.KeyDownloadAll)
+		if m := message(a); !strings.Contains(m, "Every subject is downloaded") || len(*got) != 4 {
+			t.Errorf("D with everything here: message %q, asked %v", m, *got)
+		}
+	})
 }
 
 // The site ships each subject's region decoders in a second file that
@@ -953,10 +1019,25 @@ func TestRegionsFile(t *testing.T) {
 
 	site := &site{dir: split, ix: ix, model: m, subs: []*demo.Subject{sub}}
 	a, _ := newApp(t, site)
+	asked := 0
+	a.OnNeed = func(id string, regions bool) {
+		asked++
+		if id != "sub-01" || !regions {
+			t.Errorf("asked for %s (regions %v), want sub-01's regions", id, regions)
+		}
+	}
 	runAll(t, a)
+	if asked != 0 {
+		t.Fatal("regions asked for before a region view")
+	}
 	a.Press(demo.KeyROI) // all → occipital, whose decoder has not arrived
-	if msg, _ := a.Message(); !strings.Contains(msg, "occipital") || !strings.Contains(msg, "still downloading") {
+	if msg, _ := a.Message(); !strings.Contains(msg, "occipital") || !strings.Contains(msg, "decoder is downloading (") {
 		t.Errorf("message on a region without its decoder: %q", msg)
+	}
+	a.Press(demo.KeyROI) // temporal: the same file, asked for once
+	a.Press(demo.KeyROIBack)
+	if asked != 1 {
+		t.Errorf("regions file asked for %d times, want 1", asked)
 	}
 	runAll(t, a)
 	if a.Ready() || a.Decoded[0].Ready || !a.AwaitingRegions() {

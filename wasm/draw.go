@@ -162,9 +162,11 @@ func (g *game) footer(dst *ebiten.Image) {
 		keys = "Arrows: choose a face"
 	}
 	y := g.h - 34
-	g.print(dst, keys+"   |   1-7 or Tab: panels   S: subject   R: region   T: trials   H: help", 12, y, colDim)
+	g.print(dst, keys+"   |   1-7 or Tab: panels   S: subject   R: region   T: trials   D: offline   H: help", 12, y, colDim)
 	status := "idle"
 	switch {
+	case a.PendingSubject() != "":
+		status = "downloading " + a.PendingSubject() + "…"
 	case a.AwaitingRegions():
 		status = "downloading the region's decoder…"
 	case a.Busy():

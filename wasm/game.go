@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"image/color"
 	"math"
 	"strings"
@@ -85,6 +86,10 @@ func newGame(a *demo.App, p *page) *game {
 func (g *game) addSubjects() {
 	select {
 	case f := <-g.page.subjects:
+		if f.failed != "" {
+			g.app.NeedFailed(f.id, f.regions, errors.New(f.failed))
+			return
+		}
 		if f.regionsOf != "" {
 			g.addRegions(f)
 			return

@@ -46,6 +46,9 @@ func main() {
 	// The screen keeps its pixels between frames, and game.Draw draws only
 	// when the app changed: an idle page then costs no canvas updates.
 	ebiten.SetScreenClearedEveryFrame(false)
+	// Files other than the first subject's bundle download when the app
+	// asks (a subject chosen with S, a region view, D for offline use).
+	app.OnNeed = page.fetch
 	page.mark("appMs")
 	page.ready()
 	if err := ebiten.RunGame(newGame(app, page)); err != nil {
@@ -68,6 +71,7 @@ type page struct {
 	// subjects queues bundles that finished downloading after the start.
 	subjects chan file
 	onAdd    js.Func
+	onFail   js.Func
 	// gcPercent is the collector's setting, off during start-up.
 	gcPercent int
 }
@@ -76,6 +80,20 @@ type file struct {
 	name      string
 	data      []byte
 	regionsOf string // the subject id when this is a regions file
+	// failed, when set, says that the download of subject id (its regions
+	// file if regions) failed: fmrifaceNeedFailed(id, regions, message).
+	failed  string
+	id      string
+	regions bool
+}
+
+// fetch asks the page to download a subject's bundle or regions file
+// (demo.App.OnNeed); it arrives through fmrifaceAddSubject, or its failure
+// through fmrifaceNeedFailed.
+func (p *page) fetch(id string, regions bool) {
+	if f := p.global.Get("fmrifaceFetch"); f.Type() == js.TypeFunction {
+		f.Invoke(id, regions)
+	}
 }
 
 func newPage() *page {
@@ -127,6 +145,18 @@ func newPage() *page {
 		return nil
 	})
 	g.Set("fmrifaceAddSubject", p.onAdd)
+	p.onFail = js.FuncOf(func(this js.Value, args []js.Value) any {
+		if len(args) < 3 {
+			return nil
+		}
+		f := file{id: args[0].String(), regions: args[1].Truthy(), failed: args[2].String()}
+		select {
+		case p.subjects <- f:
+		default:
+		}
+		return nil
+	})
+	g.Set("fmrifaceNeedFailed", p.onFail)
 	return p
 }
 

@@ -229,18 +229,21 @@
     }
     if (index.notice) $("notice").textContent = index.notice;
     // The app starts with the first subject's bundle, which decodes from
-    // all voxels. Its region decoders and the other subjects follow once the
-    // first face is on screen and join the running app
-    // (fmrifaceAddSubject(name, bytes[, id of the subject a regions file
-    // belongs to])).
+    // all voxels. Every other file (a subject's bundle, its regions file)
+    // downloads when the app asks for it (fmrifaceFetch(id, regions): a
+    // subject chosen with S, a region view, D for offline use) and joins the
+    // running app (fmrifaceAddSubject(name, bytes[, id of the subject a
+    // regions file belongs to])), so a visit that stays with one subject
+    // downloads that subject only. Files an earlier visit kept in the cache
+    // join after the first face without being asked for.
     const entry = (ref, regionsOf) => ({ url: "data/" + ref.file, ref, key: ref.file, regionsOf });
     const files = [{ url: app.wasm, ref: app, key: null }, entry(index.generator)];
     const first = index.subjects[0];
     files.push(entry(first));
-    const later = [];
+    const later = new Map(); // "id" or "id/regions" → entry
     index.subjects.forEach((s, i) => {
-      if (i > 0) later.push(entry(s));
-      if (s.regions) later.push(entry(s.regions, s.id));
+      if (i > 0) later.set(s.id, entry(s));
+      if (s.regions) later.set(s.id + "/regions", entry(s.regions, s.id));
     });
     const total = files.reduce((n, f) => n + f.ref.bytes, 0);
     let done = 0;
@@ -255,8 +258,8 @@
     const t0 = performance.now();
     const got = await Promise.all(files.map((f) => getFile(f.url, f.ref, progress)));
     const base = new URL(".", location.href).pathname;
-    prune(new Set(["app.json", "data/index.json", ...files.map((f) => f.url), ...later.map((f) => f.url)].map((u) => base + u)));
-    const data = { index: indexText, files: {}, loadMs: performance.now() - t0, downloadedMs: performance.now(), marks };
+    prune(new Set(["app.json", "data/index.json", ...files.map((f) => f.url), ...[...later.values()].map((f) => f.url)].map((u) => base + u)));
+    const data = { index: indexText, subjectCount: index.subjects.length, files: {}, loadMs: performance.now() - t0, downloadedMs: performance.now(), marks };
     files.forEach((f, i) => { if (f.key) data.files[f.key] = got[i]; });
     const bench = parseInt(params.get("bench") || "0", 10);
     if (bench > 0) data.bench = Math.min(bench, 100000);
@@ -266,20 +269,49 @@
     const { instance } = await WebAssembly.instantiate(got[0], go.importObject);
     data.instantiatedMs = performance.now();
     go.run(instance).catch((e) => fail("The app stopped", String(e)));
-    await afterFirstFace;
-    for (const f of later) {
-      try {
-        const b = await getFile(f.url, f.ref, () => {});
-        marks[f.url + " added"] = performance.now();
-        if (typeof globalThis.fmrifaceAddSubject === "function") {
-          if (f.regionsOf) globalThis.fmrifaceAddSubject(f.key, b, f.regionsOf);
-          else globalThis.fmrifaceAddSubject(f.key, b);
-        }
-      } catch (e) {
-        console.error("fmriface:", e.message || e);
-        const what = f.regionsOf ? "The region decoders of " + f.regionsOf : "Subject " + f.ref.id;
-        $("live").textContent = what + " could not be downloaded: " + (e.message || e);
+    // One download at a time, in the order asked: the app asks for a
+    // subject's bundle before its regions file.
+    let queue = Promise.resolve();
+    const added = new Set();
+    const have = new Set([first.id]); // subjects the app holds
+    const deliver = (k, f, b) => {
+      added.add(k);
+      if (!f.regionsOf) have.add(f.ref.id);
+      marks[f.url + " added"] = performance.now();
+      if (f.regionsOf) globalThis.fmrifaceAddSubject(f.key, b, f.regionsOf);
+      else globalThis.fmrifaceAddSubject(f.key, b);
+    };
+    globalThis.fmrifaceFetch = (id, regions) => {
+      const k = regions ? id + "/regions" : id;
+      const f = later.get(k);
+      if (!f) {
+        globalThis.fmrifaceNeedFailed(id, regions, "index.json lists no such file");
+        return;
       }
+      queue = queue.then(async () => {
+        if (added.has(k)) return;
+        if (f.regionsOf && !have.has(f.regionsOf)) {
+          globalThis.fmrifaceNeedFailed(id, regions, "its subject's own bundle has not arrived");
+          return;
+        }
+        try {
+          deliver(k, f, await getFile(f.url, f.ref, () => {}));
+        } catch (e) {
+          console.error("fmriface:", e.message || e);
+          globalThis.fmrifaceNeedFailed(id, regions, e.message || String(e));
+        }
+      });
+    };
+    await afterFirstFace;
+    const cache = await openCache();
+    if (!cache) return;
+    for (const [k, f] of later) {
+      queue = queue.then(async () => {
+        if (added.has(k) || (f.regionsOf && !have.has(f.regionsOf)) || !await cache.match(f.url)) return;
+        try {
+          deliver(k, f, await getFile(f.url, f.ref, () => {}));
+        } catch (_) { /* damaged: fetched again when asked for */ }
+      });
     }
   }
 
