@@ -216,7 +216,11 @@ func chooseGenerator(m *model, folded map[string][]float32, axes *fmriout.Axes, 
 func chooseSubject(e *subjectEval, o options) ([]*choice, error) {
 	s := e.s
 	V, L, N, R, M := s.NVoxels(), s.Latent, s.NTest(), s.NSubsets(), s.NImagery()
-	corrBound := 0.4 * (1 - o.Corr)
+	// A decoded latent goes through one decoder and one pattern tensor, so
+	// their bounds share 1 − --corr: the decoders, a hundred times larger,
+	// take 0.6 of it and the patterns 0.3, leaving 0.1 to how the two
+	// errors combine (the bars are checked end to end after writing).
+	decoderBound, patternBound := 0.6*(1-o.Corr), 0.3*(1-o.Corr)
 	var cs []*choice
 	add := func(name string, shape []int) *choice {
 		c := &choice{Bundle: s.ID, Name: name, Shape: shape, data: e.float(name)}
@@ -224,8 +228,8 @@ func chooseSubject(e *subjectEval, o options) ([]*choice, error) {
 		return c
 	}
 	// decoded scores a trial of one tensor by the decoded latents of rois.
-	decoded := func(c *choice, rois []string) {
-		c.Measure, c.Bound = "1 − latent corr", corrBound
+	decoded := func(c *choice, rois []string, bound float64) {
+		c.Measure, c.Bound = "1 − latent corr", bound
 		c.score = func(vals []float32) (float64, bool, error) {
 			r, err := e.eval(overlay(e.float, map[string][]float32{c.Name: vals}), rois)
 			eff := 1 - r.MinCorr
@@ -236,16 +240,16 @@ func chooseSubject(e *subjectEval, o options) ([]*choice, error) {
 	}
 	for _, r := range s.ROIs {
 		c := add("decoder."+r.Name, []int{len(r.Voxels), L})
-		decoded(c, []string{r.Name})
+		decoded(c, []string{r.Name}, decoderBound)
 		if o.GPTQ {
 			x := calibration(e, r.Voxels)
 			rows := len(r.Voxels)
 			c.round = func(k quant.Kind) ([]float32, error) { return gptq(k, c.data, rows, L, x) }
 		}
 	}
-	decoded(add("test.patterns", []int{N, V}), nil)
-	decoded(add("test.subsets", []int{R, N, V}), nil)
-	decoded(add("imagery.pattern", []int{V}), nil)
+	decoded(add("test.patterns", []int{N, V}), nil, patternBound)
+	decoded(add("test.subsets", []int{R, N, V}), nil, patternBound)
+	decoded(add("imagery.pattern", []int{V}), nil, patternBound)
 	lat := add("test.latents", []int{N, L})
 	relBound(lat, 0.01)
 	rel := lat.score
