@@ -306,6 +306,13 @@ func (a *App) stepSubject(d int) {
 	a.say("Downloading subject %s (%s); the view changes when it arrives.", id, megabytes(a.subjectBytes(id, false)))
 }
 
+// SubjectPosition returns the current subject's place (from 1) among all the
+// subjects of the index, downloaded or not, and their number.
+func (a *App) SubjectPosition() (k, n int) {
+	ids := a.subjectIDs()
+	return slices.Index(ids, a.Subject().ID) + 1, len(ids)
+}
+
 // subjectIDs lists the subjects in the index's order, then any loaded
 // subject the index does not list (a test may add one).
 func (a *App) subjectIDs() []string {

@@ -897,8 +897,14 @@ func TestAddSubject(t *testing.T) {
 		if a.PendingSubject() != "sub-02" || len(*got) != 2 {
 			t.Fatalf("S, Shift+S: pending %q, asked %v (sub-02 once)", a.PendingSubject(), *got)
 		}
+		if k, n := a.SubjectPosition(); k != 1 || n != 3 {
+			t.Errorf("SubjectPosition() = %d, %d; want 1, 3", k, n)
+		}
 		if err := a.AddSubject(s.subs[1]); err != nil {
 			t.Fatal(err)
+		}
+		if k, _ := a.SubjectPosition(); k != 2 {
+			t.Errorf("SubjectPosition() = %d on sub-02", k)
 		}
 		if a.Subject().ID != "sub-02" || a.PendingSubject() != "" || !strings.HasPrefix(message(a), "Subject sub-02 (300 voxels") {
 			t.Fatalf("arrival: on %s, pending %q, message %q", a.Subject().ID, a.PendingSubject(), message(a))

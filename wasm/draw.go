@@ -119,9 +119,10 @@ func (g *game) header(dst *ebiten.Image) float64 {
 	g.print(dst, "fmriface: faces decoded from fMRI patterns (VanRullen & Reddy 2019), virtual subjects", 12, y, colText)
 	y += lineH + 2
 	s := a.Subject()
-	loaded := fmt.Sprintf("%d of %d", a.Sub+1, len(a.Subjects))
-	if n := len(a.Index.Subjects); n > len(a.Subjects) {
-		loaded += fmt.Sprintf("; %d of %d downloaded", len(a.Subjects), n)
+	k, n := a.SubjectPosition()
+	loaded := fmt.Sprintf("%d of %d", k, n)
+	if len(a.Subjects) < n {
+		loaded += fmt.Sprintf("; %d downloaded", len(a.Subjects))
 	}
 	g.print(dst, fmt.Sprintf("Subject %s (%s, S)   Region: %s (R)   Trials: %s (T)   Model: %s, %d×%d",
 		s.ID, loaded, a.ROILabel(), a.TrialsLabel(), a.Model.Cfg.Name, a.Model.ImageSize(), a.Model.ImageSize()), 12, y, colDim)
@@ -166,11 +167,20 @@ func (g *game) footer(dst *ebiten.Image) {
 	status := "idle"
 	switch {
 	case a.PendingSubject() != "":
-		status = "downloading " + a.PendingSubject() + "…"
+		status = "downloading " + a.PendingSubject()
 	case a.AwaitingRegions():
-		status = "downloading the region's decoder…"
+		status = "downloading the region's decoder"
+	case g.dl.got < g.dl.total:
+		status = "downloading"
 	case a.Busy():
 		status = "decoding…"
+	}
+	if strings.HasPrefix(status, "downloading") {
+		if g.dl.got < g.dl.total {
+			status += fmt.Sprintf(": %.1f of %.1f MB", float64(g.dl.got)/1e6, float64(g.dl.total)/1e6)
+		} else {
+			status += "…"
+		}
 	}
 	msg, _ := a.Message()
 	if lines := g.wrap(msg, g.w-24); len(lines) > 0 {

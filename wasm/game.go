@@ -58,6 +58,8 @@ type game struct {
 	drawnAt time.Time
 	urgent  bool // a key since the last drawn frame: draw the next at once
 
+	dl download // the page's download under way, for the status line
+
 	tex           map[*demo.Image]*texture
 	mosaic        *ebiten.Image
 	mosaicVersion int
@@ -67,6 +69,7 @@ type game struct {
 type frameKey struct {
 	rev         int
 	w, h, scale float64
+	dl          download
 }
 
 type texture struct {
@@ -120,6 +123,18 @@ func (g *game) addRegions(f file) {
 	g.app.RegionsAdded(s)
 }
 
+// downloads takes the latest progress report of the page's download.
+func (g *game) downloads() {
+	for {
+		select {
+		case d := <-g.page.progress:
+			g.dl = d
+		default:
+			return
+		}
+	}
+}
+
 // input applies the keys the page queued since the last frame.
 func (g *game) input() {
 	for {
@@ -140,6 +155,7 @@ func (g *game) Update() error {
 	}
 	g.input()
 	g.addSubjects()
+	g.downloads()
 	if g.app.FirstFace == 0 {
 		// Nothing is on screen yet: finish the first face before the
 		// first frame rather than spread it over the slow start-up frames,
@@ -196,7 +212,7 @@ var (
 )
 
 func (g *game) Draw(screen *ebiten.Image) {
-	key := frameKey{rev: g.app.Rev(), w: g.w, h: g.h, scale: g.scale}
+	key := frameKey{rev: g.app.Rev(), w: g.w, h: g.h, scale: g.scale, dl: g.dl}
 	if key == g.drawn {
 		return
 	}

@@ -72,9 +72,16 @@ type page struct {
 	subjects chan file
 	onAdd    js.Func
 	onFail   js.Func
+	// progress carries the bytes of the download under way (got, total),
+	// from fmrifaceProgress, for the status line.
+	progress   chan download
+	onProgress js.Func
 	// gcPercent is the collector's setting, off during start-up.
 	gcPercent int
 }
+
+// download is the progress of the file the page is downloading for the app.
+type download struct{ got, total int64 }
 
 type file struct {
 	name      string
@@ -157,6 +164,18 @@ func newPage() *page {
 		return nil
 	})
 	g.Set("fmrifaceNeedFailed", p.onFail)
+	p.progress = make(chan download, 16)
+	p.onProgress = js.FuncOf(func(this js.Value, args []js.Value) any {
+		if len(args) < 2 {
+			return nil
+		}
+		select {
+		case p.progress <- download{int64(args[0].Float()), int64(args[1].Float())}:
+		default: // the game is behind: a later report will do
+		}
+		return nil
+	})
+	g.Set("fmrifaceProgress", p.onProgress)
 	return p
 }
 

@@ -281,6 +281,19 @@
       if (f.regionsOf) globalThis.fmrifaceAddSubject(f.key, b, f.regionsOf);
       else globalThis.fmrifaceAddSubject(f.key, b);
     };
+    // reporter tells the app how far a download is (fmrifaceProgress(got,
+    // total)), at most five times a second and once at the end: the app
+    // shows it in its status line.
+    const reporter = (total) => {
+      let got = 0, last = 0;
+      return (n) => {
+        got += n;
+        const now = performance.now();
+        if ((now - last < 200 && got < total) || typeof globalThis.fmrifaceProgress !== "function") return;
+        last = now;
+        globalThis.fmrifaceProgress(got, total);
+      };
+    };
     globalThis.fmrifaceFetch = (id, regions) => {
       const k = regions ? id + "/regions" : id;
       const f = later.get(k);
@@ -295,7 +308,7 @@
           return;
         }
         try {
-          deliver(k, f, await getFile(f.url, f.ref, () => {}));
+          deliver(k, f, await getFile(f.url, f.ref, reporter(f.ref.bytes)));
         } catch (e) {
           console.error("fmriface:", e.message || e);
           globalThis.fmrifaceNeedFailed(id, regions, e.message || String(e));
