@@ -243,6 +243,18 @@ function recordTransfer(page) {
   };
 }
 
+// deepLinkTest opens the page with ?subject=sub-02: the app starts on that
+// subject, having downloaded no other.
+async function deepLinkTest(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(url + "?subject=sub-02");
+  if (!await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.firstFaceMs > 0, "?subject=sub-02 decodes")) return;
+  const st = await status(page);
+  check(st.subject === "sub-02" && st.subjects === 1, "?subject=sub-02 starts on sub-02 alone", JSON.stringify({ subject: st.subject, subjects: st.subjects }));
+  await context.close();
+}
+
 // hidpiTest loads the app on a 2× screen: the canvas must have twice the
 // CSS size in device pixels, so faces and text are drawn crisply.
 async function hidpiTest(browser, url) {
@@ -341,6 +353,7 @@ try {
   } else {
     await mainTest(browser, url);
     await hidpiTest(browser, url);
+    await deepLinkTest(browser, url);
     await checksumTest(browser, url);
     await noWasmTest(browser, url);
   }

@@ -238,11 +238,12 @@
     // join after the first face without being asked for.
     const entry = (ref, regionsOf) => ({ url: "data/" + ref.file, ref, key: ref.file, regionsOf });
     const files = [{ url: app.wasm, ref: app, key: null }, entry(index.generator)];
-    const first = index.subjects[0];
+    // ?subject=sub-03 starts with that subject (a link a course can hand out).
+    const first = index.subjects.find((s) => s.id === params.get("subject")) || index.subjects[0];
     files.push(entry(first));
     const later = new Map(); // "id" or "id/regions" → entry
-    index.subjects.forEach((s, i) => {
-      if (i > 0) later.set(s.id, entry(s));
+    index.subjects.forEach((s) => {
+      if (s !== first) later.set(s.id, entry(s));
       if (s.regions) later.set(s.id + "/regions", entry(s.regions, s.id));
     });
     const total = files.reduce((n, f) => n + f.ref.bytes, 0);
