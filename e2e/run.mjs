@@ -244,7 +244,8 @@ function recordTransfer(page) {
 }
 
 // deepLinkTest opens the page with ?subject=sub-02: the app starts on that
-// subject, having downloaded no other.
+// subject, having downloaded no other; offline, S then says why nothing
+// comes.
 async function deepLinkTest(browser, url) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
@@ -252,6 +253,14 @@ async function deepLinkTest(browser, url) {
   if (!await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.firstFaceMs > 0, "?subject=sub-02 decodes")) return;
   const st = await status(page);
   check(st.subject === "sub-02" && st.subjects === 1, "?subject=sub-02 starts on sub-02 alone", JSON.stringify({ subject: st.subject, subjects: st.subjects }));
+  // Offline, a subject never downloaded cannot come: the app says why and
+  // stays on its subject.
+  await context.setOffline(true);
+  await page.keyboard.press("s");
+  if (await waitStatus(page, () => /could not be downloaded: the browser is offline/.test(document.getElementById("live").textContent), "offline, S explains that the subject cannot download", 20000)) {
+    check((await status(page)).subject === "sub-02", "offline, the view stays on sub-02");
+  }
+  await context.setOffline(false);
   await context.close();
 }
 

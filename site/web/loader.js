@@ -312,7 +312,8 @@
           deliver(k, f, await getFile(f.url, f.ref, reporter(f.ref.bytes)));
         } catch (e) {
           console.error("fmriface:", e.message || e);
-          globalThis.fmrifaceNeedFailed(id, regions, e.message || String(e));
+          const why = navigator.onLine === false ? "the browser is offline (D saves every subject while online)" : e.message || String(e);
+          globalThis.fmrifaceNeedFailed(id, regions, why);
         }
       });
     };
