@@ -89,15 +89,18 @@ async function mainTest(browser, url) {
   log(`browser settled after ${waited} ms`);
   const wire = recordTransfer(page);
   await page.goto(url);
-  if (!await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.firstFaceMs > 0, "first decoded face")) return;
+  if (!await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.firstFaceShownMs > 0, "first decoded face on screen")) return;
   const beforeFirst = await wire.sum();
   const st = await status(page);
-  const coldMs = st.firstFacePageMs; // performance.now() in the page when the first face was drawn
+  // performance.now() in the page at the start of the frame after the one
+  // that drew the first face, so that frame's WebGL work is done: the face
+  // is on screen (firstFacePageMs is when it was decoded, before that).
+  const coldMs = st.firstFaceShownMs;
   const d = await page.evaluate(() => ({ downloadedMs: fmrifaceData.downloadedMs, instantiatedMs: fmrifaceData.instantiatedMs }));
-  log(`cold load to first decoded face: ${coldMs.toFixed(0)} ms; files downloaded and verified at ${d.downloadedMs.toFixed(0)}, ` +
+  log(`cold load to the first decoded face on screen: ${coldMs.toFixed(0)} ms; files downloaded and verified at ${d.downloadedMs.toFixed(0)}, ` +
     `wasm compiled ${d.instantiatedMs.toFixed(0)}, Go main ${st.mainMs.toFixed(0)}, generator copied ${(st.copiedMs || 0).toFixed(0)}, ` +
     `generator parsed ${(st.modelMs || 0).toFixed(0)}, subject parsed ${(st.subjectsMs || 0).toFixed(0)}, app built ${st.appMs.toFixed(0)}, ` +
-    `first frame ${st.firstUpdateMs.toFixed(0)}, first face ${st.firstFacePageMs.toFixed(0)} ms`);
+    `first frame ${st.firstUpdateMs.toFixed(0)}, first face decoded ${st.firstFacePageMs.toFixed(0)}, on screen ${st.firstFaceShownMs.toFixed(0)} ms`);
   // The target is 3 s from localhost on an idle machine; the hard limit
   // (E2E_MAX_COLD_MS) is looser so that a loaded CI machine does not fail.
   const maxCold = parseFloat(process.env.E2E_MAX_COLD_MS || "20000");

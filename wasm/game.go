@@ -60,6 +60,12 @@ type game struct {
 
 	dl download // the page's download under way, for the status line
 
+	// faceDrawn: a frame with the first decoded face was drawn; the next
+	// Update marks firstFaceShownMs, once the browser has run that frame's
+	// WebGL work (where it renders in software, the first frame compiles
+	// the shaders and takes a second or more).
+	faceDrawn, faceShown bool
+
 	tex           map[*demo.Image]*texture
 	mosaic        *ebiten.Image
 	mosaicVersion int
@@ -153,6 +159,10 @@ func (g *game) Update() error {
 		g.started = true
 		g.page.mark("firstUpdateMs")
 	}
+	if g.faceDrawn && !g.faceShown {
+		g.faceShown = true
+		g.page.mark("firstFaceShownMs")
+	}
 	g.input()
 	g.addSubjects()
 	g.downloads()
@@ -242,4 +252,5 @@ func (g *game) Draw(screen *ebiten.Image) {
 		g.drawAbout(screen, body)
 	}
 	g.footer(screen)
+	g.faceDrawn = g.faceDrawn || (a.FirstFace > 0 && a.Panel == demo.PanelFaces)
 }

@@ -58,10 +58,11 @@ func main() {
 
 // page is the glue to the HTML page.
 type page struct {
-	global js.Value
-	live   js.Value
-	status js.Value
-	lastN  int
+	global  js.Value
+	live    js.Value
+	status  js.Value
+	lastN   int // the app's message count at the last sync
+	lastRev int // the app's Rev at the last sync
 	// keys queues commands from the canvas's keydown events. The page
 	// listens itself rather than polling Ebiten's key state once a frame,
 	// so that a press and release within one slow frame is not lost and
@@ -226,14 +227,17 @@ func (p *page) ready() {
 	}
 }
 
-// sync publishes the app's latest message and a few numbers for tests.
+// sync publishes the app's latest message, and a few numbers for tests
+// whenever the app changed (its Rev): how many faces are decoded, say.
 func (p *page) sync(a *demo.App) {
 	msg, n := a.Message()
-	if n == p.lastN {
+	if n == p.lastN && a.Rev() == p.lastRev {
 		return
 	}
-	p.lastN = n
-	p.say(msg)
+	if n != p.lastN {
+		p.say(msg)
+	}
+	p.lastN, p.lastRev = n, a.Rev()
 	if a.FirstFace > 0 && !p.status.Get("firstFacePageMs").Truthy() {
 		p.mark("firstFacePageMs")
 		debug.SetGCPercent(p.gcPercent)
