@@ -62,8 +62,8 @@ type game struct {
 
 	// faceDrawn: a frame with the first decoded face was drawn; the next
 	// Update marks firstFaceShownMs, once the browser has run that frame's
-	// WebGL work (where it renders in software, the first frame compiles
-	// the shaders and takes a second or more).
+	// WebGL work (where the browser renders in software, that first frame
+	// takes 0.6 s: SwiftShader builds its pipelines on first use).
 	faceDrawn, faceShown bool
 
 	tex           map[*demo.Image]*texture

@@ -90,6 +90,8 @@ type file struct {
 	regionsOf string // the subject id when this is a regions file
 	// failed, when set, says that the download of subject id (its regions
 	// file if regions) failed: fmrifaceNeedFailed(id, regions, message).
+	// Failures share the arrivals' queue so that the app sees both in the
+	// order they happened.
 	failed  string
 	id      string
 	regions bool

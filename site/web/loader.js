@@ -266,12 +266,9 @@
     if (bench > 0) data.bench = Math.min(bench, 100000);
     globalThis.fmrifaceData = data;
     $("load-msg").textContent = "Starting…";
-    const go = new Go();
-    const { instance } = await WebAssembly.instantiate(got[0], go.importObject);
-    data.instantiatedMs = performance.now();
-    go.run(instance).catch((e) => fail("The app stopped", String(e)));
-    // One download at a time, in the order asked: the app asks for a
-    // subject's bundle before its regions file.
+    // The app may ask for files as soon as it runs. One download at a time,
+    // in the order asked: the app asks for a subject's bundle before its
+    // regions file.
     let queue = Promise.resolve();
     const added = new Set();
     const have = new Set([first.id]); // subjects the app holds
@@ -317,6 +314,10 @@
         }
       });
     };
+    const go = new Go();
+    const { instance } = await WebAssembly.instantiate(got[0], go.importObject);
+    data.instantiatedMs = performance.now();
+    go.run(instance).catch((e) => fail("The app stopped", String(e)));
     await afterFirstFace;
     const cache = await openCache();
     if (!cache) return;
