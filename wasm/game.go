@@ -161,7 +161,7 @@ func (g *game) Update() error {
 	}
 	if g.faceDrawn && !g.faceShown {
 		g.faceShown = true
-		g.page.mark("firstFaceShownMs")
+		g.page.faceShown()
 	}
 	g.input()
 	g.addSubjects()
@@ -252,5 +252,5 @@ func (g *game) Draw(screen *ebiten.Image) {
 		g.drawAbout(screen, body)
 	}
 	g.footer(screen)
-	g.faceDrawn = g.faceDrawn || (a.FirstFace > 0 && a.Panel == demo.PanelFaces)
+	g.faceDrawn = g.faceDrawn || a.FirstFace > 0
 }

@@ -223,6 +223,18 @@ func (p *page) fail(msg string) {
 	p.global.Get("console").Call("error", "fmriface: "+msg)
 }
 
+// faceShown is called once the first face is on screen: the collector
+// resumes, and the loader's deferred work (caching the files) may start.
+// Both wait for the frame that draws the face, whose first WebGL work is
+// slow where the browser renders in software.
+func (p *page) faceShown() {
+	p.mark("firstFaceShownMs")
+	debug.SetGCPercent(p.gcPercent)
+	if f := p.global.Get("fmrifaceFirstFace"); f.Type() == js.TypeFunction {
+		f.Invoke()
+	}
+}
+
 func (p *page) ready() {
 	if f := p.global.Get("fmrifaceReady"); f.Type() == js.TypeFunction {
 		f.Invoke()
@@ -242,10 +254,6 @@ func (p *page) sync(a *demo.App) {
 	p.lastN, p.lastRev = n, a.Rev()
 	if a.FirstFace > 0 && !p.status.Get("firstFacePageMs").Truthy() {
 		p.mark("firstFacePageMs")
-		debug.SetGCPercent(p.gcPercent)
-		if f := p.global.Get("fmrifaceFirstFace"); f.Type() == js.TypeFunction {
-			f.Invoke() // the loader's deferred work (caching, other subjects) may start
-		}
 	}
 	s := p.status
 	s.Set("message", msg)
