@@ -5,8 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
+
+	"fmriface/quant"
 )
 
 // reseal recomputes the header CRC and the SHA-256 trailer, so that a test
@@ -89,7 +92,8 @@ func TestParseErrors(t *testing.T) {
 		{"text-mode transfer", func(d []byte) []byte { return append([]byte("\x89FMB\n\x1a\n"), d[8:]...) }, Limits{}, ErrNotBundle, "not the bundle magic"},
 		{"big-endian", func(d []byte) []byte { copy(d[8:], []byte{1, 2, 3, 4}); return d }, Limits{}, ErrVersion, "big-endian"},
 		{"bad byte order", func(d []byte) []byte { copy(d[8:], []byte{4, 3, 2, 0}); return d }, Limits{}, ErrFormat, "byte-order mark 04 03 02 00"},
-		{"version 2", func(d []byte) []byte { le.PutUint32(d[offVersion:], 2); return reseal(d) }, Limits{}, ErrVersion, "format version 2"},
+		{"version 3", func(d []byte) []byte { le.PutUint32(d[offVersion:], 3); return reseal(d) }, Limits{}, ErrVersion, "format version 3; this reader knows versions 1 to 2"},
+		{"version 0", func(d []byte) []byte { le.PutUint32(d[offVersion:], 0); return reseal(d) }, Limits{}, ErrVersion, "format version 0"},
 		{"header crc", func(d []byte) []byte { d[offTableSize] ^= 1; return d }, Limits{}, ErrChecksum, "header is corrupted"},
 		{"truncated by one", func(d []byte) []byte { return d[:len(d)-1] }, Limits{}, ErrTruncated, "but its header says"},
 		{"truncated half", func(d []byte) []byte { return d[:len(d)/2] }, Limits{}, ErrTruncated, "but its header says"},
@@ -243,5 +247,55 @@ func TestParseVerifiedSkipsOnlyChecksums(t *testing.T) {
 		if _, err := ParseVerified(d, Limits{}); err == nil {
 			t.Errorf("%s: ParseVerified accepted it", name)
 		}
+	}
+}
+
+// TestVersions: a file is marked with the lowest version that defines its
+// dtypes, so only files with q3 tensors need a version 2 reader, and a
+// version 1 file that claims a q3 tensor is rejected.
+func TestVersions(t *testing.T) {
+	le := binary.LittleEndian
+	data := []float32{0.5, -1, 0.25, 3.5, 0, -0.5}
+	tests := []struct {
+		kind    quant.Kind
+		version uint32
+	}{
+		{quant.Q4, 1},
+		{quant.Q8, 1},
+		{quant.Q3, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.kind.String(), func(t *testing.T) {
+			w := NewWriter()
+			w.AddFloat32("w", []int{2, 3}, data, tc.kind)
+			w.AddFloat32("b", []int{2}, data[:2], quant.F32)
+			d, err := w.Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v := le.Uint32(d[offVersion:]); v != tc.version {
+				t.Fatalf("version %d, want %d", v, tc.version)
+			}
+			b, err := Parse(d, Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := b.Float32("w")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := quant.RoundTrip(tc.kind, []int{2, 3}, data)
+			if !slices.Equal(got, want) {
+				t.Fatalf("w = %v, want %v", got, want)
+			}
+			if tc.version == 1 {
+				return
+			}
+			le.PutUint32(d[offVersion:], 1)
+			_, err = Parse(reseal(d), Limits{})
+			if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "dtype q3 needs format version 2, the header says 1") {
+				t.Fatalf("q3 in a version 1 file: %v", err)
+			}
+		})
 	}
 }

@@ -6,13 +6,18 @@ import (
 	"fmriface/quant"
 )
 
-// Layout constants of format version 1. See docs/bundle-format.md.
+// Layout constants of format versions 1 and 2. See docs/bundle-format.md.
 const (
 	// Magic is the first 8 bytes of every bundle. Like PNG's signature, the
 	// high first byte and the CR LF, ^Z, LF bytes catch text-mode transfers.
 	Magic = "\x89FMB\r\n\x1a\n"
-	// Version is the format version this package writes and reads.
-	Version = 1
+	// Version is the newest format version this package writes and reads.
+	// Version 2 adds the q3 dtype and nothing else, so the writer marks a
+	// file 2 only when it holds a q3 tensor: every other file stays
+	// readable by version 1 readers.
+	Version = 2
+	// MinVersion is the oldest format version this package reads.
+	MinVersion = 1
 	// HeaderSize is the size of the fixed header at the start of the file.
 	HeaderSize = 88
 	// Alignment is the file-offset alignment of every tensor's data.
@@ -62,6 +67,7 @@ const (
 	I16   DType = 6 // int16
 	U8    DType = 7 // uint8
 	I32   DType = 8 // int32
+	Q3    DType = 9 // 3-bit blocks of 32, float16 scale per block (format version 2)
 )
 
 // String returns the dtype's lower-case name.
@@ -81,7 +87,15 @@ func (d DType) String() string {
 }
 
 // Valid reports whether d is a defined dtype.
-func (d DType) Valid() bool { return d >= F32 && d <= I32 }
+func (d DType) Valid() bool { return d >= F32 && d <= Q3 }
+
+// minVersion is the first format version that defines d.
+func (d DType) minVersion() uint32 {
+	if d == Q3 {
+		return 2
+	}
+	return 1
+}
 
 // IsFloat reports whether d holds (possibly quantized) float32 values, read
 // with Bundle.Float32.
@@ -100,6 +114,8 @@ func (d DType) Quant() (quant.Kind, bool) {
 		return quant.Q4, true
 	case Q4F32:
 		return quant.Q4F32, true
+	case Q3:
+		return quant.Q3, true
 	}
 	return 0, false
 }
@@ -117,6 +133,8 @@ func dtypeOf(k quant.Kind) (DType, error) {
 		return Q4, nil
 	case quant.Q4F32:
 		return Q4F32, nil
+	case quant.Q3:
+		return Q3, nil
 	}
 	return 0, fmt.Errorf("invalid encoding %v", k)
 }

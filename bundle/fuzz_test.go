@@ -25,6 +25,11 @@ func FuzzParse(f *testing.F) {
 	w.AddFloat32("x", []int{2, 3}, []float32{1, 2, 3, 4, 5, 6}, quant.Q8)
 	small, _ := w.Bytes()
 	f.Add(small)
+	// A version 2 file: a q3 tensor.
+	w = NewWriter()
+	w.AddFloat32("q", []int{2, 40}, make([]float32, 80), quant.Q3)
+	v2, _ := w.Bytes()
+	f.Add(v2)
 	f.Add(emptyBundle(f))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		lim := fuzzLimits()

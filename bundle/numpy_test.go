@@ -54,6 +54,7 @@ func interopBundle(t *testing.T) []byte {
 	w.AddFloat32("f16.edges", []int{6}, []float32{65504, -0x1p-24, 0x1p-14, 1.0009765625, -0, 3.14159}, quant.F16)
 	w.AddFloat32("q4.wide", []int{3, 2, 50}, randn(9, 300, 0.3), quant.Q4)
 	w.AddFloat32("q4f32.vec", []int{70}, randn(10, 70, 1), quant.Q4F32)
+	w.AddFloat32("q3.wide", []int{3, 2, 50}, randn(12, 300, 0.3), quant.Q3)
 	w.AddFloat32("q8.rank1", []int{33}, randn(11, 33, 2), quant.Q8)
 	data, err := w.Bytes()
 	if err != nil {

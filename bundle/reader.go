@@ -81,8 +81,9 @@ func parse(data []byte, lim Limits, verify bool) (*Bundle, error) {
 	default:
 		return nil, fmt.Errorf("bundle: %w: bad byte-order mark % x at offset 8 (want 04 03 02 01)", ErrFormat, data[offByteOrder:offByteOrder+4])
 	}
-	if v := le.Uint32(data[offVersion:]); v != Version {
-		return nil, fmt.Errorf("bundle: %w: format version %d; this reader knows version %d", ErrVersion, v, Version)
+	version := le.Uint32(data[offVersion:])
+	if version < MinVersion || version > Version {
+		return nil, fmt.Errorf("bundle: %w: format version %d; this reader knows versions %d to %d", ErrVersion, version, MinVersion, Version)
 	}
 	if verify {
 		if got, want := crc32c(data[:headerCRCSpan]), le.Uint32(data[offHeaderCRC:]); got != want {
@@ -150,7 +151,7 @@ func parse(data []byte, lim Limits, verify bool) (*Bundle, error) {
 	if b.meta, err = parseMeta(data[metaOff:metaOff+metaSize], metaOff, metaCount, lim); err != nil {
 		return nil, err
 	}
-	if b.tensors, err = parseTable(data[tableOff:tableOff+tableSize], tableOff, tensorCount, lim); err != nil {
+	if b.tensors, err = parseTable(data[tableOff:tableOff+tableSize], tableOff, tensorCount, version, lim); err != nil {
 		return nil, err
 	}
 	if err := checkData(data, b.tensors, dataOff, dataOff+dataSize, verify); err != nil {
@@ -347,7 +348,7 @@ func parseMeta(sec []byte, base int64, count uint32, lim Limits) ([]metaEntry, e
 	return out, nil
 }
 
-func parseTable(sec []byte, base int64, count uint32, lim Limits) ([]Info, error) {
+func parseTable(sec []byte, base int64, count, version uint32, lim Limits) ([]Info, error) {
 	const minEntry = 2 + 1 + 1 + 1 + 8 + 8 + 4 // name length, 1-byte name, dtype, rank 0, offset, size, CRC
 	if count > uint32(lim.MaxTensors) {
 		return nil, fmt.Errorf("bundle: %w: %d tensors exceed the limit of %d", ErrLimit, count, lim.MaxTensors)
@@ -370,6 +371,9 @@ func parseTable(sec []byte, base int64, count uint32, lim Limits) ([]Info, error
 		t.DType = DType(c.u8("dtype"))
 		if c.err == nil && !t.DType.Valid() {
 			c.fail(ErrFormat, "unknown dtype %d", uint8(t.DType))
+		}
+		if c.err == nil && t.DType.minVersion() > version {
+			c.fail(ErrFormat, "dtype %v needs format version %d, the header says %d", t.DType, t.DType.minVersion(), version)
 		}
 		rank := int(c.u8("rank"))
 		if c.err == nil && rank > MaxRank {

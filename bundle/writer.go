@@ -205,7 +205,13 @@ func (w *Writer) Bytes() ([]byte, error) {
 	le := binary.LittleEndian
 	copy(buf[offMagic:], Magic)
 	le.PutUint32(buf[offByteOrder:], byteOrderMark)
-	le.PutUint32(buf[offVersion:], Version)
+	// The lowest version that defines every dtype used: a file without
+	// q3 tensors stays readable by version 1 readers.
+	version := uint32(MinVersion)
+	for _, t := range w.tensors {
+		version = max(version, t.dtype.minVersion())
+	}
+	le.PutUint32(buf[offVersion:], version)
 	le.PutUint64(buf[offFileSize:], uint64(fileSize))
 	le.PutUint64(buf[offMetaOff:], uint64(metaOff))
 	le.PutUint64(buf[offMetaSize:], uint64(len(meta)))

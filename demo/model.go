@@ -200,14 +200,14 @@ func (e encRows) Rows(r0, r1 int, dst []float32) {
 	}
 }
 
-// AddRows needs no scratch: readInPlace admitted only Q8 and Q4 payloads.
+// AddRows needs no scratch: readInPlace admitted only Q8, Q4 and Q3 payloads.
 func (e encRows) AddRows(r0, r1 int, coef, dst []float32) {
 	if err := quant.AxpyRows(e.m.kind, e.m.shape, e.m.payload, r0, r1, coef, dst, nil); err != nil {
 		panic(err)
 	}
 }
 
-// readInPlace reports whether tensor p is stored 8- or 4-bit in p's shape,
+// readInPlace reports whether tensor p is stored 8-, 4- or 3-bit in p's shape,
 // so that images can read its rows in place (quant.AxpyRows) until it is
 // dequantized; a float16 or float32 layer is decoded at load as before.
 func readInPlace(b *bundle.Bundle, p arch.Param) bool {
@@ -216,5 +216,5 @@ func readInPlace(b *bundle.Bundle, p arch.Param) bool {
 		return false
 	}
 	k, ok := info.DType.Quant()
-	return ok && (k == quant.Q8 || k == quant.Q4 || k == quant.Q4F32) && slices.Equal(info.Shape, p.Shape)
+	return ok && (k == quant.Q8 || k == quant.Q4 || k == quant.Q4F32 || k == quant.Q3) && slices.Equal(info.Shape, p.Shape)
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // ladder is the order in which encodings are tried, smallest first.
-var ladder = []quant.Kind{quant.Q4, quant.Q8, quant.F16, quant.F32}
+var ladder = []quant.Kind{quant.Q3, quant.Q4, quant.Q8, quant.F16, quant.F32}
 
 // choice is one float tensor's encoding decision and its measurements.
 type choice struct {
@@ -55,7 +55,7 @@ func (c *choice) try(pos int) (ok bool, err error) {
 	k := ladder[pos]
 	var vals []float32
 	rounding := ""
-	if c.round != nil && (k == quant.Q4 || k == quant.Q8) {
+	if c.round != nil && k != quant.F16 && k != quant.F32 {
 		rounding = "gptq"
 		vals, err = c.round(k)
 		if err == nil {

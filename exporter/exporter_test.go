@@ -352,7 +352,7 @@ func exportReport(t *testing.T, f fixture, extra ...string) []choice {
 
 // The choice is by measured error: a generator whose faces are extremely
 // sensitive (bars at a very high PSNR) must use wider encodings than the
-// default bars, and a tensor whose own bound q4 meets is stored as q4.
+// default bars, and a tensor whose own bound q3 meets is stored as q3.
 func TestQuantizationChoice(t *testing.T) {
 	f := tinyFixture(t)
 	kinds := func(extra ...string) map[string]string {
@@ -362,7 +362,7 @@ func TestQuantizationChoice(t *testing.T) {
 			if c.Kind != "f32" && c.Effect > c.Bound && c.Escalate == 0 {
 				t.Errorf("%s/%s: effect %g above its bound %g", c.Bundle, c.Name, c.Effect, c.Bound)
 			}
-			if c.Kind != "q4" && len(c.Rejected) == 0 {
+			if c.Kind != "q3" && len(c.Rejected) == 0 {
 				t.Errorf("%s/%s stored as %s with no cheaper encoding rejected", c.Bundle, c.Name, c.Kind)
 			}
 		}
@@ -370,7 +370,7 @@ func TestQuantizationChoice(t *testing.T) {
 	}
 	loose := kinds("--psnr", "20", "--corr", "0.9")
 	strict := kinds("--psnr", "90", "--corr", "0.9999999")
-	rank := map[string]int{"q4": 0, "q8": 1, "f16": 2, "f32": 3}
+	rank := kindRank
 	wider := 0
 	for name, k := range loose {
 		if rank[strict[name]] < rank[k] {
@@ -383,13 +383,16 @@ func TestQuantizationChoice(t *testing.T) {
 	if wider == 0 {
 		t.Error("strict bars changed no encoding")
 	}
-	if loose["generator/gen.fc.w"] != "q4" {
-		t.Errorf("gen.fc.w under loose bars: %s, want q4", loose["generator/gen.fc.w"])
+	if loose["generator/gen.fc.w"] != "q3" {
+		t.Errorf("gen.fc.w under loose bars: %s, want q3", loose["generator/gen.fc.w"])
 	}
-	if strict["generator/gen.fc.w"] == "q4" {
-		t.Errorf("gen.fc.w under 90 dB: q4")
+	if kindRank[strict["generator/gen.fc.w"]] <= kindRank["q4"] {
+		t.Errorf("gen.fc.w under 90 dB: %s", strict["generator/gen.fc.w"])
 	}
 }
+
+// kindRank orders the encodings as the exporter's ladder tries them.
+var kindRank = map[string]int{"q3": 0, "q4": 1, "q8": 2, "f16": 3, "f32": 4}
 
 func TestBarsMissed(t *testing.T) {
 	f := tinyFixture(t)
@@ -548,14 +551,14 @@ func TestDecoderRounding(t *testing.T) {
 	better := 0
 	for name, c := range calibrated {
 		isDecoder := strings.Contains(name, "/decoder.")
-		quantized := c.Kind == "q4" || c.Kind == "q8"
+		quantized := c.Kind == "q3" || c.Kind == "q4" || c.Kind == "q8"
 		if got, want := c.Rounding == "gptq", isDecoder && quantized; got != want {
 			t.Errorf("%s (%s): rounding %q", name, c.Kind, c.Rounding)
 		}
 		if p := plain[name]; p.Rounding != "" {
 			t.Errorf("%s: rounding %q with --gptq=false", name, p.Rounding)
-		} else if isDecoder && quantized && (p.Kind == c.Kind && c.Effect < p.Effect/2 || c.Kind == "q4" && p.Kind != "q4") {
-			better++ // half the error in the same encoding, or q4 where plain rounding needs more
+		} else if isDecoder && quantized && (p.Kind == c.Kind && c.Effect < p.Effect/2 || kindRank[c.Kind] < kindRank[p.Kind]) {
+			better++ // half the error in the same encoding, or a smaller encoding than plain rounding needs
 		}
 		if isDecoder {
 			t.Logf("%s: %s %.3g calibrated, %s %.3g plain", name, c.Kind, c.Effect, plain[name].Kind, plain[name].Effect)

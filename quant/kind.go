@@ -24,9 +24,12 @@ const (
 	// Q4F32 is Q4 with float32 block scales: 20 bytes per block (5 bits per
 	// value), for values whose scale does not fit float16's range.
 	Q4F32
+	// Q3 stores signed 3-bit values in blocks of 32 along each row with one
+	// float16 scale per block: 14 bytes per block (3.5 bits per value).
+	Q3
 )
 
-// BlockSize is the number of values that share one scale in Q4 and Q4F32.
+// BlockSize is the number of values that share one scale in Q4, Q4F32 and Q3.
 const BlockSize = 32
 
 // blockBytes is the packed size of one block of 4-bit values.
@@ -37,10 +40,10 @@ const blockBytes = BlockSize / 2
 const maxElements = 1 << 48
 
 // Kinds lists every valid Kind, smallest-per-value last.
-func Kinds() []Kind { return []Kind{F32, F16, Q8, Q4F32, Q4} }
+func Kinds() []Kind { return []Kind{F32, F16, Q8, Q4F32, Q4, Q3} }
 
 // String returns the lower-case name used in flags and reports: "f32", "f16",
-// "q8", "q4", "q4f32".
+// "q8", "q4", "q4f32", "q3".
 func (k Kind) String() string {
 	switch k {
 	case F32:
@@ -53,12 +56,14 @@ func (k Kind) String() string {
 		return "q4"
 	case Q4F32:
 		return "q4f32"
+	case Q3:
+		return "q3"
 	}
 	return fmt.Sprintf("Kind(%d)", uint8(k))
 }
 
 // Valid reports whether k is one of the defined encodings.
-func (k Kind) Valid() bool { return k >= F32 && k <= Q4F32 }
+func (k Kind) Valid() bool { return k >= F32 && k <= Q3 }
 
 // ParseKind is the inverse of Kind.String.
 func ParseKind(s string) (Kind, error) {
@@ -67,7 +72,7 @@ func ParseKind(s string) (Kind, error) {
 			return k, nil
 		}
 	}
-	return 0, fmt.Errorf("quant: unknown encoding %q (want f32, f16, q8, q4 or q4f32)", s)
+	return 0, fmt.Errorf("quant: unknown encoding %q (want f32, f16, q8, q4, q4f32 or q3)", s)
 }
 
 // Layout returns the matrix view of shape that the row-wise encodings use:
@@ -132,26 +137,34 @@ func EncodedSize(k Kind, shape []int) (int64, error) {
 		return 2 * n, nil
 	case Q8:
 		return 4*int64(rows) + n, nil
-	case Q4, Q4F32:
+	case Q4, Q4F32, Q3:
 		return int64(rows) * int64(blocksPerRow(cols)) * int64(k.blockSize()), nil
 	}
 	return 0, fmt.Errorf("quant: invalid encoding %v", k)
 }
 
-// blocksPerRow is the number of Q4 blocks that cover one row; a ragged last
-// block is padded with zeros.
+// blocksPerRow is the number of blocks (Q4, Q4F32, Q3) that cover one row;
+// a ragged last block is padded with zeros.
 func blocksPerRow(cols int) int { return (cols + BlockSize - 1) / BlockSize }
 
 // scaleBytes is the size of one block scale.
 func (k Kind) scaleBytes() int {
-	if k == Q4 {
-		return 2
+	if k == Q4F32 {
+		return 4
 	}
-	return 4
+	return 2
 }
 
-// blockSize is the size of one Q4 block: its scale plus the packed values.
-func (k Kind) blockSize() int { return k.scaleBytes() + blockBytes }
+// packedBytes is the size of one block's packed values.
+func (k Kind) packedBytes() int {
+	if k == Q3 {
+		return q3PackedBytes
+	}
+	return blockBytes
+}
+
+// blockSize is the size of one block: its scale plus the packed values.
+func (k Kind) blockSize() int { return k.scaleBytes() + k.packedBytes() }
 
 // Encode returns the payload of data, a tensor of the given shape in
 // row-major order, under encoding k.
@@ -194,6 +207,10 @@ func AppendEncode(dst []byte, k Kind, shape []int, data []float32) ([]byte, erro
 		if err := encodeQ4(out, k, rows, cols, data); err != nil {
 			return dst[:start], err
 		}
+	case Q3:
+		if err := encodeQ3(out, rows, cols, data); err != nil {
+			return dst[:start], err
+		}
 	}
 	return dst, nil
 }
@@ -232,6 +249,8 @@ func Decode(k Kind, shape []int, payload []byte, dst []float32) error {
 		decodeQ8(dst, rows, cols, payload)
 	case Q4, Q4F32:
 		decodeQ4(dst, k, rows, cols, payload)
+	case Q3:
+		decodeQ3Rows(dst, rows, cols, payload, payload[rows*blocksPerRow(cols)*2:])
 	}
 	return nil
 }
@@ -262,13 +281,16 @@ func DecodeRows(k Kind, shape []int, payload []byte, r0, r1 int, dst []float32) 
 	case Q4, Q4F32:
 		nb, sb := blocksPerRow(cols), k.scaleBytes()
 		decodeQ4Rows(dst, k, r1-r0, cols, payload[r0*nb*sb:], payload[rows*nb*sb+r0*nb*blockBytes:])
+	case Q3:
+		nb := blocksPerRow(cols)
+		decodeQ3Rows(dst, r1-r0, cols, payload[r0*nb*2:], payload[rows*nb*2+r0*nb*q3PackedBytes:])
 	}
 	return nil
 }
 
 // FirstNonFinite returns the index (row-major, as Decode writes it) of the
 // first value the payload decodes to NaN or ±Inf, or −1 if there is none,
-// without decoding it: for Q8 and Q4 only the scales are read (an integer
+// without decoding it: for Q8, Q4 and Q3 only the scales are read (an integer
 // times a finite scale is finite unless the scale is within a factor 128 of
 // the float32 range, which is checked), for F16 and F32 the exponent bits.
 // The payload length is checked as in Decode.
@@ -300,11 +322,11 @@ func FirstNonFinite(k Kind, shape []int, payload []byte) (int, error) {
 				}
 			}
 		}
-	case Q4, Q4F32:
+	case Q4, Q4F32, Q3:
 		nb := blocksPerRow(cols)
 		for i := range rows * nb {
 			var s float32
-			if k == Q4 {
+			if k != Q4F32 {
 				s = Float16ToFloat32(le.Uint16(payload[2*i:]))
 			} else {
 				s = math.Float32frombits(le.Uint32(payload[4*i:]))
@@ -361,7 +383,7 @@ func grow(b []byte, n int) []byte {
 }
 
 // AxpyRows adds Σ coef[r−r0]·row r over rows [r0, r1) of the matrix to dst
-// (one row: cols values). Q8 and Q4 payloads are read in place, with no
+// (one row: cols values). Q8, Q4 and Q3 payloads are read in place, with no
 // decoded copy: a page's first decodes run in cold WebAssembly, where writing
 // and rereading the copy cost as much as the arithmetic. Other kinds decode
 // one row at a time into scratch, which must then hold cols values.
@@ -412,6 +434,9 @@ func AxpyRows(k Kind, shape []int, payload []byte, r0, r1 int, coef, dst, scratc
 				}
 			}
 		}
+	case Q3:
+		nb := blocksPerRow(cols)
+		axpyQ3Rows(dst, coef, cols, payload[r0*nb*2:], payload[rows*nb*2+r0*nb*q3PackedBytes:])
 	default:
 		if len(scratch) < cols {
 			return fmt.Errorf("quant: AxpyRows of %v needs a scratch of %d values, got %d", k, cols, len(scratch))

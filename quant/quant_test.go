@@ -37,6 +37,9 @@ func TestKnownPayloads(t *testing.T) {
 		// and zero padding for the values past the end of the row.
 		{"q4", Q4, []int{4}, []float32{7, -7, 1, 0}, append([]byte{0x00, 0x3c, 0x97, 0x01}, make([]byte, 14)...)},
 		{"q4f32", Q4F32, []int{1, 3}, []float32{7, -7, 1}, append([]byte{0, 0, 0x80, 0x3f, 0x97, 0x01}, make([]byte, 14)...)},
+		// Scale 1; 3, −3, 1, 0 are the 3-bit integers 011, 101, 001, 000: low
+		// bits 11, 01, 01, 00 in byte 0 (0x17), high bits 0, 1, 0, 0 in byte 8 (0x02).
+		{"q3", Q3, []int{4}, []float32{3, -3, 1, 0}, []byte{0x00, 0x3c, 0x17, 0, 0, 0, 0, 0, 0, 0, 0x02, 0, 0, 0}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -90,6 +93,31 @@ func TestDecodeNibbles(t *testing.T) {
 	}
 }
 
+// TestDecodeQ3 decodes a hand-made block holding every 3-bit integer, −4
+// included, which the encoder needs only for a block's negative extreme.
+func TestDecodeQ3(t *testing.T) {
+	p := make([]byte, 2+12)
+	p[0], p[1] = 0x00, 0x40 // scale 2 in float16
+	for i := range 32 {
+		n := byte(i % 8)
+		p[2+i/4] |= (n & 3) << (2 * (i % 4))
+		p[2+8+i/8] |= (n >> 2) << (i % 8)
+	}
+	dst := make([]float32, 32)
+	if err := Decode(Q3, []int{32}, p, dst); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range dst {
+		n := i % 8
+		if n >= 4 {
+			n -= 8
+		}
+		if v != 2*float32(n) {
+			t.Fatalf("value %d = %g, want %d", i, v, 2*n)
+		}
+	}
+}
+
 func TestErrorBounds(t *testing.T) {
 	shapes := [][]int{{64, 96}, {7, 45}, {3, 1}, {5, 33}, {1000}, {2, 3, 4, 5}, {4, 31}}
 	for _, shape := range shapes {
@@ -130,6 +158,13 @@ func TestErrorBounds(t *testing.T) {
 							bm = math.Max(bm, math.Abs(float64(v)))
 						}
 						bound = bm / 8 * (1 + 2e-3) // a clipped extreme at worst; float16 scales lose ~2^-11
+					case Q3:
+						b := c / BlockSize
+						bm := 0.0
+						for _, v := range row[b*BlockSize : min(cols, (b+1)*BlockSize)] {
+							bm = math.Max(bm, math.Abs(float64(v)))
+						}
+						bound = bm / 4 * (1 + 2e-3) // 3m/4 kept of a clipped extreme at worst
 					}
 					if math.Abs(x-y) > bound {
 						t.Fatalf("%v %v row %d col %d: %g decoded as %g, error %g > bound %g", k, shape, r, c, x, y, math.Abs(x-y), bound)
@@ -188,8 +223,8 @@ func TestEmptyAndScalar(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v %v: %v", k, shape, err)
 			}
-			// Q4's steps may not hit 0.75 exactly; m/8 bounds the error.
-			if len(dec) != n || (n == 1 && math.Abs(float64(dec[0])-0.75) > 0.75/8) {
+			// Q4's and Q3's steps may not hit 0.75 exactly; m/4 bounds the error.
+			if len(dec) != n || (n == 1 && math.Abs(float64(dec[0])-0.75) > 0.75/4) {
 				t.Fatalf("%v %v: got %v", k, shape, dec)
 			}
 		}
@@ -215,7 +250,7 @@ func TestEncodeDecodeErrors(t *testing.T) {
 		{"short payload", func() error { return Decode(Q8, []int{2, 2}, make([]byte, 11), make([]float32, 4)) }, "must be 12 bytes, got 11"},
 		{"long payload", func() error { return Decode(Q4, []int{33}, make([]byte, 37), make([]float32, 33)) }, "must be 36 bytes, got 37"},
 		{"short dst", func() error { return Decode(F32, []int{2}, make([]byte, 8), make([]float32, 1)) }, "destination has 1"},
-		{"parse kind", func() error { _, err := ParseKind("q3"); return err }, `unknown encoding "q3"`},
+		{"parse kind", func() error { _, err := ParseKind("q2"); return err }, `unknown encoding "q2"`},
 	}
 	for _, tc := range tests {
 		err := tc.err()
@@ -270,7 +305,7 @@ func TestError(t *testing.T) {
 func TestRelativeErrors(t *testing.T) {
 	shape := []int{128, 288}
 	data := randn(3, 128*288, 0.02)
-	want := map[Kind]float64{F32: 0, F16: 3e-4, Q8: 0.012, Q4F32: 0.13, Q4: 0.13}
+	want := map[Kind]float64{F32: 0, F16: 3e-4, Q8: 0.012, Q4F32: 0.13, Q4: 0.13, Q3: 0.27}
 	for _, k := range Kinds() {
 		dec, err := RoundTrip(k, shape, data)
 		if err != nil {
@@ -293,7 +328,8 @@ func TestChoose(t *testing.T) {
 		cands  []Kind
 		want   Kind
 	}{
-		{0.2, nil, Q4},
+		{0.3, nil, Q3},
+		{0.15, nil, Q4},
 		{0.05, nil, Q8},
 		{1e-3, nil, F16},
 		{1e-6, nil, F32},
@@ -367,6 +403,8 @@ func TestDecodeRowsAndFinite(t *testing.T) {
 				binary.LittleEndian.PutUint16(bad[2*(3*2):], 0x7c00) // +Inf scale, row 3 block 0
 			case Q4F32:
 				binary.LittleEndian.PutUint32(bad[4*(3*2):], math.Float32bits(float32(math.Inf(-1))))
+			case Q3:
+				binary.LittleEndian.PutUint16(bad[2*(3*2):], 0xfc00) // −Inf scale, row 3 block 0
 			}
 			i, err := FirstNonFinite(k, shape, bad)
 			if err != nil {

@@ -21,8 +21,8 @@ import numpy as np
 
 MAGIC = b"\x89FMB\r\n\x1a\n"
 HEADER = struct.Struct("<8sIIQQQQQQQIIII")  # 88 bytes, little-endian
-FLOAT, F16, Q8, Q4, Q4F32, I16, U8, I32 = 1, 2, 3, 4, 5, 6, 7, 8
-NAMES = {1: "f32", 2: "f16", 3: "q8", 4: "q4", 5: "q4f32", 6: "i16", 7: "u8", 8: "i32"}
+FLOAT, F16, Q8, Q4, Q4F32, I16, U8, I32, Q3 = 1, 2, 3, 4, 5, 6, 7, 8, 9
+NAMES = {1: "f32", 2: "f16", 3: "q8", 4: "q4", 5: "q4f32", 6: "i16", 7: "u8", 8: "i32", 9: "q3"}
 PLAIN = {FLOAT: "<f4", F16: "<f2", I16: "<i2", U8: "u1", I32: "<i4"}
 
 
@@ -82,6 +82,15 @@ def decode(dtype, shape, raw):
         n = np.stack([p & 15, p >> 4], -1).reshape(rows, nb, 32).astype(np.int8)  # value 2j low, 2j+1 high
         q = np.where(n > 7, n - 16, n).astype(np.int8)  # 4-bit two's complement
         return (q * s).astype(np.float32).reshape(rows, nb * 32)[:, :cols].reshape(shape)
+    if dtype == Q3:  # rows*nb float16 scales, then rows*nb blocks of 12 bytes: two bit planes
+        nb = -(-cols // 32)
+        s = np.frombuffer(raw, "<f2", rows * nb).astype(np.float32).reshape(rows, nb, 1)
+        p = np.frombuffer(raw, np.uint8, rows * nb * 12, rows * nb * 2).reshape(rows, nb, 12)
+        lo = np.stack([(p[..., :8] >> (2 * k)) & 3 for k in range(4)], -1).reshape(rows, nb, 32)  # value 4j+k
+        hi = np.stack([(p[..., 8:] >> k) & 1 for k in range(8)], -1).reshape(rows, nb, 32)  # value 8j+k
+        n = (lo | hi << 2).astype(np.int8)
+        q = np.where(n > 3, n - 8, n).astype(np.int8)  # 3-bit two's complement
+        return (q * s).astype(np.float32).reshape(rows, nb * 32)[:, :cols].reshape(shape)
     raise BundleError("unknown dtype %d" % dtype)
 
 
@@ -91,8 +100,8 @@ def _payload_size(dtype, shape):
         return rows * cols * np.dtype(PLAIN[dtype]).itemsize
     if dtype == Q8:
         return 4 * rows + rows * cols
-    if dtype in (Q4, Q4F32):
-        return rows * (-(-cols // 32)) * (18 if dtype == Q4 else 20)
+    if dtype in (Q4, Q4F32, Q3):
+        return rows * (-(-cols // 32)) * {Q4: 18, Q4F32: 20, Q3: 14}[dtype]
     raise BundleError("unknown dtype %d" % dtype)
 
 
@@ -148,7 +157,7 @@ def read_bundle(path, verify_crc=True):
      nmeta, ntensor, flags, hcrc) = HEADER.unpack_from(buf)
     _check(magic == MAGIC, "%s: not a bundle" % path)
     _check(bom == 0x01020304, "%s: not little-endian" % path)
-    _check(version == 1, "%s: format version %d" % (path, version))
+    _check(version in (1, 2), "%s: format version %d (this reader knows 1 and 2)" % (path, version))
     _check(crc32c(buf[:84]) == hcrc, "%s: header CRC32C mismatch" % path)
     _check(size == len(buf), "%s: %d bytes, header says %d" % (path, len(buf), size))
     _check(flags == 0 and moff == 88 and toff == moff + msize and doff % 64 == 0
@@ -163,6 +172,7 @@ def read_bundle(path, verify_crc=True):
     for _ in range(ntensor):
         name = c.string("<H")
         dtype, rank = c.unpack("<BB")
+        _check(dtype != Q3 or version >= 2, "%s: dtype q3 in a version %d file" % (path, version))
         shape = c.unpack("<%dQ" % rank)
         off, nbytes, crc = c.unpack("<QQI")
         _check(off % 64 == 0 and doff <= off and off + nbytes <= doff + dsize, "%s: tensor %s out of bounds" % (path, name))

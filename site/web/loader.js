@@ -213,7 +213,9 @@
   }
 
   async function main() {
+    marks.start = performance.now();
     if (!checkBrowser()) return;
+    marks.checked = performance.now();
     if ("serviceWorker" in navigator && params.get("sw") !== "0") {
       navigator.serviceWorker.register("sw.js").catch((e) => console.warn("fmriface: no offline support:", e));
     }
