@@ -33,7 +33,7 @@
 // fold), so the generator bundle holds a weight and a bias per layer.
 //
 // Every float tensor is stored in the smallest encoding whose measured error
-// meets the tensor's own bound, trying q4, then q8, f16 and f32. The bound is
+// meets the tensor's own bound, trying q3, then q4, q8, f16 and f32. The bound is
 // end to end: for a generator tensor, the mean squared pixel error that
 // quantizing it alone causes on the faces of the test latents, which must stay
 // under its share (proportional to its size) of the error a PSNR of --psnr
@@ -47,14 +47,16 @@
 // miss a bar, the tensor whose error is largest relative to its bound moves
 // up one encoding until the bars hold.
 //
-// The decoders are rounded to q4 or q8 with GPTQ (--gptq, on by default):
+// The decoders are rounded to q3, q4 or q8 with GPTQ (--gptq, on by default):
 // row by row, each voxel row's rounding error is compensated on the rows
 // not yet rounded, weighted by the inverse of XᵀX, where X holds the
 // patterns the site decodes (test patterns, fewer-trial averages, imagery).
 // There are about a hundred such patterns per subject against 1,500–4,900
 // voxels, so the error can be moved almost entirely out of the directions
-// they span: the all-voxel decoders pass the bars at q4 (1 − correlation
-// 4·10⁻⁵, against 7·10⁻³ with plain rounding), which halves them. For
+// they span: the all-voxel decoders pass the bars at q4 with 1 − correlation
+// 4·10⁻⁵ (7·10⁻³ with plain rounding), and at q3 with 2.2–2.6·10⁻⁴, so they
+// are stored in 3.5 bits per value; the region decoders, with a third of
+// the voxels for the same patterns, need q4 (1.3–2.6·10⁻³ at q3). For
 // patterns outside that set the decoders are somewhat worse than plainly
 // rounded ones (1.4 times the output error in the package's test); the site
 // decodes none. --gptq=false rounds plainly.
