@@ -169,7 +169,9 @@
         await cache.delete(url); // damaged: fetch again
       }
     }
-    const r = await fetch(url);
+    // With the Cache API at hand the loader keeps the file itself, so the
+    // browser's HTTP cache need not write a second copy during the start.
+    const r = await fetch(url, cache ? { cache: "no-store" } : {});
     if (!r.ok) throw new Error(url + ": HTTP " + r.status + " " + r.statusText);
     if (ref.bytes <= 0 || ref.bytes > 512e6) throw new Error(url + ": implausible size " + ref.bytes);
     const buf = new Uint8Array(ref.bytes);
