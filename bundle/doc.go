@@ -17,7 +17,9 @@
 //	b, err := w.Bytes() // or w.WriteTo(dst), or w.WriteFile(path)
 //
 // The output depends only on the set of metadata entries and tensors, never on
-// the order of the calls: both are stored sorted by name.
+// the order of the calls: both are stored sorted by name. A file is marked with
+// the lowest format version that defines its dtypes: 2 if it holds a q3
+// tensor, else 1, so that version 1 readers keep reading every other file.
 //
 // Reading:
 //

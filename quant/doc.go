@@ -1,7 +1,8 @@
 // Package quant encodes float32 tensors into the compact payload layouts that
 // bundle files store, and decodes them back: IEEE half precision (F16), int8
-// with one float32 scale per row (Q8), and signed 4-bit blocks of 32 values
-// with a float16 or float32 scale per block (Q4, Q4F32).
+// with one float32 scale per row (Q8), signed 4-bit blocks of 32 values
+// with a float16 or float32 scale per block (Q4, Q4F32), and signed 3-bit
+// blocks of 32 with a float16 scale (Q3).
 //
 // Every encoding views a tensor of shape [d0, d1, …, dn] as a matrix of
 // rows = d0 and cols = d1·…·dn (a tensor of rank 0 or 1 is a single row), so
