@@ -48,7 +48,7 @@ reproduce:
 
 ## bench: Go benchmarks; see BENCHMARKS.md for the side-by-side reference runs
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./trainer/vaegan/ ./trainer/ops/ ./nn/ ./gemm/ ./glm/ ./bundle/
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./trainer/vaegan/ ./trainer/ops/ ./nn/ ./gemm/ ./glm/ ./bundle/ ./quant/
 
 include site/site.mk
 
