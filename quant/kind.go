@@ -203,12 +203,8 @@ func AppendEncode(dst []byte, k Kind, shape []int, data []float32) ([]byte, erro
 		}
 	case Q8:
 		encodeQ8(out, rows, cols, data)
-	case Q4, Q4F32:
-		if err := encodeQ4(out, k, rows, cols, data); err != nil {
-			return dst[:start], err
-		}
-	case Q3:
-		if err := encodeQ3(out, rows, cols, data); err != nil {
+	case Q4, Q4F32, Q3:
+		if err := encodeBlocks(out, k, rows, cols, data); err != nil {
 			return dst[:start], err
 		}
 	}

@@ -2,8 +2,6 @@ package quant
 
 import (
 	"encoding/binary"
-	"fmt"
-	"math"
 )
 
 // Q3 layout, for rows × cols viewed as rows of nb = ceil(cols/32) blocks:
@@ -19,71 +17,11 @@ import (
 // block with shifts and masks alone. The values past the end of a ragged
 // last block are written as 0 and ignored.
 //
-// The encoder searches each block's scale as Q4's does, among m/d with m the
-// block's largest magnitude and d = 3, 3.125, …, 4.
+// The encoder (encodeBlocks) searches each block's scale as Q4's does, among
+// m/d with m the block's largest magnitude and d = 3, 3.125, …, 4.
 
 // q3PackedBytes is the packed size of one block of 3-bit values.
 const q3PackedBytes = BlockSize * 3 / 8
-
-// q3Steps is the number of candidate divisors: d = 3 + i/8 for i in
-// [0, q3Steps), plain symmetric rounding first.
-const q3Steps = 9
-
-func encodeQ3(out []byte, rows, cols int, data []float32) error {
-	nb := blocksPerRow(cols)
-	packed := out[rows*nb*2:]
-	var blk [BlockSize]float32
-	var q, best [BlockSize]int8
-	for r := 0; r < rows; r++ {
-		for b := 0; b < nb; b++ {
-			n := copy(blk[:], data[r*cols+b*BlockSize:min((r+1)*cols, r*cols+(b+1)*BlockSize)])
-			clear(blk[n:])
-			var m float64
-			for _, v := range blk[:n] {
-				m = math.Max(m, math.Abs(float64(v)))
-			}
-			var scale float32
-			clear(best[:])
-			if m > 0 {
-				bestErr := math.Inf(1)
-				for i := range q3Steps {
-					h := Float32ToFloat16(float32(m / (3 + float64(i)/8)))
-					if h == 0x7c00 {
-						return fmt.Errorf("quant: q3: row %d block %d: scale %g overflows float16", r, b, m/3)
-					}
-					s := Float16ToFloat32(h)
-					if s == 0 {
-						continue // m is below the scale's range: the block stays zero
-					}
-					e := roundBlock(&q, blk[:n], s, -4, 3)
-					if e < bestErr {
-						bestErr, scale, best = e, s, q
-					}
-				}
-			}
-			i := r*nb + b
-			binary.LittleEndian.PutUint16(out[2*i:], Float32ToFloat16(scale))
-			packQ3(packed[i*q3PackedBytes:(i+1)*q3PackedBytes], &best)
-		}
-	}
-	return nil
-}
-
-// roundBlock rounds x/s into q, clamped to [lo, hi] (the tail past len(x)
-// set to 0), and returns the squared error of the decoded values, computed
-// as a reader computes them.
-func roundBlock(q *[BlockSize]int8, x []float32, s float32, lo, hi float64) float64 {
-	inv := 1 / float64(s)
-	var e float64
-	for i, v := range x {
-		t := int8(max(lo, min(hi, math.Round(float64(v)*inv))))
-		q[i] = t
-		d := float64(v) - float64(s*float32(t))
-		e += d * d
-	}
-	clear(q[len(x):])
-	return e
-}
 
 // packQ3 writes a block's 3-bit values into its two bit planes.
 func packQ3(p []byte, q *[BlockSize]int8) {

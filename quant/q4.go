@@ -26,14 +26,27 @@ import (
 // by m/8 (a clipped extreme), and the search can only lower a block's squared
 // error relative to d = 7.
 
-// q4Steps is the number of candidate divisors: d = 7 + i/8 for i in
-// [0, q4Steps). d = 7 comes first so that ties keep the plain symmetric scale.
-const q4Steps = 9
+// blockSteps is the number of candidate divisors: d = d₀ + i/8 for i in
+// [0, blockSteps), with d₀ = 7 for Q4 and Q4F32 and 3 for Q3. d₀ comes first
+// so that ties keep the plain symmetric scale.
+const blockSteps = 9
 
-func encodeQ4(out []byte, k Kind, rows, cols int, data []float32) error {
+// blockRange is the integer range of a block encoding and the first divisor
+// of its scale search (the largest positive integer).
+func (k Kind) blockRange() (lo, hi float64) {
+	if k == Q3 {
+		return -4, 3
+	}
+	return -8, 7
+}
+
+// encodeBlocks writes the scales and packed values of a Q4, Q4F32 or Q3
+// payload.
+func encodeBlocks(out []byte, k Kind, rows, cols int, data []float32) error {
 	nb := blocksPerRow(cols)
-	sb := k.scaleBytes()
+	sb, pb := k.scaleBytes(), k.packedBytes()
 	packed := out[rows*nb*sb:]
+	lo, hi := k.blockRange()
 	var blk [BlockSize]float32
 	var q, best [BlockSize]int8
 	for r := 0; r < rows; r++ {
@@ -48,31 +61,38 @@ func encodeQ4(out []byte, k Kind, rows, cols int, data []float32) error {
 			clear(best[:])
 			if m > 0 {
 				bestErr := math.Inf(1)
-				for i := range q4Steps {
-					s := float32(m / (7 + float64(i)/8))
-					if k == Q4 {
+				for i := range blockSteps {
+					s := float32(m / (hi + float64(i)/8))
+					if k != Q4F32 {
 						h := Float32ToFloat16(s)
 						if h == 0x7c00 {
-							return fmt.Errorf("quant: q4: row %d block %d: scale %g overflows float16; use q4f32", r, b, s)
+							if k == Q4 {
+								return fmt.Errorf("quant: q4: row %d block %d: scale %g overflows float16; use q4f32", r, b, s)
+							}
+							return fmt.Errorf("quant: %v: row %d block %d: scale %g overflows float16", k, r, b, s)
 						}
 						s = Float16ToFloat32(h)
 					}
 					if s == 0 {
 						continue // m is below the scale's range: the block stays zero
 					}
-					e := quantizeBlock(&q, blk[:n], s)
+					e := roundBlock(&q, blk[:n], s, lo, hi)
 					if e < bestErr {
 						bestErr, scale, best = e, s, q
 					}
 				}
 			}
 			i := r*nb + b
-			if k == Q4 {
-				binary.LittleEndian.PutUint16(out[2*i:], Float32ToFloat16(scale))
-			} else {
+			if k == Q4F32 {
 				binary.LittleEndian.PutUint32(out[4*i:], math.Float32bits(scale))
+			} else {
+				binary.LittleEndian.PutUint16(out[2*i:], Float32ToFloat16(scale))
 			}
-			p := packed[i*blockBytes : (i+1)*blockBytes]
+			p := packed[i*pb : (i+1)*pb]
+			if k == Q3 {
+				packQ3(p, &best)
+				continue
+			}
 			for j := range p {
 				p[j] = byte(best[2*j])&0xf | byte(best[2*j+1])<<4
 			}
@@ -81,13 +101,14 @@ func encodeQ4(out []byte, k Kind, rows, cols int, data []float32) error {
 	return nil
 }
 
-// quantizeBlock rounds x/s into q (the tail past len(x) set to 0) and returns
-// the squared error of the decoded values, computed as a reader computes them.
-func quantizeBlock(q *[BlockSize]int8, x []float32, s float32) float64 {
+// roundBlock rounds x/s into q, clamped to [lo, hi] (the tail past len(x)
+// set to 0), and returns the squared error of the decoded values, computed
+// as a reader computes them.
+func roundBlock(q *[BlockSize]int8, x []float32, s float32, lo, hi float64) float64 {
 	inv := 1 / float64(s)
 	var e float64
 	for i, v := range x {
-		t := int8(max(-8, min(7, math.Round(float64(v)*inv))))
+		t := int8(max(lo, min(hi, math.Round(float64(v)*inv))))
 		q[i] = t
 		d := float64(v) - float64(s*float32(t))
 		e += d * d
