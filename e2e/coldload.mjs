@@ -8,11 +8,18 @@
 // browser's own start-up work is over, as in a visitor's browser. FRESH=1
 // loads it at once instead, so that the times include that work.
 //
-//   REPS=3 [WARM=1] [FRESH=1] node e2e/coldload.mjs [--serve out/e2e/serve] [--chromium /usr/bin/chromium] DIR [DIR…]
+// PROFILE=DIR also records a CPU profile of the page's main thread from the
+// navigation to the first decoded face (200 µs sampling) into
+// DIR/<site>-<rep>.cpuprofile, which Chrome DevTools' Performance panel
+// opens; build the wasm without -s -w to see Go's function names.
+//
+//   REPS=3 [WARM=1] [FRESH=1] [PROFILE=DIR] node e2e/coldload.mjs [--serve out/e2e/serve] [--chromium /usr/bin/chromium] DIR [DIR…]
 import { chromium } from "playwright-core";
 import { siteArgs } from "./args.mjs";
 import { startServer } from "./serve.mjs";
 import { settle } from "./settle.mjs";
+import fs from "node:fs";
+import path from "node:path";
 
 const { opt, dirs } = siteArgs("node e2e/coldload.mjs [--serve BIN] [--chromium BIN] DIR [DIR…]");
 const reps = parseInt(process.env.REPS || "3", 10);
@@ -53,9 +60,23 @@ for (let r = 0; r < reps; r++) {
       await page.addInitScript(shownProbe);
       await page.goto("about:blank");
       const waited = await settle();
+      let cdp = null;
+      if (process.env.PROFILE) {
+        cdp = await context.newCDPSession(page);
+        await cdp.send("Profiler.enable");
+        await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+        await cdp.send("Profiler.start");
+      }
       await page.goto(url);
       await page.waitForFunction(() => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.firstFacePageMs > 0 &&
         globalThis.__frames.some((t) => t > globalThis.fmrifaceStatus.firstFacePageMs), null, { timeout: 60000, polling: 20 });
+      if (cdp) {
+        const { profile } = await cdp.send("Profiler.stop");
+        fs.mkdirSync(process.env.PROFILE, { recursive: true });
+        const out = path.join(process.env.PROFILE, `${path.basename(dir)}-${r}.cpuprofile`);
+        fs.writeFileSync(out, JSON.stringify(profile));
+        console.log("  profile:", out);
+      }
       const st = await page.evaluate(() => {
         const d = globalThis.fmrifaceData || {};
         const shown = globalThis.__frames.find((t) => t > globalThis.fmrifaceStatus.firstFacePageMs);
