@@ -297,6 +297,27 @@ async function checksumTest(browser, url) {
   await context.close();
 }
 
+// insecureTest loads the site as plain http from a host name other than
+// localhost, as a course's machine on a LAN serves it: the page is then not a
+// secure context, so there is no WebCrypto digest, Cache API or service
+// worker. The loader must fall back to its JavaScript SHA-256 and the
+// browser's HTTP cache, and the app must start as usual.
+async function insecureTest(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(url.replace("127.0.0.1", insecureHost));
+  const env = await page.evaluate(() => ({ secure: isSecureContext, subtle: !!(globalThis.crypto && crypto.subtle), caches: "caches" in globalThis }));
+  if (await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.firstFaceMs > 0, "plain http from another host decodes")) {
+    const ms = (await status(page)).firstFacePageMs;
+    check(!env.secure && !env.subtle && !env.caches && errors.length === 0,
+      `plain http from another host: JavaScript SHA-256, no Cache API, first face decoded (${ms.toFixed(0)} ms), no errors`, JSON.stringify({ ...env, errors }).slice(0, 400));
+  }
+  await context.close();
+}
+
 async function noWasmTest(browser, url) {
   const context = await browser.newContext({ serviceWorkers: "block" });
   await context.addInitScript(() => { delete globalThis.WebAssembly; });
@@ -353,11 +374,15 @@ async function bench(browser, url, n) {
 }
 
 const { proc, url } = await startServer(args.serve, args.dir);
+// insecureHost resolves to the loopback server under a name that is not
+// localhost, for insecureTest.
+const insecureHost = "fmriface.test";
 const browser = await chromium.launch({
   executablePath,
   headless: true,
   args: ["--no-sandbox", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--enable-unsafe-swiftshader"],
+    "--disable-component-update", "--disable-sync", "--enable-unsafe-swiftshader",
+    `--host-resolver-rules=MAP ${insecureHost} 127.0.0.1`],
 });
 try {
   if (args.bench) {
@@ -367,6 +392,7 @@ try {
     await hidpiTest(browser, url);
     await deepLinkTest(browser, url);
     await checksumTest(browser, url);
+    await insecureTest(browser, url);
     await noWasmTest(browser, url);
   }
 } catch (e) {
