@@ -2,65 +2,60 @@ package quant
 
 import "testing"
 
-// BenchmarkDecode measures dequantization of a 1024×1024 matrix per
-// encoding; bytes/s count the float32 output.
-func BenchmarkDecode(b *testing.B) {
-	shape := []int{1024, 1024}
+// benchShape is the matrix every benchmark encodes: 1024 × 1024 Gaussian
+// weights.
+var benchShape = []int{1024, 1024}
+
+// benchEncoded runs f as a sub-benchmark per encoding, with the matrix's
+// values and its payload in that encoding; bytes/s count the float32 values.
+func benchEncoded(b *testing.B, f func(b *testing.B, k Kind, data []float32, p []byte)) {
 	data := randn(1, 1024*1024, 0.05)
-	dst := make([]float32, len(data))
 	for _, k := range Kinds() {
-		p, err := Encode(k, shape, data)
+		p, err := Encode(k, benchShape, data)
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.Run(k.String(), func(b *testing.B) {
 			b.SetBytes(int64(4 * len(data)))
-			for b.Loop() {
-				if err := Decode(k, shape, p, dst); err != nil {
-					b.Fatal(err)
-				}
-			}
+			f(b, k, data, p)
 		})
 	}
 }
 
-// BenchmarkEncode measures quantization of a 1024×1024 matrix per encoding.
+// BenchmarkDecode measures dequantization of the matrix per encoding.
+func BenchmarkDecode(b *testing.B) {
+	dst := make([]float32, 1024*1024)
+	benchEncoded(b, func(b *testing.B, k Kind, _ []float32, p []byte) {
+		for b.Loop() {
+			if err := Decode(k, benchShape, p, dst); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkEncode measures quantization of the matrix per encoding.
 func BenchmarkEncode(b *testing.B) {
-	shape := []int{1024, 1024}
-	data := randn(1, 1024*1024, 0.05)
-	for _, k := range Kinds() {
-		b.Run(k.String(), func(b *testing.B) {
-			b.SetBytes(int64(4 * len(data)))
-			for b.Loop() {
-				if _, err := Encode(k, shape, data); err != nil {
-					b.Fatal(err)
-				}
+	benchEncoded(b, func(b *testing.B, k Kind, data []float32, _ []byte) {
+		for b.Loop() {
+			if _, err := Encode(k, benchShape, data); err != nil {
+				b.Fatal(err)
 			}
-		})
-	}
+		}
+	})
 }
 
-// BenchmarkAxpyRows measures Σ coef·row over a 1024×1024 matrix read in
-// place, as a page's first decode reads a decoder; bytes/s count the
-// float32 values the rows hold.
+// BenchmarkAxpyRows measures Σ coef·row over the matrix read in place, as a
+// page's first decode reads a decoder.
 func BenchmarkAxpyRows(b *testing.B) {
-	shape := []int{1024, 1024}
-	data := randn(1, 1024*1024, 0.05)
 	coef := randn(2, 1024, 1)
 	dst := make([]float32, 1024)
 	scratch := make([]float32, 1024)
-	for _, k := range Kinds() {
-		p, err := Encode(k, shape, data)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run(k.String(), func(b *testing.B) {
-			b.SetBytes(int64(4 * len(data)))
-			for b.Loop() {
-				if err := AxpyRows(k, shape, p, 0, 1024, coef, dst, scratch); err != nil {
-					b.Fatal(err)
-				}
+	benchEncoded(b, func(b *testing.B, k Kind, _ []float32, p []byte) {
+		for b.Loop() {
+			if err := AxpyRows(k, benchShape, p, 0, 1024, coef, dst, scratch); err != nil {
+				b.Fatal(err)
 			}
-		})
-	}
+		}
+	})
 }

@@ -321,13 +321,7 @@ func FirstNonFinite(k Kind, shape []int, payload []byte) (int, error) {
 	case Q4, Q4F32, Q3:
 		nb := blocksPerRow(cols)
 		for i := range rows * nb {
-			var s float32
-			if k != Q4F32 {
-				s = Float16ToFloat32(le.Uint16(payload[2*i:]))
-			} else {
-				s = math.Float32frombits(le.Uint32(payload[4*i:]))
-			}
-			if bad(s) {
+			if bad(blockScale(k, payload, i)) {
 				if j := firstInRow(k, shape, payload, i/nb, cols); j >= 0 {
 					return j, nil
 				}
@@ -411,7 +405,7 @@ func AxpyRows(k Kind, shape []int, payload []byte, r0, r1 int, coef, dst, scratc
 		for r, c := range coef {
 			for b := 0; b < nb; b++ {
 				i := r*nb + b
-				s := c * q4Scale(k, scales, i)
+				s := c * blockScale(k, scales, i)
 				blk := packed[i*blockBytes : (i+1)*blockBytes]
 				out := dst[b*BlockSize : min(cols, (b+1)*BlockSize)]
 				if len(out) == BlockSize {

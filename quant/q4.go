@@ -66,10 +66,11 @@ func encodeBlocks(out []byte, k Kind, rows, cols int, data []float32) error {
 					if k != Q4F32 {
 						h := Float32ToFloat16(s)
 						if h == 0x7c00 {
+							hint := ""
 							if k == Q4 {
-								return fmt.Errorf("quant: q4: row %d block %d: scale %g overflows float16; use q4f32", r, b, s)
+								hint = "; use q4f32"
 							}
-							return fmt.Errorf("quant: %v: row %d block %d: scale %g overflows float16", k, r, b, s)
+							return fmt.Errorf("quant: %v: row %d block %d: scale %g overflows float16%s", k, r, b, s, hint)
 						}
 						s = Float16ToFloat32(h)
 					}
@@ -122,23 +123,24 @@ func decodeQ4(dst []float32, k Kind, rows, cols int, p []byte) {
 	decodeQ4Rows(dst, k, rows, cols, p, p[rows*nb*k.scaleBytes():])
 }
 
-// decodeQ4Rows decodes rows whose block scales start at p and packed values
-// at packed.
-// q4Scale is the scale of block i of a Q4 (float16 scales) or Q4F32 payload.
-func q4Scale(k Kind, scales []byte, i int) float32 {
-	if k == Q4 {
+// blockScale is the scale of block i of a Q4 or Q3 (float16 scales) or
+// Q4F32 payload.
+func blockScale(k Kind, scales []byte, i int) float32 {
+	if k != Q4F32 {
 		return Float16ToFloat32(binary.LittleEndian.Uint16(scales[2*i:]))
 	}
 	return math.Float32frombits(binary.LittleEndian.Uint32(scales[4*i:]))
 }
 
+// decodeQ4Rows decodes rows whose block scales start at p and packed values
+// at packed.
 func decodeQ4Rows(dst []float32, k Kind, rows, cols int, p, packed []byte) {
 	nb := blocksPerRow(cols)
 	for r := 0; r < rows; r++ {
 		row := dst[r*cols : (r+1)*cols]
 		for b := 0; b < nb; b++ {
 			i := r*nb + b
-			s := q4Scale(k, p, i)
+			s := blockScale(k, p, i)
 			blk := packed[i*blockBytes : (i+1)*blockBytes]
 			out := row[b*BlockSize : min(cols, (b+1)*BlockSize)]
 			if len(out) == BlockSize {
