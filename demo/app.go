@@ -117,9 +117,14 @@ type App struct {
 	zImagery     []float32
 	imageryReady bool
 
+	// ExploreImage keeps showing the last face drawn while a newer latent
+	// is computed (a dragged slider asks for a face every frame).
 	ExploreImage Image
 	exploreBase  []float32
 	exploreZ     []float32
+	exploreRev   int  // bumped by every change of exploreZ
+	exploreDrawn int  // the exploreRev that ExploreImage shows
+	exploreJob   *job // the explore job last queued
 	MaleAmt      float64
 	SmileAmt     float64
 	latMean      []float64
@@ -487,11 +492,13 @@ func (a *App) replan() {
 		imagery()
 	}
 	switch {
-	case a.ExploreImage.Ready:
+	case a.ExploreImage.Ready && a.exploreDrawn == a.exploreRev:
 	case a.Panel == PanelExplore:
-		a.sched.PushFront(&job{a: a, kind: jobExplore})
+		a.exploreJob = &job{a: a, kind: jobExplore}
+		a.sched.PushFront(a.exploreJob)
 	default:
-		a.sched.Push(&job{a: a, kind: jobExplore})
+		a.exploreJob = &job{a: a, kind: jobExplore}
+		a.sched.Push(a.exploreJob)
 	}
 }
 
@@ -599,13 +606,7 @@ func (a *App) panelKey(k Key) {
 		if d == 0 {
 			return
 		}
-		a.Sel = ((a.Sel+d)%n + n) % n
-		a.repaintMosaic()
-		if a.Panel == PanelPattern {
-			a.say("%s", a.DescribePattern())
-		} else {
-			a.say("%s", a.DescribeFace(a.Sel))
-		}
+		a.selectFace(((a.Sel+d)%n + n) % n)
 	case PanelPairwise:
 		switch k {
 		case KeyLeft, KeyRight:
@@ -652,10 +653,17 @@ func (a *App) updateExplore() {
 	for d := range a.exploreZ {
 		a.exploreZ[d] = a.exploreBase[d] + float32(a.MaleAmt)*a.Model.Male[d] + float32(a.SmileAmt)*a.Model.Smile[d]
 	}
-	a.ExploreImage.Ready = false
-	if a.sched != nil {
-		a.sched.PushFront(&job{a: a, kind: jobExplore})
+	a.exploreRev++
+	if a.sched == nil {
+		return
 	}
+	// A queued job that has not begun reads the latest latent when it does:
+	// one is enough, however many changes come before it.
+	if j := a.exploreJob; j != nil && j.phase < 2 && a.sched.Has(j) {
+		return
+	}
+	a.exploreJob = &job{a: a, kind: jobExplore}
+	a.sched.PushFront(a.exploreJob)
 }
 
 // ExploreLatent is the latent of the explore panel's face.

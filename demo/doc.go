@@ -7,7 +7,10 @@
 // rank among the 20 test faces, the gender read-out along axis.male, and the
 // imagery ranking. It also holds the interactive state: the pairwise game, the
 // face-space explorer, the slice mosaic of a pattern, and the text descriptions
-// the page speaks through its ARIA live region.
+// the page speaks through its ARIA live region. Input is a Key (App.Press), or
+// a click, tap or drag on an Area of the screen that the view recorded in a
+// HitMap when it drew (App.Point, App.Drag): every area presses a key, chooses
+// a face or sets a slider, so the mouse, touch and the keyboard share one path.
 //
 // Nothing here imports Ebiten or syscall/js, so all of it is unit-tested
 // natively and under GOOS=js GOARCH=wasm with Node.

@@ -26,6 +26,7 @@ type job struct {
 	i     int
 	phase int
 	spent time.Duration
+	rev   int // jobExplore: the App.exploreRev of the latent it draws
 }
 
 func (j *job) decodes() bool { return j.kind == jobDecoded || j.kind == jobImagery }
@@ -148,6 +149,7 @@ func (j *job) step() bool {
 		if err := a.Model.Gen.Begin(z); err != nil {
 			panic(err)
 		}
+		j.rev = a.exploreRev
 		j.phase = 3
 		return false
 	default:
@@ -159,6 +161,9 @@ func (j *job) step() bool {
 		}
 		img.Ready = true
 		img.Version++
+		if j.kind == jobExplore {
+			a.exploreDrawn = j.rev
+		}
 		return true
 	}
 }

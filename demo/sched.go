@@ -49,6 +49,16 @@ func (s *Scheduler) Clear() {
 	s.started = false
 }
 
+// Has reports whether j is queued (or under way).
+func (s *Scheduler) Has(j Job) bool {
+	for _, q := range s.queue {
+		if q == j {
+			return true
+		}
+	}
+	return false
+}
+
 // Len is the number of queued jobs.
 func (s *Scheduler) Len() int { return len(s.queue) }
 

@@ -2,7 +2,8 @@
 // built site with cmd/serve, drives headless Chromium through playwright-core
 // and checks what a user would see: the first decoded face, the live-region
 // text, a canvas that is not blank, the ROI switch and the pairwise game by
-// keyboard, offline start from the cache, and the error messages for a damaged
+// keyboard, the same by mouse and by touch (a phone-sized screen), offline
+// start from the cache, and the error messages for a damaged
 // file and for a browser without WebAssembly. Screenshots go to --out.
 //
 // With --bench N it instead loads the page with ?bench=N, which decodes N
@@ -281,6 +282,108 @@ async function hidpiTest(browser, url) {
   await context.close();
 }
 
+// areaCenter returns the centre, in CSS pixels of the page, of the app's
+// clickable area called name, as last drawn (globalThis.fmrifaceAreas), or
+// null. The canvas fills the page from its top-left corner.
+async function areaCenter(page, name) {
+  // A few frames first: the app draws (and records its areas) in the frame
+  // after a change, and a change can move a button (the pairwise text
+  // grows after a guess).
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(r)))));
+  const a = await page.evaluate((n) => (globalThis.fmrifaceAreas ? globalThis.fmrifaceAreas() : []).find((r) => r.name === n) || null, name);
+  return a && { x: a.x + a.w / 2, y: a.y + a.h / 2, a };
+}
+
+// pointerTest uses the app with a mouse, then with a finger on a phone-sized
+// touch screen: tabs, face choice, the pairwise game, the region button, a
+// slider dragged, a press moved off its button (which must do nothing).
+async function pointerTest(browser, url) {
+  const live = (page) => page.evaluate(() => document.getElementById("live").textContent);
+  {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(url);
+    // Every face of the first view drawn: its summary then no longer comes
+    // into the live region between a click and its announcement.
+    if (!await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.ready && globalThis.fmrifaceStatus.decoded === 20, "mouse: the first view decodes")) return;
+    const click = async (name) => {
+      const c = await areaCenter(page, name);
+      if (!c) { check(false, `mouse: area "${name}" is drawn`); return false; }
+      await page.mouse.click(c.x, c.y);
+      return true;
+    };
+    const tab = await areaCenter(page, "tab 2");
+    await page.mouse.move(tab.x, tab.y);
+    await waitStatus(page, () => document.querySelector("canvas").style.cursor === "pointer", "mouse: a pointing hand over a tab");
+    if (await click("face 5")) await waitStatus(page, () => /^Face 5 of 20/.test(document.getElementById("live").textContent), "mouse: a click on face 5 chooses it");
+    if (await click("tab 3")) await waitStatus(page, () => globalThis.fmrifaceStatus.panel === "Pairwise test", "mouse: a click on tab 3 opens the pairwise test");
+    if (await click("left candidate")) await waitStatus(page, () => globalThis.fmrifaceStatus.gameRounds === 1, "mouse: a click on the left candidate is a guess");
+    check(/You chose left/.test(await live(page)), "mouse: the guess is announced", await live(page));
+    if (await click("next pair")) await waitStatus(page, () => /^Decoded face of pair 2:/.test(document.getElementById("live").textContent), "mouse: Next pair shows a new pair");
+    if (await click("right candidate")) await waitStatus(page, () => globalThis.fmrifaceStatus.gameRounds === 2, "mouse: a click on the right candidate is the second guess");
+    if (await click("region")) await waitStatus(page, () => globalThis.fmrifaceStatus.roi === "occipital", "mouse: the region button switches to occipital");
+    // A press moved off its tab before the release does nothing.
+    const t4 = await areaCenter(page, "tab 4");
+    await page.mouse.move(t4.x, t4.y);
+    await page.mouse.down();
+    await page.mouse.move(t4.x, t4.y + 300, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForTimeout(300);
+    check((await status(page)).panel === "Pairwise test", "mouse: a press moved off a tab does not switch", (await status(page)).panel);
+    // The gender slider, dragged from its middle to three quarters.
+    if (await click("tab 6")) await waitStatus(page, () => globalThis.fmrifaceStatus.panel === "Explore", "mouse: tab 6 opens explore");
+    const sl = await areaCenter(page, "slider gender");
+    if (sl) {
+      await page.mouse.move(sl.x, sl.y);
+      await page.mouse.down();
+      await page.mouse.move(sl.a.x + 0.75 * sl.a.w, sl.y, { steps: 8 });
+      await page.mouse.up();
+      await waitStatus(page, () => /gender slider \+1\.00/.test(document.getElementById("live").textContent), "mouse: the gender slider dragged to three quarters reads +1.00");
+    }
+    if (await click("reset sliders")) await waitStatus(page, () => /gender slider \+0\.00 .*smile slider \+0\.00/.test(document.getElementById("live").textContent), "mouse: Reset puts the sliders to zero");
+    await canvasStats(page, join(outDir, "pointer-explore.png"));
+    await context.close();
+  }
+  {
+    // A phone: narrow, 2× density, touch only.
+    const context = await browser.newContext({ viewport: { width: 412, height: 860 }, deviceScaleFactor: 2, hasTouch: true, isMobile: true });
+    const page = await context.newPage();
+    await page.goto(url);
+    if (!await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.ready && globalThis.fmrifaceStatus.decoded === 20, "touch: the first view decodes")) return;
+    const areas = await page.evaluate(() => globalThis.fmrifaceAreas());
+    const off = areas.filter((a) => /^tab |^subject$|^region$|^trials$/.test(a.name) && (a.x < 0 || a.x + a.w > 412));
+    check(areas.length > 0 && off.length === 0, "touch: every tab and button fits a 412-pixel-wide screen", JSON.stringify(off));
+    await canvasStats(page, join(outDir, "phone.png"));
+    const tap = async (name) => {
+      const c = await areaCenter(page, name);
+      if (!c) { check(false, `touch: area "${name}" is drawn`); return false; }
+      await page.touchscreen.tap(c.x, c.y);
+      return true;
+    };
+    if (await tap("face 3")) await waitStatus(page, () => /^Face 3 of 20/.test(document.getElementById("live").textContent), "touch: a tap on face 3 chooses it");
+    if (await tap("tab 6")) await waitStatus(page, () => globalThis.fmrifaceStatus.panel === "Explore", "touch: a tap on tab 6 opens explore");
+    const sl = await areaCenter(page, "slider smile");
+    if (sl) {
+      // A finger dragging the smile slider to its left end, through the
+      // DevTools protocol (the touchscreen helper only taps).
+      const cdp = await context.newCDPSession(page);
+      const touch = (type, x) => cdp.send("Input.dispatchTouchEvent", { type, touchPoints: type === "touchEnd" ? [] : [{ x, y: sl.y }] });
+      await touch("touchStart", sl.x);
+      for (let i = 1; i <= 6; i++) await touch("touchMove", sl.x - (i / 6) * (sl.x - sl.a.x + 20));
+      await touch("touchEnd");
+      await waitStatus(page, () => /smile slider -2\.00/.test(document.getElementById("live").textContent), "touch: the smile slider dragged past its left end reads -2.00");
+    }
+    await canvasStats(page, join(outDir, "phone-explore.png"));
+    for (const n of [2, 3, 4, 5, 7]) {
+      if (!await tap(`tab ${n}`)) continue;
+      await page.waitForTimeout(400);
+      const st = await canvasStats(page, join(outDir, `phone-panel-${n}.png`));
+      check(st.variance > 50, `touch: panel ${n} is drawn on the phone`, JSON.stringify(st));
+    }
+    await context.close();
+  }
+}
+
 async function checksumTest(browser, url) {
   const context = await browser.newContext({ serviceWorkers: "block" });
   const page = await context.newPage();
@@ -390,6 +493,7 @@ try {
   } else {
     await mainTest(browser, url);
     await hidpiTest(browser, url);
+    await pointerTest(browser, url);
     await deepLinkTest(browser, url);
     await checksumTest(browser, url);
     await insecureTest(browser, url);

@@ -31,6 +31,13 @@ func (g *game) print(dst *ebiten.Image, s string, x, y float64, c color.Color) {
 	g.font.draw(dst, g.ascii.Replace(s), math.Round(x*g.scale), math.Round(y*g.scale), g.textScale(), c)
 }
 
+// centred prints one line of text centred on x, kept inside within.
+func (g *game) centred(dst *ebiten.Image, s string, x, y float64, within rect, c color.Color) {
+	w := float64(len(g.ascii.Replace(s))) * g.charW()
+	x = math.Max(within.x, math.Min(x-w/2, within.x+within.w-w))
+	g.print(dst, s, x, y, c)
+}
+
 // wrap breaks s into lines of at most width CSS pixels.
 func (g *game) wrap(s string, width float64) []string {
 	max := max(10, int(width/g.charW()))
@@ -94,7 +101,9 @@ func (g *game) image(im *demo.Image) *ebiten.Image {
 func (g *game) face(dst *ebiten.Image, im *demo.Image, r rect) {
 	if !im.Ready {
 		g.fill(dst, r, colPanel)
-		g.print(dst, "decoding", r.x+4, r.y+r.h/2-8, colDim)
+		if r.w >= 8*g.charW()+8 {
+			g.print(dst, "decoding", r.x+4, r.y+r.h/2-8, colDim)
+		}
 		return
 	}
 	src := g.image(im)
@@ -104,6 +113,48 @@ func (g *game) face(dst *ebiten.Image, im *demo.Image, r rect) {
 	op.GeoM.Translate(math.Round(r.x*g.scale), math.Round(r.y*g.scale))
 	op.Filter = ebiten.FilterLinear
 	dst.DrawImage(src, op)
+}
+
+// hot records that r, in CSS pixels, does t when clicked or tapped.
+func (g *game) hot(name string, r rect, t demo.Target) {
+	g.hits.Add(demo.Area{Name: name, X: r.x, Y: r.y, W: r.w, H: r.h, Target: t})
+}
+
+// buttonH is the height of a button; its clickable area is a little taller,
+// 26 CSS pixels, for fingers (WCAG 2.2 asks for 24).
+const buttonH = lineH + 6
+
+// button draws a button with its top-left corner at (x, y), records what
+// it does, and returns its width.
+func (g *game) button(dst *ebiten.Image, label string, x, y float64, name string, t demo.Target) float64 {
+	w := g.buttonW(label)
+	g.fill(dst, rect{x, y, w, buttonH}, colPanel)
+	g.print(dst, label, x+7, y+3, colText)
+	g.hot(name, rect{x, y - 2, w, buttonH + 4}, t)
+	return w
+}
+
+// buttonW is the width of a button labelled label.
+func (g *game) buttonW(label string) float64 {
+	return float64(len(g.ascii.Replace(label)))*g.charW() + 14
+}
+
+// flow places boxes of one height left to right from x0, wrapping to a new
+// row where a box would pass the right edge, so that narrow screens (a
+// phone) show every tab and button.
+type flow struct {
+	x0, right, gap, rowH float64
+	x, y                 float64
+}
+
+// next returns the top-left corner of the next box of width w.
+func (f *flow) next(w float64) (x, y float64) {
+	if f.x > f.x0 && f.x+w > f.right {
+		f.x, f.y = f.x0, f.y+f.rowH+f.gap
+	}
+	x, y = f.x, f.y
+	f.x += w + f.gap
+	return x, y
 }
 
 // header draws the title, the current selection and the panel tabs; it
@@ -116,22 +167,38 @@ func (g *game) header(dst *ebiten.Image) float64 {
 		g.print(dst, "TEST FIXTURE: random untrained generator, synthetic subjects. Not results, not brain data.", 12, 3, colText)
 		y = 28
 	}
-	g.print(dst, "fmriface: faces decoded from fMRI patterns (VanRullen & Reddy 2019), virtual subjects", 12, y, colText)
-	y += lineH + 2
+	// Wrapped short of the page's About button, on a phone too.
+	y = g.paragraph(dst, "fmriface: faces decoded from fMRI patterns (VanRullen & Reddy 2019), virtual subjects",
+		rect{12, y, g.w - 24 - 80, 3 * lineH}, colText) + 2
 	s := a.Subject()
 	k, n := a.SubjectPosition()
 	loaded := fmt.Sprintf("%d of %d", k, n)
 	if len(a.Subjects) < n {
 		loaded += fmt.Sprintf("; %d downloaded", len(a.Subjects))
 	}
-	g.print(dst, fmt.Sprintf("Subject %s (%s, S)   Region: %s (R)   Trials: %s (T)   Model: %s, %d×%d",
-		s.ID, loaded, a.ROILabel(), a.TrialsLabel(), a.Model.Cfg.Name, a.Model.ImageSize(), a.Model.ImageSize()), 12, y, colDim)
-	y += lineH + 6
-	x := 12.0
+	// The subject, region and trials are buttons that step to the next
+	// one, as their keys do.
+	fl := flow{x0: 12, right: g.w - 12, gap: 6, rowH: buttonH, x: 12, y: y}
+	for _, b := range []struct {
+		label, name string
+		key         demo.Key
+	}{
+		{fmt.Sprintf("Subject %s (%s)  S", s.ID, loaded), "subject", demo.KeySubject},
+		{fmt.Sprintf("Region: %s  R", a.ROILabel()), "region", demo.KeyROI},
+		{fmt.Sprintf("Trials: %s  T", a.TrialsLabel()), "trials", demo.KeyTrials},
+	} {
+		x, y := fl.next(g.buttonW(b.label))
+		g.button(dst, b.label, x, y, b.name, demo.Target{Key: b.key})
+	}
+	model := fmt.Sprintf("Model: %s, %d×%d", a.Model.Cfg.Name, a.Model.ImageSize(), a.Model.ImageSize())
+	x, y := fl.next(float64(len(g.ascii.Replace(model)))*g.charW() + 12)
+	g.print(dst, model, x+6, y+3, colDim)
+	fl = flow{x0: 12, right: g.w - 12, gap: 6, rowH: buttonH, x: 12, y: y + buttonH + 6}
 	for p := range demo.NumPanels {
 		label := fmt.Sprintf("%d %s", int(p)+1, p)
-		w := float64(len(label))*g.charW() + 14
-		r := rect{x, y, w, lineH + 6}
+		w := g.buttonW(label)
+		x, y := fl.next(w)
+		r := rect{x, y, w, buttonH}
 		if p == a.Panel {
 			g.fill(dst, r, colAccent)
 			g.print(dst, label, x+7, y+3, colBG)
@@ -139,9 +206,9 @@ func (g *game) header(dst *ebiten.Image) float64 {
 			g.fill(dst, r, colPanel)
 			g.print(dst, label, x+7, y+3, colText)
 		}
-		x += w + 6
+		g.hot(fmt.Sprintf("tab %d", int(p)+1), rect{x, y - 2, w, buttonH + 4}, demo.Target{Key: demo.KeyPanel1 + demo.Key(p)})
 	}
-	return y + lineH + 6
+	return fl.y + buttonH
 }
 
 // footer draws the keys of the current panel and the work indicator.
@@ -150,20 +217,59 @@ func (g *game) footer(dst *ebiten.Image) {
 	var keys string
 	switch a.Panel {
 	case demo.PanelPattern:
-		keys = "Arrows: choose the face whose pattern is shown; R: region"
+		keys = "Arrows or the buttons: choose the face whose pattern is shown; R: region"
 	case demo.PanelPairwise:
-		keys = "Left / Right: which face did the subject see?   Enter: next pair"
+		keys = "Left / Right or click a face: which face did the subject see?   Enter: next pair"
 	case demo.PanelImagery:
 		keys = "R: region (the paper found imagery best in temporal voxels)"
 	case demo.PanelExplore:
-		keys = "Left/Right: gender slider   Up/Down: smile slider   Enter: random face   0: reset"
+		keys = "Drag a slider, or Left/Right: gender   Up/Down: smile   Enter: random face   0: reset"
 	case demo.PanelAbout:
 		keys = "The About section of the page (button at the top right) has this text with links"
 	default:
-		keys = "Arrows: choose a face"
+		keys = "Arrows or click: choose a face"
 	}
 	y := g.h - 34
-	g.print(dst, keys+"   |   1-7 or Tab: panels   S: subject   R: region   T: trials   D: offline   H: help", 12, y, colDim)
+	status := g.ascii.Replace(g.status())
+	sx := g.w - float64(len(status))*g.charW() - 12
+	// The keys line stops short of the status (a narrow screen shows what
+	// fits; touch has the buttons).
+	line := keys + "   |   1-7 or Tab: panels   S: subject   R: region   T: trials   D: offline   H: help"
+	if n := int((sx-12)/g.charW()) - 2; len(line) > n {
+		line = line[:max(0, n-3)] + "..."
+	}
+	g.print(dst, line, 12, y, colDim)
+	// The global keys can be clicked too; they are underlined.
+	for _, k := range []struct {
+		label, name string
+		key         demo.Key
+	}{
+		{"S: subject", "footer subject", demo.KeySubject},
+		{"R: region", "footer region", demo.KeyROI},
+		{"T: trials", "footer trials", demo.KeyTrials},
+		{"D: offline", "offline", demo.KeyDownloadAll},
+		{"H: help", "help", demo.KeyHelp},
+	} {
+		i := strings.LastIndex(line, k.label)
+		if i < 0 {
+			continue
+		}
+		x := 12 + float64(i)*g.charW()
+		w := float64(len(k.label)) * g.charW()
+		g.fill(dst, rect{x, y + lineH - 2, w, 1}, colDim)
+		g.hot(k.name, rect{x - 3, y - 4, w + 6, lineH + 6}, demo.Target{Key: k.key})
+	}
+	msg, _ := a.Message()
+	if lines := g.wrap(msg, g.w-24); len(lines) > 0 {
+		g.print(dst, lines[0], 12, y+lineH, colText)
+	}
+	g.print(dst, status, sx, y, colAccent)
+}
+
+// status is the work under way, for the footer: a download with its
+// progress, decoding, or idle.
+func (g *game) status() string {
+	a := g.app
 	status := "idle"
 	switch {
 	case a.PendingSubject() != "":
@@ -182,9 +288,5 @@ func (g *game) footer(dst *ebiten.Image) {
 			status += "…"
 		}
 	}
-	msg, _ := a.Message()
-	if lines := g.wrap(msg, g.w-24); len(lines) > 0 {
-		g.print(dst, lines[0], 12, y+lineH, colText)
-	}
-	g.print(dst, status, g.w-float64(len(status))*g.charW()-12, y, colAccent)
+	return status
 }

@@ -66,10 +66,24 @@ type game struct {
 	// takes 0.6 s: SwiftShader builds its pipelines on first use).
 	faceDrawn, faceShown bool
 
+	// hits is what each area of the screen does when clicked or tapped,
+	// as last drawn; press is the pointer pressed on one of them.
+	hits   demo.HitMap
+	press  press
+	cursor ebiten.CursorShapeType
+
 	tex           map[*demo.Image]*texture
 	mosaic        *ebiten.Image
 	mosaicVersion int
 	mosaicFor     *demo.Mosaic
+}
+
+// press is a pointer held down on an area: a click or tap happens when it
+// is released on the same area; a slider follows it until then.
+type press struct {
+	on   bool
+	id   int
+	area demo.Area
 }
 
 type frameKey struct {
@@ -84,10 +98,12 @@ type texture struct {
 }
 
 func newGame(a *demo.App, p *page) *game {
-	return &game{app: a, page: p, font: newBitmapFont(), scale: 1,
+	g := &game{app: a, page: p, font: newBitmapFont(), scale: 1,
 		tex: map[*demo.Image]*texture{},
 		ascii: strings.NewReplacer("…", "...", "×", "x", "−", "-", "–", "-", "—", "-", "ẑ", "z^", "→", "->",
 			"←", "<-", "≤", "<=", "≥", ">=", "·", ".", "é", "e", "’", "'", "“", "\"", "”", "\"", "ᵀ", "T", "⁻¹", "^-1")}
+	p.publishAreas(&g.hits)
+	return g
 }
 
 // addSubjects parses at most one subject that arrived since the last frame
@@ -154,6 +170,70 @@ func (g *game) input() {
 	}
 }
 
+// pointers applies the pointer events the page queued since the last
+// frame, against the areas of the frame on screen.
+func (g *game) pointers() {
+	for {
+		select {
+		case e := <-g.page.pointers:
+			g.point(e)
+		default:
+			return
+		}
+	}
+}
+
+func (g *game) point(e pointerEvent) {
+	ar, hit := g.hits.At(e.x, e.y)
+	slider := func(ar demo.Area) bool { return ar.Target.Key == demo.KeyNone && ar.Target.Slider != demo.SliderNone }
+	switch e.kind {
+	case pointerDown:
+		if !hit {
+			return
+		}
+		g.press = press{on: true, id: e.id, area: ar}
+		if slider(ar) {
+			g.app.Drag(ar, e.x)
+			g.urgent = true
+		}
+	case pointerMove:
+		if g.press.on && g.press.id == e.id {
+			if slider(g.press.area) {
+				g.app.Drag(g.press.area, e.x)
+				g.urgent = true
+			}
+			return
+		}
+		g.setCursor(hit)
+	case pointerUp:
+		p := g.press
+		if !p.on || p.id != e.id {
+			return
+		}
+		g.press = press{}
+		// A slider takes its release anywhere; anything else only a
+		// release on the area pressed (moving off cancels, as with buttons).
+		if slider(p.area) || (hit && ar.Name == p.area.Name) {
+			g.app.Point(p.area, e.x)
+			g.urgent = true
+		}
+	case pointerCancel:
+		g.press = press{}
+	}
+}
+
+// setCursor shows a pointing hand over areas that do something.
+func (g *game) setCursor(over bool) {
+	c := ebiten.CursorShapeDefault
+	if over {
+		c = ebiten.CursorShapePointer
+	}
+	if c != g.cursor {
+		g.cursor = c
+		ebiten.SetCursorShape(c)
+	}
+}
+
 func (g *game) Update() error {
 	if !g.started {
 		g.started = true
@@ -164,6 +244,7 @@ func (g *game) Update() error {
 		g.page.faceShown()
 	}
 	g.input()
+	g.pointers()
 	g.addSubjects()
 	g.downloads()
 	if g.app.FirstFace == 0 {
@@ -231,6 +312,7 @@ func (g *game) Draw(screen *ebiten.Image) {
 		return
 	}
 	g.drawn, g.drawnAt, g.urgent = key, time.Now(), false
+	g.hits.Reset()
 	screen.Fill(colBG)
 	a := g.app
 	y := g.header(screen)

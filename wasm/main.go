@@ -72,6 +72,10 @@ type page struct {
 	// held arrows repeat.
 	keys  chan demo.Key
 	onKey js.Func
+	// pointers queues the canvas's pointer events (mouse, touch, pen), for
+	// the same reason: a tap shorter than a slow frame is not lost.
+	pointers  chan pointerEvent
+	onPointer js.Func
 	// subjects queues bundles that finished downloading after the start.
 	subjects chan file
 	onAdd    js.Func
@@ -83,6 +87,23 @@ type page struct {
 	// gcPercent is the collector's setting, off during start-up.
 	gcPercent int
 }
+
+// pointerEvent is a pointer pressed, moved, released or cancelled on the
+// canvas, at (x, y) in CSS pixels from its top-left corner.
+type pointerEvent struct {
+	kind pointerKind
+	x, y float64
+	id   int
+}
+
+type pointerKind int
+
+const (
+	pointerDown pointerKind = iota
+	pointerMove
+	pointerUp
+	pointerCancel
+)
 
 // download is the progress of the file the page is downloading for the app.
 type download struct{ got, total int64 }
@@ -135,6 +156,7 @@ func newPage() *page {
 	})
 	if c := g.Get("document").Call("querySelector", "canvas"); c.Truthy() {
 		c.Call("addEventListener", "keydown", p.onKey)
+		p.listenPointers(c)
 	} else {
 		g.Get("document").Call("addEventListener", "keydown", p.onKey)
 	}
@@ -183,6 +205,54 @@ func newPage() *page {
 	})
 	g.Set("fmrifaceProgress", p.onProgress)
 	return p
+}
+
+// listenPointers queues the pointer events of canvas c. Pointer events
+// cover mouse, touch and pen alike; a press captures its pointer, so a
+// slider dragged past the canvas's edge still follows it.
+func (p *page) listenPointers(c js.Value) {
+	p.pointers = make(chan pointerEvent, 256)
+	p.onPointer = js.FuncOf(func(this js.Value, args []js.Value) any {
+		e := args[0]
+		ev := pointerEvent{x: e.Get("offsetX").Float(), y: e.Get("offsetY").Float(), id: e.Get("pointerId").Int()}
+		switch e.Get("type").String() {
+		case "pointerdown":
+			// The main button, or a first finger; a second finger or a
+			// right click does nothing.
+			if e.Get("button").Int() != 0 || !e.Get("isPrimary").Bool() {
+				return nil
+			}
+			ev.kind = pointerDown
+			c.Call("setPointerCapture", ev.id)
+		case "pointermove":
+			ev.kind = pointerMove
+		case "pointerup":
+			ev.kind = pointerUp
+		default:
+			ev.kind = pointerCancel
+		}
+		select {
+		case p.pointers <- ev:
+		default: // the game is behind; only moves fill the queue
+		}
+		return nil
+	})
+	for _, t := range []string{"pointerdown", "pointermove", "pointerup", "pointercancel"} {
+		c.Call("addEventListener", t, p.onPointer)
+	}
+}
+
+// publishAreas sets globalThis.fmrifaceAreas(): the screen's clickable
+// areas as last drawn ({name, x, y, w, h} in CSS pixels), so that tests and
+// tools can point at a named area instead of at coordinates.
+func (p *page) publishAreas(hits *demo.HitMap) {
+	p.global.Set("fmrifaceAreas", js.FuncOf(func(this js.Value, args []js.Value) any {
+		out := make([]any, 0, len(hits.Areas()))
+		for _, ar := range hits.Areas() {
+			out = append(out, map[string]any{"name": ar.Name, "x": ar.X, "y": ar.Y, "w": ar.W, "h": ar.H})
+		}
+		return out
+	}))
 }
 
 // createGLContext creates the WebGL 2 context of Ebiten's canvas before

@@ -12,6 +12,10 @@ import (
 	"fmriface/demo"
 )
 
+// narrowW is the body width, in CSS pixels, under which panels stack their
+// parts (a phone held upright) instead of placing them side by side.
+const narrowW = 640
+
 // grid lays out n cells of aspect w:h (h = w·aspect + extra) in r, returning
 // the number of columns and the cell width.
 func grid(n int, r rect, aspect, extra float64) (cols int, cw float64) {
@@ -29,9 +33,26 @@ func grid(n int, r rect, aspect, extra float64) (cols int, cw float64) {
 func (g *game) drawFaces(dst *ebiten.Image, r rect) {
 	a := g.app
 	n := a.N()
-	g.print(dst, "Each pair: the face as shown (left) and as decoded from the fMRI pattern (right).", r.x, r.y, colDim)
-	r.y += lineH + 4
-	r.h -= lineH + 4
+	top := r.y
+	caption := "Each pair: the face as shown (left) and as decoded from the fMRI pattern (right)."
+	summary := ""
+	if a.Ready() {
+		summary = fmt.Sprintf("Pairwise %.1f%% (%d/%d)", 100*float64(a.PairCorrect)/float64(a.PairTotal), a.PairCorrect, a.PairTotal)
+	}
+	// The summary sits at the right of the caption where both fit, under
+	// it elsewhere.
+	sw := float64(len(summary)) * g.charW()
+	y := top + lineH
+	if float64(len(caption)+2)*g.charW()+sw <= r.w {
+		g.print(dst, caption, r.x, top, colDim)
+		g.print(dst, summary, r.x+r.w-sw, top, colAccent)
+	} else {
+		y = g.paragraph(dst, caption, rect{r.x, top, r.w, 3 * lineH}, colDim)
+		g.print(dst, summary, r.x, y, colAccent)
+		y += lineH
+	}
+	r.h -= y + 4 - r.y
+	r.y = y + 4
 	cols, cw := grid(n, r, 0.5, 2*lineH+10)
 	f := (cw - 14) / 2
 	for i := range n {
@@ -39,6 +60,7 @@ func (g *game) drawFaces(dst *ebiten.Image, r rect) {
 		y := r.y + float64(i/cols)*(f+2*lineH+10)
 		g.face(dst, &a.Shown[i], rect{x, y, f, f})
 		g.face(dst, &a.Decoded[i], rect{x + f + 4, y, f, f})
+		g.hot(fmt.Sprintf("face %d", i+1), rect{x - 2, y - 2, 2*f + 8, f + 2*lineH + 6}, demo.Target{Face: i})
 		if i == a.Sel {
 			g.frame(dst, rect{x - 2, y - 2, 2*f + 8, f + 2*lineH + 6}, 2, colAccent)
 		}
@@ -54,10 +76,6 @@ func (g *game) drawFaces(dst *ebiten.Image, r rect) {
 			}
 			g.print(dst, fmt.Sprintf("rank %d, %d/%d", a.Ranks[i], a.PerFace[i], n-1), x, y+f+2+lineH, c)
 		}
-	}
-	if a.Ready() {
-		g.print(dst, fmt.Sprintf("Pairwise %.1f%% (%d/%d)", 100*float64(a.PairCorrect)/float64(a.PairTotal), a.PairCorrect, a.PairTotal),
-			r.x+r.w-24*g.charW(), r.y-lineH-4, colAccent)
 	}
 }
 
@@ -75,8 +93,14 @@ func (g *game) drawPattern(dst *ebiten.Image, r rect) {
 		g.mosaic.WritePixels(m.RGBA)
 		g.mosaicVersion = m.Version
 	}
+	// The mosaic on the left and the chosen face and legend at the right;
+	// on a narrow screen the face and legend go under the mosaic.
 	side := math.Min(220, r.w*0.25)
 	mr := rect{r.x, r.y, r.w - side - 16, r.h}
+	if r.w < narrowW {
+		side = math.Min(260, r.w)
+		mr = rect{r.x, r.y, r.w, r.h * 0.45}
+	}
 	sc := math.Min(mr.w/float64(m.W), mr.h/float64(m.H))
 	op := &ebiten.DrawImageOptions{}
 	op.GeoM.Scale(sc*g.scale, sc*g.scale)
@@ -88,8 +112,10 @@ func (g *game) drawPattern(dst *ebiten.Image, r rect) {
 	}
 	dst.DrawImage(g.mosaic, op)
 
-	x := r.x + r.w - side
-	y := r.y
+	x, y := r.x+r.w-side, r.y
+	if r.w < narrowW {
+		x, y = r.x, r.y+sc*float64(m.H)+12
+	}
 	g.print(dst, fmt.Sprintf("Face %d of %d", a.Sel+1, a.N()), x, y, colText)
 	y += lineH
 	f := (side - 6) / 2
@@ -97,7 +123,10 @@ func (g *game) drawPattern(dst *ebiten.Image, r rect) {
 	g.face(dst, &a.Decoded[a.Sel], rect{x + f + 6, y, f, f})
 	y += f + 4
 	g.print(dst, "shown     decoded", x, y, colDim)
-	y += 2 * lineH
+	y += lineH + 4
+	w := g.button(dst, "< previous", x, y, "previous face", demo.Target{Key: demo.KeyLeft})
+	g.button(dst, "next >", x+w+6, y, "next face", demo.Target{Key: demo.KeyRight})
+	y += buttonH + lineH
 	for k := range demo.NumROIs {
 		c := demo.ROIColor(k)
 		col := colorOf(c)
@@ -124,12 +153,19 @@ func (g *game) drawPattern(dst *ebiten.Image, r rect) {
 func (g *game) drawPairwise(dst *ebiten.Image, r rect) {
 	a := g.app
 	gm := &a.Game
+	// The faces on the left and the text at the right; on a narrow screen
+	// the text goes under the faces.
+	narrow := r.w < narrowW
 	f := math.Min((r.h-3*lineH-24)/2, r.w/3-20)
 	cx := r.x + (r.w*0.62)/2
-	g.print(dst, fmt.Sprintf("Decoded from %s's pattern of one test face:", a.Subject().ID), cx-f/2-40, r.y, colDim)
+	if narrow {
+		f = math.Min((r.h-3*lineH-24-14*lineH)/2, r.w/2-20)
+		cx = r.x + r.w/2
+	}
+	g.centred(dst, fmt.Sprintf("Decoded from %s's pattern of one test face:", a.Subject().ID), cx, r.y, r, colDim)
 	g.face(dst, &a.Decoded[gm.Target], rect{cx - f/2, r.y + lineH + 2, f, f})
 	y := r.y + lineH + f + 12
-	g.print(dst, "Which face did the subject see?", cx-f/2-10, y, colText)
+	g.centred(dst, "Which face did the subject see?", cx, y, r, colText)
 	y += lineH + 4
 	for side, i := range []int{gm.Left(), gm.Right()} {
 		x := cx - f - 10
@@ -140,6 +176,11 @@ func (g *game) drawPairwise(dst *ebiten.Image, r rect) {
 		}
 		g.face(dst, &a.Shown[i], rect{x, y, f, f})
 		g.print(dst, label, x, y+f+2, colText)
+		key, name := demo.KeyLeft, "left candidate"
+		if side == 1 {
+			key, name = demo.KeyRight, "right candidate"
+		}
+		g.hot(name, rect{x - 3, y - 3, f + 6, f + lineH + 6}, demo.Target{Key: key})
 		if gm.Answered && i == gm.Target {
 			g.frame(dst, rect{x - 3, y - 3, f + 6, f + 6}, 3, colGood)
 		}
@@ -158,11 +199,16 @@ func (g *game) drawPairwise(dst *ebiten.Image, r rect) {
 	}
 	x := r.x + r.w*0.62 + 20
 	tr := rect{x, r.y, r.x + r.w - x, r.h}
+	if narrow {
+		x = r.x
+		tr = rect{x, y + f + lineH + 10, r.w, r.y + r.h - (y + f + lineH + 10)}
+	}
 	yy := g.paragraph(dst, a.DescribePair(), tr, colText)
-	yy += lineH
+	g.button(dst, "Next pair (Enter)", x, yy+6, "next pair", demo.Target{Key: demo.KeyEnter})
+	yy += buttonH + 6 + lineH
 	g.paragraph(dst, "The decoder answers by correlation in latent space: it picks the candidate whose latent vector correlates best with the decoded one. "+
 		"Over all ordered pairs of the 20 test faces (380) this is the paper's pairwise accuracy; chance is 50%.",
-		rect{x, yy, tr.w, r.y + r.h - yy}, colDim)
+		rect{x, yy, tr.w, tr.y + tr.h - yy}, colDim)
 }
 
 func (g *game) drawGender(dst *ebiten.Image, r rect) {
@@ -172,10 +218,9 @@ func (g *game) drawGender(dst *ebiten.Image, r rect) {
 		g.print(dst, "Decoding...", r.x, r.y, colDim)
 		return
 	}
-	g.paragraph(dst, fmt.Sprintf("Gender read-out: sign of each decoded latent's projection on the male - female axis. "+
-		"%d of %d correct (chance %d; ceiling on the true latents %d of %d).", a.GenderCorrect, n, n/2, a.GenderCeiling, n),
-		rect{r.x, r.y, r.w, 2 * lineH}, colText)
-	y := r.y + 2*lineH + 6
+	y := g.paragraph(dst, fmt.Sprintf("Gender read-out: sign of each decoded latent's projection on the male - female axis. "+
+		"%d of %d correct (chance %d; ceiling on the true latents %d of %d). Under each face: the sex read out, and the sex of the face shown.",
+		a.GenderCorrect, n, n/2, a.GenderCeiling, n), rect{r.x, r.y, r.w, 5 * lineH}, colText) + 6
 	// Projections on a line, coloured by the shown face's sex.
 	s := a.Subject()
 	proj := make([]float64, n)
@@ -205,12 +250,17 @@ func (g *game) drawGender(dst *ebiten.Image, r rect) {
 		x := r2.x + float64(i%cols)*cw
 		yy := r2.y + float64(i/cols)*(f+lineH+6)
 		g.face(dst, &a.Decoded[i], rect{x, yy, f, f})
+		g.hot(fmt.Sprintf("face %d", i+1), rect{x - 2, yy - 2, f + 4, f + lineH + 6}, demo.Target{Face: i})
 		ok := a.MaleDecoded[i] == (s.Male[i] == 1)
 		c := colBad
 		if ok {
 			c = colGood
 		}
-		g.print(dst, fmt.Sprintf("%d: read %s, shown %s", i+1, sexLetter(a.MaleDecoded[i]), sexLetter(s.Male[i] == 1)), x, yy+f+2, c)
+		label := fmt.Sprintf("%d: read %s, shown %s", i+1, sexLetter(a.MaleDecoded[i]), sexLetter(s.Male[i] == 1))
+		if float64(len(label))*g.charW() > cw-4 { // a narrow screen
+			label = fmt.Sprintf("%d: %s (%s)", i+1, sexLetter(a.MaleDecoded[i]), sexLetter(s.Male[i] == 1))
+		}
+		g.print(dst, label, x, yy+f+2, c)
 		if i == a.Sel {
 			g.frame(dst, rect{x - 2, yy - 2, f + 4, f + lineH + 6}, 2, colAccent)
 		}
@@ -222,14 +272,27 @@ func (g *game) drawImagery(dst *ebiten.Image, r rect) {
 	n := a.N()
 	s := a.Subject()
 	f := math.Min(r.w*0.3, r.h-3*lineH)
+	caption := "The 20 candidates, best correlation first (the imagined one framed):"
+	// The imagery face, its ranking under it, the candidates at the right;
+	// on a narrow screen the ranking goes beside the face and the
+	// candidates under both.
+	desc := rect{r.x, r.y + f + lineH + 8, f, 4 * lineH}
+	x := r.x + f + 24
+	r2 := rect{x, r.y + lineH + 2, r.x + r.w - x, r.h - lineH - 2}
+	if r.w < narrowW {
+		f = math.Min(r.w*0.45, r.h*0.3)
+		desc = rect{r.x + f + 12, r.y + lineH + 2, r.w - f - 12, f}
+		x = r.x
+		y := g.paragraph(dst, caption, rect{x, r.y + lineH + f + 12, r.w, 2 * lineH}, colDim)
+		r2 = rect{x, y + 2, r.w, r.y + r.h - y - 2}
+		caption = ""
+	}
 	g.print(dst, "Decoded from the imagery pattern:", r.x, r.y, colDim)
 	g.face(dst, &a.ImageryImage, rect{r.x, r.y + lineH + 2, f, f})
 	if a.Ready() {
-		g.paragraph(dst, a.DescribeImagery(), rect{r.x, r.y + f + lineH + 8, f, 4 * lineH}, colText)
+		g.paragraph(dst, a.DescribeImagery(), desc, colText)
 	}
-	x := r.x + f + 24
-	r2 := rect{x, r.y + lineH + 2, r.x + r.w - x, r.h - lineH - 2}
-	g.print(dst, "The 20 candidates, best correlation first (the imagined one framed):", x, r.y, colDim)
+	g.print(dst, caption, x, r.y, colDim)
 	cols, cw := grid(n, r2, 1, lineH+6)
 	fc := cw - 8
 	for k := range n {
@@ -252,26 +315,34 @@ func (g *game) drawImagery(dst *ebiten.Image, r rect) {
 func (g *game) drawExplore(dst *ebiten.Image, r rect) {
 	a := g.app
 	f := math.Min(r.w*0.5, r.h-lineH)
+	x, y := r.x+f+30, r.y
+	if r.w < narrowW { // the controls under the face
+		f = math.Min(r.w, r.h*0.5)
+		x, y = r.x, r.y+f+12
+	}
 	g.face(dst, &a.ExploreImage, rect{r.x, r.y, f, f})
-	x := r.x + f + 30
 	w := math.Min(360, r.x+r.w-x-20)
-	y := r.y
 	y = g.paragraph(dst, "A random point of the face space (drawn with the spread of the real latents), moved along the gender and smile axes: "+
 		"the mean latent of male minus female faces, and of smiling minus not smiling faces.", rect{x, y, w, 6 * lineH}, colDim)
 	y += lineH
 	for _, s := range []struct {
-		name, keys string
-		v          float64
-	}{{"gender (male +)", "Left / Right", a.MaleAmt}, {"smile (+)", "Up / Down", a.SmileAmt}} {
-		g.print(dst, fmt.Sprintf("%s: %+.2f   [%s]", s.name, s.v, s.keys), x, y, colText)
+		name, keys, area string
+		slider           demo.Slider
+		v                float64
+	}{{"gender (male +)", "Left / Right", "slider gender", demo.SliderMale, a.MaleAmt},
+		{"smile (+)", "Up / Down", "slider smile", demo.SliderSmile, a.SmileAmt}} {
+		g.print(dst, fmt.Sprintf("%s: %+.2f   [%s or drag]", s.name, s.v, s.keys), x, y, colText)
 		y += lineH + 4
 		g.fill(dst, rect{x, y + 6, w, 4}, colPanel)
 		g.fill(dst, rect{x + w/2 - 1, y, 2, 16}, colDim)
 		kx := x + (s.v/demo.SliderMax+1)/2*w
 		g.fill(dst, rect{kx - 5, y, 10, 16}, colAccent)
+		// The whole track, taller than drawn, takes a press or a drag.
+		g.hot(s.area, rect{x, y - 6, w, 28}, demo.Target{Slider: s.slider})
 		y += 32
 	}
-	g.print(dst, "Enter: another random face   0: sliders to zero", x, y, colDim)
+	bw := g.button(dst, "Random face (Enter)", x, y, "random face", demo.Target{Key: demo.KeyEnter})
+	g.button(dst, "Reset (0)", x+bw+6, y, "reset sliders", demo.Target{Key: demo.KeyReset})
 }
 
 func (g *game) drawAbout(dst *ebiten.Image, r rect) {
@@ -284,6 +355,7 @@ func (g *game) drawAbout(dst *ebiten.Image, r rect) {
 		"Citation. R. VanRullen and L. Reddy (2019), Reconstructing faces from fMRI patterns using deep generative neural networks. Communications Biology 2, 193. doi:10.1038/s42003-019-0438-y",
 		"Faces. The face model was trained on CelebA (Liu et al. 2015), available for non-commercial research purposes only; faces are shown as the generator draws them.",
 		"Keyboard. " + demo.Help,
+		"Mouse and touch. Click or tap the tabs, the subject, region and trials buttons at the top, a face to choose it, a candidate in the pairwise test, and the buttons; drag the explore sliders.",
 	} {
 		y = g.paragraph(dst, p, rect{r.x, y, w, r.y + r.h - y}, colText) + lineH/2
 	}
