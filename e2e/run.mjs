@@ -257,6 +257,24 @@ async function deepLinkTest(browser, url) {
   if (!await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.firstFaceMs > 0, "?subject=sub-02 decodes")) return;
   const st = await status(page);
   check(st.subject === "sub-02" && st.subjects === 1, "?subject=sub-02 starts on sub-02 alone", JSON.stringify({ subject: st.subject, subjects: st.subjects }));
+  // The address follows the view: fewer trials, the pairwise panel, the
+  // occipital region, face 2; that address, opened in a new tab, shows the
+  // same view.
+  for (const k of ["t", "ArrowRight", "3", "r"]) await page.keyboard.press(k);
+  await waitStatus(page, () => globalThis.fmrifaceStatus.roi === "occipital" && globalThis.fmrifaceStatus.ready, "the keys' view is decoded");
+  const want = await status(page);
+  if (await waitStatus(page, () => /panel=pairwise/.test(location.search) && /region=occipital/.test(location.search) && /trials=\d+/.test(location.search) &&
+    /face=2/.test(location.search) && /subject=sub-02/.test(location.search), "the address follows the view", 10000)) {
+    const link = page.url();
+    const tab = await context.newPage();
+    await tab.goto(link);
+    if (await waitStatus(tab, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.ready && globalThis.fmrifaceStatus.roi === "occipital", `${new URL(link).search} opens its view`)) {
+      const got = await status(tab);
+      check(got.subject === "sub-02" && got.panel === "Pairwise test" && got.trials === want.trials,
+        `the link ${new URL(link).search} opens sub-02, the pairwise test, occipital, ${want.trials}`, JSON.stringify({ subject: got.subject, panel: got.panel, roi: got.roi, trials: got.trials }));
+    }
+    await tab.close();
+  }
   // Offline, a subject never downloaded cannot come: the app says why and
   // stays on its subject.
   await context.setOffline(true);

@@ -13,8 +13,10 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"syscall/js"
 	"time"
 
@@ -49,6 +51,7 @@ func main() {
 	// Files other than the first subject's bundle download when the app
 	// asks (a subject chosen with S, a region view, D for offline use).
 	app.OnNeed = page.fetch
+	page.openLink(app)
 	page.mark("appMs")
 	page.ready()
 	if err := ebiten.RunGame(newGame(app, page)); err != nil {
@@ -86,6 +89,8 @@ type page struct {
 	onProgress js.Func
 	// gcPercent is the collector's setting, off during start-up.
 	gcPercent int
+	// link is the query of the view the address shows (followLink).
+	link string
 }
 
 // pointerEvent is a pointer pressed, moved, released or cancelled on the
@@ -255,6 +260,46 @@ func (p *page) publishAreas(hits *demo.HitMap) {
 	}))
 }
 
+// openLink shows the view the page's address names (demo.ParseView: panel,
+// region, trials, face; the loader already started with its subject).
+// Parameters it cannot use are reported in the console.
+func (p *page) openLink(a *demo.App) {
+	q, err := url.ParseQuery(strings.TrimPrefix(p.global.Get("location").Get("search").String(), "?"))
+	if err != nil {
+		p.global.Get("console").Call("warn", "fmriface: the address's parameters: "+err.Error())
+		return
+	}
+	v, problems := demo.ParseView(q)
+	if q.Has("panel") || q.Has("region") || q.Has("trials") || q.Has("face") {
+		problems = append(problems, a.Open(v)...)
+	}
+	for _, pr := range problems {
+		p.global.Get("console").Call("warn", "fmriface: link: "+pr)
+	}
+	p.link = a.Query(q).Encode()
+}
+
+// followLink keeps the page's address on the view on screen
+// (history.replaceState, so the back button is not filled with views): a
+// copied address or a reload opens the same view.
+func (p *page) followLink(a *demo.App) {
+	loc := p.global.Get("location")
+	q, err := url.ParseQuery(strings.TrimPrefix(loc.Get("search").String(), "?"))
+	if err != nil {
+		return
+	}
+	enc := a.Query(q).Encode()
+	if enc == p.link {
+		return
+	}
+	p.link = enc
+	addr := loc.Get("pathname").String()
+	if enc != "" {
+		addr += "?" + enc
+	}
+	p.global.Get("history").Call("replaceState", nil, "", addr+loc.Get("hash").String())
+}
+
 // createGLContext creates the WebGL 2 context of Ebiten's canvas before
 // Ebiten does, with Ebiten's attributes but without multisampling: a later
 // getContext returns this context. Ebiten draws through offscreen images
@@ -325,6 +370,7 @@ func (p *page) sync(a *demo.App) {
 		p.say(msg)
 	}
 	p.lastN, p.lastRev = n, a.Rev()
+	p.followLink(a)
 	if a.FirstFace > 0 && !p.faceDecoded {
 		p.faceDecoded = true
 		p.mark("firstFacePageMs")

@@ -8,7 +8,7 @@
 "use strict";
 const SHELL = "fmriface-shell-__BUILD__";
 const FILES = "fmriface-files-v1";
-const SHELL_FILES = ["./", "index.html", "style.css", "favicon.svg", "loader.js", "wasm_exec.js"];
+const SHELL_FILES = ["./", "index.html", "style.css", "loader.js", "wasm_exec.js"];
 
 self.addEventListener("install", (e) => {
   e.waitUntil(caches.open(SHELL).then((c) => c.addAll(SHELL_FILES)).then(() => self.skipWaiting()));

@@ -1,0 +1,100 @@
+package demo_test
+
+import (
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+
+	"fmriface/demo"
+	"fmriface/demo/fixture"
+)
+
+func TestParseView(t *testing.T) {
+	cases := []struct {
+		query    string
+		want     demo.View
+		problems []string // substrings, one per problem
+	}{
+		{"", demo.View{}, nil},
+		{"subject=sub-02&panel=pairwise&region=temporal&trials=3&face=7",
+			demo.View{Subject: "sub-02", Panel: demo.PanelPairwise, ROI: 2, Trials: 3, Face: 6}, nil},
+		{"panel=5&region=all&trials=all", demo.View{Panel: demo.PanelImagery}, nil},
+		{"panel=explore&region=frontoparietal", demo.View{Panel: demo.PanelExplore, ROI: 3}, nil},
+		{"panel=8", demo.View{}, []string{`panel="8"`}},
+		{"panel=Pairwise", demo.View{}, []string{"panel="}},
+		{"region=v1&trials=-2&face=0", demo.View{}, []string{"region=", "trials=", "face="}},
+		{"trials=three&face=x&sw=0", demo.View{}, []string{"trials=", "face="}},
+	}
+	for _, c := range cases {
+		q, err := url.ParseQuery(c.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, problems := demo.ParseView(q)
+		if v != c.want {
+			t.Errorf("%q: view %+v, want %+v", c.query, v, c.want)
+		}
+		if len(problems) != len(c.problems) {
+			t.Errorf("%q: problems %q, want %d", c.query, problems, len(c.problems))
+			continue
+		}
+		for i, p := range problems {
+			if !strings.Contains(p, c.problems[i]) {
+				t.Errorf("%q: problem %q does not name %q", c.query, p, c.problems[i])
+			}
+		}
+	}
+}
+
+func TestOpenAndQuery(t *testing.T) {
+	s := loadSite(t, fixture.Options{Voxels: 300, Subjects: 2, Seed: 12})
+	a, _ := newApp(t, s)
+	if q := a.Query(url.Values{"sw": {"0"}}); q.Encode() != "sw=0" {
+		t.Errorf("the start view's query %q, want only the other parameter", q.Encode())
+	}
+	trials := int(s.subs[0].SubsetTrials[1])
+	v := demo.View{Subject: s.subs[0].ID, Panel: demo.PanelGender, ROI: 1, Trials: trials, Face: 4}
+	if problems := a.Open(v); len(problems) != 0 {
+		t.Fatalf("problems %q", problems)
+	}
+	if a.Panel != demo.PanelGender || a.ROI != 1 || a.Subset != 1 || a.Sel != 4 {
+		t.Fatalf("opened panel %v, ROI %d, subset %d, face %d", a.Panel, a.ROI, a.Subset, a.Sel)
+	}
+	if msg, _ := a.Message(); !strings.HasPrefix(msg, "Gender panel") {
+		t.Errorf("announcement %q", msg)
+	}
+	runAll(t, a)
+	if !a.Ready() || len(a.DecodedLatent(0)) == 0 {
+		t.Error("the opened view was not decoded")
+	}
+	// What the address then holds opens the same view.
+	q := a.Query(url.Values{"sw": {"0"}})
+	if q.Get("sw") != "0" || q.Get("subject") != "" {
+		t.Errorf("query %q: keeps other parameters, leaves out the first subject", q.Encode())
+	}
+	back, problems := demo.ParseView(q)
+	v.Subject = ""
+	if len(problems) != 0 || back != v {
+		t.Errorf("query %q reads back as %+v (%q), want %+v", q.Encode(), back, problems, v)
+	}
+	if got := a.View(); !reflect.DeepEqual(got, demo.View{Subject: s.subs[0].ID, Panel: demo.PanelGender, ROI: 1, Trials: trials, Face: 4}) {
+		t.Errorf("View() = %+v", got)
+	}
+
+	// What the subject does not have is reported and left out.
+	problems = a.Open(demo.View{Subject: "sub-99", Panel: demo.PanelFaces, Trials: 999, Face: 50})
+	if len(problems) != 3 || a.Subset != -1 || a.Sel != 4 || a.Panel != demo.PanelFaces {
+		t.Errorf("problems %q; subset %d, face %d, panel %v", problems, a.Subset, a.Sel, a.Panel)
+	}
+	if msg, _ := a.Message(); !strings.HasPrefix(msg, "Faces panel. Face 5 of") {
+		t.Errorf("announcement %q", msg)
+	}
+	// A loaded subject named by the link is shown.
+	if problems := a.Open(demo.View{Subject: s.subs[1].ID, Panel: demo.PanelPairwise}); len(problems) != 0 || a.Subject().ID != s.subs[1].ID {
+		t.Errorf("open %s: problems %q, subject %s", s.subs[1].ID, problems, a.Subject().ID)
+	}
+	if q := a.Query(nil); q.Get("subject") != s.subs[1].ID || q.Get("panel") != "pairwise" {
+		t.Errorf("query %q", q.Encode())
+	}
+}
