@@ -145,7 +145,7 @@ async function mainTest(browser, url) {
   // The pairwise game: panel 3, guess left, next pair, guess right.
   await page.keyboard.press("3");
   await waitStatus(page, () => globalThis.fmrifaceStatus.panel === "Pairwise test", "3 opens the pairwise test");
-  await waitStatus(page, () => globalThis.fmrifaceStatus.ready, "decoded before the game");
+  await waitStatus(page, () => globalThis.fmrifaceStatus.ready && globalThis.fmrifaceStatus.decoded === 20, "decoded before the game"); // its summary comes before the guess
   await page.keyboard.press("ArrowLeft");
   await waitStatus(page, () => globalThis.fmrifaceStatus.gameRounds === 1, "Left records a guess");
   const g1 = await live(page);
@@ -261,7 +261,9 @@ async function deepLinkTest(browser, url) {
   // occipital region, face 2; that address, opened in a new tab, shows the
   // same view.
   for (const k of ["t", "ArrowRight", "3", "r"]) await page.keyboard.press(k);
-  await waitStatus(page, () => globalThis.fmrifaceStatus.roi === "occipital" && globalThis.fmrifaceStatus.ready, "the keys' view is decoded");
+  // Every face drawn: the view's summary then comes before the checks below
+  // read the live region, not between.
+  await waitStatus(page, () => globalThis.fmrifaceStatus.roi === "occipital" && globalThis.fmrifaceStatus.ready && globalThis.fmrifaceStatus.decoded === 20, "the keys' view is decoded");
   const want = await status(page);
   if (await waitStatus(page, () => /panel=pairwise/.test(location.search) && /region=occipital/.test(location.search) && /trials=\d+/.test(location.search) &&
     /face=2/.test(location.search) && /subject=sub-02/.test(location.search), "the address follows the view", 10000)) {

@@ -71,6 +71,7 @@ type game struct {
 	hits   demo.HitMap
 	press  press
 	cursor ebiten.CursorShapeType
+	hover  string // the area under the mouse, outlined
 
 	tex           map[*demo.Image]*texture
 	mosaic        *ebiten.Image
@@ -90,6 +91,7 @@ type frameKey struct {
 	rev         int
 	w, h, scale float64
 	dl          download
+	hover       string
 }
 
 type texture struct {
@@ -204,7 +206,7 @@ func (g *game) point(e pointerEvent) {
 			}
 			return
 		}
-		g.setCursor(hit)
+		g.setHover(ar, hit)
 	case pointerUp:
 		p := g.press
 		if !p.on || p.id != e.id {
@@ -219,18 +221,25 @@ func (g *game) point(e pointerEvent) {
 		}
 	case pointerCancel:
 		g.press = press{}
+	case pointerLeave:
+		g.setHover(demo.Area{}, false)
 	}
 }
 
-// setCursor shows a pointing hand over areas that do something.
-func (g *game) setCursor(over bool) {
-	c := ebiten.CursorShapeDefault
+// setHover shows a pointing hand over areas that do something, and has the
+// area under the mouse outlined.
+func (g *game) setHover(ar demo.Area, over bool) {
+	c, name := ebiten.CursorShapeDefault, ""
 	if over {
-		c = ebiten.CursorShapePointer
+		c, name = ebiten.CursorShapePointer, ar.Name
 	}
 	if c != g.cursor {
 		g.cursor = c
 		ebiten.SetCursorShape(c)
+	}
+	if name != g.hover {
+		g.hover = name
+		g.urgent = true
 	}
 }
 
@@ -303,7 +312,7 @@ var (
 )
 
 func (g *game) Draw(screen *ebiten.Image) {
-	key := frameKey{rev: g.app.Rev(), w: g.w, h: g.h, scale: g.scale, dl: g.dl}
+	key := frameKey{rev: g.app.Rev(), w: g.w, h: g.h, scale: g.scale, dl: g.dl, hover: g.hover}
 	if key == g.drawn {
 		return
 	}
@@ -334,5 +343,12 @@ func (g *game) Draw(screen *ebiten.Image) {
 		g.drawAbout(screen, body)
 	}
 	g.footer(screen)
+	if g.hover != "" {
+		for _, ar := range g.hits.Areas() {
+			if ar.Name == g.hover {
+				g.frame(screen, rect{ar.X, ar.Y, ar.W, ar.H}, 1, colDim)
+			}
+		}
+	}
 	g.faceDrawn = g.faceDrawn || a.FirstFace > 0
 }

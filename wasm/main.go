@@ -108,6 +108,7 @@ const (
 	pointerMove
 	pointerUp
 	pointerCancel
+	pointerLeave // the mouse left the canvas
 )
 
 // download is the progress of the file the page is downloading for the app.
@@ -233,6 +234,8 @@ func (p *page) listenPointers(c js.Value) {
 			ev.kind = pointerMove
 		case "pointerup":
 			ev.kind = pointerUp
+		case "pointerleave":
+			ev.kind = pointerLeave
 		default:
 			ev.kind = pointerCancel
 		}
@@ -242,7 +245,7 @@ func (p *page) listenPointers(c js.Value) {
 		}
 		return nil
 	})
-	for _, t := range []string{"pointerdown", "pointermove", "pointerup", "pointercancel"} {
+	for _, t := range []string{"pointerdown", "pointermove", "pointerup", "pointercancel", "pointerleave"} {
 		c.Call("addEventListener", t, p.onPointer)
 	}
 }
