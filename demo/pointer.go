@@ -28,6 +28,9 @@ type Target struct {
 	Face   int
 }
 
+// Slides reports whether the target is a slider, which follows a drag.
+func (t Target) Slides() bool { return t.Key == KeyNone && t.Slider != SliderNone }
+
 // Area is a rectangle of the screen and what pointing at it does. Name says
 // what it is ("tab 3", "face 7", "slider gender") for tests and tools.
 type Area struct {
@@ -68,11 +71,11 @@ func (m *HitMap) Areas() []Area { return m.areas }
 func (a *App) Point(ar Area, x float64) {
 	t := ar.Target
 	switch {
-	case t.Key != KeyNone:
-		a.Press(t.Key)
-	case t.Slider != SliderNone:
+	case t.Slides():
 		a.Drag(ar, x)
 		a.say("%s", a.DescribeExplore())
+	case t.Key != KeyNone:
+		a.Press(t.Key)
 	default:
 		a.SelectFace(t.Face)
 	}
@@ -82,7 +85,7 @@ func (a *App) Point(ar Area, x float64) {
 // announcement (a drag would flood the live region; its release, Point,
 // announces the value). Other areas ignore it.
 func (a *App) Drag(ar Area, x float64) {
-	if ar.Target.Key != KeyNone || ar.Target.Slider == SliderNone {
+	if !ar.Target.Slides() {
 		return
 	}
 	f := 0.5

@@ -187,20 +187,19 @@ func (g *game) pointers() {
 
 func (g *game) point(e pointerEvent) {
 	ar, hit := g.hits.At(e.x, e.y)
-	slider := func(ar demo.Area) bool { return ar.Target.Key == demo.KeyNone && ar.Target.Slider != demo.SliderNone }
 	switch e.kind {
 	case pointerDown:
 		if !hit {
 			return
 		}
 		g.press = press{on: true, id: e.id, area: ar}
-		if slider(ar) {
+		if ar.Target.Slides() {
 			g.app.Drag(ar, e.x)
 			g.urgent = true
 		}
 	case pointerMove:
 		if g.press.on && g.press.id == e.id {
-			if slider(g.press.area) {
+			if g.press.area.Target.Slides() {
 				g.app.Drag(g.press.area, e.x)
 				g.urgent = true
 			}
@@ -215,7 +214,7 @@ func (g *game) point(e pointerEvent) {
 		g.press = press{}
 		// A slider takes its release anywhere; anything else only a
 		// release on the area pressed (moving off cancels, as with buttons).
-		if slider(p.area) || (hit && ar.Name == p.area.Name) {
+		if p.area.Target.Slides() || (hit && ar.Name == p.area.Name) {
 			g.app.Point(p.area, e.x)
 			g.urgent = true
 		}
