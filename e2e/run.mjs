@@ -394,6 +394,13 @@ async function pointerTest(browser, url) {
       await waitStatus(page, () => /smile slider -2\.00/.test(document.getElementById("live").textContent), "touch: the smile slider dragged past its left end reads -2.00");
     }
     await canvasStats(page, join(outDir, "phone-explore.png"));
+    // The page's About dialog opens at its top, its title focused (a
+    // screen reader starts there), and closes back to the app.
+    await page.tap("#about-btn");
+    const dlg = await page.evaluate(() => { const d = document.getElementById("about"); return { open: d.open, top: d.scrollTop, focus: document.activeElement && document.activeElement.id }; });
+    check(dlg.open && dlg.top === 0 && dlg.focus === "about-title", "touch: About opens at its top with its title focused", JSON.stringify(dlg));
+    await page.tap("#about-close");
+    check(await page.evaluate(() => !document.getElementById("about").open && document.activeElement === document.querySelector("canvas")), "touch: Close returns to the app");
     for (const n of [2, 3, 4, 5, 7]) {
       if (!await tap(`tab ${n}`)) continue;
       await page.waitForTimeout(400);
