@@ -229,7 +229,7 @@ func (p *page) listenPointers(c js.Value) {
 				return nil
 			}
 			ev.kind = pointerDown
-			c.Call("setPointerCapture", ev.id)
+			capture(c, ev.id)
 		case "pointermove":
 			ev.kind = pointerMove
 		case "pointerup":
@@ -248,6 +248,14 @@ func (p *page) listenPointers(c js.Value) {
 	for _, t := range []string{"pointerdown", "pointermove", "pointerup", "pointercancel", "pointerleave"} {
 		c.Call("addEventListener", t, p.onPointer)
 	}
+}
+
+// capture makes canvas c receive pointer id's events until it is released.
+// It is a nicety for drags: a pointer the browser does not consider active
+// makes setPointerCapture throw, which must not stop the app.
+func capture(c js.Value, id int) {
+	defer func() { _ = recover() }()
+	c.Call("setPointerCapture", id)
 }
 
 // publishAreas sets globalThis.fmrifaceAreas(): the screen's clickable
