@@ -493,11 +493,17 @@ func (a *App) replan() {
 	}
 	switch {
 	case a.ExploreImage.Ready && a.exploreDrawn == a.exploreRev:
-	case a.Panel == PanelExplore:
-		a.exploreJob = &job{a: a, kind: jobExplore}
-		a.sched.PushFront(a.exploreJob)
 	default:
-		a.exploreJob = &job{a: a, kind: jobExplore}
+		a.queueExplore(a.Panel == PanelExplore)
+	}
+}
+
+// queueExplore queues the explore face, before the other work if front.
+func (a *App) queueExplore(front bool) {
+	a.exploreJob = &job{a: a, kind: jobExplore}
+	if front {
+		a.sched.PushFront(a.exploreJob)
+	} else {
 		a.sched.Push(a.exploreJob)
 	}
 }
@@ -662,8 +668,7 @@ func (a *App) updateExplore() {
 	if j := a.exploreJob; j != nil && j.phase < 2 && a.sched.Has(j) {
 		return
 	}
-	a.exploreJob = &job{a: a, kind: jobExplore}
-	a.sched.PushFront(a.exploreJob)
+	a.queueExplore(true)
 }
 
 // ExploreLatent is the latent of the explore panel's face.

@@ -1,6 +1,9 @@
 package demo
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Job is a piece of work done in slices.
 type Job interface {
@@ -50,14 +53,7 @@ func (s *Scheduler) Clear() {
 }
 
 // Has reports whether j is queued (or under way).
-func (s *Scheduler) Has(j Job) bool {
-	for _, q := range s.queue {
-		if q == j {
-			return true
-		}
-	}
-	return false
-}
+func (s *Scheduler) Has(j Job) bool { return slices.Contains(s.queue, j) }
 
 // Len is the number of queued jobs.
 func (s *Scheduler) Len() int { return len(s.queue) }

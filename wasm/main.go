@@ -89,8 +89,10 @@ type page struct {
 	onProgress js.Func
 	// gcPercent is the collector's setting, off during start-up.
 	gcPercent int
-	// link is the query of the view the address shows (followLink).
-	link string
+	// query is the address's parameters, read once at the start, and view
+	// the view the address shows (followLink).
+	query url.Values
+	view  demo.View
 }
 
 // pointerEvent is a pointer pressed, moved, released or cancelled on the
@@ -287,23 +289,23 @@ func (p *page) openLink(a *demo.App) {
 	for _, pr := range problems {
 		p.global.Get("console").Call("warn", "fmriface: link: "+pr)
 	}
-	p.link = a.Query(q).Encode()
+	p.query, p.view = q, a.View()
 }
 
 // followLink keeps the page's address on the view on screen
 // (history.replaceState, so the back button is not filled with views): a
 // copied address or a reload opens the same view.
+// Only the app changes the address after the start, so its other
+// parameters are those openLink read, and nothing is read from the page
+// unless the view changed.
 func (p *page) followLink(a *demo.App) {
+	v := a.View()
+	if v == p.view || p.query == nil {
+		return
+	}
+	p.view = v
+	enc := a.Query(p.query).Encode()
 	loc := p.global.Get("location")
-	q, err := url.ParseQuery(strings.TrimPrefix(loc.Get("search").String(), "?"))
-	if err != nil {
-		return
-	}
-	enc := a.Query(q).Encode()
-	if enc == p.link {
-		return
-	}
-	p.link = enc
 	addr := loc.Get("pathname").String()
 	if enc != "" {
 		addr += "?" + enc

@@ -60,9 +60,10 @@ func (g *game) drawFaces(dst *ebiten.Image, r rect) {
 		y := r.y + float64(i/cols)*(f+2*lineH+10)
 		g.face(dst, &a.Shown[i], rect{x, y, f, f})
 		g.face(dst, &a.Decoded[i], rect{x + f + 4, y, f, f})
-		g.hot(fmt.Sprintf("face %d", i+1), rect{x - 2, y - 2, 2*f + 8, f + 2*lineH + 6}, demo.Target{Face: i})
+		cell := rect{x - 2, y - 2, 2*f + 8, f + 2*lineH + 6}
+		g.hot(fmt.Sprintf("face %d", i+1), cell, demo.Target{Face: i})
 		if i == a.Sel {
-			g.frame(dst, rect{x - 2, y - 2, 2*f + 8, f + 2*lineH + 6}, 2, colAccent)
+			g.frame(dst, cell, 2, colAccent)
 		}
 		label := fmt.Sprintf("%d", i+1)
 		if a.Decoded[i].Ready {
@@ -168,18 +169,12 @@ func (g *game) drawPairwise(dst *ebiten.Image, r rect) {
 	g.centred(dst, "Which face did the subject see?", cx, y, r, colText)
 	y += lineH + 4
 	for side, i := range []int{gm.Left(), gm.Right()} {
-		x := cx - f - 10
-		label := "<- Left"
+		x, label, name, key := cx-f-10, "<- Left", "left candidate", demo.KeyLeft
 		if side == 1 {
-			x = cx + 10
-			label = "Right ->"
+			x, label, name, key = cx+10, "Right ->", "right candidate", demo.KeyRight
 		}
 		g.face(dst, &a.Shown[i], rect{x, y, f, f})
 		g.print(dst, label, x, y+f+2, colText)
-		key, name := demo.KeyLeft, "left candidate"
-		if side == 1 {
-			key, name = demo.KeyRight, "right candidate"
-		}
 		g.hot(name, rect{x - 3, y - 3, f + 6, f + lineH + 6}, demo.Target{Key: key})
 		if gm.Answered && i == gm.Target {
 			g.frame(dst, rect{x - 3, y - 3, f + 6, f + 6}, 3, colGood)
