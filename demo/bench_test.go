@@ -227,3 +227,85 @@ func BenchmarkLoadSiteData(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeSiteData decodes the exported site data as the page's
+// benchmark does (`node e2e/run.mjs --bench`), so that the same work is
+// measured under Node: the first subject's test patterns through its
+// all-voxel decoder and the shipped generator, after the idle frames'
+// dequantization. "single" decodes one face at a time, "batch" a view's
+// faces with one decoder product. Both report allocations and heap growth
+// over the run, which must stay 0. It reads $FMRIFACE_SITE_DATA (e.g.
+// out/site-data) and is skipped when that is unset.
+func BenchmarkDecodeSiteData(b *testing.B) {
+	dir := os.Getenv("FMRIFACE_SITE_DATA")
+	if dir == "" {
+		b.Skip("set FMRIFACE_SITE_DATA to the exporter's output folder")
+	}
+	read := func(name string) []byte {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return data
+	}
+	ix, err := demo.ParseIndex(read("index.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := demo.LoadModelVerified(ix.Generator.File, read(ix.Generator.File))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := demo.LoadSubjectVerified(ix.Subjects[0].File, read(ix.Subjects[0].File), m.Latent())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for !s.ROIs[0].Materialize(1 << 30) {
+	}
+	for !m.Gen.MaterializeFC(1 << 30) {
+	}
+	roi := &s.ROIs[0]
+	dec := demo.NewDecoder(m, s.V)
+	img := make([]byte, 4*m.ImageSize()*m.ImageSize())
+	zs := make([]float32, s.N*s.L)
+	pattern := func(i int) []float32 { return s.Pattern(-1, i) }
+	cases := []struct {
+		name  string
+		faces int // per iteration
+		run   func(i int) error
+	}{
+		{"single", 1, func(i int) error { return dec.DecodeFace(roi, pattern(i%s.N), zs[:s.L], img) }},
+		{"batch", s.N, func(int) error {
+			if err := dec.Latents(roi, s.N, pattern, zs); err != nil {
+				return err
+			}
+			for j := range s.N {
+				if err := dec.Image(zs[j*s.L:(j+1)*s.L], img); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			if err := c.run(0); err != nil { // sizes every buffer
+				b.Fatal(err)
+			}
+			runtime.GC()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			b.ResetTimer()
+			for i := range b.N {
+				if err := c.run(i); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(after.HeapAlloc)-float64(before.HeapAlloc), "heap-B")
+			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N), "mallocs/op")
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N*c.faces), "ms/face")
+		})
+	}
+}

@@ -9,6 +9,8 @@
 #   make demo-fixture  serve the app on the TEST FIXTURE at once (no real data)
 #   make test-e2e      build the site from the fixture and drive it with headless Chromium
 #   make bench-site    decode benchmark of the default-size model in Chromium and Node
+#   make bench-decode  decode benchmark of the real site data ($(SITE_DATA), $(SITE_OUT)):
+#                      1,000 faces in headless Chromium and 1,000 under Node
 #   make bench-coldload  cold load to the first face (settled and fresh browser windows) and
 #                      frame rate of the site in $(SITE_OUT), real data (make site first)
 
@@ -21,7 +23,7 @@ CHROMIUM  ?= /usr/bin/chromium
 # Sub-makes read the same top-level makefile that included this one.
 SITE_MAKE = $(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST))
 
-.PHONY: site site-wasm site-data site-fixture demo demo-fixture test-e2e bench-site bench-coldload
+.PHONY: site site-wasm site-data site-fixture demo demo-fixture test-e2e bench-site bench-decode bench-coldload
 
 site-wasm:
 	@mkdir -p $(dir $(SITE_WASM))
@@ -78,6 +80,17 @@ bench-site: e2e/node_modules
 	$(GO) build -o out/bench-site/serve ./cmd/serve
 	node e2e/run.mjs --bench 1000 --serve out/bench-site/serve --dir out/bench-site/dist --out out/bench-site --chromium $(CHROMIUM)
 	PATH="$$PATH:$$($(GO) env GOROOT)/lib/wasm" GOOS=js GOARCH=wasm $(GO) test -run '^$$' -bench DecodeFace -benchmem ./demo/
+
+# The Node half runs the page's benchmark loop on the same files
+# (demo.BenchmarkDecodeSiteData): 1,000 single decodes, and 50 batches of 20.
+bench-decode: e2e/node_modules
+	@test -f $(SITE_OUT)/app.json || { echo "make bench-decode: no site in $(SITE_OUT); run make site first"; exit 1; }
+	$(GO) build -o out/e2e/serve ./cmd/serve
+	node e2e/run.mjs --bench 1000 --serve out/e2e/serve --dir $(SITE_OUT) --out out/bench-real --chromium $(CHROMIUM)
+	PATH="$$PATH:$$($(GO) env GOROOT)/lib/wasm" FMRIFACE_SITE_DATA="$(abspath $(SITE_DATA))" GOOS=js GOARCH=wasm \
+	  $(GO) test -run '^$$' -bench 'DecodeSiteData/single' -benchtime 1000x ./demo/
+	PATH="$$PATH:$$($(GO) env GOROOT)/lib/wasm" FMRIFACE_SITE_DATA="$(abspath $(SITE_DATA))" GOOS=js GOARCH=wasm \
+	  $(GO) test -run '^$$' -bench 'DecodeSiteData/batch' -benchtime 50x ./demo/
 
 bench-coldload: e2e/node_modules
 	@test -f $(SITE_OUT)/app.json || { echo "make bench-coldload: no site in $(SITE_OUT); run make site first"; exit 1; }
