@@ -11,6 +11,7 @@
 //
 //   node e2e/run.mjs --serve out/e2e/serve --dir out/e2e/dist --out out/e2e [--chromium /usr/bin/chromium] [--bench 1000]
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { startServer } from "./serve.mjs";
@@ -27,6 +28,24 @@ const log = (...a) => console.log("e2e:", ...a);
 function check(ok, what, detail = "") {
   if (ok) log("ok  ", what);
   else { failures++; log("FAIL", what, detail); }
+}
+
+// axe-core, the accessibility rules engine behind Lighthouse's and
+// DevTools' audits, is injected into the page as it stands.
+const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+const axeSource = readFileSync(axePath, "utf8");
+
+// axeAudit checks the page as it is now against axe-core's WCAG 2.2 A and AA
+// rules and its best practices, and fails on any violation, naming the rule
+// and the elements. (The canvas's own drawing is outside its reach; the
+// app's palette keeps text at 4.5:1 or more.)
+async function axeAudit(page, what) {
+  await page.addScriptTag({ content: axeSource });
+  const r = await page.evaluate(async () => {
+    const res = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] } });
+    return { version: axe.version, passes: res.passes.length, violations: res.violations.map((v) => `${v.id} (${v.impact}): ${v.help}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`) };
+  });
+  check(r.violations.length === 0, `accessibility: axe-core ${r.version} finds no violation in ${what} (${r.passes} rules pass)`, r.violations.join(" | ").slice(0, 1000));
 }
 
 const status = (page) => page.evaluate(() => globalThis.fmrifaceStatus ? { ...globalThis.fmrifaceStatus } : null);
@@ -128,6 +147,7 @@ async function mainTest(browser, url) {
   const stats = await canvasStats(page, shot);
   log("canvas:", JSON.stringify(stats), "->", shot);
   check(stats.variance > 100 && stats.colours > 200, "canvas is not blank", JSON.stringify(stats));
+  await axeAudit(page, "the running app");
 
   // ROI switch by keyboard: R cycles all → occipital.
   await page.keyboard.press("r");
@@ -399,6 +419,7 @@ async function pointerTest(browser, url) {
     await page.tap("#about-btn");
     const dlg = await page.evaluate(() => { const d = document.getElementById("about"); return { open: d.open, top: d.scrollTop, focus: document.activeElement && document.activeElement.id }; });
     check(dlg.open && dlg.top === 0 && dlg.focus === "about-title", "touch: About opens at its top with its title focused", JSON.stringify(dlg));
+    await axeAudit(page, "the About dialog on a phone");
     await page.tap("#about-close");
     check(await page.evaluate(() => !document.getElementById("about").open && document.activeElement === document.querySelector("canvas")), "touch: Close returns to the app");
     for (const n of [2, 3, 4, 5, 7]) {
@@ -424,6 +445,7 @@ async function checksumTest(browser, url) {
   await waitStatus(page, () => document.body.dataset.state === "error", "damaged file is refused", 30000);
   const msg = await page.evaluate(() => document.getElementById("error").textContent);
   check(/checksum/i.test(msg) && /sub-01/.test(msg), "checksum failure is named", msg);
+  await axeAudit(page, "the page's error message");
   await context.close();
 }
 

@@ -32,6 +32,11 @@
     document.body.dataset.state = "running";
     const c = document.querySelector("canvas");
     if (c) {
+      // Ebiten appends its canvas to the body with tabindex 1, which puts it
+      // before everything else in the tab order; in the page's main landmark
+      // with tabindex 0 it keeps its place in the document.
+      $("app").append(c);
+      c.tabIndex = 0;
       c.setAttribute("role", "application");
       c.setAttribute("aria-label", "fmriface: faces decoded from fMRI. Keys: 1 to 7 choose a panel, H for help. Results are announced.");
       c.setAttribute("aria-describedby", "live");
