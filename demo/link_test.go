@@ -98,3 +98,42 @@ func TestOpenAndQuery(t *testing.T) {
 		t.Errorf("query %q", q.Encode())
 	}
 }
+
+// FuzzLink opens any address's parameters as the page does: the app never
+// panics and shows a view it has, and the address it then writes opens that
+// same view again without a problem.
+func FuzzLink(f *testing.F) {
+	for _, q := range []string{
+		"",
+		"subject=sub-02&panel=pairwise&region=temporal&trials=3&face=7",
+		"panel=9&face=0&trials=-1",
+		"face=99999999999999999999&region=V1",
+		"subject=nobody&panel=explore&sw=0&subject=sub-01",
+	} {
+		f.Add(q)
+	}
+	s := loadSite(f, fixture.Options{Voxels: 300, Subjects: 2, Seed: 12})
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return // the page then keeps its start view
+		}
+		v, _ := demo.ParseView(q)
+		a, _ := newApp(t, s)
+		a.Open(v)
+		got := a.View()
+		if sub := a.Subject(); got.Face < 0 || got.Face >= sub.N || got.ROI < 0 || got.ROI >= demo.NumROIs ||
+			got.Panel < 0 || got.Panel >= demo.NumPanels || got.Trials < 0 {
+			t.Fatalf("%q opened %+v, which %s (%d faces) does not have", raw, got, sub.ID, sub.N)
+		}
+		addr := a.Query(q)
+		back, problems := demo.ParseView(addr)
+		if len(problems) != 0 {
+			t.Fatalf("%q: the app wrote %q, which reads with problems %q", raw, addr.Encode(), problems)
+		}
+		b, _ := newApp(t, s)
+		if problems := b.Open(back); len(problems) != 0 || b.View() != got {
+			t.Fatalf("%q: the app wrote %q, which opens %+v (%q), not %+v", raw, addr.Encode(), b.View(), problems, got)
+		}
+	})
+}
