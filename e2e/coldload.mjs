@@ -13,7 +13,7 @@
 // DIR/<site>-<rep>.cpuprofile, which Chrome DevTools' Performance panel
 // opens; build the wasm without -s -w to see Go's function names.
 //
-//   REPS=3 [WARM=1] [FRESH=1] [PROFILE=DIR] node e2e/coldload.mjs [--serve out/e2e/serve] [--chromium /usr/bin/chromium] DIR [DIR…]
+//   REPS=3 [WARM=1] [FRESH=1] [REVISIT=1] [PROFILE=DIR] node e2e/coldload.mjs [--serve out/e2e/serve] [--chromium /usr/bin/chromium] DIR [DIR…]
 import { chromium } from "playwright-core";
 import { siteArgs } from "./args.mjs";
 import { startServer } from "./serve.mjs";
@@ -29,6 +29,9 @@ const reps = parseInt(process.env.REPS || "3", 10);
 // default every load starts a new browser, which also pays the browser's
 // own start-up on the same 2 cores.
 const warm = process.env.WARM === "1";
+// REVISIT=1 times a second visit instead: the page is loaded once, and once
+// its files are cached it is opened again in the same browser profile.
+const revisit = process.env.REVISIT === "1";
 let shared = null;
 const marks = ["downloadedMs", "instantiatedMs", "mainMs", "copiedMs", "modelMs", "subjectsMs", "appMs", "firstUpdateMs", "firstFacePageMs", "firstFaceShownMs", "shownMs"];
 const firstFace = {};
@@ -67,9 +70,26 @@ for (let r = 0; r < reps; r++) {
         await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
         await cdp.send("Profiler.start");
       }
-      await page.goto(url);
-      await page.waitForFunction(() => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.firstFacePageMs > 0 &&
+      const shownFace = () => page.waitForFunction(() => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.firstFacePageMs > 0 &&
         globalThis.__frames.some((t) => t > globalThis.fmrifaceStatus.firstFacePageMs), null, { timeout: 60000, polling: 20 });
+      await page.goto(url);
+      await shownFace();
+      if (revisit) {
+        // The second visit: the loader has cached the files it fetched (after
+        // the first face), the service worker the page; the browser keeps
+        // its own caches. Then the same page is opened again.
+        await page.waitForFunction(async () => {
+          const d = globalThis.fmrifaceData;
+          if (!d || !("caches" in globalThis)) return false;
+          const keys = [];
+          for (const name of await caches.keys()) keys.push(...await (await caches.open(name)).keys());
+          return Object.keys(d.files).every((f) => keys.some((k) => k.url.endsWith(f)));
+        }, null, { timeout: 60000, polling: 200 });
+        await page.goto("about:blank");
+        await settle();
+        await page.goto(url);
+        await shownFace();
+      }
       if (cdp) {
         const { profile } = await cdp.send("Profiler.stop");
         fs.mkdirSync(process.env.PROFILE, { recursive: true });
@@ -95,7 +115,7 @@ for (let r = 0; r < reps; r++) {
   }
 }
 if (shared) await shared.close();
-const mode = (warm ? "warm browser, " : "") + (process.env.FRESH === "1" ? "fresh window, " : "");
+const mode = (revisit ? "second visit, " : "") + (warm ? "warm browser, " : "") + (process.env.FRESH === "1" ? "fresh window, " : "");
 for (const dir of dirs) {
   console.log(dir, mode + "first face decoded (s):", firstFace[dir].join(", "));
   console.log(dir, mode + "first face on screen (s):", firstShown[dir].join(", "));
