@@ -11,8 +11,9 @@
 #   make bench-site    decode benchmark of the default-size model in Chromium and Node
 #   make bench-decode  decode benchmark of the real site data ($(SITE_DATA), $(SITE_OUT)):
 #                      1,000 faces in headless Chromium and 1,000 under Node
-#   make bench-coldload  cold load to the first face (settled and fresh browser windows) and
-#                      frame rate of the site in $(SITE_OUT), real data (make site first)
+#   make bench-coldload  cold load to the first face (settled and fresh browser windows), a
+#                      second visit, and the frame rate of the site in $(SITE_OUT), real data
+#                      (make site first)
 
 GO        ?= go
 SITE_DATA ?= out/site-data
@@ -97,4 +98,5 @@ bench-coldload: e2e/node_modules
 	$(GO) build -o out/e2e/serve ./cmd/serve
 	REPS=4 node e2e/coldload.mjs --serve out/e2e/serve --chromium $(CHROMIUM) $(SITE_OUT)
 	FRESH=1 REPS=2 node e2e/coldload.mjs --serve out/e2e/serve --chromium $(CHROMIUM) $(SITE_OUT)
+	REVISIT=1 REPS=2 node e2e/coldload.mjs --serve out/e2e/serve --chromium $(CHROMIUM) $(SITE_OUT)
 	REPS=1 node e2e/frames.mjs --serve out/e2e/serve --chromium $(CHROMIUM) $(SITE_OUT)
