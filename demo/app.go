@@ -64,6 +64,7 @@ const (
 	KeyReset           // 0: explore: sliders to zero
 	KeyHelp            // H or ?
 	KeyDownloadAll     // D: download every subject, for offline use
+	KeyLeave           // Esc: the focus goes back to the page (see LeavesApp)
 	KeyPanel1          // 1…7 select a panel
 )
 
@@ -71,7 +72,8 @@ const (
 const Help = "Keys: 1 to 7 or Tab choose a panel (faces, pattern, pairwise, gender, imagery, explore, about). " +
 	"S next subject, R next brain region, T fewer trials (Shift goes back); D downloads every subject for offline use. " +
 	"Arrows choose a face; in the pairwise test Left or Right picks the face the subject saw and Enter shows the next pair; " +
-	"in explore Left/Right move the gender slider, Up/Down the smile slider, Enter draws a random face, 0 resets."
+	"in explore Left/Right move the gender slider, Up/Down the smile slider, Enter draws a random face, 0 resets. " +
+	"Esc, Tab on the last panel or Shift+Tab on the first leave the app for the rest of the page."
 
 // Image is one face on screen: RGBA bytes filled in by a job.
 type Image struct {
@@ -512,6 +514,14 @@ func (a *App) repaintMosaic() {
 	a.Mosaic.Paint(a.Subject().Pattern(a.Subset, a.Sel), a.ROI)
 }
 
+// LeavesApp reports whether key k, pressed now, belongs to the page rather
+// than the app: Esc, Tab on the last panel and Shift+Tab on the first. The
+// page then moves the focus on, so the keyboard can always leave the app
+// (no keyboard trap, WCAG 2.1.2) while Tab still steps through the panels.
+func (a *App) LeavesApp(k Key) bool {
+	return k == KeyLeave || (k == KeyNextPanel && a.Panel == NumPanels-1) || (k == KeyPrevPanel && a.Panel == 0)
+}
+
 // Press applies one keyboard command.
 func (a *App) Press(k Key) {
 	a.rev++
@@ -783,6 +793,8 @@ func KeyFromName(name string, shift bool) Key {
 		return KeyHelp
 	case "d", "D":
 		return KeyDownloadAll
+	case "Escape", "Esc":
+		return KeyLeave
 	}
 	if len(name) == 1 && name[0] >= '1' && int(name[0]-'1') < int(NumPanels) {
 		return KeyPanel1 + Key(name[0]-'1')

@@ -856,6 +856,7 @@ func TestKeyFromName(t *testing.T) {
 		{"d", false, demo.KeyDownloadAll},
 		{"x", false, demo.KeyNone},
 		{"Shift", true, demo.KeyNone},
+		{"Escape", false, demo.KeyLeave},
 	} {
 		if got := demo.KeyFromName(tc.name, tc.shift); got != tc.want {
 			t.Errorf("KeyFromName(%q, %v) = %d, want %d", tc.name, tc.shift, got, tc.want)
@@ -1162,5 +1163,37 @@ func TestRev(t *testing.T) {
 	}
 	if a.Busy() {
 		t.Error("still busy")
+	}
+}
+
+// The keyboard can always leave the app: Esc, Tab past the last panel and
+// Shift+Tab before the first belong to the page; Tab elsewhere steps panels.
+func TestLeavesApp(t *testing.T) {
+	s := loadSite(t, fixture.Options{Voxels: 300, Subjects: 1, Seed: 12})
+	a, _ := newApp(t, s)
+	last := demo.NumPanels - 1
+	for _, tc := range []struct {
+		panel demo.Panel
+		key   demo.Key
+		want  bool
+	}{
+		{demo.PanelFaces, demo.KeyLeave, true},
+		{demo.PanelExplore, demo.KeyLeave, true},
+		{last, demo.KeyNextPanel, true},
+		{last, demo.KeyPrevPanel, false},
+		{demo.PanelFaces, demo.KeyPrevPanel, true},
+		{demo.PanelFaces, demo.KeyNextPanel, false},
+		{demo.PanelPairwise, demo.KeyNextPanel, false},
+		{demo.PanelPairwise, demo.KeyPrevPanel, false},
+		{last, demo.KeyRight, false},
+		{demo.PanelFaces, demo.KeyLeft, false},
+	} {
+		a.Press(demo.KeyPanel1 + demo.Key(tc.panel))
+		if got := a.LeavesApp(tc.key); got != tc.want {
+			t.Errorf("panel %v, key %d: LeavesApp %v, want %v", tc.panel, tc.key, got, tc.want)
+		}
+	}
+	if !strings.Contains(demo.Help, "Esc") {
+		t.Error("Help does not say how to leave the app")
 	}
 }

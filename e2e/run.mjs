@@ -190,6 +190,26 @@ async function mainTest(browser, url) {
     const s = await canvasStats(page, join(outDir, `panel-${key}-${name}.png`));
     check(s.variance > 50, `panel ${key} (${name}) is drawn`, JSON.stringify(s));
   }
+  // The keyboard can always leave the app (no keyboard trap): Tab on the
+  // last panel goes on to the page's About button, Shift+Tab comes back to
+  // the same panel, and Esc leaves from any panel.
+  const focused = () => page.evaluate(() => document.activeElement === document.querySelector("canvas") ? "canvas" : document.activeElement && document.activeElement.id);
+  await page.keyboard.press("Tab");
+  check(await focused() === "about-btn", "Tab on the last panel leaves the app for the About button", await focused());
+  await page.keyboard.press("Shift+Tab");
+  await page.waitForTimeout(200);
+  check(await focused() === "canvas" && (await status(page)).panel === "About", "Shift+Tab comes back to the app, on the same panel", `${await focused()} ${(await status(page)).panel}`);
+  await page.keyboard.press("2");
+  await page.waitForTimeout(200);
+  await page.keyboard.press("Escape");
+  check(await focused() === "about-btn", "Esc leaves the app from another panel", await focused());
+  await page.keyboard.press("Shift+Tab");
+  await page.keyboard.press("1");
+  await page.waitForTimeout(200);
+  await page.keyboard.press("Shift+Tab");
+  check(await focused() === "skip", "Shift+Tab on the first panel leaves the app backwards, for the skip link", await focused());
+  await page.keyboard.press("Tab");
+  check(await focused() === "canvas", "Tab from the skip link comes back to the app", await focused());
   await page.keyboard.press("6");
   await page.keyboard.press("ArrowRight");
   await waitStatus(page, () => /gender slider \+0\.25/.test(document.getElementById("live").textContent), "explore slider by keyboard");

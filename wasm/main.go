@@ -52,6 +52,7 @@ func main() {
 	// asks (a subject chosen with S, a region view, D for offline use).
 	app.OnNeed = page.fetch
 	page.openLink(app)
+	page.app = app
 	page.mark("appMs")
 	page.ready()
 	if err := ebiten.RunGame(newGame(app, page)); err != nil {
@@ -75,6 +76,10 @@ type page struct {
 	// held arrows repeat.
 	keys  chan demo.Key
 	onKey js.Func
+	// app is the running app, once loaded: the key handler asks it which
+	// keys leave it for the page (App.LeavesApp). Handlers run between the
+	// game loop's frames (js/wasm has one thread), so the read is safe.
+	app *demo.App
 	// pointers queues the canvas's pointer events (mouse, touch, pen), for
 	// the same reason: a tap shorter than a slow frame is not lost.
 	pointers  chan pointerEvent
@@ -153,6 +158,14 @@ func newPage() *page {
 			return nil
 		}
 		e.Call("preventDefault")
+		if p.app != nil && len(p.keys) == 0 && p.app.LeavesApp(k) {
+			// The page moves the focus on along its tab order (Ebiten
+			// cancels every key's default action on its canvas, Tab's too).
+			if f := g.Get("fmrifaceLeave"); f.Type() == js.TypeFunction {
+				f.Invoke(k != demo.KeyPrevPanel)
+			}
+			return nil
+		}
 		if e.Get("repeat").Bool() && k != demo.KeyLeft && k != demo.KeyRight && k != demo.KeyUp && k != demo.KeyDown {
 			return nil
 		}

@@ -27,6 +27,18 @@
     console.error("fmriface:", title, detail);
   }
   globalThis.fmrifaceFail = (msg) => fail("The app could not start", msg);
+  // fmrifaceLeave moves the focus from the app's canvas to the next element
+  // of the page's tab order, or the previous one (the app calls it for Esc,
+  // Tab on its last panel and Shift+Tab on its first): Ebiten cancels every
+  // key's default action on its canvas, so the browser would never move it.
+  globalThis.fmrifaceLeave = (forward) => {
+    const c = document.querySelector("canvas");
+    const order = [...document.querySelectorAll("a[href], button, [tabindex]")]
+      .filter((el) => el === c || (el.tabIndex >= 0 && !el.disabled && !el.closest("[hidden], dialog:not([open])")));
+    const i = order.indexOf(c);
+    const next = i < 0 ? null : order[forward ? i + 1 : i - 1];
+    if (next) next.focus();
+  };
   globalThis.fmrifaceReady = () => {
     $("loader").hidden = true;
     document.body.dataset.state = "running";
