@@ -50,7 +50,7 @@
       $("app").append(c);
       c.tabIndex = 0;
       c.setAttribute("role", "application");
-      c.setAttribute("aria-label", "fmriface: faces decoded from fMRI. Keys: 1 to 7 choose a panel, H for help. Results are announced.");
+      c.setAttribute("aria-label", "fmriface: faces decoded from fMRI. Keys: 1 to 7 choose a panel, H for help, Esc leaves the app. Results are announced.");
       c.setAttribute("aria-describedby", "live");
       c.focus();
     }
