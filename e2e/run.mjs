@@ -4,7 +4,7 @@
 // text, a canvas that is not blank, the ROI switch and the pairwise game by
 // keyboard, the same by mouse and by touch (a phone-sized screen), offline
 // start from the cache, and the error messages for a damaged
-// file and for a browser without WebAssembly. Screenshots go to --out.
+// file and for a browser without WebAssembly or WebGL. Screenshots go to --out.
 //
 // With --bench N it instead loads the page with ?bench=N, which decodes N
 // faces back to back in the page, and prints the timing the page measured.
@@ -505,6 +505,24 @@ async function noWasmTest(browser, url) {
   await context.close();
 }
 
+// noWebGLTest hides WebGL, as a browser with it disabled (or a GPU it
+// refuses) does: the page must say so instead of starting.
+async function noWebGLTest(browser, url) {
+  const context = await browser.newContext({ serviceWorkers: "block" });
+  await context.addInitScript(() => {
+    const getContext = HTMLCanvasElement.prototype.getContext;
+    HTMLCanvasElement.prototype.getContext = function (type, ...rest) {
+      return /webgl/i.test(type) ? null : getContext.call(this, type, ...rest);
+    };
+  });
+  const page = await context.newPage();
+  await page.goto(url);
+  await waitStatus(page, () => document.body.dataset.state === "error", "missing WebGL is reported", 15000);
+  const msg = await page.evaluate(() => document.getElementById("error").textContent);
+  check(/WebGL is not available/.test(msg), "message names WebGL", msg);
+  await context.close();
+}
+
 // cpuTicks sums user+system CPU time (in clock ticks, 100 per second) of
 // every process descending from this one: the browser's, on Linux. On a
 // machine shared with other work it tells the CPU a benchmark used, which
@@ -571,6 +589,7 @@ try {
     await checksumTest(browser, url);
     await insecureTest(browser, url);
     await noWasmTest(browser, url);
+    await noWebGLTest(browser, url);
   }
 } catch (e) {
   failures++;
