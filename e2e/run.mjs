@@ -11,8 +11,10 @@
 //
 //   node e2e/run.mjs --serve out/e2e/serve --dir out/e2e/dist --out out/e2e [--chromium /usr/bin/chromium] [--bench 1000]
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:http";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { extname, join } from "node:path";
 import { chromium } from "playwright-core";
 import { startServer } from "./serve.mjs";
 import { settle } from "./settle.mjs";
@@ -505,6 +507,42 @@ async function noWasmTest(browser, url) {
   await context.close();
 }
 
+// staticHostTest serves the site as the plainest static host would: from a
+// sub-folder (as GitHub Pages serves a project, /<repo>/), with no
+// compression, no cache headers and no MIME type beyond the page's own
+// (the wasm and bundles go out as application/octet-stream). The app must
+// start, follow a link to sub-02, and log no error.
+async function staticHostTest(browser, dir) {
+  const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".json": "application/json" };
+  const prefix = "/fmriface/";
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    const rel = path === prefix ? "index.html" : path.slice(prefix.length);
+    if (!path.startsWith(prefix) || rel.includes("..") || rel.endsWith(".gz") || rel.endsWith(".br")) { res.writeHead(404).end(); return; }
+    readFile(join(dir, rel)).then((body) => {
+      res.writeHead(200, { "Content-Type": types[extname(rel)] || "application/octet-stream" }).end(body);
+    }, () => res.writeHead(404).end());
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("pageerror", (e) => errors.push(String(e)));
+  try {
+    await page.goto(`http://127.0.0.1:${server.address().port}${prefix}?subject=sub-02&panel=gender`);
+    if (await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.ready, "a plain static host, in a sub-folder, decodes")) {
+      const st = await status(page);
+      check(st.subject === "sub-02" && st.panel === "Gender" && errors.length === 0,
+        `a plain static host in a sub-folder: the link's subject and panel, no errors (first face on screen at ${st.firstFaceShownMs.toFixed(0)} ms)`,
+        JSON.stringify({ subject: st.subject, panel: st.panel, errors }).slice(0, 400));
+    }
+  } finally {
+    await context.close();
+    server.close();
+  }
+}
+
 // noWebGLTest hides WebGL, as a browser with it disabled (or a GPU it
 // refuses) does: the page must say so instead of starting.
 async function noWebGLTest(browser, url) {
@@ -588,6 +626,7 @@ try {
     await deepLinkTest(browser, url);
     await checksumTest(browser, url);
     await insecureTest(browser, url);
+    await staticHostTest(browser, args.dir);
     await noWasmTest(browser, url);
     await noWebGLTest(browser, url);
   }
