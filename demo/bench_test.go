@@ -181,6 +181,24 @@ func BenchmarkLatent(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/latent")
 }
 
+// siteData returns a reader of the exporter's real output in
+// $FMRIFACE_SITE_DATA (e.g. out/site-data), and skips the benchmark when
+// that is unset.
+func siteData(b *testing.B) func(name string) []byte {
+	b.Helper()
+	dir := os.Getenv("FMRIFACE_SITE_DATA")
+	if dir == "" {
+		b.Skip("set FMRIFACE_SITE_DATA to the exporter's output folder")
+	}
+	return func(name string) []byte {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return data
+	}
+}
+
 // BenchmarkLoadSiteData is the app's load of exported data: parse and check
 // index.json, then parse the generator bundle and the first subject's bundle
 // as the page does (the Verified loaders: structure checked, checksums left
@@ -189,17 +207,7 @@ func BenchmarkLatent(b *testing.B) {
 // the exporter's real output from $FMRIFACE_SITE_DATA (e.g. out/site-data)
 // and is skipped when that is unset.
 func BenchmarkLoadSiteData(b *testing.B) {
-	dir := os.Getenv("FMRIFACE_SITE_DATA")
-	if dir == "" {
-		b.Skip("set FMRIFACE_SITE_DATA to the exporter's output folder")
-	}
-	read := func(name string) []byte {
-		data, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			b.Fatal(err)
-		}
-		return data
-	}
+	read := siteData(b)
 	ixData := read("index.json")
 	ix, err := demo.ParseIndex(ixData)
 	if err != nil {
@@ -237,17 +245,7 @@ func BenchmarkLoadSiteData(b *testing.B) {
 // over the run, which must stay 0. It reads $FMRIFACE_SITE_DATA (e.g.
 // out/site-data) and is skipped when that is unset.
 func BenchmarkDecodeSiteData(b *testing.B) {
-	dir := os.Getenv("FMRIFACE_SITE_DATA")
-	if dir == "" {
-		b.Skip("set FMRIFACE_SITE_DATA to the exporter's output folder")
-	}
-	read := func(name string) []byte {
-		data, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			b.Fatal(err)
-		}
-		return data
-	}
+	read := siteData(b)
 	ix, err := demo.ParseIndex(read("index.json"))
 	if err != nil {
 		b.Fatal(err)

@@ -496,14 +496,16 @@ async function insecureTest(browser, url) {
   await context.close();
 }
 
-async function noWasmTest(browser, url) {
+// missingFeatureTest loads the page in a browser that lacks a feature (the
+// init script takes it away) and expects the page's message naming it.
+async function missingFeatureTest(browser, url, feature, takeAway) {
   const context = await browser.newContext({ serviceWorkers: "block" });
-  await context.addInitScript(() => { delete globalThis.WebAssembly; });
+  await context.addInitScript(takeAway);
   const page = await context.newPage();
   await page.goto(url);
-  await waitStatus(page, () => document.body.dataset.state === "error", "missing WebAssembly is reported", 15000);
+  await waitStatus(page, () => document.body.dataset.state === "error", `missing ${feature} is reported`, 15000);
   const msg = await page.evaluate(() => document.getElementById("error").textContent);
-  check(/WebAssembly is not available/.test(msg), "message names WebAssembly", msg);
+  check(msg.includes(`${feature} is not available`), `message names ${feature}`, msg);
   await context.close();
 }
 
@@ -541,24 +543,6 @@ async function staticHostTest(browser, dir) {
     await context.close();
     server.close();
   }
-}
-
-// noWebGLTest hides WebGL, as a browser with it disabled (or a GPU it
-// refuses) does: the page must say so instead of starting.
-async function noWebGLTest(browser, url) {
-  const context = await browser.newContext({ serviceWorkers: "block" });
-  await context.addInitScript(() => {
-    const getContext = HTMLCanvasElement.prototype.getContext;
-    HTMLCanvasElement.prototype.getContext = function (type, ...rest) {
-      return /webgl/i.test(type) ? null : getContext.call(this, type, ...rest);
-    };
-  });
-  const page = await context.newPage();
-  await page.goto(url);
-  await waitStatus(page, () => document.body.dataset.state === "error", "missing WebGL is reported", 15000);
-  const msg = await page.evaluate(() => document.getElementById("error").textContent);
-  check(/WebGL is not available/.test(msg), "message names WebGL", msg);
-  await context.close();
 }
 
 // cpuTicks sums user+system CPU time (in clock ticks, 100 per second) of
@@ -627,8 +611,14 @@ try {
     await checksumTest(browser, url);
     await insecureTest(browser, url);
     await staticHostTest(browser, args.dir);
-    await noWasmTest(browser, url);
-    await noWebGLTest(browser, url);
+    await missingFeatureTest(browser, url, "WebAssembly", () => { delete globalThis.WebAssembly; });
+    // WebGL disabled, or a GPU the browser refuses.
+    await missingFeatureTest(browser, url, "WebGL", () => {
+      const getContext = HTMLCanvasElement.prototype.getContext;
+      HTMLCanvasElement.prototype.getContext = function (type, ...rest) {
+        return /webgl/i.test(type) ? null : getContext.call(this, type, ...rest);
+      };
+    });
   }
 } catch (e) {
   failures++;
