@@ -15,13 +15,13 @@ test: vet test-go test-wasm fuzz test-e2e
 
 vet:
 	$(GO) vet ./...
-	GOOS=js GOARCH=wasm $(GO) vet ./nn/... ./gemm/... ./bundle/... ./quant/... ./fold/... ./demo/... ./wasm/
+	GOOS=js GOARCH=wasm $(GO) vet ./infer/nn/... ./infer/gemm/... ./bundle/... ./bundle/quant/... ./infer/fold/... ./wasm/app/... ./wasm/
 
 test-go:
 	$(GO) test -count=1 ./...
 
 test-wasm:
-	PATH="$$PATH:$(GOROOT_WASM)" GOOS=js GOARCH=wasm $(GO) test -count=1 ./nn/... ./gemm/... ./bundle/... ./quant/... ./demo/
+	PATH="$$PATH:$(GOROOT_WASM)" GOOS=js GOARCH=wasm $(GO) test -count=1 ./infer/nn/... ./infer/gemm/... ./bundle/... ./bundle/quant/... ./wasm/app/
 
 fuzz:
 	FUZZTIME=$${FUZZTIME:-8s} ./scripts/fuzz-short.sh
@@ -48,7 +48,7 @@ reproduce:
 
 ## bench: Go benchmarks; see BENCHMARKS.md for the side-by-side reference runs
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./trainer/vaegan/ ./trainer/ops/ ./nn/ ./gemm/ ./glm/ ./bundle/ ./quant/
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./trainer/vaegan/ ./trainer/ops/ ./infer/nn/ ./infer/gemm/ ./neuro/glm/ ./bundle/ ./bundle/quant/
 
 include site/site.mk
 

@@ -3,7 +3,7 @@ package bundle
 import (
 	"testing"
 
-	"fmriface/quant"
+	"fmriface/bundle/quant"
 )
 
 // bench5MB builds a bundle of about 5 MB shaped like the site's: a large q4

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"testing"
 
-	"fmriface/quant"
+	"fmriface/bundle/quant"
 )
 
 func randn(seed uint64, n int, scale float64) []float32 {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"fmriface/quant"
+	"fmriface/bundle/quant"
 )
 
 // reseal recomputes the header CRC and the SHA-256 trailer, so that a test

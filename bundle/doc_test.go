@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"fmriface/quant"
+	"fmriface/bundle/quant"
 )
 
 // docExample builds the worked example of docs/bundle-format.md.

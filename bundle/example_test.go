@@ -5,7 +5,7 @@ import (
 	"log"
 
 	"fmriface/bundle"
-	"fmriface/quant"
+	"fmriface/bundle/quant"
 )
 
 func Example() {

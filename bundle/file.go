@@ -5,7 +5,7 @@ import (
 	"io"
 	"os"
 
-	"fmriface/atomicfile"
+	"fmriface/util/atomicfile"
 )
 
 // ReadFrom reads a bundle of size bytes from r and parses it. The size is

@@ -3,7 +3,7 @@ package bundle
 import (
 	"fmt"
 
-	"fmriface/quant"
+	"fmriface/bundle/quant"
 )
 
 // Layout constants of format versions 1 and 2. See docs/bundle-format.md.

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"fmriface/quant"
+	"fmriface/bundle/quant"
 )
 
 // fuzzLimits keep each fuzz input cheap while leaving every check reachable.

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"testing"
 
-	"fmriface/quant"
+	"fmriface/bundle/quant"
 )
 
 // findNumpyPython returns a python3 that can import numpy, or skips the test.
@@ -90,7 +90,7 @@ func goValues(t *testing.T, b *Bundle, name string) ([]byte, string) {
 }
 
 // TestNumpyReaders runs both numpy readers — the complete one in
-// bench/python/read_bundle.py and the short one in docs/bundle-format.md —
+// bundle/read_bundle.py and the short one in docs/bundle-format.md —
 // on a Go-written bundle and requires bit-identical values.
 func TestNumpyReaders(t *testing.T) {
 	py := findNumpyPython(t)
@@ -106,7 +106,7 @@ func TestNumpyReaders(t *testing.T) {
 	}
 
 	t.Run("read_bundle.py", func(t *testing.T) {
-		out, err := exec.Command(py, "../bench/python/read_bundle.py", "--json", path).Output()
+		out, err := exec.Command(py, "read_bundle.py", "--json", path).Output()
 		if err != nil {
 			t.Fatalf("read_bundle.py: %v\n%s", err, stderrOf(err))
 		}

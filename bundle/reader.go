@@ -11,7 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"fmriface/quant"
+	"fmriface/bundle/quant"
 )
 
 // Bundle is a parsed, verified bundle. It keeps the byte slice given to

@@ -11,7 +11,7 @@ import (
 	"math"
 	"slices"
 
-	"fmriface/quant"
+	"fmriface/bundle/quant"
 )
 
 // Writer collects metadata and tensors and lays them out as a bundle. Its

@@ -1,5 +1,5 @@
 // args.mjs: the command line of the browser measurement scripts
-// (coldload.mjs, frames.mjs): --serve BIN (the site server, cmd/serve) and
+// (coldload.mjs, frames.mjs): --serve BIN (the site server, site/serve) and
 // --chromium BIN, then the built site folders to compare.
 export function siteArgs(usage) {
   const args = process.argv.slice(2);

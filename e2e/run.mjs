@@ -1,5 +1,5 @@
 // End-to-end test of the fmriface browser app (make test-e2e): serves the
-// built site with cmd/serve, drives headless Chromium through playwright-core
+// built site with site/serve, drives headless Chromium through playwright-core
 // and checks what a user would see: the first decoded face, the live-region
 // text, a canvas that is not blank, the ROI switch and the pairwise game by
 // keyboard, the same by mouse and by touch (a phone-sized screen), offline

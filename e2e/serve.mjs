@@ -1,7 +1,7 @@
 // serve.mjs: the local site server for the browser scripts (run.mjs, coldload.mjs).
 import { spawn } from "node:child_process";
 
-// startServer runs cmd/serve (the binary bin) on a free loopback port for the
+// startServer runs site/serve (the binary bin) on a free loopback port for the
 // site folder dir and resolves to { proc, url }.
 export function startServer(bin, dir) {
   return new Promise((resolve, reject) => {

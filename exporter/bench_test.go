@@ -10,10 +10,10 @@ import (
 	"sync"
 	"testing"
 
-	"fmriface/arch"
 	"fmriface/bundle"
-	"fmriface/fold"
-	"fmriface/nn"
+	"fmriface/infer/arch"
+	"fmriface/infer/fold"
+	"fmriface/infer/nn"
 )
 
 // The default-size benchmarks use the default architecture with RANDOM

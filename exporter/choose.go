@@ -5,7 +5,7 @@ import (
 	"math"
 	"slices"
 
-	"fmriface/quant"
+	"fmriface/bundle/quant"
 )
 
 // ladder is the order in which encodings are tried, smallest first.

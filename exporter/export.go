@@ -7,10 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"fmriface/fmriout"
-	"fmriface/fold"
-	"fmriface/progress"
-	"fmriface/quant"
+	"fmriface/bundle/quant"
+	"fmriface/contract/handoff"
+	"fmriface/infer/fold"
+	"fmriface/util/progress"
 )
 
 // chooseLatents caps the latents used while choosing generator encodings
@@ -23,20 +23,20 @@ func export(o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	axes, err := fmriout.ReadAxes(o.Axes)
+	axes, err := handoff.ReadAxes(o.Axes)
 	if err != nil {
 		return fmt.Errorf("axes: %w (the face evaluation writes it: trainer faces eval --out %s)", err, filepath.Dir(o.Model))
 	}
 	if len(axes.Male) != m.Cfg.Latent {
 		return fmt.Errorf("axes %s: %d latent dimensions, the model %s has %d", o.Axes, len(axes.Male), o.Model, m.Cfg.Latent)
 	}
-	subs, err := fmriout.ReadDir(o.FMRI)
+	subs, err := handoff.ReadDir(o.FMRI)
 	if err != nil {
 		return err
 	}
 	for _, s := range subs {
 		if s.Latent != m.Cfg.Latent {
-			return fmt.Errorf("%s: latent size %d, the model %s has %d", fmriout.Path(o.FMRI, s.ID), s.Latent, o.Model, m.Cfg.Latent)
+			return fmt.Errorf("%s: latent size %d, the model %s has %d", handoff.Path(o.FMRI, s.ID), s.Latent, o.Model, m.Cfg.Latent)
 		}
 	}
 	folded, err := fold.Generator(m.Cfg, m.Params)
@@ -128,7 +128,7 @@ func export(o options, stdout, stderr io.Writer) error {
 // faceLatents are the latents whose faces the generator bar compares: every
 // subject's true test and imagery latents and its float decoded test
 // latents (all voxels), without exact repeats.
-func faceLatents(subs []*fmriout.Subject, evals []*subjectEval) [][]float32 {
+func faceLatents(subs []*handoff.Subject, evals []*subjectEval) [][]float32 {
 	var out [][]float32
 	seen := map[string]bool{}
 	add := func(z []float32) {
@@ -167,7 +167,7 @@ func spread(z [][]float32, n int) [][]float32 {
 }
 
 // chooseGenerator picks the generator's and the axes' encodings.
-func chooseGenerator(m *model, folded map[string][]float32, axes *fmriout.Axes, ge *genEval, o options) ([]*choice, error) {
+func chooseGenerator(m *model, folded map[string][]float32, axes *handoff.Axes, ge *genEval, o options) ([]*choice, error) {
 	target := mseFor(o.PSNR + 1)
 	total := 0
 	for _, p := range fold.GeneratorParams(m.Cfg) {

@@ -11,13 +11,13 @@ import (
 	"strings"
 	"testing"
 
-	"fmriface/arch"
 	"fmriface/bundle"
-	"fmriface/ckpt"
-	"fmriface/fmriout"
-	"fmriface/fold"
-	"fmriface/nn"
-	"fmriface/quant"
+	"fmriface/bundle/quant"
+	"fmriface/contract/handoff"
+	"fmriface/infer/arch"
+	"fmriface/infer/fold"
+	"fmriface/infer/nn"
+	"fmriface/util/ckpt"
 )
 
 func osMkdir(dir string) error { return os.MkdirAll(dir, 0o755) }
@@ -129,7 +129,7 @@ func TestExportFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, _ := nn.NewGenerator(cfg, m.Params)
-	s, err := fmriout.Read(fmriout.Path(f.fmri, "sub-01"))
+	s, err := handoff.Read(handoff.Path(f.fmri, "sub-01"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func TestDecodesWithLatentMean(t *testing.T) {
 	ix := readIndex(t, f.out)
 	for _, ref := range ix.Subjects {
 		t.Run(ref.ID, func(t *testing.T) {
-			s, err := fmriout.Read(fmriout.Path(f.fmri, ref.ID))
+			s, err := handoff.Read(handoff.Path(f.fmri, ref.ID))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -312,9 +312,9 @@ func TestDeterministic(t *testing.T) {
 		}
 	}
 	// A changed input gives new names, and the old bundles are removed.
-	s, _ := fmriout.Read(fmriout.Path(f.fmri, "sub-02"))
+	s, _ := handoff.Read(handoff.Path(f.fmri, "sub-02"))
 	s.TestPatterns[0] += 1
-	if err := fmriout.Write(fmriout.Path(f.fmri, "sub-02"), s); err != nil {
+	if err := handoff.Write(handoff.Path(f.fmri, "sub-02"), s); err != nil {
 		t.Fatal(err)
 	}
 	c := snapshot()
@@ -456,9 +456,9 @@ func TestBadInputs(t *testing.T) {
 		}, []string{"no sub-*/decoders.npz"}},
 		{"subject array", func(t *testing.T) []string {
 			dir := t.TempDir()
-			s, _ := fmriout.Read(fmriout.Path(f.fmri, "sub-01"))
-			p := fmriout.Path(dir, "sub-01")
-			if err := fmriout.Write(p, s); err != nil {
+			s, _ := handoff.Read(handoff.Path(f.fmri, "sub-01"))
+			p := handoff.Path(dir, "sub-01")
+			if err := handoff.Write(p, s); err != nil {
 				t.Fatal(err)
 			}
 			sf, _ := ckpt.Load(p)
@@ -473,8 +473,8 @@ func TestBadInputs(t *testing.T) {
 		}, []string{"sub-01/decoders.npz", "missing array imagery.pattern"}},
 		{"latent mismatch", func(t *testing.T) []string {
 			dir := t.TempDir()
-			s, _ := fmriout.Synthetic(fmriout.SyntheticOptions{ID: "sub-01", Latent: 8})
-			fmriout.Write(fmriout.Path(dir, "sub-01"), s)
+			s, _ := handoff.Synthetic(handoff.SyntheticOptions{ID: "sub-01", Latent: 8})
+			handoff.Write(handoff.Path(dir, "sub-01"), s)
 			return f.args("--fmri", dir)
 		}, []string{"latent size 8", "has 16"}},
 		{"not a model", func(t *testing.T) []string {

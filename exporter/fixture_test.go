@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"fmriface/arch"
-	"fmriface/ckpt"
-	"fmriface/fmriout"
+	"fmriface/contract/handoff"
+	"fmriface/infer/arch"
+	"fmriface/util/ckpt"
 )
 
 // randomModel writes a face model of cfg with random weights (encoder and
@@ -82,16 +82,16 @@ func newFixtureIn(t testing.TB, dir string, cfg arch.Config, subjects, voxels in
 	for i := range male {
 		male[i], smile[i] = float32(0.3*rng.NormFloat64()), float32(0.3*rng.NormFloat64())
 	}
-	if err := fmriout.WriteAxes(f.axes, &fmriout.Axes{Male: male, Smile: smile}); err != nil {
+	if err := handoff.WriteAxes(f.axes, &handoff.Axes{Male: male, Smile: smile}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 1; i <= subjects; i++ {
 		id := fmt.Sprintf("sub-%02d", i)
-		s, err := fmriout.Synthetic(fmriout.SyntheticOptions{ID: id, Seed: uint64(i), Latent: cfg.Latent, Voxels: voxels, Noise: 6})
+		s, err := handoff.Synthetic(handoff.SyntheticOptions{ID: id, Seed: uint64(i), Latent: cfg.Latent, Voxels: voxels, Noise: 6})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := fmriout.Write(fmriout.Path(f.fmri, id), s); err != nil {
+		if err := handoff.Write(handoff.Path(f.fmri, id), s); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -6,7 +6,7 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 
-	"fmriface/quant"
+	"fmriface/bundle/quant"
 )
 
 // gptqBlock is how many rows are quantized before their errors are passed

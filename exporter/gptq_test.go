@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"fmriface/quant"
+	"fmriface/bundle/quant"
 )
 
 // TestGPTQ: on its calibration inputs, the calibrated rounding changes x·d

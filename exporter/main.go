@@ -84,7 +84,7 @@ import (
 	"io"
 	"os"
 
-	"fmriface/fastblas"
+	"fmriface/util/fastblas"
 )
 
 func main() {

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"math"
 
-	"fmriface/arch"
-	"fmriface/fmrieval"
-	"fmriface/fmriout"
-	"fmriface/fold"
-	"fmriface/nn"
+	"fmriface/contract/handoff"
+	"fmriface/infer/arch"
+	"fmriface/infer/fold"
+	"fmriface/infer/nn"
+	"fmriface/neuro/score"
 )
 
 // lookup gives a tensor's values: a quantized trial's, or the float ones.
@@ -57,14 +57,14 @@ var patternSets = []string{"test.patterns", "test.subsets", "imagery.pattern"}
 // subjectEval holds a subject's float pipeline, against which quantized
 // trials are compared.
 type subjectEval struct {
-	s       *fmriout.Subject
+	s       *handoff.Subject
 	float   lookup
 	dec     map[string]map[string][][]float64 // ROI → pattern set → float decoded latents
 	outcome map[string][][]bool               // ROI → float pairwise outcome [i][j]
-	pairF   map[string]fmrieval.Pairwise      // ROI → float pairwise result
+	pairF   map[string]score.Pairwise         // ROI → float pairwise result
 }
 
-func floatLookup(s *fmriout.Subject) lookup {
+func floatLookup(s *handoff.Subject) lookup {
 	m := map[string][]float32{
 		"test.patterns": s.TestPatterns, "test.subsets": s.TestSubsets, "imagery.pattern": s.ImageryPattern,
 		"test.latents": s.TestLatents, "imagery.latents": s.ImageryLatents, "latent.mean": s.LatentMean,
@@ -75,9 +75,9 @@ func floatLookup(s *fmriout.Subject) lookup {
 	return func(name string) []float32 { return m[name] }
 }
 
-func newSubjectEval(s *fmriout.Subject) (*subjectEval, error) {
+func newSubjectEval(s *handoff.Subject) (*subjectEval, error) {
 	e := &subjectEval{s: s, float: floatLookup(s), dec: map[string]map[string][][]float64{},
-		outcome: map[string][][]bool{}, pairF: map[string]fmrieval.Pairwise{}}
+		outcome: map[string][][]bool{}, pairF: map[string]score.Pairwise{}}
 	for _, r := range s.ROIs {
 		e.dec[r.Name] = map[string][][]float64{}
 		for _, set := range patternSets {
@@ -94,12 +94,12 @@ func newSubjectEval(s *fmriout.Subject) (*subjectEval, error) {
 
 // pairwise returns the pairwise test's outcome per (decoded i, distractor j)
 // and its summary.
-func pairwise(decoded, truth [][]float64) ([][]bool, fmrieval.Pairwise, error) {
-	r, err := fmrieval.CorrMatrix(decoded, truth)
+func pairwise(decoded, truth [][]float64) ([][]bool, score.Pairwise, error) {
+	r, err := score.CorrMatrix(decoded, truth)
 	if err != nil {
-		return nil, fmrieval.Pairwise{}, err
+		return nil, score.Pairwise{}, err
 	}
-	p, err := fmrieval.PairwiseFromCorr(r)
+	p, err := score.PairwiseFromCorr(r)
 	if err != nil {
 		return nil, p, err
 	}
@@ -126,7 +126,7 @@ func (e *subjectEval) eval(get lookup, rois []string) (subjectResult, error) {
 	s := e.s
 	res := subjectResult{MinCorr: 1, Flipped: map[string]int{}, Pairwise: map[string]float64{}}
 	if rois == nil {
-		rois = fmriout.ROINames()
+		rois = handoff.ROINames()
 	}
 	truth := rows64(get("test.latents"), s.Latent)
 	mean := get("latent.mean")
@@ -136,7 +136,7 @@ func (e *subjectEval) eval(get lookup, rois []string) (subjectResult, error) {
 		for _, set := range patternSets {
 			dq := decodeRows(D, r.Voxels, s.Latent, mean, get(set), s.NVoxels())
 			for i, z := range dq {
-				c := fmrieval.Pearson(z, e.dec[name][set][i])
+				c := score.Pearson(z, e.dec[name][set][i])
 				if math.IsNaN(c) {
 					c = -1 // a constant decoded latent: as bad as it gets
 				}

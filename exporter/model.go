@@ -8,8 +8,8 @@ import (
 	"io"
 	"os"
 
-	"fmriface/arch"
-	"fmriface/ckpt"
+	"fmriface/infer/arch"
+	"fmriface/util/ckpt"
 )
 
 // Record formats of the trainer (trainer/vaegan), decoded here without

@@ -7,8 +7,8 @@ import (
 	"slices"
 
 	"fmriface/bundle"
-	"fmriface/fmriout"
-	"fmriface/fold"
+	"fmriface/contract/handoff"
+	"fmriface/infer/fold"
 )
 
 // report is export-report.json.
@@ -204,7 +204,7 @@ func verifySubject(b *bundle.Bundle, path string, rb *bundle.Bundle, rpath strin
 	if err != nil {
 		return sr, fmt.Errorf("verify %s: %w", path, err)
 	}
-	for _, r := range fmriout.ROINames() {
+	for _, r := range handoff.ROINames() {
 		sr.PairwiseFloat[r] = e.pairF[r].Accuracy
 	}
 	sr.LatentCorrMin, sr.PairwiseQuant, sr.Flipped = res.MinCorr, res.Pairwise, res.Flipped

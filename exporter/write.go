@@ -10,12 +10,12 @@ import (
 	"slices"
 	"strings"
 
-	"fmriface/atomicfile"
 	"fmriface/bundle"
-	"fmriface/demo"
-	"fmriface/fmriout"
-	"fmriface/fold"
-	"fmriface/version"
+	"fmriface/contract/handoff"
+	"fmriface/infer/fold"
+	"fmriface/util/atomicfile"
+	"fmriface/util/version"
+	"fmriface/wasm/app"
 )
 
 // outFile is one bundle to write.
@@ -57,7 +57,7 @@ func regionsOf(files []outFile, e *subjectEval) *outFile {
 	return nil
 }
 
-func generatorBundle(m *model, folded map[string][]float32, axes *fmriout.Axes, cs []*choice, o options, cfg json.RawMessage) ([]byte, error) {
+func generatorBundle(m *model, folded map[string][]float32, axes *handoff.Axes, cs []*choice, o options, cfg json.RawMessage) ([]byte, error) {
 	w := bundle.NewWriter()
 	archJSON, err := json.Marshal(m.Cfg)
 	if err != nil {
@@ -87,7 +87,7 @@ func generatorBundle(m *model, folded map[string][]float32, axes *fmriout.Axes, 
 	return b, nil
 }
 
-func axesRecord(a *fmriout.Axes) json.RawMessage {
+func axesRecord(a *handoff.Axes) json.RawMessage {
 	b, _ := json.Marshal(a.Meta)
 	return b
 }
@@ -98,7 +98,7 @@ func subjectBundle(e *subjectEval, cs []*choice, o options) ([]byte, error) {
 	V := s.NVoxels()
 	w.SetMeta(bundle.KeyKind, "subject")
 	w.SetMeta("n_voxels", int64(V))
-	w.SetMeta("rois", fmriout.ROINames())
+	w.SetMeta("rois", handoff.ROINames())
 	w.SetMeta("simulated", s.Simulated)
 	w.SetMeta("imagery_target", int64(s.ImageryTarget))
 	w.SetMeta("latent", int64(s.Latent))
@@ -138,7 +138,7 @@ func subjectBundle(e *subjectEval, cs []*choice, o options) ([]byte, error) {
 func regionsBundle(e *subjectEval, cs []*choice, o options) ([]byte, error) {
 	s := e.s
 	w := bundle.NewWriter()
-	w.SetMeta(bundle.KeyKind, demo.RegionsKind)
+	w.SetMeta(bundle.KeyKind, app.RegionsKind)
 	w.SetMeta("subject", s.ID)
 	w.SetMeta("n_voxels", int64(s.NVoxels()))
 	w.SetMeta("latent", int64(s.Latent))

@@ -41,7 +41,7 @@ site:
 	$(GO) run ./site/build -wasm $(SITE_WASM) -data $(SITE_DATA) -out $(SITE_OUT)
 
 site-fixture:
-	$(GO) run ./demo/cmd/fakesite -out out/site-fixture
+	$(GO) run ./site/fakesite -out out/site-fixture
 
 # site-data: the real site data from the shipped face model (models/default):
 # simulate the four virtual subjects, fit their decoders, export. About 5
@@ -56,46 +56,46 @@ site-data:
 demo:
 	@test -f $(SITE_DATA)/index.json || $(SITE_MAKE) site-data
 	$(SITE_MAKE) site
-	$(GO) run ./cmd/serve -addr $(SITE_ADDR) -dir $(SITE_OUT)
+	$(GO) run ./site/serve -addr $(SITE_ADDR) -dir $(SITE_OUT)
 
 # demo-fixture serves the app at once on a TEST FIXTURE (random untrained
 # model, synthetic subjects; the page says so): for working on the app.
 demo-fixture:
 	$(SITE_MAKE) site-fixture
 	$(SITE_MAKE) site SITE_DATA=out/site-fixture SITE_OUT=out/site-fixture-dist
-	$(GO) run ./cmd/serve -addr $(SITE_ADDR) -dir out/site-fixture-dist
+	$(GO) run ./site/serve -addr $(SITE_ADDR) -dir out/site-fixture-dist
 
 e2e/node_modules: e2e/package.json e2e/package-lock.json
 	cd e2e && npm ci --no-audit --no-fund
 	@touch $@
 
 test-e2e: e2e/node_modules
-	$(GO) run ./demo/cmd/fakesite -out out/e2e/data
+	$(GO) run ./site/fakesite -out out/e2e/data
 	$(SITE_MAKE) site SITE_DATA=out/e2e/data SITE_OUT=out/e2e/dist
-	$(GO) build -o out/e2e/serve ./cmd/serve
+	$(GO) build -o out/e2e/serve ./site/serve
 	node e2e/run.mjs --serve out/e2e/serve --dir out/e2e/dist --out out/e2e --chromium $(CHROMIUM)
 
 bench-site: e2e/node_modules
-	$(GO) run ./demo/cmd/fakesite -preset default -voxels 5000 -quant q8 -out out/bench-site/data
+	$(GO) run ./site/fakesite -preset default -voxels 5000 -quant q8 -out out/bench-site/data
 	$(SITE_MAKE) site SITE_DATA=out/bench-site/data SITE_OUT=out/bench-site/dist
-	$(GO) build -o out/bench-site/serve ./cmd/serve
+	$(GO) build -o out/bench-site/serve ./site/serve
 	node e2e/run.mjs --bench 1000 --serve out/bench-site/serve --dir out/bench-site/dist --out out/bench-site --chromium $(CHROMIUM)
-	PATH="$$PATH:$$($(GO) env GOROOT)/lib/wasm" GOOS=js GOARCH=wasm $(GO) test -run '^$$' -bench DecodeFace -benchmem ./demo/
+	PATH="$$PATH:$$($(GO) env GOROOT)/lib/wasm" GOOS=js GOARCH=wasm $(GO) test -run '^$$' -bench DecodeFace -benchmem ./wasm/app/
 
 # The Node half runs the page's benchmark loop on the same files
 # (demo.BenchmarkDecodeSiteData): 1,000 single decodes, and 50 batches of 20.
 bench-decode: e2e/node_modules
 	@test -f $(SITE_OUT)/app.json || { echo "make bench-decode: no site in $(SITE_OUT); run make site first"; exit 1; }
-	$(GO) build -o out/e2e/serve ./cmd/serve
+	$(GO) build -o out/e2e/serve ./site/serve
 	node e2e/run.mjs --bench 1000 --serve out/e2e/serve --dir $(SITE_OUT) --out out/bench-real --chromium $(CHROMIUM)
 	PATH="$$PATH:$$($(GO) env GOROOT)/lib/wasm" FMRIFACE_SITE_DATA="$(abspath $(SITE_DATA))" GOOS=js GOARCH=wasm \
-	  $(GO) test -run '^$$' -bench 'DecodeSiteData/single' -benchtime 1000x ./demo/
+	  $(GO) test -run '^$$' -bench 'DecodeSiteData/single' -benchtime 1000x ./wasm/app/
 	PATH="$$PATH:$$($(GO) env GOROOT)/lib/wasm" FMRIFACE_SITE_DATA="$(abspath $(SITE_DATA))" GOOS=js GOARCH=wasm \
-	  $(GO) test -run '^$$' -bench 'DecodeSiteData/batch' -benchtime 50x ./demo/
+	  $(GO) test -run '^$$' -bench 'DecodeSiteData/batch' -benchtime 50x ./wasm/app/
 
 bench-coldload: e2e/node_modules
 	@test -f $(SITE_OUT)/app.json || { echo "make bench-coldload: no site in $(SITE_OUT); run make site first"; exit 1; }
-	$(GO) build -o out/e2e/serve ./cmd/serve
+	$(GO) build -o out/e2e/serve ./site/serve
 	REPS=4 node e2e/coldload.mjs --serve out/e2e/serve --chromium $(CHROMIUM) $(SITE_OUT)
 	FRESH=1 REPS=2 node e2e/coldload.mjs --serve out/e2e/serve --chromium $(CHROMIUM) $(SITE_OUT)
 	REVISIT=1 REPS=2 node e2e/coldload.mjs --serve out/e2e/serve --chromium $(CHROMIUM) $(SITE_OUT)

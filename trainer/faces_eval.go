@@ -13,14 +13,14 @@ import (
 	"path/filepath"
 	"time"
 
-	"fmriface/atomicfile"
-	"fmriface/facemetrics"
-	"fmriface/fastblas"
-	"fmriface/fmriout"
-	"fmriface/imgrid"
-	"fmriface/pca"
+	"fmriface/contract/handoff"
+	"fmriface/face/metrics"
+	"fmriface/face/pca"
 	"fmriface/trainer/vaegan"
-	"fmriface/version"
+	"fmriface/util/atomicfile"
+	"fmriface/util/fastblas"
+	"fmriface/util/imgrid"
+	"fmriface/util/version"
 )
 
 // EvalReport is the JSON written by `faces eval` (fractions, not percentages).
@@ -32,7 +32,7 @@ type EvalReport struct {
 	GenderAccuracyPCA   float64 `json:"gender_accuracy_pca"`
 	// GenderAccuracyWhitened is a diagnostic, not the paper's measure: the
 	// same rule in the latent whitened by the training covariance
-	// (facemetrics.Whitener). Far above gender_accuracy, it says the latent
+	// (metrics.Whitener). Far above gender_accuracy, it says the latent
 	// holds gender but its anisotropy defeats a mean-difference axis.
 	GenderAccuracyWhitened float64 `json:"gender_accuracy_whitened"`
 	// LatentWhitened says the model's latent is whitened on its training
@@ -155,33 +155,33 @@ func facesEval(ctx context.Context, args []string) error {
 		return out
 	}
 	L := cfg.Latent
-	maleAxis := facemetrics.GenderAxis(trainZ, len(trainIdx), L, pick(male, trainIdx))
-	smileAxis := facemetrics.GenderAxis(trainZ, len(trainIdx), L, pick(smile, trainIdx))
-	maleAxisPCA := facemetrics.GenderAxis(trainC, len(trainIdx), *k, pick(male, trainIdx))
+	maleAxis := metrics.GenderAxis(trainZ, len(trainIdx), L, pick(male, trainIdx))
+	smileAxis := metrics.GenderAxis(trainZ, len(trainIdx), L, pick(smile, trainIdx))
+	maleAxisPCA := metrics.GenderAxis(trainC, len(trainIdx), *k, pick(male, trainIdx))
 
 	rep := EvalReport{NTest: len(test), NTrain: len(trainIdx), PCAComponents: *k, PCAExplained: pm.ExplainedRatio(),
 		Model: *model, ModelStep: st.Step, ModelEpochs: float64(st.Step*st.Config.Batch) / float64(st.Config.TrainImages),
 		Split: *splitPath, Seed: *seed, CodeVersion: version.String(), BLAS: blasName,
 		Date: time.Now().UTC().Format(time.RFC3339)}
-	rep.ReconIdentification = facemetrics.Identification(facemetrics.CorrMatrix(rec, testPx, len(test), d), len(test))
-	rep.ReconIdentPCA = facemetrics.Identification(facemetrics.CorrMatrix(recPCA, testPx, len(test), d), len(test))
-	rep.GenderAccuracy = facemetrics.SignAccuracy(testZ, len(test), L, maleAxis, pick(male, test))
-	rep.GenderAccuracyPCA = facemetrics.SignAccuracy(testC, len(test), *k, maleAxisPCA, pick(male, test))
+	rep.ReconIdentification = metrics.Identification(metrics.CorrMatrix(rec, testPx, len(test), d), len(test))
+	rep.ReconIdentPCA = metrics.Identification(metrics.CorrMatrix(recPCA, testPx, len(test), d), len(test))
+	rep.GenderAccuracy = metrics.SignAccuracy(testZ, len(test), L, maleAxis, pick(male, test))
+	rep.GenderAccuracyPCA = metrics.SignAccuracy(testC, len(test), *k, maleAxisPCA, pick(male, test))
 	rep.LatentWhitened = w.Latent != nil
-	rep.GenderAccuracyRaw = facemetrics.SignAccuracy(rawTest, len(test), L,
-		facemetrics.GenderAxis(rawTrain, len(trainIdx), L, pick(male, trainIdx)), pick(male, test))
-	rep.SmileAccuracy = facemetrics.SignAccuracy(testZ, len(test), L, smileAxis, pick(smile, test))
-	wh, err := facemetrics.NewWhitener(trainZ, len(trainIdx), L)
+	rep.GenderAccuracyRaw = metrics.SignAccuracy(rawTest, len(test), L,
+		metrics.GenderAxis(rawTrain, len(trainIdx), L, pick(male, trainIdx)), pick(male, test))
+	rep.SmileAccuracy = metrics.SignAccuracy(testZ, len(test), L, smileAxis, pick(smile, test))
+	wh, err := metrics.NewWhitener(trainZ, len(trainIdx), L)
 	if err != nil {
 		return err
 	}
 	wTrain := wh.Apply(trainZ, len(trainIdx))
-	rep.GenderAccuracyWhitened = facemetrics.SignAccuracy(wh.Apply(testZ, len(test)), len(test), L,
-		facemetrics.GenderAxis(wTrain, len(trainIdx), L, pick(male, trainIdx)), pick(male, test))
-	rep.SSIMVAEGAN = facemetrics.MeanSSIM(testPx, rec, len(test), 3, s, s)
-	rep.SSIMPCA = facemetrics.MeanSSIM(testPx, recPCA, len(test), 3, s, s)
-	rep.SharpnessVAEGAN = facemetrics.SharpnessRatio(testPx, rec, len(test), 3, s, s)
-	rep.SharpnessPCA = facemetrics.SharpnessRatio(testPx, recPCA, len(test), 3, s, s)
+	rep.GenderAccuracyWhitened = metrics.SignAccuracy(wh.Apply(testZ, len(test)), len(test), L,
+		metrics.GenderAxis(wTrain, len(trainIdx), L, pick(male, trainIdx)), pick(male, test))
+	rep.SSIMVAEGAN = metrics.MeanSSIM(testPx, rec, len(test), 3, s, s)
+	rep.SSIMPCA = metrics.MeanSSIM(testPx, recPCA, len(test), 3, s, s)
+	rep.SharpnessVAEGAN = metrics.SharpnessRatio(testPx, rec, len(test), 3, s, s)
+	rep.SharpnessPCA = metrics.SharpnessRatio(testPx, recPCA, len(test), 3, s, s)
 	rep.Bars = []Bar{
 		{"reconstruction identification", rep.ReconIdentification, ">= 0.98", rep.ReconIdentification >= 0.98},
 		{"gender accuracy (male - female axis)", rep.GenderAccuracy, ">= 0.85", rep.GenderAccuracy >= 0.85},
@@ -204,11 +204,11 @@ func facesEval(ctx context.Context, args []string) error {
 		return k
 	}
 	trainMale, trainSmile := pick(male, trainIdx), pick(smile, trainIdx)
-	axes := &fmriout.Axes{Male: maleAxis, Smile: smileAxis, Meta: fmriout.AxesMeta{
+	axes := &handoff.Axes{Male: maleAxis, Smile: smileAxis, Meta: handoff.AxesMeta{
 		Model: *model, Faces: *faces, CodeVersion: rep.CodeVersion,
 		Counts: map[string]int{"male": count(trainMale), "female": len(trainIdx) - count(trainMale),
 			"smiling": count(trainSmile), "not_smiling": len(trainIdx) - count(trainSmile)}}}
-	if err := fmriout.WriteAxes(filepath.Join(*out, fmriout.AxesFileName), axes); err != nil {
+	if err := handoff.WriteAxes(filepath.Join(*out, handoff.AxesFileName), axes); err != nil {
 		return err
 	}
 	if err := writeEvalGrids(*out, *private, in, w.Cfg.ImageSize, L, *seed, testPx, rec, recPCA, testZ, maleAxis, smileAxis, len(test)); err != nil {

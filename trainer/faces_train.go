@@ -9,13 +9,13 @@ import (
 	"path/filepath"
 	"time"
 
-	"fmriface/arch"
-	"fmriface/celeba"
-	"fmriface/fastblas"
-	"fmriface/imgrid"
-	"fmriface/plots"
+	"fmriface/face/celeba"
+	"fmriface/infer/arch"
 	"fmriface/trainer/vaegan"
-	"fmriface/version"
+	"fmriface/util/fastblas"
+	"fmriface/util/imgrid"
+	"fmriface/util/plots"
+	"fmriface/util/version"
 )
 
 // faceData loads the dataset at the model size and its person split.

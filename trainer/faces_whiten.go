@@ -7,9 +7,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"fmriface/fastblas"
 	"fmriface/trainer/vaegan"
-	"fmriface/version"
+	"fmriface/util/fastblas"
+	"fmriface/util/version"
 )
 
 // facesWhiten writes a copy of a trained model whose latent is whitened on

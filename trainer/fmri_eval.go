@@ -11,13 +11,13 @@ import (
 	"strings"
 	"time"
 
-	"fmriface/atomicfile"
-	"fmriface/fmripipe"
-	"fmriface/version"
+	"fmriface/neuro/analysis"
+	"fmriface/util/atomicfile"
+	"fmriface/util/version"
 )
 
 // fmriEval scores every subject's results (written by `fmri fit`) with the
-// paper's measures and writes the evaluation JSON (see fmripipe.Evaluation).
+// paper's measures and writes the evaluation JSON (see analysis.Evaluation).
 func fmriEval(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("fmri eval", flag.ExitOnError)
 	dir := fs.String("dir", "out/fmri", "folder of the fit's sub-XX/results.npz")
@@ -30,25 +30,25 @@ func fmriEval(ctx context.Context, args []string) error {
 	if *out == "" {
 		*out = filepath.Join(*dir, "eval.json")
 	}
-	paths, err := filepath.Glob(filepath.Join(*dir, "sub-*", fmripipe.ResultFileName))
+	paths, err := filepath.Glob(filepath.Join(*dir, "sub-*", analysis.ResultFileName))
 	if err != nil {
 		return err
 	}
 	if len(paths) == 0 {
-		return fmt.Errorf("no %s under %s: run `trainer fmri fit` first", fmripipe.ResultFileName, *dir)
+		return fmt.Errorf("no %s under %s: run `trainer fmri fit` first", analysis.ResultFileName, *dir)
 	}
 	sort.Strings(paths)
-	ev := &fmripipe.Evaluation{Command: append([]string{"trainer", "fmri", "eval"}, args...), CodeVersion: version.String(),
+	ev := &analysis.Evaluation{Command: append([]string{"trainer", "fmri", "eval"}, args...), CodeVersion: version.String(),
 		Draws: *draws, Seed: *seed}
 	for _, p := range paths {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		r, err := fmripipe.ReadResult(p)
+		r, err := analysis.ReadResult(p)
 		if err != nil {
 			return err
 		}
-		se, err := fmripipe.Evaluate(r, fmripipe.EvalOptions{Draws: *draws, Seed: *seed})
+		se, err := analysis.Evaluate(r, analysis.EvalOptions{Draws: *draws, Seed: *seed})
 		if err != nil {
 			return err
 		}
@@ -72,7 +72,7 @@ func fmriEval(ctx context.Context, args []string) error {
 	return nil
 }
 
-func subjectIDs(ev *fmripipe.Evaluation) []string {
+func subjectIDs(ev *analysis.Evaluation) []string {
 	var out []string
 	for _, s := range ev.Subjects {
 		out = append(out, s.Subject)

@@ -17,18 +17,18 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"fmriface/bids"
-	"fmriface/celeba"
-	"fmriface/ckpt"
-	"fmriface/decoding"
-	"fmriface/fastblas"
-	"fmriface/fmrieval"
-	"fmriface/fmriout"
-	"fmriface/fmripipe"
-	"fmriface/fmrisim"
-	"fmriface/pca"
+	"fmriface/contract/handoff"
+	"fmriface/face/celeba"
+	"fmriface/face/pca"
+	"fmriface/neuro/analysis"
+	"fmriface/neuro/bids"
+	"fmriface/neuro/decoding"
+	"fmriface/neuro/score"
+	"fmriface/neuro/sim"
 	"fmriface/trainer/vaegan"
-	"fmriface/version"
+	"fmriface/util/ckpt"
+	"fmriface/util/fastblas"
+	"fmriface/util/version"
 )
 
 // fmriFit runs the paper's GLM and decoding for every subject of a dataset
@@ -78,16 +78,16 @@ func fmriFit(ctx context.Context, args []string) error {
 			}
 		}
 	}
-	stims := map[string]*fmripipe.Stimuli{}
+	stims := map[string]*analysis.Stimuli{}
 	for i, s := range subs {
 		s = strings.TrimPrefix(s, "sub-")
 		subs[i] = s
-		var st *fmripipe.Stimuli
+		var st *analysis.Stimuli
 		switch {
 		case *stimDir != "":
-			st, err = fmripipe.ReadStimuli(*stimDir, s)
+			st, err = analysis.ReadStimuli(*stimDir, s)
 		case sim:
-			st, err = fmripipe.SimStimuli(*data, s)
+			st, err = analysis.SimStimuli(*data, s)
 		default:
 			err = fmt.Errorf("%s has no simulated ground truth: give the stimulus mapping with --stimuli (columns stim_file, celeba_file[, male]; see `go doc fmriface/fmripipe ReadStimuli`)", *data)
 		}
@@ -111,17 +111,17 @@ func fmriFit(ctx context.Context, args []string) error {
 			return err
 		}
 		t0 := time.Now()
-		d, err := fmripipe.ReadSubject(ds, s, fmripipe.ReadOptions{MaxRuns: *maxRuns, Progress: os.Stderr})
+		d, err := analysis.ReadSubject(ds, s, analysis.ReadOptions{MaxRuns: *maxRuns, Progress: os.Stderr})
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "sub-%s: %d runs, %d scans, %d voxels in the mask (read in %.1f s)\n", s, len(d.Runs), d.Y.RawMatrix().Rows, len(d.Voxels), time.Since(t0).Seconds())
-		res := &fmripipe.SubjectResult{Subject: "sub-" + s, Simulated: sim, NoiseLevel: noise[s], ImageSize: fm.size,
+		res := &analysis.SubjectResult{Subject: "sub-" + s, Simulated: sim, NoiseLevel: noise[s], ImageSize: fm.size,
 			NMask: len(d.Voxels), NScans: d.Y.RawMatrix().Rows, NRuns: len(d.Runs), ImageryTarget: -1,
 			Provenance: map[string]any{"command": append([]string{"trainer", "fmri", "fit"}, args...), "code_version": version.String(),
 				"data": *data, "model": *model, "fit_config": json.RawMessage(fitCfg)}}
 		st := stims[s]
-		images, keys, err := fmripipe.TestFaces(d, st)
+		images, keys, err := analysis.TestFaces(d, st)
 		if err != nil {
 			return err
 		}
@@ -135,16 +135,16 @@ func fmriFit(ctx context.Context, args []string) error {
 				res.ImageryKeys = append(res.ImageryKeys, f.Key)
 			}
 		}
-		var export *fmriout.Subject
+		var export *handoff.Subject
 		for _, sp := range fm.spaces {
-			opt := fmripipe.FitOptions{TAlpha: *tAlpha, FAlpha: *fAlpha, Ridge: *ridge, RidgeFolds: *ridgeFolds, Seed: *seed, Progress: os.Stderr}
+			opt := analysis.FitOptions{TAlpha: *tAlpha, FAlpha: *fAlpha, Ridge: *ridge, RidgeFolds: *ridgeFolds, Seed: *seed, Progress: os.Stderr}
 			if slices.Contains(strings.Split(*curveModels, ","), sp.name) {
 				opt.Curve = fracs
 			}
 			if sp.name == "vaegan" {
 				opt.Subsets = *subsets
 			}
-			mf, err := fmripipe.FitModel(d, st, fmripipe.Model{Name: sp.name, L: sp.dim, Latent: sp.latent}, opt)
+			mf, err := analysis.FitModel(d, st, analysis.Model{Name: sp.name, L: sp.dim, Latent: sp.latent}, opt)
 			if err != nil {
 				return err
 			}
@@ -165,11 +165,11 @@ func fmriFit(ctx context.Context, args []string) error {
 				len(mf.Selected), len(d.Voxels), mf.TThreshold, mf.FThreshold, mr.NVoxels, mf.Lambda)
 		}
 		if export != nil {
-			if err := fmriout.Write(fmriout.Path(*out, export.ID), export); err != nil {
+			if err := handoff.Write(handoff.Path(*out, export.ID), export); err != nil {
 				return err
 			}
 		}
-		if err := fmripipe.WriteResult(fmripipe.ResultPath(*out, res.Subject), res); err != nil {
+		if err := analysis.WriteResult(analysis.ResultPath(*out, res.Subject), res); err != nil {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "sub-%s done in %.1f s\n", s, time.Since(t0).Seconds())
@@ -181,8 +181,8 @@ func fmriFit(ctx context.Context, args []string) error {
 // openFMRIDataset opens a simulated dataset with its ground truth, or a
 // plain BIDS dataset (with derivatives/fmriprep when present).
 func openFMRIDataset(root string) (*bids.Dataset, bool, error) {
-	if fmripipe.HasSimTruth(root) {
-		ds, err := fmrisim.OpenDataset(root)
+	if analysis.HasSimTruth(root) {
+		ds, err := sim.OpenDataset(root)
 		return ds, true, err
 	}
 	ds, err := bids.Open(root)
@@ -218,7 +218,7 @@ type faceSpace struct {
 	dim    int
 	z      map[string][]float64
 	male   []float64 // male − female axis over the model's training faces
-	latent fmripipe.LatentFunc
+	latent analysis.LatentFunc
 }
 
 type faceModels struct {
@@ -322,7 +322,7 @@ func loadFaceSpaces(modelPath, faces, cache, splitPath string, k int, seed uint6
 				neg = append(neg, sp.z[keys[i]])
 			}
 		}
-		if sp.male, err = fmrieval.MeanDifferenceAxis(pos, neg); err != nil {
+		if sp.male, err = score.MeanDifferenceAxis(pos, neg); err != nil {
 			return nil, err
 		}
 		sp.latent = func(key string) ([]float64, bool) { v, ok := sp.z[key]; return v, ok }
@@ -423,8 +423,8 @@ func denseRows(m *mat.Dense) [][]float64 {
 }
 
 // modelResult collects a model's fit into the results record.
-func (fm *faceModels) modelResult(sp *faceSpace, mf *fmripipe.ModelFit, res *fmripipe.SubjectResult) (*fmripipe.ModelResult, error) {
-	mr := &fmripipe.ModelResult{Name: sp.name, L: sp.dim, NTrain: mf.Layout.NTrain, DOF: mf.DOF, TThreshold: mf.TThreshold,
+func (fm *faceModels) modelResult(sp *faceSpace, mf *analysis.ModelFit, res *analysis.SubjectResult) (*analysis.ModelResult, error) {
+	mr := &analysis.ModelResult{Name: sp.name, L: sp.dim, NTrain: mf.Layout.NTrain, DOF: mf.DOF, TThreshold: mf.TThreshold,
 		FThreshold: mf.FThreshold, ROIErrors: mf.ROIErrors, Lambda: mf.Lambda, Lambdas: mf.Lambdas, CVError: mf.CVError,
 		Seconds: mf.Seconds, MaleAxis: sp.male, NVoxels: map[string]int{},
 		Test: map[string]map[string][][]float64{}, Imagery: map[string]map[string][]float64{}, Images: map[string][][]float32{}}
@@ -446,7 +446,7 @@ func (fm *faceModels) modelResult(sp *faceSpace, mf *fmripipe.ModelFit, res *fmr
 		}
 		mr.TrueImagery = append(mr.TrueImagery, v)
 	}
-	for _, v := range []string{fmripipe.VariantOLS, fmripipe.VariantRidge} {
+	for _, v := range []string{analysis.VariantOLS, analysis.VariantRidge} {
 		dec, ok := mf.Decoded[v]
 		if !ok {
 			continue
@@ -469,23 +469,23 @@ func (fm *faceModels) modelResult(sp *faceSpace, mf *fmripipe.ModelFit, res *fmr
 		}
 	}
 	for _, cp := range mf.Curve {
-		mr.Curve = append(mr.Curve, fmripipe.CurveInfo{Fraction: cp.Fraction, NFaces: cp.NFaces, Err: cp.Err})
+		mr.Curve = append(mr.Curve, analysis.CurveInfo{Fraction: cp.Fraction, NFaces: cp.NFaces, Err: cp.Err})
 		mr.CurveTest = append(mr.CurveTest, denseRows(cp.Test))
 	}
 	return mr, nil
 }
 
 // exportSubject makes the exporter's subject file from the VAE-GAN fit.
-func exportSubject(d *fmripipe.Data, st *fmripipe.Stimuli, mf *fmripipe.ModelFit, mr *fmripipe.ModelResult, res *fmripipe.SubjectResult,
-	sp *faceSpace, model string, noise float64, fitCfg []byte, args []string) (*fmriout.Subject, error) {
+func exportSubject(d *analysis.Data, st *analysis.Stimuli, mf *analysis.ModelFit, mr *analysis.ModelResult, res *analysis.SubjectResult,
+	sp *faceSpace, model string, noise float64, fitCfg []byte, args []string) (*handoff.Subject, error) {
 	if len(mf.ROIErrors) > 0 {
 		// The exporter needs a decoder per ROI; say why there is none.
-		fmt.Fprintf(os.Stderr, "%s: WARNING: no %s written: ROIs without a decoder: %v\n", res.Subject, fmriout.FileName, mf.ROIErrors)
+		fmt.Fprintf(os.Stderr, "%s: WARNING: no %s written: ROIs without a decoder: %v\n", res.Subject, handoff.FileName, mf.ROIErrors)
 		return nil, nil
 	}
 	V := len(mf.Selected)
-	s := &fmriout.Subject{ID: res.Subject, Simulated: res.Simulated, Latent: sp.dim,
-		Provenance: fmriout.Provenance{Command: append([]string{"trainer", "fmri", "fit"}, args...), CodeVersion: version.String(),
+	s := &handoff.Subject{ID: res.Subject, Simulated: res.Simulated, Latent: sp.dim,
+		Provenance: handoff.Provenance{Command: append([]string{"trainer", "fmri", "fit"}, args...), CodeVersion: version.String(),
 			NoiseLevel: noise, Model: model, FitConfig: fitCfg,
 			TrainingData: fmt.Sprintf("%s sub-%s, %d runs", map[bool]string{true: "fmrisim virtual subject", false: "BIDS dataset"}[res.Simulated], d.Subject, len(d.Runs))},
 		GridShape: d.Grid, VoxelROI: make([]uint8, V), ImageryTarget: res.ImageryTarget}
@@ -493,14 +493,14 @@ func exportSubject(d *fmripipe.Data, st *fmripipe.Stimuli, mf *fmripipe.ModelFit
 		i, j, k := d.IJK(d.Voxels[col])
 		s.VoxelIJK = append(s.VoxelIJK, int16(i), int16(j), int16(k))
 	}
-	for label, roi := range map[uint8][]int{fmriout.LabelOccipital: mf.ROIs.Occipital, fmriout.LabelTemporal: mf.ROIs.Temporal, fmriout.LabelFrontoparietal: mf.ROIs.Frontoparietal} {
+	for label, roi := range map[uint8][]int{handoff.LabelOccipital: mf.ROIs.Occipital, handoff.LabelTemporal: mf.ROIs.Temporal, handoff.LabelFrontoparietal: mf.ROIs.Frontoparietal} {
 		for _, p := range roi {
 			s.VoxelROI[p] = label
 		}
 	}
-	for _, name := range fmriout.ROINames() {
+	for _, name := range handoff.ROINames() {
 		idx, _ := mf.ROIs.Get(name)
-		r := fmriout.ROI{Name: name, Decoder: fmriout.DecoderMatrix(mf.Decoders[name])}
+		r := handoff.ROI{Name: name, Decoder: handoff.DecoderMatrix(mf.Decoders[name])}
 		for _, p := range idx {
 			r.Voxels = append(r.Voxels, int32(p))
 		}

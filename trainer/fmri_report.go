@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"fmriface/fmripipe"
+	"fmriface/neuro/analysis"
 )
 
 // fmriReport renders the evaluation (and the decoded faces) as a Markdown
@@ -29,13 +29,13 @@ func fmriReport(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w (run `trainer fmri eval` first)", err)
 	}
-	var ev fmripipe.Evaluation
+	var ev analysis.Evaluation
 	if err := json.Unmarshal(b, &ev); err != nil {
 		return fmt.Errorf("read %s: %w", *evalPath, err)
 	}
-	in := fmripipe.ReportInput{Eval: &ev, Out: *out, Title: "fMRI decoding of faces: our pipeline beside VanRullen & Reddy (2019)"}
+	in := analysis.ReportInput{Eval: &ev, Out: *out, Title: "fMRI decoding of faces: our pipeline beside VanRullen & Reddy (2019)"}
 	for _, s := range ev.Subjects {
-		r, err := fmripipe.ReadResult(fmripipe.ResultPath(*dir, s.Subject))
+		r, err := analysis.ReadResult(analysis.ResultPath(*dir, s.Subject))
 		if err != nil {
 			return err
 		}
@@ -58,7 +58,7 @@ func fmriReport(ctx context.Context, args []string) error {
 	if in.Outro, err = read(*outro, "discussion.md"); err != nil {
 		return err
 	}
-	if err := fmripipe.WriteReport(in); err != nil {
+	if err := analysis.WriteReport(in); err != nil {
 		return err
 	}
 	fmt.Printf("wrote %s\n", filepath.Join(*out, "README.md"))

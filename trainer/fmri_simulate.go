@@ -9,14 +9,14 @@ import (
 	"strconv"
 	"strings"
 
-	"fmriface/celeba"
-	"fmriface/fmrisim"
+	"fmriface/face/celeba"
+	"fmriface/neuro/sim"
 )
 
 // fmriSimulate makes the virtual subjects: a simulated BIDS dataset on the
 // real ds001761 protocol (see package fmrisim and docs/virtual-subjects.md).
 func fmriSimulate(ctx context.Context, args []string) error {
-	def := fmrisim.DefaultConfig()
+	def := sim.DefaultConfig()
 	fs := flag.NewFlagSet("fmri simulate", flag.ExitOnError)
 	faces := fs.String("faces", "../shared/faces/celeba", "CelebA subset folder")
 	cache := fs.String("cache", "out/cache", "pixel cache folder (\"\" = none)")
@@ -82,13 +82,13 @@ func fmriSimulate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	pool, err := fmrisim.PoolFromCelebA(ds, split)
+	pool, err := sim.PoolFromCelebA(ds, split)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "simulate: %d faces (%d train, %d test), subjects %v, noise %v, grid %v at %g mm, seed %d\n",
 		len(pool.Faces), len(pool.Train), len(pool.Test), cfg.Subjects, cfg.Noise, cfg.Grid, cfg.VoxelMM, cfg.Seed)
-	sum, err := fmrisim.Simulate(ctx, cfg, pool, fmrisim.Options{DesignRoot: *design, Out: *out,
+	sum, err := sim.Simulate(ctx, cfg, pool, sim.Options{DesignRoot: *design, Out: *out,
 		Command: "trainer fmri simulate " + strings.Join(args, " "), Overwrite: *overwrite, Progress: os.Stderr})
 	if err != nil {
 		return err

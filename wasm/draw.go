@@ -11,7 +11,7 @@ import (
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/vector"
 
-	"fmriface/demo"
+	"fmriface/wasm/app"
 )
 
 // rect is an area in CSS pixels.
@@ -83,7 +83,7 @@ func (g *game) frame(dst *ebiten.Image, r rect, width float64, c color.Color) {
 }
 
 // image returns the GPU copy of a face, re-uploaded when the face changed.
-func (g *game) image(im *demo.Image) *ebiten.Image {
+func (g *game) image(im *app.Image) *ebiten.Image {
 	t := g.tex[im]
 	side := g.app.Model.ImageSize()
 	if t == nil {
@@ -98,7 +98,7 @@ func (g *game) image(im *demo.Image) *ebiten.Image {
 }
 
 // face draws an image slot into r (square), or a placeholder while it decodes.
-func (g *game) face(dst *ebiten.Image, im *demo.Image, r rect) {
+func (g *game) face(dst *ebiten.Image, im *app.Image, r rect) {
 	if !im.Ready {
 		g.fill(dst, r, colPanel)
 		if r.w >= 8*g.charW()+8 {
@@ -116,8 +116,8 @@ func (g *game) face(dst *ebiten.Image, im *demo.Image, r rect) {
 }
 
 // hot records that r, in CSS pixels, does t when clicked or tapped.
-func (g *game) hot(name string, r rect, t demo.Target) {
-	g.hits.Add(demo.Area{Name: name, X: r.x, Y: r.y, W: r.w, H: r.h, Target: t})
+func (g *game) hot(name string, r rect, t app.Target) {
+	g.hits.Add(app.Area{Name: name, X: r.x, Y: r.y, W: r.w, H: r.h, Target: t})
 }
 
 // buttonH is the height of a button; its clickable area is a little taller,
@@ -126,7 +126,7 @@ const buttonH = lineH + 6
 
 // button draws a button with its top-left corner at (x, y), records what
 // it does, and returns its width.
-func (g *game) button(dst *ebiten.Image, label string, x, y float64, name string, t demo.Target) float64 {
+func (g *game) button(dst *ebiten.Image, label string, x, y float64, name string, t app.Target) float64 {
 	w := g.buttonW(label)
 	g.fill(dst, rect{x, y, w, buttonH}, colPanel)
 	g.print(dst, label, x+7, y+3, colText)
@@ -181,20 +181,20 @@ func (g *game) header(dst *ebiten.Image) float64 {
 	fl := flow{x0: 12, right: g.w - 12, gap: 6, rowH: buttonH, x: 12, y: y}
 	for _, b := range []struct {
 		label, name string
-		key         demo.Key
+		key         app.Key
 	}{
-		{fmt.Sprintf("Subject %s (%s)  S", s.ID, loaded), "subject", demo.KeySubject},
-		{fmt.Sprintf("Region: %s  R", a.ROILabel()), "region", demo.KeyROI},
-		{fmt.Sprintf("Trials: %s  T", a.TrialsLabel()), "trials", demo.KeyTrials},
+		{fmt.Sprintf("Subject %s (%s)  S", s.ID, loaded), "subject", app.KeySubject},
+		{fmt.Sprintf("Region: %s  R", a.ROILabel()), "region", app.KeyROI},
+		{fmt.Sprintf("Trials: %s  T", a.TrialsLabel()), "trials", app.KeyTrials},
 	} {
 		x, y := fl.next(g.buttonW(b.label))
-		g.button(dst, b.label, x, y, b.name, demo.Target{Key: b.key})
+		g.button(dst, b.label, x, y, b.name, app.Target{Key: b.key})
 	}
 	model := fmt.Sprintf("Model: %s, %d×%d", a.Model.Cfg.Name, a.Model.ImageSize(), a.Model.ImageSize())
 	x, y := fl.next(float64(len(g.ascii.Replace(model)))*g.charW() + 12)
 	g.print(dst, model, x+6, y+3, colDim)
 	fl = flow{x0: 12, right: g.w - 12, gap: 6, rowH: buttonH, x: 12, y: y + buttonH + 6}
-	for p := range demo.NumPanels {
+	for p := range app.NumPanels {
 		label := fmt.Sprintf("%d %s", int(p)+1, p)
 		w := g.buttonW(label)
 		x, y := fl.next(w)
@@ -206,7 +206,7 @@ func (g *game) header(dst *ebiten.Image) float64 {
 			g.fill(dst, r, colPanel)
 			g.print(dst, label, x+7, y+3, colText)
 		}
-		g.hot(fmt.Sprintf("tab %d", int(p)+1), rect{x, y - 2, w, buttonH + 4}, demo.Target{Key: demo.KeyPanel1 + demo.Key(p)})
+		g.hot(fmt.Sprintf("tab %d", int(p)+1), rect{x, y - 2, w, buttonH + 4}, app.Target{Key: app.KeyPanel1 + app.Key(p)})
 	}
 	return fl.y + buttonH
 }
@@ -216,15 +216,15 @@ func (g *game) footer(dst *ebiten.Image) {
 	a := g.app
 	var keys string
 	switch a.Panel {
-	case demo.PanelPattern:
+	case app.PanelPattern:
 		keys = "Arrows or the buttons: choose the face whose pattern is shown; R: region"
-	case demo.PanelPairwise:
+	case app.PanelPairwise:
 		keys = "Left / Right or click a face: which face did the subject see?   Enter: next pair"
-	case demo.PanelImagery:
+	case app.PanelImagery:
 		keys = "R: region (the paper found imagery best in temporal voxels)"
-	case demo.PanelExplore:
+	case app.PanelExplore:
 		keys = "Drag a slider, or Left/Right: gender   Up/Down: smile   Enter: random face   0: reset"
-	case demo.PanelAbout:
+	case app.PanelAbout:
 		keys = "The About section of the page (button at the top right) has this text with links"
 	default:
 		keys = "Arrows or click: choose a face"
@@ -242,13 +242,13 @@ func (g *game) footer(dst *ebiten.Image) {
 	// The global keys can be clicked too; they are underlined.
 	for _, k := range []struct {
 		label, name string
-		key         demo.Key
+		key         app.Key
 	}{
-		{"S: subject", "footer subject", demo.KeySubject},
-		{"R: region", "footer region", demo.KeyROI},
-		{"T: trials", "footer trials", demo.KeyTrials},
-		{"D: offline", "offline", demo.KeyDownloadAll},
-		{"H: help", "help", demo.KeyHelp},
+		{"S: subject", "footer subject", app.KeySubject},
+		{"R: region", "footer region", app.KeyROI},
+		{"T: trials", "footer trials", app.KeyTrials},
+		{"D: offline", "offline", app.KeyDownloadAll},
+		{"H: help", "help", app.KeyHelp},
 	} {
 		i := strings.LastIndex(line, k.label)
 		if i < 0 {
@@ -257,7 +257,7 @@ func (g *game) footer(dst *ebiten.Image) {
 		x := 12 + float64(i)*g.charW()
 		w := float64(len(k.label)) * g.charW()
 		g.fill(dst, rect{x, y + lineH - 2, w, 1}, colDim)
-		g.hot(k.name, rect{x - 3, y - 4, w + 6, lineH + 6}, demo.Target{Key: k.key})
+		g.hot(k.name, rect{x - 3, y - 4, w + 6, lineH + 6}, app.Target{Key: k.key})
 	}
 	msg, _ := a.Message()
 	if lines := g.wrap(msg, g.w-24); len(lines) > 0 {

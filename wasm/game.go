@@ -11,7 +11,7 @@ import (
 
 	"github.com/hajimehoshi/ebiten/v2"
 
-	"fmriface/demo"
+	"fmriface/wasm/app"
 )
 
 // frameBudget is the decoding work done per frame: with drawing it stays
@@ -38,9 +38,9 @@ const maxFrameBudget = 30 * time.Millisecond
 const busyRedraw = 250 * time.Millisecond
 
 // game is the Ebiten side: input, the frame budget and drawing. All state
-// lives in demo.App.
+// lives in app.App.
 type game struct {
-	app   *demo.App
+	app   *app.App
 	page  *page
 	font  *bitmapFont
 	ascii *strings.Replacer // the bitmap font has ASCII only
@@ -68,15 +68,15 @@ type game struct {
 
 	// hits is what each area of the screen does when clicked or tapped,
 	// as last drawn; press is the pointer pressed on one of them.
-	hits   demo.HitMap
+	hits   app.HitMap
 	press  press
 	cursor ebiten.CursorShapeType
 	hover  string // the area under the mouse, outlined
 
-	tex           map[*demo.Image]*texture
+	tex           map[*app.Image]*texture
 	mosaic        *ebiten.Image
 	mosaicVersion int
-	mosaicFor     *demo.Mosaic
+	mosaicFor     *app.Mosaic
 }
 
 // press is a pointer held down on an area: a click or tap happens when it
@@ -84,7 +84,7 @@ type game struct {
 type press struct {
 	on   bool
 	id   int
-	area demo.Area
+	area app.Area
 }
 
 type frameKey struct {
@@ -99,9 +99,9 @@ type texture struct {
 	version int
 }
 
-func newGame(a *demo.App, p *page) *game {
+func newGame(a *app.App, p *page) *game {
 	g := &game{app: a, page: p, font: newBitmapFont(), scale: 1,
-		tex: map[*demo.Image]*texture{},
+		tex: map[*app.Image]*texture{},
 		ascii: strings.NewReplacer("…", "...", "×", "x", "−", "-", "–", "-", "—", "-", "ẑ", "z^", "→", "->",
 			"←", "<-", "≤", "<=", "≥", ">=", "·", ".", "é", "e", "’", "'", "“", "\"", "”", "\"", "ᵀ", "T", "⁻¹", "^-1")}
 	p.publishAreas(&g.hits)
@@ -121,7 +121,7 @@ func (g *game) addSubjects() {
 			g.addRegions(f)
 			return
 		}
-		s, err := demo.LoadSubjectVerified(f.name, f.data, g.app.Model.Latent())
+		s, err := app.LoadSubjectVerified(f.name, f.data, g.app.Model.Latent())
 		if err == nil {
 			err = g.app.AddSubject(s)
 		}
@@ -221,13 +221,13 @@ func (g *game) point(e pointerEvent) {
 	case pointerCancel:
 		g.press = press{}
 	case pointerLeave:
-		g.setHover(demo.Area{}, false)
+		g.setHover(app.Area{}, false)
 	}
 }
 
 // setHover shows a pointing hand over areas that do something, and has the
 // area under the mouse outlined.
-func (g *game) setHover(ar demo.Area, over bool) {
+func (g *game) setHover(ar app.Area, over bool) {
 	c, name := ebiten.CursorShapeDefault, ""
 	if over {
 		c, name = ebiten.CursorShapePointer, ar.Name
@@ -326,19 +326,19 @@ func (g *game) Draw(screen *ebiten.Image) {
 	y := g.header(screen)
 	body := rect{x: 12, y: y + 8, w: g.w - 24, h: g.h - y - 8 - 40}
 	switch a.Panel {
-	case demo.PanelFaces:
+	case app.PanelFaces:
 		g.drawFaces(screen, body)
-	case demo.PanelPattern:
+	case app.PanelPattern:
 		g.drawPattern(screen, body)
-	case demo.PanelPairwise:
+	case app.PanelPairwise:
 		g.drawPairwise(screen, body)
-	case demo.PanelGender:
+	case app.PanelGender:
 		g.drawGender(screen, body)
-	case demo.PanelImagery:
+	case app.PanelImagery:
 		g.drawImagery(screen, body)
-	case demo.PanelExplore:
+	case app.PanelExplore:
 		g.drawExplore(screen, body)
-	case demo.PanelAbout:
+	case app.PanelAbout:
 		g.drawAbout(screen, body)
 	}
 	g.footer(screen)

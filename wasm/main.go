@@ -1,7 +1,7 @@
 //go:build js && wasm
 
 // Command wasm is the browser app: it takes the site data that site/web/loader.js
-// downloaded and verified (globalThis.fmrifaceData), builds the demo.App and runs
+// downloaded and verified (globalThis.fmrifaceData), builds the app.App and runs
 // it as an Ebiten game. Results are also described in words through the page's
 // ARIA live region (#live). Build with
 //
@@ -22,7 +22,7 @@ import (
 
 	"github.com/hajimehoshi/ebiten/v2"
 
-	"fmriface/demo"
+	"fmriface/wasm/app"
 )
 
 func main() {
@@ -74,12 +74,12 @@ type page struct {
 	// listens itself rather than polling Ebiten's key state once a frame,
 	// so that a press and release within one slow frame is not lost and
 	// held arrows repeat.
-	keys  chan demo.Key
+	keys  chan app.Key
 	onKey js.Func
 	// app is the running app, once loaded: the key handler asks it which
 	// keys leave it for the page (App.LeavesApp). Handlers run between the
 	// game loop's frames (js/wasm has one thread), so the read is safe.
-	app *demo.App
+	app *app.App
 	// pointers queues the canvas's pointer events (mouse, touch, pen), for
 	// the same reason: a tap shorter than a slow frame is not lost.
 	pointers  chan pointerEvent
@@ -97,7 +97,7 @@ type page struct {
 	// query is the address's parameters, read once at the start, and view
 	// the view the address shows (followLink).
 	query url.Values
-	view  demo.View
+	view  app.View
 }
 
 // pointerEvent is a pointer pressed, moved, released or cancelled on the
@@ -135,7 +135,7 @@ type file struct {
 }
 
 // fetch asks the page to download a subject's bundle or regions file
-// (demo.App.OnNeed); it arrives through fmrifaceAddSubject, or its failure
+// (app.App.OnNeed); it arrives through fmrifaceAddSubject, or its failure
 // through fmrifaceNeedFailed.
 func (p *page) fetch(id string, regions bool) {
 	if f := p.global.Get("fmrifaceFetch"); f.Type() == js.TypeFunction {
@@ -145,7 +145,7 @@ func (p *page) fetch(id string, regions bool) {
 
 func newPage() *page {
 	g := js.Global()
-	p := &page{global: g, live: g.Get("document").Call("getElementById", "live"), keys: make(chan demo.Key, 64)}
+	p := &page{global: g, live: g.Get("document").Call("getElementById", "live"), keys: make(chan app.Key, 64)}
 	p.status = g.Get("Object").New()
 	g.Set("fmrifaceStatus", p.status)
 	p.onKey = js.FuncOf(func(this js.Value, args []js.Value) any {
@@ -153,8 +153,8 @@ func newPage() *page {
 		if e.Get("ctrlKey").Bool() || e.Get("metaKey").Bool() || e.Get("altKey").Bool() {
 			return nil // browser shortcuts stay the browser's
 		}
-		k := demo.KeyFromName(e.Get("key").String(), e.Get("shiftKey").Bool())
-		if k == demo.KeyNone {
+		k := app.KeyFromName(e.Get("key").String(), e.Get("shiftKey").Bool())
+		if k == app.KeyNone {
 			return nil
 		}
 		e.Call("preventDefault")
@@ -162,11 +162,11 @@ func newPage() *page {
 			// The page moves the focus on along its tab order (Ebiten
 			// cancels every key's default action on its canvas, Tab's too).
 			if f := g.Get("fmrifaceLeave"); f.Type() == js.TypeFunction {
-				f.Invoke(k != demo.KeyPrevPanel)
+				f.Invoke(k != app.KeyPrevPanel)
 			}
 			return nil
 		}
-		if e.Get("repeat").Bool() && k != demo.KeyLeft && k != demo.KeyRight && k != demo.KeyUp && k != demo.KeyDown {
+		if e.Get("repeat").Bool() && k != app.KeyLeft && k != app.KeyRight && k != app.KeyUp && k != app.KeyDown {
 			return nil
 		}
 		select {
@@ -276,7 +276,7 @@ func capture(c js.Value, id int) {
 // publishAreas sets globalThis.fmrifaceAreas(): the screen's clickable
 // areas as last drawn ({name, x, y, w, h} in CSS pixels), so that tests and
 // tools can point at a named area instead of at coordinates.
-func (p *page) publishAreas(hits *demo.HitMap) {
+func (p *page) publishAreas(hits *app.HitMap) {
 	p.global.Set("fmrifaceAreas", js.FuncOf(func(this js.Value, args []js.Value) any {
 		out := make([]any, 0, len(hits.Areas()))
 		for _, ar := range hits.Areas() {
@@ -286,16 +286,16 @@ func (p *page) publishAreas(hits *demo.HitMap) {
 	}))
 }
 
-// openLink shows the view the page's address names (demo.ParseView: panel,
+// openLink shows the view the page's address names (app.ParseView: panel,
 // region, trials, face; the loader already started with its subject).
 // Parameters it cannot use are reported in the console.
-func (p *page) openLink(a *demo.App) {
+func (p *page) openLink(a *app.App) {
 	q, err := url.ParseQuery(strings.TrimPrefix(p.global.Get("location").Get("search").String(), "?"))
 	if err != nil {
 		p.global.Get("console").Call("warn", "fmriface: the address's parameters: "+err.Error())
 		return
 	}
-	v, problems := demo.ParseView(q)
+	v, problems := app.ParseView(q)
 	if q.Has("panel") || q.Has("region") || q.Has("trials") || q.Has("face") {
 		problems = append(problems, a.Open(v)...)
 	}
@@ -311,7 +311,7 @@ func (p *page) openLink(a *demo.App) {
 // Only the app changes the address after the start, so its other
 // parameters are those openLink read, and nothing is read from the page
 // unless the view changed.
-func (p *page) followLink(a *demo.App) {
+func (p *page) followLink(a *app.App) {
 	v := a.View()
 	if v == p.view || p.query == nil {
 		return
@@ -387,7 +387,7 @@ func (p *page) ready() {
 
 // sync publishes the app's latest message, and a few numbers for tests
 // whenever the app changed (its Rev): how many faces are decoded, say.
-func (p *page) sync(a *demo.App) {
+func (p *page) sync(a *app.App) {
 	msg, n := a.Message()
 	if n == p.lastN && a.Rev() == p.lastRev {
 		return
@@ -407,7 +407,7 @@ func (p *page) sync(a *demo.App) {
 	s.Set("panel", a.Panel.String())
 	s.Set("subject", a.Subject().ID)
 	s.Set("subjects", len(a.Subjects))
-	s.Set("roi", demo.ROIName(a.ROI))
+	s.Set("roi", app.ROIName(a.ROI))
 	s.Set("trials", a.TrialsLabel())
 	s.Set("ready", a.Ready())
 	s.Set("firstFaceMs", float64(a.FirstFace)/float64(time.Millisecond))
@@ -428,12 +428,12 @@ func (p *page) sync(a *demo.App) {
 // load copies the files from globalThis.fmrifaceData and parses them. The
 // loader checked each one's SHA-256 against the index, so the bundles' own
 // checksums are not computed again (a second pass over 12 MB in WebAssembly).
-func load(p *page) (*demo.App, int, error) {
+func load(p *page) (*app.App, int, error) {
 	d := p.global.Get("fmrifaceData")
 	if !d.Truthy() {
 		return nil, 0, errors.New("no data: open the app through index.html, which downloads the site data first")
 	}
-	ix, err := demo.ParseIndex([]byte(d.Get("index").String()))
+	ix, err := app.ParseIndex([]byte(d.Get("index").String()))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -453,12 +453,12 @@ func load(p *page) (*demo.App, int, error) {
 		return nil, 0, err
 	}
 	p.mark("copiedMs")
-	model, err := demo.LoadModelVerified(ix.Generator.File, raw)
+	model, err := app.LoadModelVerified(ix.Generator.File, raw)
 	if err != nil {
 		return nil, 0, err
 	}
 	p.mark("modelMs")
-	var subs []*demo.Subject
+	var subs []*app.Subject
 	for _, r := range ix.Subjects {
 		if !files.Get(r.File).Truthy() {
 			continue // still downloading: arrives through fmrifaceAddSubject
@@ -467,7 +467,7 @@ func load(p *page) (*demo.App, int, error) {
 		if err != nil {
 			return nil, 0, err
 		}
-		s, err := demo.LoadSubjectVerified(r.File, raw, model.Latent())
+		s, err := app.LoadSubjectVerified(r.File, raw, model.Latent())
 		if err != nil {
 			return nil, 0, err
 		}
@@ -492,7 +492,7 @@ func load(p *page) (*demo.App, int, error) {
 		return nil, 0, errors.New("no subject was downloaded")
 	}
 	p.mark("subjectsMs")
-	app, err := demo.NewApp(ix, model, subs, nil, uint64(time.Now().UnixNano()))
+	app, err := app.NewApp(ix, model, subs, nil, uint64(time.Now().UnixNano()))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -506,7 +506,7 @@ func load(p *page) (*demo.App, int, error) {
 // runBench decodes n faces back to back (decoder × pattern, then generator)
 // and reports the time per face measured with performance.now, and the heap
 // before and after, to the console, the live region and globalThis.fmrifaceBench.
-func runBench(p *page, a *demo.App, n int) {
+func runBench(p *page, a *app.App, n int) {
 	s := a.Subjects[0]
 	// The steady state: the decoder dequantized, as the app's idle frames
 	// leave it a few seconds after the start.
@@ -514,7 +514,7 @@ func runBench(p *page, a *demo.App, n int) {
 	}
 	for !a.Model.Gen.MaterializeFC(1 << 30) {
 	}
-	dec := demo.NewDecoder(a.Model, s.V)
+	dec := app.NewDecoder(a.Model, s.V)
 	z := make([]float32, s.L)
 	img := make([]byte, 4*a.Model.ImageSize()*a.Model.ImageSize())
 	perf := p.global.Get("performance")

@@ -9,7 +9,7 @@ import (
 
 	"github.com/hajimehoshi/ebiten/v2"
 
-	"fmriface/demo"
+	"fmriface/wasm/app"
 )
 
 // narrowW is the body width, in CSS pixels, under which panels stack their
@@ -61,13 +61,13 @@ func (g *game) drawFaces(dst *ebiten.Image, r rect) {
 		g.face(dst, &a.Shown[i], rect{x, y, f, f})
 		g.face(dst, &a.Decoded[i], rect{x + f + 4, y, f, f})
 		cell := rect{x - 2, y - 2, 2*f + 8, f + 2*lineH + 6}
-		g.hot(fmt.Sprintf("face %d", i+1), cell, demo.Target{Face: i})
+		g.hot(fmt.Sprintf("face %d", i+1), cell, app.Target{Face: i})
 		if i == a.Sel {
 			g.frame(dst, cell, 2, colAccent)
 		}
 		label := fmt.Sprintf("%d", i+1)
 		if a.Decoded[i].Ready {
-			label += "  " + demo.Ms(a.Decoded[i].Elapsed)
+			label += "  " + app.Ms(a.Decoded[i].Elapsed)
 		}
 		g.print(dst, label, x, y+f+2, colText)
 		if a.Ready() {
@@ -125,17 +125,17 @@ func (g *game) drawPattern(dst *ebiten.Image, r rect) {
 	y += f + 4
 	g.print(dst, "shown     decoded", x, y, colDim)
 	y += lineH + 4
-	w := g.button(dst, "< previous", x, y, "previous face", demo.Target{Key: demo.KeyLeft})
-	g.button(dst, "next >", x+w+6, y, "next face", demo.Target{Key: demo.KeyRight})
+	w := g.button(dst, "< previous", x, y, "previous face", app.Target{Key: app.KeyLeft})
+	g.button(dst, "next >", x+w+6, y, "next face", app.Target{Key: app.KeyRight})
 	y += buttonH + lineH
-	for k := range demo.NumROIs {
-		c := demo.ROIColor(k)
+	for k := range app.NumROIs {
+		c := app.ROIColor(k)
 		col := colorOf(c)
 		if k == 0 {
 			g.print(dst, "Axial slices, one tile per slice.", x, y, colDim)
 		} else {
 			g.fill(dst, rect{x, y + 2, 12, 12}, col)
-			g.print(dst, demo.ROIName(k)+" outline", x+18, y, colText)
+			g.print(dst, app.ROIName(k)+" outline", x+18, y, colText)
 		}
 		y += lineH
 	}
@@ -169,13 +169,13 @@ func (g *game) drawPairwise(dst *ebiten.Image, r rect) {
 	g.centred(dst, "Which face did the subject see?", cx, y, r, colText)
 	y += lineH + 4
 	for side, i := range []int{gm.Left(), gm.Right()} {
-		x, label, name, key := cx-f-10, "<- Left", "left candidate", demo.KeyLeft
+		x, label, name, key := cx-f-10, "<- Left", "left candidate", app.KeyLeft
 		if side == 1 {
-			x, label, name, key = cx+10, "Right ->", "right candidate", demo.KeyRight
+			x, label, name, key = cx+10, "Right ->", "right candidate", app.KeyRight
 		}
 		g.face(dst, &a.Shown[i], rect{x, y, f, f})
 		g.print(dst, label, x, y+f+2, colText)
-		g.hot(name, rect{x - 3, y - 3, f + 6, f + lineH + 6}, demo.Target{Key: key})
+		g.hot(name, rect{x - 3, y - 3, f + 6, f + lineH + 6}, app.Target{Key: key})
 		if gm.Answered && i == gm.Target {
 			g.frame(dst, rect{x - 3, y - 3, f + 6, f + 6}, 3, colGood)
 		}
@@ -199,7 +199,7 @@ func (g *game) drawPairwise(dst *ebiten.Image, r rect) {
 		tr = rect{x, y + f + lineH + 10, r.w, r.y + r.h - (y + f + lineH + 10)}
 	}
 	yy := g.paragraph(dst, a.DescribePair(), tr, colText)
-	g.button(dst, "Next pair (Enter)", x, yy+6, "next pair", demo.Target{Key: demo.KeyEnter})
+	g.button(dst, "Next pair (Enter)", x, yy+6, "next pair", app.Target{Key: app.KeyEnter})
 	yy += buttonH + 6 + lineH
 	g.paragraph(dst, "The decoder answers by correlation in latent space: it picks the candidate whose latent vector correlates best with the decoded one. "+
 		"Over all ordered pairs of the 20 test faces (380) this is the paper's pairwise accuracy; chance is 50%.",
@@ -221,7 +221,7 @@ func (g *game) drawGender(dst *ebiten.Image, r rect) {
 	proj := make([]float64, n)
 	lim := 1e-9
 	for i := range n {
-		proj[i] = demo.Project(a.DecodedLatent(i), a.Model.Male)
+		proj[i] = app.Project(a.DecodedLatent(i), a.Model.Male)
 		lim = math.Max(lim, math.Abs(proj[i]))
 	}
 	lx, lw := r.x+40, r.w-80
@@ -245,7 +245,7 @@ func (g *game) drawGender(dst *ebiten.Image, r rect) {
 		x := r2.x + float64(i%cols)*cw
 		yy := r2.y + float64(i/cols)*(f+lineH+6)
 		g.face(dst, &a.Decoded[i], rect{x, yy, f, f})
-		g.hot(fmt.Sprintf("face %d", i+1), rect{x - 2, yy - 2, f + 4, f + lineH + 6}, demo.Target{Face: i})
+		g.hot(fmt.Sprintf("face %d", i+1), rect{x - 2, yy - 2, f + 4, f + lineH + 6}, app.Target{Face: i})
 		ok := a.MaleDecoded[i] == (s.Male[i] == 1)
 		c := colBad
 		if ok {
@@ -322,22 +322,22 @@ func (g *game) drawExplore(dst *ebiten.Image, r rect) {
 	y += lineH
 	for _, s := range []struct {
 		name, keys, area string
-		slider           demo.Slider
+		slider           app.Slider
 		v                float64
-	}{{"gender (male +)", "Left / Right", "slider gender", demo.SliderMale, a.MaleAmt},
-		{"smile (+)", "Up / Down", "slider smile", demo.SliderSmile, a.SmileAmt}} {
+	}{{"gender (male +)", "Left / Right", "slider gender", app.SliderMale, a.MaleAmt},
+		{"smile (+)", "Up / Down", "slider smile", app.SliderSmile, a.SmileAmt}} {
 		g.print(dst, fmt.Sprintf("%s: %+.2f   [%s or drag]", s.name, s.v, s.keys), x, y, colText)
 		y += lineH + 4
 		g.fill(dst, rect{x, y + 6, w, 4}, colPanel)
 		g.fill(dst, rect{x + w/2 - 1, y, 2, 16}, colDim)
-		kx := x + (s.v/demo.SliderMax+1)/2*w
+		kx := x + (s.v/app.SliderMax+1)/2*w
 		g.fill(dst, rect{kx - 5, y, 10, 16}, colAccent)
 		// The whole track, taller than drawn, takes a press or a drag.
-		g.hot(s.area, rect{x, y - 6, w, 28}, demo.Target{Slider: s.slider})
+		g.hot(s.area, rect{x, y - 6, w, 28}, app.Target{Slider: s.slider})
 		y += 32
 	}
-	bw := g.button(dst, "Random face (Enter)", x, y, "random face", demo.Target{Key: demo.KeyEnter})
-	g.button(dst, "Reset (0)", x+bw+6, y, "reset sliders", demo.Target{Key: demo.KeyReset})
+	bw := g.button(dst, "Random face (Enter)", x, y, "random face", app.Target{Key: app.KeyEnter})
+	g.button(dst, "Reset (0)", x+bw+6, y, "reset sliders", app.Target{Key: app.KeyReset})
 }
 
 func (g *game) drawAbout(dst *ebiten.Image, r rect) {
@@ -349,7 +349,7 @@ func (g *game) drawAbout(dst *ebiten.Image, r rect) {
 		"What you see here. The subjects are virtual: their fMRI data were simulated on the real protocol of the study (OpenNeuro ds001761: the same onsets, runs and test faces), then analysed like the real data. They are NOT real brain data. " + a.Index.Notice,
 		"Citation. R. VanRullen and L. Reddy (2019), Reconstructing faces from fMRI patterns using deep generative neural networks. Communications Biology 2, 193. doi:10.1038/s42003-019-0438-y",
 		"Faces. The face model was trained on CelebA (Liu et al. 2015), available for non-commercial research purposes only; faces are shown as the generator draws them.",
-		"Keyboard. " + demo.Help,
+		"Keyboard. " + app.Help,
 		"Mouse and touch. Click or tap the tabs, the subject, region and trials buttons at the top, a face to choose it, a candidate in the pairwise test, and the buttons; drag the explore sliders.",
 	} {
 		y = g.paragraph(dst, p, rect{r.x, y, w, r.y + r.h - y}, colText) + lineH/2

@@ -11,7 +11,7 @@ import (
 
 	"github.com/andybalholm/brotli"
 
-	"fmriface/demo/fixture"
+	"fmriface/site/fixture"
 )
 
 // decompress reads a .gz or .br file whole.

@@ -6,7 +6,7 @@ import (
 	"hash/fnv"
 	"math"
 
-	"fmriface/nn"
+	"fmriface/infer/nn"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"

@@ -6,7 +6,7 @@ import (
 	"runtime"
 	"sync"
 
-	"fmriface/nn"
+	"fmriface/infer/nn"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"

@@ -4,8 +4,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"fmriface/arch"
-	"fmriface/fastblas"
+	"fmriface/infer/arch"
+	"fmriface/util/fastblas"
 )
 
 // BenchmarkStep measures one full training step (E+G then D) per preset and batch.

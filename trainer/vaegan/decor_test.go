@@ -8,7 +8,7 @@ import (
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
-	"fmriface/arch"
+	"fmriface/infer/arch"
 )
 
 // TestDecorrelation compares the graph's Σ_{i≠j} R_ij² with the correlation

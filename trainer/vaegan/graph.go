@@ -7,7 +7,7 @@ import (
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
-	"fmriface/arch"
+	"fmriface/infer/arch"
 	"fmriface/trainer/ops"
 )
 

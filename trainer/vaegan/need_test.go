@@ -6,7 +6,7 @@ import (
 
 	G "gorgonia.org/gorgonia"
 
-	"fmriface/arch"
+	"fmriface/infer/arch"
 )
 
 // TestGraphsBuildOnlyNeededGradients counts the gradient ops of each step

@@ -5,8 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"fmriface/arch"
-	"fmriface/nn"
+	"fmriface/infer/arch"
+	"fmriface/infer/nn"
 )
 
 // TestInferenceParity checks that the pure-Go inference (package nn, used by the

@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"fmriface/arch"
+	"fmriface/infer/arch"
 )
 
 // smoothImages returns n simple images (colour blobs) that a tiny model can learn.

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"fmriface/arch"
-	"fmriface/ckpt"
-	"fmriface/progress"
+	"fmriface/infer/arch"
+	"fmriface/util/ckpt"
+	"fmriface/util/progress"
 )
 
 // Config is everything that defines a training run; it is stored in every checkpoint.

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"fmriface/arch"
+	"fmriface/infer/arch"
 )
 
 func tinyConfig(t *testing.T, n int) Config {

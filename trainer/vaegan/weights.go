@@ -5,8 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"fmriface/arch"
-	"fmriface/ckpt"
+	"fmriface/infer/arch"
+	"fmriface/util/ckpt"
 )
 
 // Weights holds every parameter and running statistic as a flat float32 slice,

@@ -6,8 +6,8 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"fmriface/ckpt"
-	"fmriface/facemetrics"
+	"fmriface/face/metrics"
+	"fmriface/util/ckpt"
 )
 
 // Names of the latent map's tensors in a model file.
@@ -83,7 +83,7 @@ func Whiten(w *Weights, latents []float32, n int) (*Weights, WhitenMeta, error) 
 	case n <= l:
 		return nil, meta, fmt.Errorf("whiten: %d latents cannot give a full-rank %d×%d covariance", n, l, l)
 	}
-	mean, vals, vecs, err := facemetrics.Moments(latents, n, l)
+	mean, vals, vecs, err := metrics.Moments(latents, n, l)
 	if err != nil {
 		return nil, meta, fmt.Errorf("whiten: %w", err)
 	}

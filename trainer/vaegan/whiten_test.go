@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"fmriface/arch"
+	"fmriface/infer/arch"
 )
 
 // TestWhitenIsExactReparametrisation: after Whiten, the training latents

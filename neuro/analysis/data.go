@@ -1,0 +1,285 @@
+package analysis
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sync"
+
+	"gonum.org/v1/gonum/mat"
+
+	"fmriface/neuro/bids"
+	"fmriface/neuro/decoding"
+	"fmriface/neuro/nifti"
+	"fmriface/util/progress"
+)
+
+// RunInfo is one run of a subject: its entities, timing, events and motion.
+type RunInfo struct {
+	bids.Entities
+	TR     float64
+	NVols  int
+	Events []bids.Event
+	Motion *mat.Dense // NVols × 6 (trans_x … rot_z); nil without a confounds file
+}
+
+// Data is a subject's BOLD time series over the analysed voxels, all runs
+// concatenated in run order.
+type Data struct {
+	Subject string
+	Runs    []RunInfo
+	Y       *mat.Dense // scans × V, float64
+	Voxels  []int      // NIfTI linear index (x fastest) of each column of Y
+	Grid    [3]int
+	Affine  [4][4]float64 // voxel (i, j, k) → world mm (RAS)
+}
+
+// ReadOptions tune ReadSubject.
+type ReadOptions struct {
+	Task     string // BIDS task label; "" means "faces"
+	MaxRuns  int    // read only the first MaxRuns runs (0 = all)
+	Workers  int    // runs decoded in parallel; 0 means 2
+	Progress io.Writer
+}
+
+// maxElements bounds scans × voxels (8 bytes each) held in memory.
+const maxElements = 1 << 30
+
+// ReadSubject reads every run of a subject: events, motion confounds and
+// the BOLD series of the voxels inside the brain mask. Each run's length is
+// taken from its image header (ds001761 has 195 or 204 volumes). The mask
+// is the fMRIPrep brain mask when the runs have one, else SPM's implicit
+// mask of the first run's mean image (voxels above 0.8 × the mean of the
+// voxels above a 1/8 of the global mean).
+func ReadSubject(ds *bids.Dataset, sub string, opt ReadOptions) (*Data, error) {
+	task := opt.Task
+	if task == "" {
+		task = "faces"
+	}
+	runs, err := ds.Runs(sub, task)
+	if err != nil {
+		return nil, err
+	}
+	if opt.MaxRuns > 0 && len(runs) > opt.MaxRuns {
+		runs = runs[:opt.MaxRuns]
+	}
+	d := &Data{Subject: runs[0].Subject}
+	n := 0
+	starts := make([]int, len(runs))
+	for i, r := range runs {
+		if m := r.Missing(); r.PreprocPath == "" && len(m) > 0 || r.EventsPath == "" {
+			return nil, fmt.Errorf("sub-%s run %s: missing %v", d.Subject, runName(r.Entities), m)
+		}
+		if r.NVols <= 0 {
+			return nil, fmt.Errorf("sub-%s run %s: no volumes", d.Subject, runName(r.Entities))
+		}
+		if !(r.TR > 0) {
+			return nil, fmt.Errorf("sub-%s run %s: no repetition time", d.Subject, runName(r.Entities))
+		}
+		ev, err := bids.ReadEvents(r.EventsPath)
+		if err != nil {
+			return nil, err
+		}
+		ri := RunInfo{Entities: r.Entities, TR: r.TR, NVols: r.NVols, Events: ev}
+		if r.ConfoundsPath != "" {
+			rows, err := bids.ReadConfounds(r.ConfoundsPath, bids.MotionColumns())
+			if err != nil {
+				return nil, err
+			}
+			if len(rows) != r.NVols {
+				return nil, fmt.Errorf("read %s: %d rows for %d volumes", r.ConfoundsPath, len(rows), r.NVols)
+			}
+			ri.Motion = mat.NewDense(len(rows), 6, nil)
+			for t, row := range rows {
+				ri.Motion.SetRow(t, row)
+			}
+		}
+		starts[i] = n
+		n += r.NVols
+		d.Runs = append(d.Runs, ri)
+	}
+	for _, r := range d.Runs[1:] {
+		if r.TR != d.Runs[0].TR {
+			return nil, fmt.Errorf("sub-%s: runs have different TRs (%g s and %g s)", d.Subject, d.Runs[0].TR, r.TR)
+		}
+	}
+
+	bold := func(r bids.Run) string {
+		if r.PreprocPath != "" {
+			return r.PreprocPath
+		}
+		return r.BoldPath
+	}
+	first, err := nifti.ReadHeader(bold(runs[0]))
+	if err != nil {
+		return nil, err
+	}
+	if len(first.Dim) < 3 {
+		return nil, fmt.Errorf("read %s: %d axes, want 4", bold(runs[0]), len(first.Dim))
+	}
+	d.Grid = [3]int{int(first.Dim[0]), int(first.Dim[1]), int(first.Dim[2])}
+	d.Affine = first.Affine()
+	mask, err := brainMask(runs[0], bold(runs[0]))
+	if err != nil {
+		return nil, err
+	}
+	for i, m := range mask {
+		if m {
+			d.Voxels = append(d.Voxels, i)
+		}
+	}
+	if len(d.Voxels) == 0 {
+		return nil, fmt.Errorf("sub-%s: the brain mask is empty", d.Subject)
+	}
+	if int64(n)*int64(len(d.Voxels)) > maxElements {
+		return nil, fmt.Errorf("sub-%s: %d scans × %d voxels is too large to hold in memory", d.Subject, n, len(d.Voxels))
+	}
+	d.Y = mat.NewDense(n, len(d.Voxels), nil)
+
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = 2
+	}
+	var bar *progress.Bar
+	if opt.Progress != nil {
+		bar = progress.New(opt.Progress, "read sub-"+d.Subject, len(runs))
+		defer bar.Done()
+	}
+	jobs := make(chan int)
+	errs := make([]error, len(runs))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				errs[i] = readRun(bold(runs[i]), first, d, starts[i], runs[i].NVols)
+				if bar != nil {
+					bar.Add(1)
+				}
+			}
+		}()
+	}
+	for i := range runs {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func runName(e bids.Entities) string {
+	if e.Session != "" {
+		return fmt.Sprintf("ses-%s run-%02d", e.Session, e.Run)
+	}
+	return fmt.Sprintf("run-%02d", e.Run)
+}
+
+// readRun streams one run's volumes into rows [start, start+nvols) of d.Y.
+func readRun(path string, ref *nifti.Header, d *Data, start, nvols int) error {
+	r, err := nifti.Open(path)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	h := r.Header()
+	for a := 0; a < 3; a++ {
+		if h.Dim[a] != ref.Dim[a] {
+			return fmt.Errorf("read %s: grid %s differs from the first run's %s", path, h.DimString(), ref.DimString())
+		}
+	}
+	if r.NumVolumes() != nvols {
+		return fmt.Errorf("read %s: %d volumes, the dataset index says %d", path, r.NumVolumes(), nvols)
+	}
+	vol := make([]float64, r.VolumeLen())
+	for t := 0; t < nvols; t++ {
+		if err := r.NextVolume64(vol); err != nil {
+			return err
+		}
+		row := d.Y.RawRowView(start + t)
+		for j, v := range d.Voxels {
+			x := vol[v]
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return fmt.Errorf("read %s: volume %d, voxel %d is %v", path, t, v, x)
+			}
+			row[j] = x
+		}
+	}
+	return nil
+}
+
+// brainMask returns the analysis mask over the image grid.
+func brainMask(r bids.Run, bold string) ([]bool, error) {
+	if r.MaskPath != "" {
+		img, err := nifti.ReadFile(r.MaskPath)
+		if err != nil {
+			return nil, err
+		}
+		m := make([]bool, len(img.Data))
+		for i, v := range img.Data {
+			m[i] = v > 0
+		}
+		return m, nil
+	}
+	rd, err := nifti.Open(bold)
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	mean := make([]float64, rd.VolumeLen())
+	vol := make([]float64, rd.VolumeLen())
+	nv := rd.NumVolumes()
+	for t := 0; t < nv; t++ {
+		if err := rd.NextVolume64(vol); err != nil {
+			return nil, err
+		}
+		for i, v := range vol {
+			mean[i] += v / float64(nv)
+		}
+	}
+	var g float64
+	for _, v := range mean {
+		g += v / float64(len(mean))
+	}
+	var s float64
+	c := 0
+	for _, v := range mean {
+		if v > g/8 {
+			s += v
+			c++
+		}
+	}
+	if c == 0 {
+		return nil, fmt.Errorf("read %s: the mean image has no signal", bold)
+	}
+	thr := 0.8 * s / float64(c)
+	m := make([]bool, len(mean))
+	for i, v := range mean {
+		m[i] = v > thr
+	}
+	return m, nil
+}
+
+// Coords returns the world position (RAS mm) of each analysed voxel.
+func (d *Data) Coords() []decoding.Coord {
+	out := make([]decoding.Coord, len(d.Voxels))
+	for k, v := range d.Voxels {
+		i, j, l := d.IJK(v)
+		p := [3]float64{float64(i), float64(j), float64(l)}
+		var w [3]float64
+		for r := 0; r < 3; r++ {
+			w[r] = d.Affine[r][0]*p[0] + d.Affine[r][1]*p[1] + d.Affine[r][2]*p[2] + d.Affine[r][3]
+		}
+		out[k] = decoding.Coord{X: w[0], Y: w[1], Z: w[2]}
+	}
+	return out
+}
+
+// IJK returns the grid coordinates of a NIfTI linear index.
+func (d *Data) IJK(v int) (i, j, k int) {
+	return v % d.Grid[0], (v / d.Grid[0]) % d.Grid[1], v / (d.Grid[0] * d.Grid[1])
+}

@@ -1,0 +1,230 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/mat"
+)
+
+// RidgeLambdas is the penalty grid of the ridge variant: a coarser
+// glm.DefaultLambdas extended upwards, since cross-validation on the noisy
+// simulations picks the top of the default grid (λ = 1). Penalties apply to unit-norm columns (after the
+// nuisance projection), as in glm.
+func RidgeLambdas() []float64 {
+	return []float64{0, 1e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1, 3, 10, 30, 100, 300, 1000}
+}
+
+// ridgeResult is a cross-validated ridge fit.
+type ridgeResult struct {
+	Lambda  float64
+	Lambdas []float64
+	CVError []float64 // per λ: held-out squared error per scan and voxel, pooled over folds
+	Beta    *mat.Dense
+}
+
+// ridgeFromOLS is glm.RidgeCV computed from an OLS fit of the same design
+// (the same penalty on unit-norm columns, folds of whole runs, one λ from a
+// voxel subset), without a second pass over the data for the final fit:
+// X is the nuisance-residualized task matrix (n × p), Y the residualized
+// data (n × V) and B the OLS betas (p × V), so that XᵀY = (XᵀX)·B. Only the
+// cross-validation voxels are multiplied with the held-out rows.
+//
+// groups gives a fold label per row; folds > 1 merges labels into that many
+// folds (the i-th smallest label to fold i mod folds).
+//
+// G = XᵀX and H = XᵀY = G·B are passed in (see crossProducts) and left
+// unchanged.
+func ridgeFromOLS(X, Y *mat.Dense, G *mat.SymDense, H *mat.Dense, groups []int, folds int, lambdas []float64, maxVoxels int, seed uint64) (*ridgeResult, error) {
+	n, p := X.Dims()
+	ny, v := Y.Dims()
+	if ph, vh := H.Dims(); ph != p || vh != v || ny != n || len(groups) != n || G.SymmetricDim() != p {
+		return nil, fmt.Errorf("fmripipe: ridge: X %d×%d, Y %d×%d, XᵀY %d×%d, %d groups", n, p, ny, v, ph, vh, len(groups))
+	}
+	// Fold of every row.
+	labels := slices.Clone(groups)
+	slices.Sort(labels)
+	labels = slices.Compact(labels)
+	if len(labels) < 2 {
+		return nil, fmt.Errorf("fmripipe: ridge CV needs at least 2 groups, got %d", len(labels))
+	}
+	if folds < 2 || folds > len(labels) {
+		folds = len(labels)
+	}
+	foldOf := map[int]int{}
+	for i, l := range labels {
+		foldOf[l] = i % folds
+	}
+	rows := make([][]int, folds)
+	for i, g := range groups {
+		rows[foldOf[g]] = append(rows[foldOf[g]], i)
+	}
+
+	// Scaled Gram matrix and XᵀY.
+	gs := mat.NewSymDense(p, nil)
+	gs.CopySym(G)
+	s := make([]float64, p)
+	for j := 0; j < p; j++ {
+		d := gs.At(j, j)
+		if !(d > 0) {
+			return nil, fmt.Errorf("fmripipe: ridge: column %d is empty after the nuisance projection", j)
+		}
+		s[j] = 1 / math.Sqrt(d)
+	}
+	h := mat.DenseCopyOf(H)
+	scaleRows(h, s)
+	scaleSym(gs, s)
+
+	// Cross-validation voxels.
+	idx := make([]int, v)
+	for i := range idx {
+		idx[i] = i
+	}
+	if maxVoxels > 0 && v > maxVoxels {
+		rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+		idx = rng.Perm(v)[:maxVoxels]
+		slices.Sort(idx)
+	}
+	m := len(idx)
+	hcv := mat.NewDense(p, m, nil)
+	for j := 0; j < p; j++ {
+		src, dst := h.RawRowView(j), hcv.RawRowView(j)
+		for a, k := range idx {
+			dst[a] = src[k]
+		}
+	}
+	cvErr := make([]float64, len(lambdas))
+	count := 0
+	for _, fr := range rows {
+		xf := mat.NewDense(len(fr), p, nil)
+		yf := mat.NewDense(len(fr), m, nil)
+		var yy float64
+		for a, i := range fr {
+			copy(xf.RawRowView(a), X.RawRowView(i))
+			src, dst := Y.RawRowView(i), yf.RawRowView(a)
+			for b, k := range idx {
+				dst[b] = src[k]
+				yy += src[k] * src[k]
+			}
+		}
+		count += len(fr) * m
+		gf := gramSym(xf)
+		scaleSym(gf, s)
+		var hf mat.Dense
+		hf.Mul(xf.T(), yf)
+		scaleRows(&hf, s)
+		gtr := mat.NewSymDense(p, nil)
+		gtr.CopySym(gs)
+		gr, fr2 := gtr.RawSymmetric(), gf.RawSymmetric()
+		for i := 0; i < p; i++ {
+			for j := i; j < p; j++ {
+				gr.Data[i*gr.Stride+j] -= fr2.Data[i*fr2.Stride+j]
+			}
+		}
+		var htr mat.Dense
+		htr.Sub(hcv, &hf)
+		for li, lam := range lambdas {
+			a := mat.NewSymDense(p, nil)
+			a.CopySym(gtr)
+			for j := 0; j < p; j++ {
+				a.SetSym(j, j, a.At(j, j)+lam)
+			}
+			var ch mat.Cholesky
+			if !ch.Factorize(a) {
+				cvErr[li] = math.Inf(1)
+				continue
+			}
+			var beta mat.Dense
+			if err := ch.SolveTo(&beta, &htr); err != nil {
+				cvErr[li] = math.Inf(1)
+				continue
+			}
+			var gb mat.Dense
+			gb.Mul(gf, &beta)
+			// ‖y − Xβ‖² = yᵀy − 2βᵀXᵀy + βᵀXᵀXβ, summed over voxels.
+			e := yy - 2*dotAll(&beta, &hf) + dotAll(&beta, &gb)
+			cvErr[li] += e
+		}
+	}
+	best := 0
+	for i := range cvErr {
+		cvErr[i] /= float64(count)
+		if cvErr[i] < cvErr[best] {
+			best = i
+		}
+	}
+	if math.IsInf(cvErr[best], 1) {
+		return nil, fmt.Errorf("fmripipe: ridge: every λ gives a singular training Gram matrix")
+	}
+	lam := lambdas[best]
+	a := mat.NewSymDense(p, nil)
+	a.CopySym(gs)
+	for j := 0; j < p; j++ {
+		a.SetSym(j, j, a.At(j, j)+lam)
+	}
+	var ch mat.Cholesky
+	if !ch.Factorize(a) {
+		return nil, fmt.Errorf("fmripipe: ridge: the Gram matrix with λ = %g is singular", lam)
+	}
+	beta := mat.NewDense(p, v, nil)
+	if err := ch.SolveTo(beta, h); err != nil {
+		return nil, fmt.Errorf("fmripipe: ridge: %w", err)
+	}
+	scaleRows(beta, s)
+	return &ridgeResult{Lambda: lam, Lambdas: slices.Clone(lambdas), CVError: cvErr, Beta: beta}, nil
+}
+
+// crossProducts returns G = XᵀX and H = XᵀY = G·B for the OLS betas B of
+// Y on X: the second costs p²·V instead of n·p·V.
+func crossProducts(X, B *mat.Dense) (*mat.SymDense, *mat.Dense) {
+	g := gramSym(X)
+	var h mat.Dense
+	h.Mul(g, B)
+	return g, &h
+}
+
+// gramSym returns XᵀX.
+func gramSym(X *mat.Dense) *mat.SymDense {
+	_, p := X.Dims()
+	g := blas64.Symmetric{Uplo: blas.Upper, N: p, Stride: p, Data: make([]float64, p*p)}
+	blas64.Syrk(blas.Trans, 1, X.RawMatrix(), 0, g)
+	out := mat.NewSymDense(p, nil)
+	out.SetRawSymmetric(g)
+	return out
+}
+
+func scaleRows(m *mat.Dense, s []float64) {
+	r, _ := m.Dims()
+	for i := 0; i < r; i++ {
+		row := m.RawRowView(i)
+		for k := range row {
+			row[k] *= s[i]
+		}
+	}
+}
+
+func scaleSym(g *mat.SymDense, s []float64) {
+	raw := g.RawSymmetric()
+	for i := 0; i < raw.N; i++ {
+		for j := i; j < raw.N; j++ {
+			raw.Data[i*raw.Stride+j] *= s[i] * s[j]
+		}
+	}
+}
+
+// dotAll is Σ a∘b.
+func dotAll(a, b *mat.Dense) float64 {
+	r, _ := a.Dims()
+	var t float64
+	for i := 0; i < r; i++ {
+		br := b.RawRowView(i)
+		for k, x := range a.RawRowView(i) {
+			t += x * br[k]
+		}
+	}
+	return t
+}

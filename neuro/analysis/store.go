@@ -1,0 +1,358 @@
+package analysis
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"fmriface/util/ckpt"
+)
+
+// ResultFormat names the layout of a subject's results file.
+const ResultFormat = "fmriface-fmri-results/1"
+
+// ResultFileName is the results file in a subject's folder (next to the
+// exporter's decoders.npz).
+const ResultFileName = "results.npz"
+
+// ResultPath is dir/id/results.npz.
+func ResultPath(dir, id string) string { return filepath.Join(dir, id, ResultFileName) }
+
+// Variants of the decoder.
+const (
+	VariantOLS   = "ols"   // the paper's least squares
+	VariantRidge = "ridge" // cross-validated ridge encoding fit (beyond the paper)
+)
+
+// SubjectResult is what `fmri fit` keeps for evaluation and the report:
+// true and decoded latents, decoded images, and how they were obtained.
+// Its file is an .npz in the ckpt layout (float32 arrays + __meta__):
+//
+//	shown                          (N, 3·S·S) the test faces as shown: generator(true latent)
+//	<model>.true.test              (N, L) true latents of the test faces
+//	<model>.true.imagery           (M, L) the imagery candidates (M may be 0)
+//	<model>.axis.male              (L) male − female mean latent of the model's training faces
+//	<model>.<variant>.<roi>.test   (N, L) decoded test latents
+//	<model>.<variant>.<roi>.imagery (L) decoded imagery latent
+//	<model>.<variant>.images       (N, 3·S·S) decoded faces, all voxels
+//	<model>.curve<i>.test          (N, L) decoded from a fraction of the training faces
+type SubjectResult struct {
+	Subject       string        `json:"subject"`
+	Simulated     bool          `json:"simulated"`
+	NoiseLevel    float64       `json:"noise_level,omitempty"`
+	Seed          int64         `json:"sim_seed,omitempty"`
+	TestImages    []string      `json:"test_images"`
+	TestKeys      []string      `json:"test_keys"`
+	TestMale      []bool        `json:"test_male"`
+	ImageryKeys   []string      `json:"imagery_keys,omitempty"`
+	ImageryTarget int           `json:"imagery_target"`
+	ImageSize     int           `json:"image_size"`
+	NMask         int           `json:"n_mask"`
+	NScans        int           `json:"n_scans"`
+	NRuns         int           `json:"n_runs"`
+	Models        []ModelResult `json:"models"`
+	Provenance    any           `json:"provenance,omitempty"`
+
+	Shown [][]float32 `json:"-"`
+}
+
+// ModelResult is one latent space's part of a SubjectResult.
+type ModelResult struct {
+	Name       string             `json:"name"`
+	L          int                `json:"latent"`
+	NTrain     int                `json:"n_train_faces"`
+	DOF        int                `json:"dof"`
+	TThreshold float64            `json:"t_threshold"`
+	FThreshold float64            `json:"f_threshold"`
+	NVoxels    map[string]int     `json:"n_voxels"`
+	ROIErrors  map[string]string  `json:"roi_errors,omitempty"`
+	Lambda     float64            `json:"ridge_lambda"`
+	Lambdas    []float64          `json:"ridge_lambdas,omitempty"`
+	CVError    []float64          `json:"ridge_cv_error,omitempty"`
+	Curve      []CurveInfo        `json:"curve,omitempty"`
+	Seconds    map[string]float64 `json:"seconds,omitempty"`
+	Variants   []string           `json:"variants"`
+
+	TrueTest    [][]float64                       `json:"-"`
+	TrueImagery [][]float64                       `json:"-"`
+	MaleAxis    []float64                         `json:"-"`
+	Test        map[string]map[string][][]float64 `json:"-"` // variant → ROI → N × L
+	Imagery     map[string]map[string][]float64   `json:"-"` // variant → ROI → L
+	Images      map[string][][]float32            `json:"-"` // variant → N decoded faces
+	CurveTest   [][][]float64                     `json:"-"` // per curve point, N × L (nil on error)
+}
+
+// CurveInfo describes one point of the training-size curve.
+type CurveInfo struct {
+	Fraction float64 `json:"fraction"`
+	NFaces   int     `json:"n_faces"`
+	Err      string  `json:"error,omitempty"`
+}
+
+func rowsTensor(name string, rows [][]float64) ckpt.Tensor {
+	t := ckpt.Tensor{Name: name, Shape: []int{len(rows), 0}}
+	if len(rows) > 0 {
+		t.Shape[1] = len(rows[0])
+	}
+	for _, r := range rows {
+		for _, v := range r {
+			t.Data = append(t.Data, float32(v))
+		}
+	}
+	return t
+}
+
+func rows32Tensor(name string, rows [][]float32) ckpt.Tensor {
+	t := ckpt.Tensor{Name: name, Shape: []int{len(rows), 0}}
+	if len(rows) > 0 {
+		t.Shape[1] = len(rows[0])
+	}
+	for _, r := range rows {
+		t.Data = append(t.Data, r...)
+	}
+	return t
+}
+
+func vecTensor(name string, v []float64) ckpt.Tensor {
+	t := ckpt.Tensor{Name: name, Shape: []int{len(v)}, Data: make([]float32, len(v))}
+	for i, x := range v {
+		t.Data[i] = float32(x)
+	}
+	return t
+}
+
+// WriteResult writes r atomically to path.
+func WriteResult(path string, r *SubjectResult) error {
+	if err := r.validate(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	var ts []ckpt.Tensor
+	if len(r.Shown) > 0 {
+		ts = append(ts, rows32Tensor("shown", r.Shown))
+	}
+	for _, m := range r.Models {
+		p := m.Name + "."
+		ts = append(ts, rowsTensor(p+"true.test", m.TrueTest), rowsTensor(p+"true.imagery", m.TrueImagery))
+		if m.MaleAxis != nil {
+			ts = append(ts, vecTensor(p+"axis.male", m.MaleAxis))
+		}
+		for _, v := range m.Variants {
+			for _, roi := range roiNames {
+				if z, ok := m.Test[v][roi]; ok {
+					ts = append(ts, rowsTensor(p+v+"."+roi+".test", z))
+				}
+				if z, ok := m.Imagery[v][roi]; ok {
+					ts = append(ts, vecTensor(p+v+"."+roi+".imagery", z))
+				}
+			}
+			if im, ok := m.Images[v]; ok {
+				ts = append(ts, rows32Tensor(p+v+".images", im))
+			}
+		}
+		for i, z := range m.CurveTest {
+			if z != nil {
+				ts = append(ts, rowsTensor(fmt.Sprintf("%scurve%d.test", p, i), z))
+			}
+		}
+	}
+	meta := struct {
+		Format string `json:"format"`
+		*SubjectResult
+	}{ResultFormat, r}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return ckpt.Save(path, meta, ts, ckpt.Float32)
+}
+
+var roiNames = []string{"all", "occipital", "temporal", "frontoparietal"}
+
+// maxResultBytes bounds a results file.
+const maxResultBytes = 1 << 30
+
+// ReadResult reads and validates a results file.
+func ReadResult(path string) (*SubjectResult, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > maxResultBytes {
+		return nil, fmt.Errorf("read %s: %d bytes is too large for a results file", path, st.Size())
+	}
+	f, err := ckpt.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	var meta struct {
+		Format string `json:"format"`
+		SubjectResult
+	}
+	if err := json.Unmarshal(f.Meta, &meta); err != nil {
+		return nil, fmt.Errorf("read %s: __meta__: %w", path, err)
+	}
+	if meta.Format != ResultFormat {
+		return nil, fmt.Errorf("read %s: format %q, want %q", path, meta.Format, ResultFormat)
+	}
+	r := &meta.SubjectResult
+	used := map[string]bool{}
+	get := func(name string) (ckpt.Tensor, bool) {
+		t, ok := f.Tensors[name]
+		used[name] = ok
+		return t, ok
+	}
+	rowsOf := func(name string, n, l int, required bool) ([][]float64, error) {
+		t, ok := get(name)
+		if !ok {
+			if required {
+				return nil, fmt.Errorf("read %s: missing array %s", path, name)
+			}
+			return nil, nil
+		}
+		if len(t.Shape) != 2 || t.Shape[0] != n || (l >= 0 && t.Shape[1] != l) || len(t.Data) != t.Shape[0]*t.Shape[1] {
+			return nil, fmt.Errorf("read %s: array %s has shape %v, want (%d, %d)", path, name, t.Shape, n, l)
+		}
+		out := make([][]float64, n)
+		for i := range out {
+			out[i] = make([]float64, t.Shape[1])
+			for k := range out[i] {
+				v := float64(t.Data[i*t.Shape[1]+k])
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return nil, fmt.Errorf("read %s: array %s has a non-finite value", path, name)
+				}
+				out[i][k] = v
+			}
+		}
+		return out, nil
+	}
+	n := len(r.TestImages)
+	if n < 2 || len(r.TestKeys) != n || len(r.TestMale) != n {
+		return nil, fmt.Errorf("read %s: %d test images, %d keys, %d genders", path, n, len(r.TestKeys), len(r.TestMale))
+	}
+	if r.ImageSize < 0 || r.ImageSize > 1024 {
+		return nil, fmt.Errorf("read %s: image size %d", path, r.ImageSize)
+	}
+	px := 3 * r.ImageSize * r.ImageSize
+	images := func(name string) ([][]float32, error) {
+		t, ok := get(name)
+		if !ok {
+			return nil, nil
+		}
+		if len(t.Shape) != 2 || t.Shape[0] != n || t.Shape[1] != px || len(t.Data) != n*px {
+			return nil, fmt.Errorf("read %s: array %s has shape %v, want (%d, %d)", path, name, t.Shape, n, px)
+		}
+		out := make([][]float32, n)
+		for i := range out {
+			out[i] = t.Data[i*px : (i+1)*px]
+		}
+		return out, nil
+	}
+	if r.Shown, err = images("shown"); err != nil {
+		return nil, err
+	}
+	for mi := range r.Models {
+		m := &r.Models[mi]
+		if m.L <= 0 || m.L > 1<<16 || m.Name == "" || strings.ContainsAny(m.Name, ". /") {
+			return nil, fmt.Errorf("read %s: model %d: name %q, latent %d", path, mi, m.Name, m.L)
+		}
+		p := m.Name + "."
+		if m.TrueTest, err = rowsOf(p+"true.test", n, m.L, true); err != nil {
+			return nil, err
+		}
+		if m.TrueImagery, err = rowsOf(p+"true.imagery", len(r.ImageryKeys), m.L, true); err != nil {
+			return nil, err
+		}
+		if r.ImageryKeys != nil && (r.ImageryTarget < 0 || r.ImageryTarget >= len(r.ImageryKeys)) {
+			return nil, fmt.Errorf("read %s: imagery target %d of %d candidates", path, r.ImageryTarget, len(r.ImageryKeys))
+		}
+		if t, ok := get(p + "axis.male"); ok {
+			if len(t.Shape) != 1 || t.Shape[0] != m.L || len(t.Data) != m.L {
+				return nil, fmt.Errorf("read %s: array %saxis.male has shape %v, want (%d)", path, p, t.Shape, m.L)
+			}
+			m.MaleAxis = make([]float64, m.L)
+			for k, v := range t.Data {
+				m.MaleAxis[k] = float64(v)
+			}
+		}
+		m.Test = map[string]map[string][][]float64{}
+		m.Imagery = map[string]map[string][]float64{}
+		m.Images = map[string][][]float32{}
+		for _, v := range m.Variants {
+			if v != VariantOLS && v != VariantRidge {
+				return nil, fmt.Errorf("read %s: model %s: unknown variant %q", path, m.Name, v)
+			}
+			m.Test[v] = map[string][][]float64{}
+			m.Imagery[v] = map[string][]float64{}
+			for _, roi := range roiNames {
+				z, err := rowsOf(p+v+"."+roi+".test", n, m.L, false)
+				if err != nil {
+					return nil, err
+				}
+				if z != nil {
+					m.Test[v][roi] = z
+				}
+				if t, ok := get(p + v + "." + roi + ".imagery"); ok {
+					if len(t.Shape) != 1 || t.Shape[0] != m.L || len(t.Data) != m.L {
+						return nil, fmt.Errorf("read %s: array %s.%s.imagery has shape %v", path, p+v, roi, t.Shape)
+					}
+					zi := make([]float64, m.L)
+					for k, x := range t.Data {
+						zi[k] = float64(x)
+					}
+					m.Imagery[v][roi] = zi
+				}
+			}
+			im, err := images(p + v + ".images")
+			if err != nil {
+				return nil, err
+			}
+			if im != nil {
+				m.Images[v] = im
+			}
+		}
+		if len(m.Curve) > 16 {
+			return nil, fmt.Errorf("read %s: %d curve points", path, len(m.Curve))
+		}
+		m.CurveTest = make([][][]float64, len(m.Curve))
+		for i := range m.Curve {
+			if m.CurveTest[i], err = rowsOf(fmt.Sprintf("%scurve%d.test", p, i), n, m.L, false); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for name := range f.Tensors {
+		if !used[name] {
+			return nil, fmt.Errorf("read %s: unexpected array %s", path, name)
+		}
+	}
+	return r, nil
+}
+
+func (r *SubjectResult) validate() error {
+	n := len(r.TestImages)
+	if n < 2 || len(r.TestKeys) != n || len(r.TestMale) != n {
+		return fmt.Errorf("%d test images, %d keys, %d genders", n, len(r.TestKeys), len(r.TestMale))
+	}
+	names := map[string]bool{}
+	for _, m := range r.Models {
+		if names[m.Name] || m.Name == "" || strings.ContainsAny(m.Name, ". /") {
+			return fmt.Errorf("model name %q is empty, repeated or has a dot", m.Name)
+		}
+		names[m.Name] = true
+		if m.MaleAxis != nil && len(m.MaleAxis) != m.L {
+			return fmt.Errorf("model %s: male axis of %d values, latent %d", m.Name, len(m.MaleAxis), m.L)
+		}
+		if len(m.TrueTest) != n {
+			return fmt.Errorf("model %s: %d true test latents for %d faces", m.Name, len(m.TrueTest), n)
+		}
+		for _, v := range m.Variants {
+			if !slices.Contains([]string{VariantOLS, VariantRidge}, v) {
+				return fmt.Errorf("model %s: unknown variant %q", m.Name, v)
+			}
+		}
+	}
+	return nil
+}

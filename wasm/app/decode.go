@@ -1,0 +1,241 @@
+package app
+
+import (
+	"fmt"
+
+	"fmriface/infer/gemm"
+)
+
+// latentStepMACs bounds the multiply-adds of one Decoder.StepLatent: about
+// half a millisecond under WebAssembly.
+const latentStepMACs = 1 << 20
+
+// Decoder maps patterns to latents (ẑ = y[roi] · D + m) and latents to RGBA
+// images, either in one call or in slices. It owns its buffers, so a steady
+// stream of decodes allocates nothing; it is not safe for concurrent use.
+type Decoder struct {
+	m    *Model
+	ws   gemm.Workspace
+	y    []float32 // the pattern gathered in the decoder's row order
+	img  []float32 // CHW scratch for one image
+	rows []float32 // decoder rows dequantized for one step (ROI.Rows)
+
+	// The latent being computed by StepLatent.
+	roi     *ROI
+	pattern []float32
+	z       []float32
+	row     int
+
+	// The batch being computed by StepLatents.
+	broi     *ROI
+	patterns func(i int) []float32
+	zs       []float32
+	n, brow  int
+	ybuf     []float32 // n × batchRows gathered block of the patterns
+}
+
+// batchStepMACs bounds the multiply-adds of one StepLatents: a few
+// milliseconds under WebAssembly.
+const batchStepMACs = 1 << 22
+
+// NewDecoder returns a decoder for patterns of up to maxVoxels voxels.
+func NewDecoder(m *Model, maxVoxels int) *Decoder {
+	s := m.ImageSize()
+	d := &Decoder{m: m, y: make([]float32, maxVoxels), img: make([]float32, 3*s*s)}
+	d.ws.Reserve(1, m.Latent(), max(1, latentStepMACs/m.Latent()))
+	return d
+}
+
+// Model is the model the decoder uses.
+func (d *Decoder) Model() *Model { return d.m }
+
+// BeginLatent starts ẑ = pattern[roi.Index] · roi.Decoder + roi.Mean into z
+// (length L); StepLatent does the work.
+func (d *Decoder) BeginLatent(roi *ROI, pattern, z []float32) error {
+	if len(roi.Index) > len(d.y) {
+		return fmt.Errorf("demo: region %s has %d voxels, decoder sized for %d", roi.Name, len(roi.Index), len(d.y))
+	}
+	if len(z) != d.m.Latent() || !roi.fits(len(z)) || !meanFits(roi, len(z)) {
+		return fmt.Errorf("demo: region %s: decoder does not have %d rows of %d values, or mean %d values",
+			roi.Name, len(roi.Index), len(z), len(roi.Mean))
+	}
+	if !roi.Complete() {
+		d.reserveRows(max(1, latentStepMACs/len(z)) * len(z))
+	}
+	d.roi, d.pattern, d.z, d.row = roi, pattern, z, 0
+	clear(z)
+	return nil
+}
+
+// StepLatent does the next block of rows of the product and reports whether
+// the latent is complete.
+func (d *Decoder) StepLatent() (done bool) {
+	if d.roi == nil {
+		return true
+	}
+	l := len(d.z)
+	n := len(d.roi.Index)
+	r0 := d.row
+	r1 := min(n, r0+max(1, latentStepMACs/l))
+	y := d.y[r0:r1]
+	for k, v := range d.roi.Index[r0:r1] {
+		y[k] = d.pattern[v]
+	}
+	if !d.roi.addRows(r0, r1, y, d.z, d.rows) {
+		d.ws.Mul(1, l, r1-r0, y, r1-r0, false, d.roi.Rows(r0, r1, l, d.rows), l, false, d.z, l, true)
+	}
+	d.row = r1
+	if r1 == n {
+		addMean(d.z, d.roi.Mean)
+		d.roi = nil
+		return true
+	}
+	return false
+}
+
+// meanFits reports whether roi's mean suits latents of size l (nil: none).
+func meanFits(roi *ROI, l int) bool { return roi.Mean == nil || len(roi.Mean) == l }
+
+// addMean adds the latent mean to each latent of zs (rows of len(mean)),
+// after the product, as the analysis does: in place, no allocation.
+func addMean(zs, mean []float32) {
+	if len(mean) == 0 {
+		return
+	}
+	for i := 0; i+len(mean) <= len(zs); i += len(mean) {
+		z := zs[i : i+len(mean)]
+		for j, m := range mean {
+			z[j] += m
+		}
+	}
+}
+
+// BeginLatents starts decoding n patterns at once, Ẑ = Y[:, roi] · D + m into
+// zs (n × L, m added to each row): the decoder matrix is read once for all of
+// them instead of once per pattern, and the product runs through the packed
+// matrix multiply, so decoding the 20 test faces together costs a fraction of
+// 20 single decodes.
+// pattern(i) returns the i-th pattern; StepLatents does the work.
+func (d *Decoder) BeginLatents(roi *ROI, n int, pattern func(i int) []float32, zs []float32) error {
+	l := d.m.Latent()
+	if n < 1 || len(zs) != n*l || !roi.fits(l) || !meanFits(roi, l) {
+		return fmt.Errorf("demo: region %s: batch of %d patterns, %d outputs, decoder not %d rows of %d values, or mean %d values",
+			roi.Name, n, len(zs), len(roi.Index), l, len(roi.Mean))
+	}
+	rows := min(d.batchRows(n), len(roi.Index))
+	if !roi.Complete() {
+		d.reserveRows(rows * l)
+	}
+	if len(d.ybuf) < n*rows {
+		d.ybuf = make([]float32, n*rows)
+		d.ws.Reserve(n, l, rows)
+	}
+	d.broi, d.patterns, d.zs, d.n, d.brow = roi, pattern, zs, n, 0
+	clear(zs)
+	return nil
+}
+
+// reserveRows sizes the scratch for the rows of a decoder still encoded
+// (once: later decodes of the same size allocate nothing; a dense decoder
+// needs none).
+func (d *Decoder) reserveRows(n int) {
+	if len(d.rows) < n {
+		d.rows = make([]float32, n)
+	}
+}
+
+// batchRows is the number of decoder rows one StepLatents multiplies.
+func (d *Decoder) batchRows(n int) int {
+	return max(16, batchStepMACs/(n*d.m.Latent()))
+}
+
+// StepLatents does the next block of decoder rows for the whole batch and
+// reports whether the latents are complete.
+func (d *Decoder) StepLatents() (done bool) {
+	if d.broi == nil {
+		return true
+	}
+	l, n := d.m.Latent(), d.n
+	r0 := d.brow
+	r1 := min(len(d.broi.Index), r0+d.batchRows(n))
+	k := r1 - r0
+	idx := d.broi.Index[r0:r1]
+	for i := range n {
+		p := d.patterns(i)
+		y := d.ybuf[i*k : (i+1)*k]
+		for j, v := range idx {
+			y[j] = p[v]
+		}
+	}
+	d.ws.Mul(n, l, k, d.ybuf, k, false, d.broi.Rows(r0, r1, l, d.rows), l, false, d.zs, l, true)
+	d.brow = r1
+	if r1 == len(d.broi.Index) {
+		addMean(d.zs, d.broi.Mean)
+		d.broi, d.patterns = nil, nil
+		return true
+	}
+	return false
+}
+
+// Latents decodes n patterns in one call (see BeginLatents).
+func (d *Decoder) Latents(roi *ROI, n int, pattern func(i int) []float32, zs []float32) error {
+	if err := d.BeginLatents(roi, n, pattern, zs); err != nil {
+		return err
+	}
+	for !d.StepLatents() {
+	}
+	return nil
+}
+
+// Latent computes ẑ = pattern[roi.Index] · roi.Decoder + roi.Mean into z in
+// one call.
+func (d *Decoder) Latent(roi *ROI, pattern, z []float32) error {
+	if err := d.BeginLatent(roi, pattern, z); err != nil {
+		return err
+	}
+	for !d.StepLatent() {
+	}
+	return nil
+}
+
+// Image generates the face of latent z into rgba (S×S×4 bytes) in one call.
+func (d *Decoder) Image(z []float32, rgba []byte) error {
+	if err := d.m.Gen.Generate(z, d.img); err != nil {
+		return err
+	}
+	return ToRGBA(d.img, d.m.ImageSize(), rgba)
+}
+
+// DecodeFace decodes one pattern into its latent z and face image rgba: the
+// unit of work whose cost the benchmarks report.
+func (d *Decoder) DecodeFace(roi *ROI, pattern, z []float32, rgba []byte) error {
+	if err := d.Latent(roi, pattern, z); err != nil {
+		return err
+	}
+	return d.Image(z, rgba)
+}
+
+// ToRGBA converts a 3×S×S CHW image in [0,1] into opaque S×S RGBA bytes.
+func ToRGBA(chw []float32, s int, rgba []byte) error {
+	n := s * s
+	if len(chw) != 3*n || len(rgba) != 4*n {
+		return fmt.Errorf("demo: image of side %d needs %d values and %d bytes, have %d and %d", s, 3*n, 4*n, len(chw), len(rgba))
+	}
+	for p := range n {
+		rgba[4*p] = unit8(chw[p])
+		rgba[4*p+1] = unit8(chw[n+p])
+		rgba[4*p+2] = unit8(chw[2*n+p])
+		rgba[4*p+3] = 255
+	}
+	return nil
+}
+
+func unit8(x float32) byte {
+	switch {
+	case !(x > 0): // also NaN
+		return 0
+	case x >= 1:
+		return 255
+	}
+	return byte(x*255 + 0.5)
+}

@@ -1,0 +1,172 @@
+package app
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Downloads on demand. The page starts the app with the first subject's
+// bundle only; every other file (a subject's bundle, a subject's regions file)
+// is asked for through App.OnNeed when a view first needs it, or all at once
+// for offline use (KeyDownloadAll), and arrives through AddSubject or
+// RegionsAdded. A visit that stays with one subject then downloads that
+// subject only.
+
+// need is one file the app may ask its host for (see OnNeed).
+type need struct {
+	id      string
+	regions bool
+}
+
+// ask calls OnNeed for a file not yet asked for.
+func (a *App) ask(id string, regions bool) {
+	k := need{id, regions}
+	if a.requested[k] {
+		return
+	}
+	if a.requested == nil {
+		a.requested = map[need]bool{}
+	}
+	a.requested[k] = true
+	if a.OnNeed != nil {
+		a.OnNeed(id, regions)
+	}
+}
+
+// NeedFailed tells the app that a file it asked for could not be
+// downloaded: it may ask again (the next key that needs it), and a subject
+// change that waited for it is dropped.
+func (a *App) NeedFailed(id string, regions bool, err error) {
+	a.rev++
+	delete(a.requested, need{id, regions})
+	if !regions && a.pendingSub == id {
+		a.pendingSub = ""
+	}
+	what := "Subject " + id
+	if regions {
+		what = "The region decoders of " + id
+	}
+	a.say("%s could not be downloaded: %v. Choosing it again retries.", what, err)
+}
+
+// PendingSubject is the subject the app waits for (S chose it and it is
+// still downloading), or "".
+func (a *App) PendingSubject() string { return a.pendingSub }
+
+// stepSubject answers S (d = 1) and Shift+S (d = −1): the next subject in
+// the index's order after the current one (or after the one being waited
+// for). A subject not yet downloaded is asked for, and the view stays until
+// it arrives.
+func (a *App) stepSubject(d int) {
+	ids := a.subjectIDs()
+	from := a.Subject().ID
+	if a.pendingSub != "" {
+		from = a.pendingSub
+	}
+	k := max(0, slices.Index(ids, from))
+	id := ids[(k+d+len(ids))%len(ids)]
+	for i, s := range a.Subjects {
+		if s.ID == id {
+			a.pendingSub = ""
+			a.selectSubject(i)
+			a.saySubject()
+			return
+		}
+	}
+	a.pendingSub = id
+	a.ask(id, false)
+	a.say("Downloading subject %s (%s); the view changes when it arrives.", id, megabytes(a.subjectBytes(id, false)))
+}
+
+// SubjectPosition returns the current subject's place (from 1) among all the
+// subjects of the index, downloaded or not, and their number.
+func (a *App) SubjectPosition() (k, n int) {
+	ids := a.subjectIDs()
+	return slices.Index(ids, a.Subject().ID) + 1, len(ids)
+}
+
+// subjectIDs lists the subjects in the index's order, then any loaded
+// subject the index does not list (a test may add one).
+func (a *App) subjectIDs() []string {
+	var ids []string
+	if a.Index != nil {
+		for _, r := range a.Index.Subjects {
+			ids = append(ids, r.ID)
+		}
+	}
+	for _, s := range a.Subjects {
+		if !slices.Contains(ids, s.ID) {
+			ids = append(ids, s.ID)
+		}
+	}
+	return ids
+}
+
+// subjectBytes is the size index.json gives a subject's bundle or regions
+// file (0 if it lists none).
+func (a *App) subjectBytes(id string, regions bool) int64 {
+	if a.Index == nil {
+		return 0
+	}
+	for _, r := range a.Index.Subjects {
+		switch {
+		case r.ID != id:
+		case !regions:
+			return r.Bytes
+		case r.Regions != nil:
+			return r.Regions.Bytes
+		}
+	}
+	return 0
+}
+
+// megabytes formats a download size for a message.
+func megabytes(n int64) string {
+	if n < 1e6 {
+		return fmt.Sprintf("%.0f kB", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+}
+
+// downloadAll answers D: every file not yet here is asked for, so that the
+// whole demo works offline afterwards (the page keeps what it downloads).
+func (a *App) downloadAll() {
+	if a.Index == nil {
+		return
+	}
+	var n int64
+	for _, r := range a.Index.Subjects {
+		s := a.SubjectByID(r.ID)
+		if s == nil {
+			if !a.requested[need{r.ID, false}] {
+				n += r.Bytes
+			}
+			a.ask(r.ID, false)
+		}
+		if r.Regions != nil && (s == nil || s.RegionsPending()) {
+			if !a.requested[need{r.ID, true}] {
+				n += r.Regions.Bytes
+			}
+			a.ask(r.ID, true)
+		}
+	}
+	if n == 0 && a.allLoaded() {
+		a.say("Every subject is downloaded: the demo works offline.")
+		return
+	}
+	a.say("Downloading every subject for offline use (%s more).", megabytes(n))
+}
+
+// allLoaded reports whether every file of the index is here.
+func (a *App) allLoaded() bool {
+	if a.Index == nil {
+		return true
+	}
+	for _, r := range a.Index.Subjects {
+		s := a.SubjectByID(r.ID)
+		if s == nil || (r.Regions != nil && s.RegionsPending()) {
+			return false
+		}
+	}
+	return true
+}

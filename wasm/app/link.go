@@ -1,0 +1,152 @@
+package app
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Links. The page's address follows the view on screen, as in
+// ?subject=sub-02&panel=pairwise&region=temporal&trials=3&face=7, so that a
+// course can hand out a link to exactly what it discusses, and a reload
+// comes back to the same view. The page starts with the link's subject;
+// App.Open shows the rest.
+
+// View is what a link opens.
+type View struct {
+	Subject string // a subject id; "" for the index's first
+	Panel   Panel
+	ROI     int // 0 is all voxels
+	Trials  int // trials averaged per face; 0 for all of them
+	Face    int // the chosen test face, from 0
+}
+
+// Slug names a panel in links: "faces", "pattern", "pairwise", "gender",
+// "imagery", "explore", "about".
+func (p Panel) Slug() string {
+	if p == PanelPairwise {
+		return "pairwise"
+	}
+	return strings.ToLower(p.String())
+}
+
+// View returns the view on screen.
+func (a *App) View() View {
+	v := View{Subject: a.Subject().ID, Panel: a.Panel, ROI: a.ROI, Face: a.Sel}
+	if a.Subset >= 0 {
+		v.Trials = int(a.Subject().SubsetTrials[a.Subset])
+	}
+	return v
+}
+
+// Query encodes the view on screen as link parameters into q (other
+// parameters of q are kept), leaving out what a link without them opens
+// anyway: the first subject, the faces panel, all voxels, all trials, face 1.
+func (a *App) Query(q url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		out[k] = slices.Clone(v)
+	}
+	v := a.View()
+	set := func(key, val string, dflt bool) {
+		if dflt {
+			out.Del(key)
+		} else {
+			out.Set(key, val)
+		}
+	}
+	set("subject", v.Subject, a.Index == nil || len(a.Index.Subjects) == 0 || a.Index.Subjects[0].ID == v.Subject)
+	set("panel", v.Panel.Slug(), v.Panel == PanelFaces)
+	set("region", ROIName(v.ROI), v.ROI == 0)
+	set("trials", strconv.Itoa(v.Trials), v.Trials == 0)
+	set("face", strconv.Itoa(v.Face+1), v.Face == 0)
+	return out
+}
+
+// ParseView reads a view from link parameters. A parameter it cannot read
+// keeps its default and is named in problems, for the page to report; the
+// face is checked against the subject by Open.
+func ParseView(q url.Values) (v View, problems []string) {
+	bad := func(key, why string) { problems = append(problems, fmt.Sprintf("%s=%q: %s", key, q.Get(key), why)) }
+	v.Subject = q.Get("subject")
+	if s := q.Get("panel"); s != "" {
+		found := false
+		for p := range NumPanels {
+			if s == p.Slug() || s == strconv.Itoa(int(p)+1) {
+				v.Panel, found = p, true
+			}
+		}
+		if !found {
+			bad("panel", "not faces, pattern, pairwise, gender, imagery, explore, about or 1 to 7")
+		}
+	}
+	if s := q.Get("region"); s != "" {
+		v.ROI = -1
+		for k := range NumROIs {
+			if s == ROIName(k) {
+				v.ROI = k
+			}
+		}
+		if v.ROI < 0 {
+			v.ROI = 0
+			bad("region", "not all, occipital, temporal or frontoparietal")
+		}
+	}
+	if s := q.Get("trials"); s != "" && s != "all" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			bad("trials", "not a number of trials or all")
+		} else {
+			v.Trials = n
+		}
+	}
+	if s := q.Get("face"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			bad("face", "not a face number from 1")
+		} else {
+			v.Face = n - 1
+		}
+	}
+	return v, problems
+}
+
+// Open shows view v on the current subject (or on v's subject, if it is
+// loaded) and announces it. What the subject does not have (a number of
+// trials, a face) stays as it was, and problems say so.
+func (a *App) Open(v View) (problems []string) {
+	a.rev++
+	if v.Subject != "" && v.Subject != a.Subject().ID {
+		if k := slices.IndexFunc(a.Subjects, func(s *Subject) bool { return s.ID == v.Subject }); k >= 0 {
+			a.selectSubject(k)
+		} else {
+			problems = append(problems, fmt.Sprintf("subject %s is not loaded", v.Subject))
+		}
+	}
+	s := a.Subject()
+	if v.ROI >= 0 && v.ROI < NumROIs {
+		a.ROI = v.ROI
+	}
+	a.Subset = -1
+	if v.Trials > 0 {
+		if r := slices.Index(s.SubsetTrials, int32(v.Trials)); r >= 0 {
+			a.Subset = r
+		} else {
+			problems = append(problems, fmt.Sprintf("%s has no view of %d trials (it has %v); showing all trials", s.ID, v.Trials, s.SubsetTrials))
+		}
+	}
+	if v.Face >= 0 && v.Face < s.N {
+		a.Sel = v.Face
+	} else {
+		problems = append(problems, fmt.Sprintf("%s has no face %d (it has %d)", s.ID, v.Face+1, s.N))
+	}
+	a.replan()
+	a.setPanel(v.Panel)
+	if a.Panel == PanelFaces {
+		// setPanel announced the panel only, as it was already open.
+		a.say("%s panel. %s", a.Panel, a.DescribeFace(a.Sel))
+	}
+	return problems
+}
