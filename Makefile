@@ -6,7 +6,7 @@ FACES   ?= ../shared/faces/celeba
 DESIGN  ?= ../shared/ds001761-design
 GOROOT_WASM := $(shell $(GO) env GOROOT)/lib/wasm
 
-.PHONY: all test test-go test-wasm fuzz vet train train-resume eval bench reproduce clean
+.PHONY: all test test-go test-wasm fuzz vet train train-resume eval bench reproduce reproduce-haxby clean
 
 all: test
 
@@ -40,11 +40,17 @@ eval:
 ## reproduce: the fMRI analysis on four virtual subjects (simulate, fit, eval,
 ## report → reports/fmri), with the noise levels calibrated on simulation seed 2
 NOISE ?= 5.6,5.4,9.9,9.4
-reproduce:
+reproduce: reproduce-haxby
 	$(GO) run ./trainer fmri simulate --faces $(FACES) --design $(DESIGN) --noise $(NOISE) --overwrite
 	$(GO) run ./trainer fmri fit --faces $(FACES)
 	$(GO) run ./trainer fmri eval
 	$(GO) run ./trainer fmri report
+
+## reproduce-haxby: category decoding on real fMRI (Haxby et al. 2001, one slice;
+## data CC BY-SA 3.0, read in place) → reports/haxby (about 20 s)
+HAXBY ?= ../shared/real/haxby2001
+reproduce-haxby:
+	$(GO) run ./trainer real haxby --data $(HAXBY) --out reports/haxby --permutations 1000 --seed 1
 
 ## bench: Go benchmarks; see BENCHMARKS.md for the side-by-side reference runs
 bench:

@@ -7,6 +7,7 @@
 //	go run ./trainer faces whiten [flags]  whiten a trained model's latent on its training faces
 //	go run ./trainer faces eval [flags]    evaluate a model against a PCA baseline (JSON + PNG grids)
 //	go run ./trainer fmri ...              simulate, fit, evaluate and report the fMRI decoding
+//	go run ./trainer real haxby [flags]    decode object categories from real fMRI (Haxby et al. 2001)
 //
 // Run a subcommand with -h for its flags. Heavy linear algebra uses OpenBLAS
 // (Debian package libopenblas-dev) unless built with -tags purego.
@@ -35,7 +36,8 @@ func main() {
 }
 
 const usage = `usage: trainer faces {train|whiten|eval} [flags]
-       trainer fmri {simulate|fit|eval|report} [flags]`
+       trainer fmri {simulate|fit|eval|report} [flags]
+       trainer real haxby [flags]`
 
 func run(ctx context.Context, args []string) error {
 	if len(args) < 2 {
@@ -44,6 +46,7 @@ func run(ctx context.Context, args []string) error {
 	cmds := map[string]map[string]func(context.Context, []string) error{
 		"faces": {"train": facesTrain, "whiten": facesWhiten, "eval": facesEval},
 		"fmri":  fmriCommands(),
+		"real":  realCommands(),
 	}
 	group, ok := cmds[args[0]]
 	if !ok {
