@@ -15,13 +15,13 @@ test: vet test-go test-wasm fuzz test-e2e
 
 vet:
 	$(GO) vet ./...
-	GOOS=js GOARCH=wasm $(GO) vet ./infer/nn/... ./infer/gemm/... ./bundle/... ./bundle/quant/... ./infer/fold/... ./wasm/app/... ./wasm/
+	GOOS=js GOARCH=wasm $(GO) vet ./infer/nn/... ./infer/gemm/... ./bundle/... ./bundle/quant/... ./infer/fold/... ./infer/site/... ./contract/sitedata/... ./wasm/app/... ./wasm/
 
 test-go:
 	$(GO) test -count=1 ./...
 
 test-wasm:
-	PATH="$$PATH:$(GOROOT_WASM)" GOOS=js GOARCH=wasm $(GO) test -count=1 ./infer/nn/... ./infer/gemm/... ./bundle/... ./bundle/quant/... ./wasm/app/
+	PATH="$$PATH:$(GOROOT_WASM)" GOOS=js GOARCH=wasm $(GO) test -count=1 ./infer/nn/... ./infer/gemm/... ./bundle/... ./bundle/quant/... ./infer/site/ ./contract/sitedata/ ./wasm/app/
 
 fuzz:
 	FUZZTIME=$${FUZZTIME:-8s} ./scripts/fuzz-short.sh

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"fmriface/bundle"
+	"fmriface/contract/sitedata"
 	"fmriface/infer/arch"
 	"fmriface/infer/fold"
 	"fmriface/infer/nn"
@@ -122,7 +123,7 @@ func BenchmarkBuildGenerator(b *testing.B) {
 
 func generatorBundleBytes(b *testing.B) ([]byte, arch.Config) {
 	f := defaultExport(b)
-	var ix index
+	var ix sitedata.Index
 	raw, err := os.ReadFile(filepath.Join(f.out, "index.json"))
 	if err != nil {
 		b.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"fmriface/bundle"
 	"fmriface/bundle/quant"
 	"fmriface/contract/handoff"
+	"fmriface/contract/sitedata"
 	"fmriface/infer/arch"
 	"fmriface/infer/fold"
 	"fmriface/infer/nn"
@@ -27,13 +28,13 @@ func tinyFixture(t testing.TB) fixture {
 	return newFixture(t, cfg, 2, 0)
 }
 
-func readIndex(t *testing.T, dir string) index {
+func readIndex(t *testing.T, dir string) sitedata.Index {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "index.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ix index
+	var ix sitedata.Index
 	if err := json.Unmarshal(b, &ix); err != nil {
 		t.Fatal(err)
 	}
@@ -56,12 +57,12 @@ func TestExportFixture(t *testing.T) {
 	}
 	// Every listed file exists with the listed size and hash, and its name
 	// carries its hash.
-	listed := []indexFile{ix.Generator}
+	listed := []sitedata.FileRef{ix.Generator}
 	for _, s := range ix.Subjects {
 		if s.Regions == nil {
 			t.Fatalf("%s has no regions file", s.ID)
 		}
-		listed = append(listed, s.indexFile, *s.Regions)
+		listed = append(listed, s.FileRef, *s.Regions)
 	}
 	for _, e := range listed {
 		data, err := os.ReadFile(filepath.Join(f.out, e.File))
@@ -69,7 +70,7 @@ func TestExportFixture(t *testing.T) {
 			t.Fatal(err)
 		}
 		of := outFile{Data: data}
-		if len(data) != e.Bytes || of.SHA256() != e.SHA256 || !strings.Contains(e.File, "."+e.SHA256[:8]+".") {
+		if int64(len(data)) != e.Bytes || of.SHA256() != e.SHA256 || !strings.Contains(e.File, "."+e.SHA256[:8]+".") {
 			t.Errorf("%s: index says %d bytes %s, file has %d bytes %s", e.File, e.Bytes, e.SHA256, len(data), of.SHA256())
 		}
 	}

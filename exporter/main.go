@@ -61,8 +61,9 @@
 // rounded ones (1.4 times the output error in the package's test); the site
 // decodes none. --gptq=false rounds plainly.
 //
-// After writing, the exporter reads the bundles back from disk and checks the
-// bars: faces from the stored generator against the float32 model over the
+// After writing, the exporter reads the bundles back from disk, loads each
+// through the browser app's loaders (package infer/site: a bundle the page
+// would refuse is an error), and checks the bars: faces from the stored generator against the float32 model over the
 // test, imagery and decoded latents of every subject, PSNR ≥ --psnr dB
 // (pooled over all faces); latents decoded from the stored decoders and
 // patterns correlate ≥ --corr with the float pipeline's, for every ROI and

@@ -3,31 +3,34 @@ package main
 import (
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 
 	"fmriface/bundle"
 	"fmriface/contract/handoff"
+	"fmriface/contract/sitedata"
 	"fmriface/infer/fold"
+	"fmriface/infer/site"
 )
 
 // report is export-report.json.
 type report struct {
-	PSNRdB               float64         `json:"psnr_db"`     // pooled over all faces
-	PSNRMindB            float64         `json:"psnr_min_db"` // of the worst face
-	Faces                int             `json:"faces"`
-	LatentCorrMin        float64         `json:"latent_corr_min"`
-	PairwiseChangedPairs int             `json:"pairwise_changed_pairs"` // worst subject, all voxels
-	BytesTotal           int64           `json:"bytes_total"`
-	BytesGenerator       int64           `json:"bytes_generator"`
-	BytesSubjects        int64           `json:"bytes_subjects"`
-	Dominant             string          `json:"dominant"`
-	Bars                 bars            `json:"bars"`
-	Pass                 bool            `json:"pass"`
-	Failures             []string        `json:"failures,omitempty"`
-	Files                []indexFile     `json:"files"`
-	Subjects             []subjectReport `json:"subjects"`
-	Tensors              []*choice       `json:"tensors"`
+	PSNRdB               float64            `json:"psnr_db"`     // pooled over all faces
+	PSNRMindB            float64            `json:"psnr_min_db"` // of the worst face
+	Faces                int                `json:"faces"`
+	LatentCorrMin        float64            `json:"latent_corr_min"`
+	PairwiseChangedPairs int                `json:"pairwise_changed_pairs"` // worst subject, all voxels
+	BytesTotal           int64              `json:"bytes_total"`
+	BytesGenerator       int64              `json:"bytes_generator"`
+	BytesSubjects        int64              `json:"bytes_subjects"`
+	Dominant             string             `json:"dominant"`
+	Bars                 bars               `json:"bars"`
+	Pass                 bool               `json:"pass"`
+	Failures             []string           `json:"failures,omitempty"`
+	Files                []sitedata.FileRef `json:"files"`
+	Subjects             []subjectReport    `json:"subjects"`
+	Tensors              []*choice          `json:"tensors"`
 }
 
 type bars struct {
@@ -55,9 +58,12 @@ func finite(x float64) float64 {
 	return x
 }
 
-// verify reads every bundle back from disk and checks the bars against the
-// float pipeline.
+// verify reads every bundle back from disk, loads it as the app will
+// (loadAsTheApp), and checks the bars against the float pipeline.
 func verify(o options, m *model, faceZ [][]float32, evals []*subjectEval, files []outFile) (*report, error) {
+	if err := loadAsTheApp(o, files); err != nil {
+		return nil, err
+	}
 	rep := &report{Bars: bars{o.PSNR, o.Corr, o.Pairwise}, LatentCorrMin: 1}
 	fail := func(format string, args ...any) { rep.Failures = append(rep.Failures, fmt.Sprintf(format, args...)) }
 	for _, f := range files {
@@ -105,6 +111,47 @@ func verify(o options, m *model, faceZ [][]float32, evals []*subjectEval, files 
 	rep.Pass = len(rep.Failures) == 0
 	rep.Dominant = dominant(rep)
 	return rep, nil
+}
+
+// loadAsTheApp reads every bundle back from disk through package infer/site,
+// the browser app's loaders, so that an export the page would refuse fails
+// here. files lists the generator first and each subject's regions file
+// after its bundle, as run writes them.
+func loadAsTheApp(o options, files []outFile) error {
+	latent := 0
+	subjects := map[*subjectEval]*site.Subject{}
+	for _, f := range files {
+		path := filepath.Join(o.Out, f.Name())
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("verify: %w", err)
+		}
+		switch f.Kind {
+		case "generator":
+			var m *site.Model
+			if m, err = site.LoadModel(path, data); err == nil {
+				latent = m.Latent()
+			}
+		case "subject":
+			var s *site.Subject
+			if s, err = site.LoadSubject(path, data, latent); err == nil {
+				if s.ID != f.Subject.s.ID || s.V != f.Subject.s.NVoxels() {
+					err = fmt.Errorf("%s: loads as subject %s with %d voxels, want %s with %d", path, s.ID, s.V, f.Subject.s.ID, f.Subject.s.NVoxels())
+				}
+				subjects[f.Subject] = s
+			}
+		case "regions":
+			s := subjects[f.Subject]
+			if s == nil {
+				return fmt.Errorf("verify: %s comes before its subject's bundle", path)
+			}
+			err = s.AddRegions(path, data)
+		}
+		if err != nil {
+			return fmt.Errorf("verify: the app would refuse the bundle: %w", err)
+		}
+	}
+	return nil
 }
 
 // verifyGenerator runs the generator stored in b and compares its faces

@@ -12,10 +12,10 @@ import (
 
 	"fmriface/bundle"
 	"fmriface/contract/handoff"
+	"fmriface/contract/sitedata"
 	"fmriface/infer/fold"
 	"fmriface/util/atomicfile"
 	"fmriface/util/version"
-	"fmriface/wasm/app"
 )
 
 // outFile is one bundle to write.
@@ -43,8 +43,8 @@ func (f outFile) SHA256() string {
 func (f outFile) Name() string { return f.Prefix + "." + f.SHA256()[:8] + ".fmb" }
 
 // entry is the file's line in index.json and the report.
-func (f outFile) entry() indexFile {
-	return indexFile{File: f.Name(), Bytes: len(f.Data), SHA256: f.SHA256()}
+func (f outFile) entry() sitedata.FileRef {
+	return sitedata.FileRef{File: f.Name(), Bytes: int64(len(f.Data)), SHA256: f.SHA256()}
 }
 
 // regionsOf returns the regions file written for e's subject, or nil.
@@ -63,7 +63,7 @@ func generatorBundle(m *model, folded map[string][]float32, axes *handoff.Axes, 
 	if err != nil {
 		return nil, err
 	}
-	w.SetMeta(bundle.KeyKind, "generator")
+	w.SetMeta(bundle.KeyKind, sitedata.GeneratorKind)
 	w.SetMeta("arch", string(archJSON))
 	w.SetMeta("latent", int64(m.Cfg.Latent))
 	w.SetMeta("image_size", int64(m.Cfg.ImageSize))
@@ -96,9 +96,9 @@ func subjectBundle(e *subjectEval, cs []*choice, o options) ([]byte, error) {
 	s := e.s
 	w := bundle.NewWriter()
 	V := s.NVoxels()
-	w.SetMeta(bundle.KeyKind, "subject")
+	w.SetMeta(bundle.KeyKind, sitedata.SubjectKind)
 	w.SetMeta("n_voxels", int64(V))
-	w.SetMeta("rois", handoff.ROINames())
+	w.SetMeta("rois", sitedata.ROINames())
 	w.SetMeta("simulated", s.Simulated)
 	w.SetMeta("imagery_target", int64(s.ImageryTarget))
 	w.SetMeta("latent", int64(s.Latent))
@@ -138,7 +138,7 @@ func subjectBundle(e *subjectEval, cs []*choice, o options) ([]byte, error) {
 func regionsBundle(e *subjectEval, cs []*choice, o options) ([]byte, error) {
 	s := e.s
 	w := bundle.NewWriter()
-	w.SetMeta(bundle.KeyKind, app.RegionsKind)
+	w.SetMeta(bundle.KeyKind, sitedata.RegionsKind)
 	w.SetMeta("subject", s.ID)
 	w.SetMeta("n_voxels", int64(s.NVoxels()))
 	w.SetMeta("latent", int64(s.Latent))
@@ -170,36 +170,6 @@ func writeBundles(dir string, files []outFile) error {
 	return nil
 }
 
-// index is index.json (docs/site-data.md).
-type index struct {
-	Format      string         `json:"format"`
-	GeneratedBy generatedBy    `json:"generated_by"`
-	Simulated   bool           `json:"simulated"`
-	Notice      string         `json:"notice,omitempty"`
-	Generator   indexFile      `json:"generator"`
-	Subjects    []indexSubject `json:"subjects"`
-}
-
-type generatedBy struct {
-	Command     string `json:"command"`
-	CodeVersion string `json:"code_version"`
-	Date        string `json:"date"`
-}
-
-type indexFile struct {
-	File   string `json:"file"`
-	Bytes  int    `json:"bytes"`
-	SHA256 string `json:"sha256"`
-}
-
-type indexSubject struct {
-	ID string `json:"id"`
-	indexFile
-	NVoxels       int        `json:"n_voxels"`
-	PairwiseFloat float64    `json:"pairwise_float"`
-	Regions       *indexFile `json:"regions,omitempty"`
-}
-
 const simulatedNotice = "The fMRI samples come from virtual subjects simulated on the real ds001761 protocol; they are not real brain data."
 
 func writeIndex(o options, m *model, files []outFile) error {
@@ -210,8 +180,8 @@ func writeIndex(o options, m *model, files []outFile) error {
 	if date == "" {
 		date = "unknown"
 	}
-	ix := index{Format: "fmriface-site/1", Simulated: true,
-		GeneratedBy: generatedBy{Command: strings.Join(o.Args, " "), CodeVersion: version.String(), Date: date}}
+	ix := sitedata.Index{Format: sitedata.IndexFormat, Simulated: true,
+		GeneratedBy: sitedata.GeneratedBy{Command: strings.Join(o.Args, " "), CodeVersion: version.String(), Date: date}}
 	keep := map[string]bool{}
 	for _, f := range files {
 		ent := f.entry()
@@ -225,7 +195,7 @@ func writeIndex(o options, m *model, files []outFile) error {
 		}
 		s := f.Subject.s
 		ix.Simulated = ix.Simulated && s.Simulated
-		is := indexSubject{ID: s.ID, indexFile: ent, NVoxels: s.NVoxels(), PairwiseFloat: f.Subject.pairF["all"].Accuracy}
+		is := sitedata.SubjectRef{ID: s.ID, FileRef: ent, NVoxels: s.NVoxels(), PairwiseFloat: f.Subject.pairF["all"].Accuracy}
 		if r := regionsOf(files, f.Subject); r != nil {
 			re := r.entry()
 			is.Regions = &re
@@ -235,7 +205,11 @@ func writeIndex(o options, m *model, files []outFile) error {
 	if ix.Simulated {
 		ix.Notice = simulatedNotice
 	}
-	if err := writeJSON(filepath.Join(o.Out, "index.json"), ix); err != nil {
+	data, err := ix.Encode()
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteFile(filepath.Join(o.Out, sitedata.IndexName), data, 0o644); err != nil {
 		return err
 	}
 	return removeStale(o.Out, keep)

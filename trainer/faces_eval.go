@@ -16,9 +16,9 @@ import (
 	"fmriface/contract/handoff"
 	"fmriface/face/metrics"
 	"fmriface/face/pca"
+	"fmriface/trainer/gorgoniablas"
 	"fmriface/trainer/vaegan"
 	"fmriface/util/atomicfile"
-	"fmriface/util/fastblas"
 	"fmriface/util/imgrid"
 	"fmriface/util/version"
 )
@@ -81,7 +81,7 @@ func facesEval(ctx context.Context, args []string) error {
 	nTest := fs.Int("n-test", 0, "evaluate the first N test faces (0 = all)")
 	fs.Parse(args)
 	start := time.Now()
-	blasName := fastblas.Use()
+	blasName := gorgoniablas.Use()
 
 	w, st, err := vaegan.LoadModel(*model)
 	if err != nil {

@@ -11,8 +11,8 @@ import (
 
 	"fmriface/face/celeba"
 	"fmriface/infer/arch"
+	"fmriface/trainer/gorgoniablas"
 	"fmriface/trainer/vaegan"
-	"fmriface/util/fastblas"
 	"fmriface/util/imgrid"
 	"fmriface/util/plots"
 	"fmriface/util/version"
@@ -91,7 +91,7 @@ func facesTrain(ctx context.Context, args []string) error {
 	resume := fs.Bool("resume", false, "continue the training saved in -out")
 	fs.Parse(args)
 
-	blasName := fastblas.UseForTraining()
+	blasName := gorgoniablas.UseForTraining()
 	code := version.String()
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err

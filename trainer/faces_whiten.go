@@ -7,8 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"fmriface/trainer/gorgoniablas"
 	"fmriface/trainer/vaegan"
-	"fmriface/util/fastblas"
 	"fmriface/util/version"
 )
 
@@ -28,7 +28,7 @@ func facesWhiten(ctx context.Context, args []string) error {
 	if *model == "" || *out == "" {
 		return fmt.Errorf("faces whiten: --model and --out are required")
 	}
-	fastblas.Use()
+	gorgoniablas.Use()
 	w, mm, err := vaegan.LoadModelMeta(*model)
 	if err != nil {
 		return err

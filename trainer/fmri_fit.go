@@ -25,9 +25,9 @@ import (
 	"fmriface/neuro/decoding"
 	"fmriface/neuro/score"
 	"fmriface/neuro/sim"
+	"fmriface/trainer/gorgoniablas"
 	"fmriface/trainer/vaegan"
 	"fmriface/util/ckpt"
-	"fmriface/util/fastblas"
 	"fmriface/util/version"
 )
 
@@ -57,7 +57,7 @@ func fmriFit(ctx context.Context, args []string) error {
 	maxRuns := fs.Int("max-runs", 0, "use only the first N runs per subject (0 = all)")
 	fs.Parse(args)
 	start := time.Now()
-	blasName := fastblas.Use()
+	blasName := gorgoniablas.Use()
 
 	ds, sim, err := openFMRIDataset(*data)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hajimehoshi/ebiten/v2"
 
+	"fmriface/infer/site"
 	"fmriface/wasm/app"
 )
 
@@ -121,7 +122,7 @@ func (g *game) addSubjects() {
 			g.addRegions(f)
 			return
 		}
-		s, err := app.LoadSubjectVerified(f.name, f.data, g.app.Model.Latent())
+		s, err := site.LoadSubjectVerified(f.name, f.data, g.app.Model.Latent())
 		if err == nil {
 			err = g.app.AddSubject(s)
 		}

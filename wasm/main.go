@@ -22,6 +22,8 @@ import (
 
 	"github.com/hajimehoshi/ebiten/v2"
 
+	"fmriface/contract/sitedata"
+	"fmriface/infer/site"
 	"fmriface/wasm/app"
 )
 
@@ -407,7 +409,7 @@ func (p *page) sync(a *app.App) {
 	s.Set("panel", a.Panel.String())
 	s.Set("subject", a.Subject().ID)
 	s.Set("subjects", len(a.Subjects))
-	s.Set("roi", app.ROIName(a.ROI))
+	s.Set("roi", sitedata.ROIName(a.ROI))
 	s.Set("trials", a.TrialsLabel())
 	s.Set("ready", a.Ready())
 	s.Set("firstFaceMs", float64(a.FirstFace)/float64(time.Millisecond))
@@ -433,7 +435,7 @@ func load(p *page) (*app.App, int, error) {
 	if !d.Truthy() {
 		return nil, 0, errors.New("no data: open the app through index.html, which downloads the site data first")
 	}
-	ix, err := app.ParseIndex([]byte(d.Get("index").String()))
+	ix, err := sitedata.ParseIndex([]byte(d.Get("index").String()))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -453,12 +455,12 @@ func load(p *page) (*app.App, int, error) {
 		return nil, 0, err
 	}
 	p.mark("copiedMs")
-	model, err := app.LoadModelVerified(ix.Generator.File, raw)
+	model, err := site.LoadModelVerified(ix.Generator.File, raw)
 	if err != nil {
 		return nil, 0, err
 	}
 	p.mark("modelMs")
-	var subs []*app.Subject
+	var subs []*site.Subject
 	for _, r := range ix.Subjects {
 		if !files.Get(r.File).Truthy() {
 			continue // still downloading: arrives through fmrifaceAddSubject
@@ -467,7 +469,7 @@ func load(p *page) (*app.App, int, error) {
 		if err != nil {
 			return nil, 0, err
 		}
-		s, err := app.LoadSubjectVerified(r.File, raw, model.Latent())
+		s, err := site.LoadSubjectVerified(r.File, raw, model.Latent())
 		if err != nil {
 			return nil, 0, err
 		}

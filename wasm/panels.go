@@ -9,6 +9,7 @@ import (
 
 	"github.com/hajimehoshi/ebiten/v2"
 
+	"fmriface/contract/sitedata"
 	"fmriface/wasm/app"
 )
 
@@ -128,14 +129,14 @@ func (g *game) drawPattern(dst *ebiten.Image, r rect) {
 	w := g.button(dst, "< previous", x, y, "previous face", app.Target{Key: app.KeyLeft})
 	g.button(dst, "next >", x+w+6, y, "next face", app.Target{Key: app.KeyRight})
 	y += buttonH + lineH
-	for k := range app.NumROIs {
+	for k := range sitedata.NumROIs {
 		c := app.ROIColor(k)
 		col := colorOf(c)
 		if k == 0 {
 			g.print(dst, "Axial slices, one tile per slice.", x, y, colDim)
 		} else {
 			g.fill(dst, rect{x, y + 2, 12, 12}, col)
-			g.print(dst, app.ROIName(k)+" outline", x+18, y, colText)
+			g.print(dst, sitedata.ROIName(k)+" outline", x+18, y, colText)
 		}
 		y += lineH
 	}

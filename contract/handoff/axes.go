@@ -11,6 +11,9 @@ import (
 // AxesFormat names the axes file layout.
 const AxesFormat = "fmriface-axes/1"
 
+// MaxAxesBytes bounds the size of an axes file that ReadAxes accepts.
+const MaxAxesBytes = 64 << 20
+
 // AxesFileName is the axes file's name in the model folder
 // (models/default/axes.npz), written by the face evaluation.
 const AxesFileName = "axes.npz"
@@ -34,11 +37,12 @@ type AxesMeta struct {
 	CodeVersion string         `json:"code_version,omitempty"` // version.String()
 }
 
-// WriteAxes writes a to path atomically.
+// WriteAxes validates a and writes it to path atomically; it sets a.Meta's
+// format and latent size.
 func WriteAxes(path string, a *Axes) error {
 	a.Meta.Format = AxesFormat
 	a.Meta.Latent = len(a.Male)
-	if err := a.validate(); err != nil {
+	if err := a.Validate(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return ckpt.Save(path, a.Meta, []ckpt.Tensor{
@@ -53,7 +57,7 @@ func ReadAxes(path string) (*Axes, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st.Size() > 64<<20 {
+	if st.Size() > MaxAxesBytes {
 		return nil, fmt.Errorf("%s: %d bytes is too large for an axes file", path, st.Size())
 	}
 	f, err := ckpt.Load(path)
@@ -80,13 +84,15 @@ func ReadAxes(path string) (*Axes, error) {
 		}
 		*x.dst = t.Data
 	}
-	if err := a.validate(); err != nil {
+	if err := a.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return a, nil
 }
 
-func (a *Axes) validate() error {
+// Validate checks that both axes have the same positive length and finite
+// values; WriteAxes and ReadAxes call it.
+func (a *Axes) Validate() error {
 	if len(a.Male) == 0 || len(a.Smile) != len(a.Male) {
 		return fmt.Errorf("axes have %d (male) and %d (smile) values, want the same positive latent size", len(a.Male), len(a.Smile))
 	}

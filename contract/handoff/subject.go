@@ -58,7 +58,7 @@ type ROI struct {
 // Matrices are row-major float32 (or small integers) with the shapes noted.
 type Subject struct {
 	ID         string // "sub-01"
-	Simulated  bool   // true for the virtual subjects of fmrisim
+	Simulated  bool   // true for the virtual subjects of neuro/sim
 	Latent     int    // L, the face model's latent size
 	Provenance Provenance
 
@@ -371,7 +371,8 @@ func toInts[T int | int16 | int32 | uint8](x []float32, name string, lo, hi int6
 }
 
 // Validate checks that s is complete and self-consistent; errors name the
-// array at fault.
+// array at fault. It is the one definition of a valid subject: Write calls it
+// before writing and Read after decoding.
 func (s *Subject) Validate() error {
 	if !strings.HasPrefix(s.ID, "sub-") || len(s.ID) < 5 || strings.ContainsAny(s.ID, "/\\. ") {
 		return fmt.Errorf("subject id %q: want sub-XX", s.ID)

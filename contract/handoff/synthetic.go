@@ -88,7 +88,7 @@ func synthetic(o SyntheticOptions) (*Subject, *syntheticFit, error) {
 	rng := rand.New(rand.NewPCG(o.Seed, 0x5eed))
 	grid := [3]int{24, 30, 20}
 	if V > grid[0]*grid[1]*grid[2]/2 {
-		return nil, nil, fmt.Errorf("fmriout: %d synthetic voxels do not fit a %v grid", V, grid)
+		return nil, nil, fmt.Errorf("handoff: %d synthetic voxels do not fit a %v grid", V, grid)
 	}
 	// Distinct voxels in the grid, in a fixed random order.
 	perm := rng.Perm(grid[0] * grid[1] * grid[2])[:V]
@@ -111,7 +111,7 @@ func synthetic(o SyntheticOptions) (*Subject, *syntheticFit, error) {
 	for l, name := range ROINames()[1:] {
 		idx, _ := rois.Get(name)
 		if len(idx) <= L {
-			return nil, nil, fmt.Errorf("fmriout: ROI %s has %d voxels, need more than the latent size %d (raise Voxels)", name, len(idx), L)
+			return nil, nil, fmt.Errorf("handoff: ROI %s has %d voxels, need more than the latent size %d (raise Voxels)", name, len(idx), L)
 		}
 		for _, v := range idx {
 			labels[v] = uint8(l + 1)
@@ -179,7 +179,7 @@ func synthetic(o SyntheticOptions) (*Subject, *syntheticFit, error) {
 		}
 		d, err := decoding.NewSubset(What, idx)
 		if err != nil {
-			return nil, nil, fmt.Errorf("fmriout: ROI %s: %w", name, err)
+			return nil, nil, fmt.Errorf("handoff: ROI %s: %w", name, err)
 		}
 		r := ROI{Name: name, Voxels: make([]int32, len(idx)), Decoder: DecoderMatrix(d)}
 		for i, v := range idx {

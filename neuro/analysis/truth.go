@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"fmriface/neuro/sim"
+	"fmriface/contract/simtruth"
 	"fmriface/neuro/tsv"
 )
 
@@ -53,14 +53,14 @@ func (s *Stimuli) Keys() []string {
 
 // HasSimTruth reports whether root is an fmrisim dataset with ground truth.
 func HasSimTruth(root string) bool {
-	_, err := os.Stat(sim.TruthDir(root))
+	_, err := os.Stat(simtruth.Dir(root))
 	return err == nil
 }
 
 // SimStimuli reads a simulated subject's stimuli from the dataset's
 // ground-truth derivatives (derivatives/fmriface-sim).
 func SimStimuli(root, sub string) (*Stimuli, error) {
-	maps, err := sim.ReadStimulusMap(root, sub)
+	maps, err := simtruth.ReadStimulusMap(root, sub)
 	if err != nil {
 		return nil, err
 	}
@@ -69,28 +69,22 @@ func SimStimuli(root, sub string) (*Stimuli, error) {
 		s.Map[m.StimFile] = m.CelebA
 		s.Male[m.CelebA] = m.Male
 	}
-	tests, err := sim.ReadTestFaces(root, sub)
+	tests, err := simtruth.ReadTestFaces(root, sub)
 	if err != nil {
 		return nil, err
 	}
 	for _, t := range tests {
 		s.Male[t.CelebA] = t.Male
 	}
-	im, err := sim.ReadImagery(root, sub)
+	im, err := simtruth.ReadImagery(root, sub)
 	if err != nil {
 		return nil, err
 	}
-	s.ImageryTarget = -1
-	for i, c := range im.Candidates {
+	for _, c := range im.Candidates {
 		s.Imagery = append(s.Imagery, Face{Key: c.CelebA, Male: c.Male})
 		s.Male[c.CelebA] = c.Male
-		if c.CelebA == im.Imagined.CelebA {
-			s.ImageryTarget = i
-		}
 	}
-	if s.ImageryTarget < 0 {
-		return nil, fmt.Errorf("sub-%s: the imagined face %s is not among the candidates", sub, im.Imagined.CelebA)
-	}
+	s.ImageryTarget = im.Target // simtruth checked that it is one of the candidates
 	return s, nil
 }
 

@@ -6,13 +6,14 @@ import (
 	"regexp"
 	"strconv"
 
+	"fmriface/contract/simtruth"
 	"fmriface/neuro/bids"
 )
 
 // Trial types of ds001761's face runs.
 const (
-	TrialTrain = "train_face"
-	TrialTest  = "test_face"
+	TrialTrain = simtruth.TrialTrain // as in the ground truth's stimuli.tsv
+	TrialTest  = simtruth.TrialTest
 	TrialFix   = "Fix"
 	TrialImg   = "Img"
 )

@@ -33,8 +33,9 @@
 // dataset_description.json that says the data are SIMULATED — and a derivative
 // folder derivatives/fmriface-sim with the ground truth: masks, ROI labels, true
 // tuning, the stimulus mapping (stim_file → CelebA file), the test and imagery
-// faces and the confounds. OpenDataset, ReadStimulusMap, ReadTestFaces,
-// ReadImagery and ReadROIs give them back to the analysis.
+// faces and the confounds. OpenDataset and ReadROIs give them back; the
+// stimulus mapping and the test and imagery faces are written and read
+// through package contract/simtruth, the analysis's side of the contract.
 //
 // Everything is deterministic for a seed: every random stream is derived from
 // (seed, subject, purpose[, run]), never from the order work is scheduled in.

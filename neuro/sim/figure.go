@@ -21,6 +21,7 @@ import (
 	vgdraw "gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
+	"fmriface/contract/simtruth"
 	"fmriface/neuro/bids"
 	"fmriface/neuro/nifti"
 	"fmriface/util/imgrid"
@@ -79,7 +80,7 @@ type figureData struct {
 }
 
 func writeSummary(out string, s *Summary) error {
-	return writeJSON(filepath.Join(TruthDir(out), "summary.json"), s)
+	return writeJSON(filepath.Join(simtruth.Dir(out), "summary.json"), s)
 }
 
 // glmFit is a per-voxel least-squares fit of concatenated runs.
@@ -341,7 +342,7 @@ func makeFigure(ctx context.Context, out string, cfg Config, fd *figureData, hrf
 	draw.Draw(img, hist.Bounds().Add(image.Pt(W-hist.Bounds().Dx(), 0)), hist, image.Point{}, draw.Src)
 	top := max(mosaic.Bounds().Dy(), hist.Bounds().Dy())
 	draw.Draw(img, ts.Bounds().Add(image.Pt(0, top)), ts, image.Point{}, draw.Src)
-	rel := filepath.Join("derivatives", DerivName, "figures", "sub-"+s.label+"_virtual-subject.png")
+	rel := filepath.Join("derivatives", simtruth.DerivName, "figures", "sub-"+s.label+"_virtual-subject.png")
 	if err := os.MkdirAll(filepath.Dir(filepath.Join(out, rel)), 0o755); err != nil {
 		return nil, err
 	}

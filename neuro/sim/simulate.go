@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"fmriface/contract/simtruth"
 	"fmriface/neuro/bids"
 	"fmriface/neuro/nifti"
 	"fmriface/util/progress"
@@ -358,7 +359,7 @@ func (s *subject) simulateRun(cfg Config, out string, hrf *hrfTable, run DesignR
 	for b := range reg {
 		reg[b] = make([]float64, T)
 	}
-	imagRow := s.rowOf[s.asg.imgPool[s.asg.imagined]]
+	imagRow := s.rowOf[s.asg.imgPool[s.asg.imagery.Target]]
 	for _, e := range run.Events {
 		var row int
 		gain, noise := 1.0, trialNoise*nu
@@ -554,7 +555,7 @@ func (s *subject) simulateRun(cfg Config, out string, hrf *hrfTable, run DesignR
 		rows[i] = append(append([]float64{}, motion[i]...), global[i], fd)
 	}
 	cols := append(bids.MotionColumns(), "global_signal", "framewise_displacement")
-	if err := bids.WriteConfounds(e.DerivFile(TruthDir(out), "", "confounds", "timeseries", ".tsv"), cols, rows); err != nil {
+	if err := bids.WriteConfounds(e.DerivFile(simtruth.Dir(out), "", "confounds", "timeseries", ".tsv"), cols, rows); err != nil {
 		return nil, err
 	}
 	return truth, nil

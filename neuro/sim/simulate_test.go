@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"fmriface/contract/simtruth"
 	"fmriface/neuro/bids"
 	"fmriface/neuro/nifti"
 )
@@ -141,7 +142,7 @@ func TestStimulusAssignment(t *testing.T) {
 		male[f.Name] = f.Male
 	}
 
-	maps, err := ReadStimulusMap(out, "01")
+	maps, err := simtruth.ReadStimulusMap(out, "01")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,11 +184,11 @@ func TestStimulusAssignment(t *testing.T) {
 		}
 	}
 
-	tests, err := ReadTestFaces(out, "01")
+	tests, err := simtruth.ReadTestFaces(out, "01")
 	if err != nil {
 		t.Fatal(err)
 	}
-	im, err := ReadImagery(out, "01")
+	im, err := simtruth.ReadImagery(out, "01")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +208,7 @@ func TestStimulusAssignment(t *testing.T) {
 		if f.Male {
 			nm++
 		}
-		found = found || f == im.Imagined
+		found = found || f == im.Imagined()
 	}
 	if len(im.Candidates) != NumImageryCandidates || nm != NumImageryCandidates/2 || !found {
 		t.Errorf("imagery: %d candidates, %d male, imagined among them %v", len(im.Candidates), nm, found)

@@ -7,44 +7,21 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"fmriface/contract/simtruth"
 )
-
-// StimulusMapping says which CelebA face a virtual subject saw for one
-// stim_file of the events.
-type StimulusMapping struct {
-	StimFile  string // as in events.tsv, e.g. "sub01/run53/F2294.jpg"
-	Image     string // the design's image name (its base name): the identity across runs
-	TrialType string // train_face or test_face
-	CelebA    string // CelebA file name, e.g. "000123.jpg"
-	Split     string // the face model's part it comes from: "train" or "test"
-	Male      bool   // CelebA Male attribute
-}
-
-// FaceRef is a CelebA face with its role in the design.
-type FaceRef struct {
-	Image  string // design image name (test faces), or "" (imagery candidates)
-	CelebA string // CelebA file name
-	Male   bool
-}
-
-// Imagery is a subject's imagery set: one imagined face among 20 candidates.
-type Imagery struct {
-	Imagined   FaceRef
-	Candidates []FaceRef // 20 faces (10 male, 10 female) including the imagined one
-}
 
 // NumImageryCandidates is the size of the imagery set (the paper's 20).
 const NumImageryCandidates = 20
 
 // assignment is a subject's stimuli, with pool indices for the simulation.
 type assignment struct {
-	maps     []StimulusMapping // sorted by StimFile
-	poolOf   map[string]int    // stim_file → pool index
-	test     []FaceRef         // sorted by Image
+	maps     []simtruth.StimulusMapping // sorted by StimFile
+	poolOf   map[string]int             // stim_file → pool index
+	test     []simtruth.FaceRef         // sorted by Image
 	testPool []int
-	imagery  Imagery
-	imgPool  []int // candidates' pool indices; imgPool[imagined] is the imagined face
-	imagined int
+	imagery  simtruth.Imagery
+	imgPool  []int // candidates' pool indices; imgPool[imagery.Target] is the imagined face
 	// genderSwaps counts training images given a face of the other gender
 	// than their F/M name because the pool ran out.
 	genderSwaps int
@@ -170,7 +147,7 @@ func assignStimuli(seed int64, d *Design, pool *Pool) (*assignment, error) {
 			return nil, fmt.Errorf("fmrisim: sub-%s: the pool's test part (%d faces) is too small for %d test faces", sub, len(pool.Test), len(tests))
 		}
 		imgPool[img] = i
-		a.test = append(a.test, FaceRef{Image: img, CelebA: pool.Faces[i].Name, Male: pool.Faces[i].Male})
+		a.test = append(a.test, simtruth.FaceRef{Image: img, CelebA: pool.Faces[i].Name, Male: pool.Faces[i].Male})
 		a.testPool = append(a.testPool, i)
 	}
 	if testPick.swapped > 0 {
@@ -182,10 +159,9 @@ func assignStimuli(seed int64, d *Design, pool *Pool) (*assignment, error) {
 			return nil, fmt.Errorf("fmrisim: sub-%s: the pool's test part (%d faces) is too small for %d test faces plus %d imagery candidates (half male)", sub, len(pool.Test), len(tests), NumImageryCandidates)
 		}
 		a.imgPool = append(a.imgPool, i)
-		a.imagery.Candidates = append(a.imagery.Candidates, FaceRef{CelebA: pool.Faces[i].Name, Male: pool.Faces[i].Male})
+		a.imagery.Candidates = append(a.imagery.Candidates, simtruth.FaceRef{CelebA: pool.Faces[i].Name, Male: pool.Faces[i].Male})
 	}
-	a.imagined = newRNG(seed, "sub-"+sub, "imagined").IntN(NumImageryCandidates)
-	a.imagery.Imagined = a.imagery.Candidates[a.imagined]
+	a.imagery.Target = newRNG(seed, "sub-"+sub, "imagined").IntN(NumImageryCandidates)
 
 	// Training faces, same gender as named where possible.
 	trainPick := newPicker(newRNG(seed, "sub-"+sub, "train-faces"), pool, pool.Train, nil)
@@ -207,7 +183,7 @@ func assignStimuli(seed int64, d *Design, pool *Pool) (*assignment, error) {
 			split = "test"
 		}
 		a.poolOf[sf] = i
-		a.maps = append(a.maps, StimulusMapping{StimFile: sf, Image: img, TrialType: stimType[sf],
+		a.maps = append(a.maps, simtruth.StimulusMapping{StimFile: sf, Image: img, TrialType: stimType[sf],
 			CelebA: pool.Faces[i].Name, Split: split, Male: pool.Faces[i].Male})
 	}
 	return a, nil

@@ -6,14 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strconv"
-	"strings"
 
 	"codeberg.org/sbinet/npyio"
 	"gonum.org/v1/gonum/mat"
 
+	"fmriface/contract/simtruth"
 	"fmriface/neuro/bids"
 	"fmriface/neuro/nifti"
 	"fmriface/neuro/tsv"
@@ -21,18 +20,8 @@ import (
 	"fmriface/util/version"
 )
 
-// DerivName is the name of the ground-truth derivative folder.
-const DerivName = "fmriface-sim"
-
-// TruthDir is the ground-truth folder of a simulated dataset:
-// <root>/derivatives/fmriface-sim.
-func TruthDir(root string) string { return filepath.Join(root, "derivatives", DerivName) }
-
-// subjectFile is <truth>/sub-XX/sub-XX_<suffix>.
-func subjectFile(root, sub, suffix string) string {
-	sub = strings.TrimPrefix(sub, "sub-")
-	return filepath.Join(TruthDir(root), "sub-"+sub, "sub-"+sub+"_"+suffix)
-}
+// subjectFile is the ground-truth file <truth>/sub-XX/sub-XX_<suffix>.
+func subjectFile(root, sub, suffix string) string { return simtruth.SubjectFile(root, sub, suffix) }
 
 // OpenDataset opens a simulated dataset with its ground-truth derivatives in
 // use, so that each Run's ConfoundsPath points at its confounds table. (For
@@ -42,7 +31,7 @@ func OpenDataset(root string) (*bids.Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	dv, err := bids.OpenDerivatives(TruthDir(root))
+	dv, err := bids.OpenDerivatives(simtruth.Dir(root))
 	if err != nil {
 		return nil, err
 	}
@@ -53,13 +42,6 @@ func OpenDataset(root string) (*bids.Dataset, error) {
 func versionString() string { return version.String() }
 
 func sortInts(x []int) { sort.Ints(x) }
-
-func b01(b bool) string {
-	if b {
-		return "1"
-	}
-	return "0"
-}
 
 // writeTruth writes a subject's ground truth: masks, ROI labels, tuning and
 // stimuli.
@@ -161,32 +143,14 @@ func writeTruth(root string, cfg Config, pool *Pool, s *subject) error {
 
 	// Stimuli.
 	a := s.asg
-	srows := make([][]string, len(a.maps))
-	for i, m := range a.maps {
-		srows[i] = []string{m.StimFile, m.Image, m.TrialType, m.CelebA, m.Split, b01(m.Male)}
-	}
-	if err := tsv.Write(subjectFile(root, s.label, "stimuli.tsv"), stimHeader, srows); err != nil {
+	if err := simtruth.WriteStimulusMap(root, s.label, a.maps); err != nil {
 		return err
 	}
-	trows := make([][]string, len(a.test))
-	for i, f := range a.test {
-		trows[i] = []string{f.Image, f.CelebA, b01(f.Male)}
-	}
-	if err := tsv.Write(subjectFile(root, s.label, "testfaces.tsv"), testHeader, trows); err != nil {
+	if err := simtruth.WriteTestFaces(root, s.label, a.test); err != nil {
 		return err
 	}
-	irows := make([][]string, len(a.imagery.Candidates))
-	for i, f := range a.imagery.Candidates {
-		irows[i] = []string{f.CelebA, b01(f.Male), b01(i == a.imagined)}
-	}
-	return tsv.Write(subjectFile(root, s.label, "imagery.tsv"), imageryHeader, irows)
+	return simtruth.WriteImagery(root, s.label, a.imagery)
 }
-
-var (
-	stimHeader    = []string{"stim_file", "image", "trial_type", "celeba_file", "split", "male"}
-	testHeader    = []string{"image", "celeba_file", "male"}
-	imageryHeader = []string{"celeba_file", "male", "imagined"}
-)
 
 func writeJSON(path string, v any) error {
 	data, err := json.MarshalIndent(v, "", "  ")
@@ -202,7 +166,7 @@ func writeJSON(path string, v any) error {
 func writeDescriptions(out string, cfg Config, command string) error {
 	gen := []bids.GeneratedBy{{Name: "fmriface simulate", Version: versionString(),
 		Description: "virtual subjects on the real ds001761 protocol (events of the real subjects, CelebA faces, a synthetic brain)"}}
-	if err := bids.WriteDescription(TruthDir(out), bids.Description{
+	if err := bids.WriteDescription(simtruth.Dir(out), bids.Description{
 		Name: "fmriface-sim ground truth (SIMULATED)", BIDSVersion: "1.8.0", DatasetType: "derivative",
 		GeneratedBy: gen, Extra: map[string]any{"Simulated": true},
 	}); err != nil {
@@ -213,7 +177,7 @@ func writeDescriptions(out string, cfg Config, command string) error {
 		"OpenNeuro ds001761 (VanRullen & Reddy 2019): every run's events are the real subject's, but the\n" +
 		"stimuli are CelebA faces and the BOLD images come from a synthetic brain model. The ground truth\n" +
 		"(masks, ROI labels, tuning, stimulus mapping, test and imagery faces, confounds) is in\n" +
-		"derivatives/" + DerivName + ". See docs/virtual-subjects.md in the fmriface repository.\n"
+		"derivatives/" + simtruth.DerivName + ". See docs/virtual-subjects.md in the fmriface repository.\n"
 	if err := atomicfile.WriteFile(filepath.Join(out, "README"), []byte(readme), 0o644); err != nil {
 		return err
 	}
@@ -227,107 +191,9 @@ func writeDescriptions(out string, cfg Config, command string) error {
 			"Seed":         cfg.Seed,
 			"Config":       cfg,
 			"SourceDesign": "OpenNeuro ds001761 v2.0.1 events (CC0)",
-			"GroundTruth":  "derivatives/" + DerivName,
+			"GroundTruth":  "derivatives/" + simtruth.DerivName,
 		},
 	})
-}
-
-// ReadStimulusMap reads a simulated subject's stimulus mapping: one row per
-// distinct stim_file of its events.
-func ReadStimulusMap(root, sub string) ([]StimulusMapping, error) {
-	t, err := tsv.ReadFile(subjectFile(root, sub, "stimuli.tsv"))
-	if err != nil {
-		return nil, err
-	}
-	return parseStimulusMap(t)
-}
-
-func parseStimulusMap(t *tsv.Table) ([]StimulusMapping, error) {
-	path := t.Path
-	rows, err := checkTable(t, stimHeader)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]StimulusMapping, len(rows))
-	for i, r := range rows {
-		male, err := parse01(path, i, "male", r[5])
-		if err != nil {
-			return nil, err
-		}
-		if r[2] != TrialTrain && r[2] != TrialTest {
-			return nil, fmt.Errorf("read %s: line %d: trial_type %q, want %s or %s", path, i+2, clip(r[2]), TrialTrain, TrialTest)
-		}
-		if r[4] != "train" && r[4] != "test" {
-			return nil, fmt.Errorf("read %s: line %d: split %q, want train or test", path, i+2, clip(r[4]))
-		}
-		out[i] = StimulusMapping{StimFile: r[0], Image: r[1], TrialType: r[2], CelebA: r[3], Split: r[4], Male: male}
-	}
-	return out, nil
-}
-
-// ReadTestFaces reads a simulated subject's test faces (sorted by image name).
-func ReadTestFaces(root, sub string) ([]FaceRef, error) {
-	t, err := tsv.ReadFile(subjectFile(root, sub, "testfaces.tsv"))
-	if err != nil {
-		return nil, err
-	}
-	return parseTestFaces(t)
-}
-
-func parseTestFaces(t *tsv.Table) ([]FaceRef, error) {
-	path := t.Path
-	rows, err := checkTable(t, testHeader)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]FaceRef, len(rows))
-	for i, r := range rows {
-		male, err := parse01(path, i, "male", r[2])
-		if err != nil {
-			return nil, err
-		}
-		out[i] = FaceRef{Image: r[0], CelebA: r[1], Male: male}
-	}
-	return out, nil
-}
-
-// ReadImagery reads a simulated subject's imagery set.
-func ReadImagery(root, sub string) (Imagery, error) {
-	t, err := tsv.ReadFile(subjectFile(root, sub, "imagery.tsv"))
-	if err != nil {
-		return Imagery{}, err
-	}
-	return parseImagery(t)
-}
-
-func parseImagery(t *tsv.Table) (Imagery, error) {
-	path := t.Path
-	rows, err := checkTable(t, imageryHeader)
-	if err != nil {
-		return Imagery{}, err
-	}
-	var im Imagery
-	n := 0
-	for i, r := range rows {
-		male, err := parse01(path, i, "male", r[1])
-		if err != nil {
-			return Imagery{}, err
-		}
-		imag, err := parse01(path, i, "imagined", r[2])
-		if err != nil {
-			return Imagery{}, err
-		}
-		f := FaceRef{CelebA: r[0], Male: male}
-		im.Candidates = append(im.Candidates, f)
-		if imag {
-			im.Imagined = f
-			n++
-		}
-	}
-	if n != 1 {
-		return Imagery{}, fmt.Errorf("read %s: %d faces are marked imagined, want exactly 1", path, n)
-	}
-	return im, nil
 }
 
 // ROIs is a simulated subject's ROI label image.
@@ -365,35 +231,4 @@ func ReadROIs(root, sub string) (*ROIs, error) {
 		r.Labels[i] = uint8(v)
 	}
 	return r, nil
-}
-
-// checkTable checks that a table's header is exactly want.
-func checkTable(t *tsv.Table, want []string) ([][]string, error) {
-	path := t.Path
-	if !slices.Equal(t.Header, want) {
-		return nil, fmt.Errorf("read %s: columns %q, want %q", path, clip(strings.Join(t.Header, " ")), strings.Join(want, " "))
-	}
-	for i, r := range t.Rows {
-		if len(r) != len(want) {
-			return nil, fmt.Errorf("read %s: line %d has %d fields, want %d", path, i+2, len(r), len(want))
-		}
-	}
-	return t.Rows, nil
-}
-
-func parse01(path string, i int, col, s string) (bool, error) {
-	switch s {
-	case "0":
-		return false, nil
-	case "1":
-		return true, nil
-	}
-	return false, fmt.Errorf("read %s: line %d, column %q: %q, want 0 or 1", path, i+2, col, clip(s))
-}
-
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }

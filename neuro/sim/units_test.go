@@ -5,8 +5,6 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-
-	"fmriface/neuro/tsv"
 )
 
 func TestHRF(t *testing.T) {
@@ -157,48 +155,4 @@ func TestAnatomyROIs(t *testing.T) {
 	if _, err := makeAnatomy(1, "01", Grid{Dims: [3]int{3, 40, 40}}); err == nil {
 		t.Error("a 3-voxel-wide grid is accepted")
 	}
-}
-
-func TestReadersReject(t *testing.T) {
-	for _, c := range []struct {
-		name, data, want string
-		parse            func(*tsv.Table) error
-	}{
-		{"columns", "stim_file\timage\n", "columns", func(t *tsv.Table) error { _, err := parseStimulusMap(t); return err }},
-		{"male", strings.Join(stimHeader, "\t") + "\na\tb\ttrain_face\tc\ttrain\tyes\n", `"male"`, func(t *tsv.Table) error { _, err := parseStimulusMap(t); return err }},
-		{"split", strings.Join(stimHeader, "\t") + "\na\tb\ttrain_face\tc\tval\t1\n", "split", func(t *tsv.Table) error { _, err := parseStimulusMap(t); return err }},
-		{"imagined", strings.Join(imageryHeader, "\t") + "\na\t1\t0\nb\t0\t0\n", "imagined", func(t *tsv.Table) error { _, err := parseImagery(t); return err }},
-		{"test", "image\tceleba_file\n", "columns", func(t *tsv.Table) error { _, err := parseTestFaces(t); return err }},
-	} {
-		tab, err := tsv.Parse([]byte(c.data), "bad.tsv")
-		if err == nil {
-			err = c.parse(tab)
-		}
-		if err == nil || !strings.Contains(err.Error(), "bad.tsv") || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: error %v, want one naming the file and %s", c.name, err, c.want)
-		}
-	}
-}
-
-func FuzzStimulusTables(f *testing.F) {
-	f.Add([]byte(strings.Join(stimHeader, "\t") + "\nsub01/run01/F0001.jpg\tF0001.jpg\ttrain_face\t000001.jpg\ttrain\t0\n"))
-	f.Add([]byte(strings.Join(testHeader, "\t") + "\nF1145.jpg\t000002.jpg\t0\n"))
-	f.Add([]byte(strings.Join(imageryHeader, "\t") + "\n000003.jpg\t1\t1\n000004.jpg\t0\t0\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		tab, err := tsv.Parse(data, "fuzz.tsv")
-		if err != nil {
-			return
-		}
-		if m, err := parseStimulusMap(tab); err == nil {
-			for _, x := range m {
-				if x.Split != "train" && x.Split != "test" {
-					t.Fatalf("accepted split %q", x.Split)
-				}
-			}
-		}
-		parseTestFaces(tab)
-		if im, err := parseImagery(tab); err == nil && len(im.Candidates) == 0 {
-			t.Fatal("accepted an imagery set without candidates")
-		}
-	})
 }

@@ -33,8 +33,8 @@ import (
 
 	"github.com/andybalholm/brotli"
 
+	"fmriface/contract/sitedata"
 	"fmriface/util/atomicfile"
-	"fmriface/wasm/app"
 )
 
 // marker marks a folder this command made, so that it only ever empties its
@@ -155,7 +155,7 @@ func build(wasm, data, web, out, goroot string, opt compression) error {
 
 // checkData reads index.json and checks every listed file's size and SHA-256,
 // so that a broken export fails here rather than in a visitor's browser.
-func checkData(dir string) (*app.Index, error) {
+func checkData(dir string) (*sitedata.Index, error) {
 	raw, err := os.ReadFile(filepath.Join(dir, "index.json"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("no site data in %s (index.json missing).\n"+
@@ -165,7 +165,7 @@ func checkData(dir string) (*app.Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	ix, err := app.ParseIndex(raw)
+	ix, err := sitedata.ParseIndex(raw)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
@@ -211,7 +211,7 @@ func resetDir(out string) error {
 // takes about 30 s for the 11 MB app, so its copies are kept in cacheDir
 // under their content's hash (empty: no cache), and files are compressed on
 // all cores.
-func compressAll(out string, ix *app.Index, opt compression) error {
+func compressAll(out string, ix *sitedata.Index, opt compression) error {
 	var names []string
 	err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || filepath.Base(p) == marker || strings.HasSuffix(p, ".gz") || strings.HasSuffix(p, ".br") {

@@ -5,13 +5,13 @@ import (
 	"testing"
 
 	"fmriface/infer/arch"
-	"fmriface/util/fastblas"
+	"fmriface/trainer/gorgoniablas"
 )
 
 // BenchmarkStep measures one full training step (E+G then D) per preset and batch.
 // b.N steps of batch n; images/s = n·b.N / elapsed (reported as img/s).
 func BenchmarkStep(b *testing.B) {
-	fastblas.UseForTraining()
+	gorgoniablas.UseForTraining()
 	for _, tc := range []struct {
 		name, preset string
 		n            int

@@ -9,12 +9,10 @@ import (
 	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/netlib/blas/netlib"
-	G "gorgonia.org/gorgonia"
 )
 
-// Use installs OpenBLAS for gorgonia and gonum and returns its name.
+// Use installs OpenBLAS for gonum's blas64 and blas32 and returns its name.
 func Use() string {
-	G.Use(netlib.Implementation{})
 	blas64.Use(netlib.Implementation{})
 	blas32.Use(netlib.Implementation{})
 	return "openblas"

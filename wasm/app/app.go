@@ -5,6 +5,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"time"
+
+	"fmriface/contract/sitedata"
+	"fmriface/infer/site"
 )
 
 // Panel is one view of the app.
@@ -91,9 +94,9 @@ const (
 
 // App is the whole interactive state of the demo, without any drawing.
 type App struct {
-	Index    *Index
-	Model    *Model
-	Subjects []*Subject
+	Index    *sitedata.Index
+	Model    *site.Model
+	Subjects []*site.Subject
 
 	now   func() time.Time
 	sched *Scheduler
@@ -185,7 +188,7 @@ func (a *App) Rev() int { return a.rev }
 
 // NewApp builds the app on loaded data. now may be nil (time.Now); seed fixes
 // the random faces and the order of the pairwise game.
-func NewApp(ix *Index, m *Model, subs []*Subject, now func() time.Time, seed uint64) (*App, error) {
+func NewApp(ix *sitedata.Index, m *site.Model, subs []*site.Subject, now func() time.Time, seed uint64) (*App, error) {
 	if len(subs) == 0 {
 		return nil, fmt.Errorf("demo: no subjects")
 	}
@@ -216,7 +219,7 @@ func NewApp(ix *Index, m *Model, subs []*Subject, now func() time.Time, seed uin
 // AddSubject adds a subject that finished downloading after the app started
 // (the page loads the first subject before starting and the others when they
 // are needed). If S chose it, the app switches to it.
-func (a *App) AddSubject(s *Subject) error {
+func (a *App) AddSubject(s *site.Subject) error {
 	if s.L != a.Model.Latent() {
 		return fmt.Errorf("demo: subject %s decodes to %d latent dimensions, the model has %d", s.ID, s.L, a.Model.Latent())
 	}
@@ -247,7 +250,7 @@ func (a *App) saySubject() {
 }
 
 // SubjectByID returns the loaded subject with that id, or nil.
-func (a *App) SubjectByID(id string) *Subject {
+func (a *App) SubjectByID(id string) *site.Subject {
 	for _, s := range a.Subjects {
 		if s.ID == id {
 			return s
@@ -262,7 +265,7 @@ func (a *App) AwaitingRegions() bool { return a.awaitRegions }
 
 // RegionsAdded tells the app that s now has its region decoders
 // (Subject.AddRegions): a view that was waiting for them is decoded.
-func (a *App) RegionsAdded(s *Subject) {
+func (a *App) RegionsAdded(s *site.Subject) {
 	a.rev++
 	if s != a.Subject() || !a.awaitRegions || !s.ROIs[a.ROI].Loaded() {
 		return
@@ -286,7 +289,7 @@ func (a *App) newRGBA() []byte {
 }
 
 // Subject is the current subject.
-func (a *App) Subject() *Subject { return a.Subjects[a.Sub] }
+func (a *App) Subject() *site.Subject { return a.Subjects[a.Sub] }
 
 // N is the number of test faces of the current subject.
 func (a *App) N() int { return a.Subject().N }
@@ -319,7 +322,7 @@ const materializeRows = 128
 // the current subject and region first; false when all are complete.
 // It runs every idle frame, so it allocates nothing.
 func (a *App) materializeStep() bool {
-	step := func(s *Subject) bool {
+	step := func(s *site.Subject) bool {
 		if !s.ROIs[a.ROI].Complete() {
 			s.ROIs[a.ROI].Materialize(materializeRows)
 			return true
@@ -367,7 +370,7 @@ func (a *App) TrialsLabel() string {
 
 // ROILabel describes the current region with its voxel count.
 func (a *App) ROILabel() string {
-	return fmt.Sprintf("%s voxels (%d)", ROIName(a.ROI), len(a.Subject().ROIs[a.ROI].Index))
+	return fmt.Sprintf("%s voxels (%d)", sitedata.ROIName(a.ROI), len(a.Subject().ROIs[a.ROI].Index))
 }
 
 // latentStats estimates the per-dimension mean and spread of real latents
@@ -542,9 +545,9 @@ func (a *App) Press(k Key) {
 	case k == KeyROI || k == KeyROIBack:
 		d := 1
 		if k == KeyROIBack {
-			d = NumROIs - 1
+			d = sitedata.NumROIs - 1
 		}
-		a.ROI = (a.ROI + d) % NumROIs
+		a.ROI = (a.ROI + d) % sitedata.NumROIs
 		a.replan()
 		a.say("Region: %s. %s", a.ROILabel(), a.decodingNote())
 	case k == KeyTrials || k == KeyTrialsBack:

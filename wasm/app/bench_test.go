@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"fmriface/bundle/quant"
+	"fmriface/contract/sitedata"
+	"fmriface/infer/site"
 	"fmriface/site/fixture"
 	"fmriface/wasm/app"
 )
@@ -19,18 +21,18 @@ const benchVoxels = 5000
 // benchModel loads a float32 fixture generator of the preset's size and makes
 // an "all" region of benchVoxels voxels with a random decoder; the returned
 // generator continues the same random stream, for the patterns.
-func benchModel(b *testing.B, preset string) (*app.Model, app.ROI, *rand.Rand) {
+func benchModel(b *testing.B, preset string) (*site.Model, site.ROI, *rand.Rand) {
 	b.Helper()
 	data, err := fixture.Generator(preset, 1, quant.F32)
 	if err != nil {
 		b.Fatal(err)
 	}
-	m, err := app.LoadModel(preset, data)
+	m, err := site.LoadModel(preset, data)
 	if err != nil {
 		b.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	roi := app.ROI{Name: "all", Index: make([]int32, benchVoxels), Decoder: make([]float32, benchVoxels*m.Latent())}
+	roi := site.ROI{Name: "all", Index: make([]int32, benchVoxels), Decoder: make([]float32, benchVoxels*m.Latent())}
 	for i := range roi.Index {
 		roi.Index[i] = int32(i)
 	}
@@ -132,11 +134,11 @@ func TestMemoryFlat(t *testing.T) {
 	z := make([]float32, sub.L)
 	img := make([]byte, 4*s.model.ImageSize()*s.model.ImageSize())
 	decode := func(i int) {
-		if err := dec.DecodeFace(&sub.ROIs[i%app.NumROIs], sub.Pattern(-1, i%sub.N), z, img); err != nil {
+		if err := dec.DecodeFace(&sub.ROIs[i%sitedata.NumROIs], sub.Pattern(-1, i%sub.N), z, img); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for i := range app.NumROIs {
+	for i := range sitedata.NumROIs {
 		decode(i) // warm up
 	}
 	// AllocsPerRun averages over the runs, so a stray allocation by the
@@ -154,14 +156,14 @@ func BenchmarkLatent(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	m, err := app.LoadModel("tiny", data)
+	m, err := site.LoadModel("tiny", data)
 	if err != nil {
 		b.Fatal(err)
 	}
 	const l = 1024
 	m.Cfg.Latent = l // the decoder only reads the latent size
 	rng := rand.New(rand.NewPCG(1, 2))
-	roi := app.ROI{Name: "all", Index: make([]int32, benchVoxels), Decoder: make([]float32, benchVoxels*l)}
+	roi := site.ROI{Name: "all", Index: make([]int32, benchVoxels), Decoder: make([]float32, benchVoxels*l)}
 	pattern := make([]float32, benchVoxels)
 	for i := range roi.Index {
 		roi.Index[i] = int32(i)
@@ -209,7 +211,7 @@ func siteData(b *testing.B) func(name string) []byte {
 func BenchmarkLoadSiteData(b *testing.B) {
 	read := siteData(b)
 	ixData := read("index.json")
-	ix, err := app.ParseIndex(ixData)
+	ix, err := sitedata.ParseIndex(ixData)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -217,20 +219,20 @@ func BenchmarkLoadSiteData(b *testing.B) {
 	b.SetBytes(int64(len(gen) + len(sub)))
 	b.ResetTimer()
 	for range b.N {
-		if _, err := app.ParseIndex(ixData); err != nil {
+		if _, err := sitedata.ParseIndex(ixData); err != nil {
 			b.Fatal(err)
 		}
-		m, err := app.LoadModelVerified(ix.Generator.File, gen)
+		m, err := site.LoadModelVerified(ix.Generator.File, gen)
 		if err != nil {
 			b.Fatal(err)
 		}
-		s, err := app.LoadSubjectVerified(ix.Subjects[0].File, sub, m.Latent())
+		s, err := site.LoadSubjectVerified(ix.Subjects[0].File, sub, m.Latent())
 		if err != nil {
 			b.Fatal(err)
 		}
 		for !s.ROIs[0].Materialize(1 << 30) { // as the page does before the first face
 		}
-		if _, err := app.NewApp(ix, m, []*app.Subject{s}, nil, 1); err != nil {
+		if _, err := app.NewApp(ix, m, []*site.Subject{s}, nil, 1); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -246,15 +248,15 @@ func BenchmarkLoadSiteData(b *testing.B) {
 // out/site-data) and is skipped when that is unset.
 func BenchmarkDecodeSiteData(b *testing.B) {
 	read := siteData(b)
-	ix, err := app.ParseIndex(read("index.json"))
+	ix, err := sitedata.ParseIndex(read("index.json"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	m, err := app.LoadModelVerified(ix.Generator.File, read(ix.Generator.File))
+	m, err := site.LoadModelVerified(ix.Generator.File, read(ix.Generator.File))
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := app.LoadSubjectVerified(ix.Subjects[0].File, read(ix.Subjects[0].File), m.Latent())
+	s, err := site.LoadSubjectVerified(ix.Subjects[0].File, read(ix.Subjects[0].File), m.Latent())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"fmriface/infer/gemm"
+	"fmriface/infer/site"
 )
 
 // latentStepMACs bounds the multiply-adds of one Decoder.StepLatent: about
@@ -14,20 +15,20 @@ const latentStepMACs = 1 << 20
 // images, either in one call or in slices. It owns its buffers, so a steady
 // stream of decodes allocates nothing; it is not safe for concurrent use.
 type Decoder struct {
-	m    *Model
+	m    *site.Model
 	ws   gemm.Workspace
 	y    []float32 // the pattern gathered in the decoder's row order
 	img  []float32 // CHW scratch for one image
 	rows []float32 // decoder rows dequantized for one step (ROI.Rows)
 
 	// The latent being computed by StepLatent.
-	roi     *ROI
+	roi     *site.ROI
 	pattern []float32
 	z       []float32
 	row     int
 
 	// The batch being computed by StepLatents.
-	broi     *ROI
+	broi     *site.ROI
 	patterns func(i int) []float32
 	zs       []float32
 	n, brow  int
@@ -39,7 +40,7 @@ type Decoder struct {
 const batchStepMACs = 1 << 22
 
 // NewDecoder returns a decoder for patterns of up to maxVoxels voxels.
-func NewDecoder(m *Model, maxVoxels int) *Decoder {
+func NewDecoder(m *site.Model, maxVoxels int) *Decoder {
 	s := m.ImageSize()
 	d := &Decoder{m: m, y: make([]float32, maxVoxels), img: make([]float32, 3*s*s)}
 	d.ws.Reserve(1, m.Latent(), max(1, latentStepMACs/m.Latent()))
@@ -47,15 +48,15 @@ func NewDecoder(m *Model, maxVoxels int) *Decoder {
 }
 
 // Model is the model the decoder uses.
-func (d *Decoder) Model() *Model { return d.m }
+func (d *Decoder) Model() *site.Model { return d.m }
 
 // BeginLatent starts ẑ = pattern[roi.Index] · roi.Decoder + roi.Mean into z
 // (length L); StepLatent does the work.
-func (d *Decoder) BeginLatent(roi *ROI, pattern, z []float32) error {
+func (d *Decoder) BeginLatent(roi *site.ROI, pattern, z []float32) error {
 	if len(roi.Index) > len(d.y) {
 		return fmt.Errorf("demo: region %s has %d voxels, decoder sized for %d", roi.Name, len(roi.Index), len(d.y))
 	}
-	if len(z) != d.m.Latent() || !roi.fits(len(z)) || !meanFits(roi, len(z)) {
+	if len(z) != d.m.Latent() || !roi.Fits(len(z)) || !meanFits(roi, len(z)) {
 		return fmt.Errorf("demo: region %s: decoder does not have %d rows of %d values, or mean %d values",
 			roi.Name, len(roi.Index), len(z), len(roi.Mean))
 	}
@@ -81,7 +82,7 @@ func (d *Decoder) StepLatent() (done bool) {
 	for k, v := range d.roi.Index[r0:r1] {
 		y[k] = d.pattern[v]
 	}
-	if !d.roi.addRows(r0, r1, y, d.z, d.rows) {
+	if !d.roi.AddRows(r0, r1, y, d.z, d.rows) {
 		d.ws.Mul(1, l, r1-r0, y, r1-r0, false, d.roi.Rows(r0, r1, l, d.rows), l, false, d.z, l, true)
 	}
 	d.row = r1
@@ -94,7 +95,7 @@ func (d *Decoder) StepLatent() (done bool) {
 }
 
 // meanFits reports whether roi's mean suits latents of size l (nil: none).
-func meanFits(roi *ROI, l int) bool { return roi.Mean == nil || len(roi.Mean) == l }
+func meanFits(roi *site.ROI, l int) bool { return roi.Mean == nil || len(roi.Mean) == l }
 
 // addMean adds the latent mean to each latent of zs (rows of len(mean)),
 // after the product, as the analysis does: in place, no allocation.
@@ -116,9 +117,9 @@ func addMean(zs, mean []float32) {
 // matrix multiply, so decoding the 20 test faces together costs a fraction of
 // 20 single decodes.
 // pattern(i) returns the i-th pattern; StepLatents does the work.
-func (d *Decoder) BeginLatents(roi *ROI, n int, pattern func(i int) []float32, zs []float32) error {
+func (d *Decoder) BeginLatents(roi *site.ROI, n int, pattern func(i int) []float32, zs []float32) error {
 	l := d.m.Latent()
-	if n < 1 || len(zs) != n*l || !roi.fits(l) || !meanFits(roi, l) {
+	if n < 1 || len(zs) != n*l || !roi.Fits(l) || !meanFits(roi, l) {
 		return fmt.Errorf("demo: region %s: batch of %d patterns, %d outputs, decoder not %d rows of %d values, or mean %d values",
 			roi.Name, n, len(zs), len(roi.Index), l, len(roi.Mean))
 	}
@@ -178,7 +179,7 @@ func (d *Decoder) StepLatents() (done bool) {
 }
 
 // Latents decodes n patterns in one call (see BeginLatents).
-func (d *Decoder) Latents(roi *ROI, n int, pattern func(i int) []float32, zs []float32) error {
+func (d *Decoder) Latents(roi *site.ROI, n int, pattern func(i int) []float32, zs []float32) error {
 	if err := d.BeginLatents(roi, n, pattern, zs); err != nil {
 		return err
 	}
@@ -189,7 +190,7 @@ func (d *Decoder) Latents(roi *ROI, n int, pattern func(i int) []float32, zs []f
 
 // Latent computes ẑ = pattern[roi.Index] · roi.Decoder + roi.Mean into z in
 // one call.
-func (d *Decoder) Latent(roi *ROI, pattern, z []float32) error {
+func (d *Decoder) Latent(roi *site.ROI, pattern, z []float32) error {
 	if err := d.BeginLatent(roi, pattern, z); err != nil {
 		return err
 	}
@@ -208,7 +209,7 @@ func (d *Decoder) Image(z []float32, rgba []byte) error {
 
 // DecodeFace decodes one pattern into its latent z and face image rgba: the
 // unit of work whose cost the benchmarks report.
-func (d *Decoder) DecodeFace(roi *ROI, pattern, z []float32, rgba []byte) error {
+func (d *Decoder) DecodeFace(roi *site.ROI, pattern, z []float32, rgba []byte) error {
 	if err := d.Latent(roi, pattern, z); err != nil {
 		return err
 	}

@@ -1,12 +1,8 @@
 package app_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,23 +10,23 @@ import (
 	"testing"
 	"time"
 
-	"fmriface/bundle"
 	"fmriface/bundle/quant"
-	"fmriface/infer/arch"
-	"fmriface/infer/nn"
+	"fmriface/contract/sitedata"
+	"fmriface/infer/site"
 	"fmriface/site/fixture"
 	"fmriface/wasm/app"
 )
 
-// site writes a small fixture and loads it back through the app's loaders.
-type site struct {
+// loaded is a small fixture written by site/fixture and loaded back through
+// the loaders of package infer/site, as the page loads the site data.
+type loaded struct {
 	dir   string
-	ix    *app.Index
-	model *app.Model
-	subs  []*app.Subject
+	ix    *sitedata.Index
+	model *site.Model
+	subs  []*site.Subject
 }
 
-func loadSite(t testing.TB, o fixture.Options) *site {
+func loadSite(t testing.TB, o fixture.Options) *loaded {
 	t.Helper()
 	dir := t.TempDir()
 	if _, err := fixture.Write(dir, o); err != nil {
@@ -40,11 +36,11 @@ func loadSite(t testing.TB, o fixture.Options) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ix, err := app.ParseIndex(raw)
+	ix, err := sitedata.ParseIndex(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &site{dir: dir, ix: ix}
+	s := &loaded{dir: dir, ix: ix}
 	read := func(name string) []byte {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
@@ -52,11 +48,11 @@ func loadSite(t testing.TB, o fixture.Options) *site {
 		}
 		return b
 	}
-	if s.model, err = app.LoadModel(ix.Generator.File, read(ix.Generator.File)); err != nil {
+	if s.model, err = site.LoadModel(ix.Generator.File, read(ix.Generator.File)); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range ix.Subjects {
-		sub, err := app.LoadSubject(r.File, read(r.File), s.model.Latent())
+		sub, err := site.LoadSubject(r.File, read(r.File), s.model.Latent())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,318 +74,12 @@ type fakeClock struct {
 
 func (c *fakeClock) now() time.Time { c.t = c.t.Add(c.step); return c.t }
 
-func TestParseIndex(t *testing.T) {
-	good := `{"format":"fmriface-site/1","simulated":true,
-	"generator":{"file":"generator.1.fmb","bytes":10,"sha256":"` + strings.Repeat("a", 64) + `"},
-	"subjects":[{"id":"sub-01","file":"sub-01.2.fmb","bytes":5,"sha256":"` + strings.Repeat("b", 64) + `","n_voxels":3}]}`
-	if ix, err := app.ParseIndex([]byte(good)); err != nil || ix.Subjects[0].NVoxels != 3 {
-		t.Fatalf("good index: %v", err)
-	}
-	for _, tc := range []struct {
-		name, from, to, want string
-	}{
-		{"format", "fmriface-site/1", "fmriface-site/2", "format"},
-		{"path", "sub-01.2.fmb", "../etc/passwd", "plain name"},
-		{"hidden", "sub-01.2.fmb", ".htaccess", "plain name"},
-		{"sha", `"` + strings.Repeat("b", 64), `"` + strings.Repeat("B", 64), "sha256"},
-		{"bytes", `"bytes":5`, `"bytes":-5`, "out of range"},
-		{"voxels", `"n_voxels":3`, `"n_voxels":0`, "n_voxels"},
-		{"duplicate file", "sub-01.2.fmb", "generator.1.fmb", "twice"},
-		{"no subjects", `[{"id":"sub-01","file":"sub-01.2.fmb","bytes":5,"sha256":"` + strings.Repeat("b", 64) + `","n_voxels":3}]`, `[]`, "no subjects"},
-		{"trailing", `"n_voxels":3}]}`, `"n_voxels":3}]}{}`, "trailing"},
-		{"syntax", `"simulated":true`, `"simulated":tru`, "index.json"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			bad := strings.Replace(good, tc.from, tc.to, 1)
-			if bad == good {
-				t.Fatalf("replacement %q not found", tc.from)
-			}
-			_, err := app.ParseIndex([]byte(bad))
-			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "index.json") {
-				t.Fatalf("got %v, want an index.json error mentioning %q", err, tc.want)
-			}
-		})
-	}
-
-	// A subject's regions file is checked like any other.
-	withRegions := strings.Replace(good, `"n_voxels":3`, `"n_voxels":3,"regions":{"file":"sub-01.regions.3.fmb","bytes":4,"sha256":"`+strings.Repeat("c", 64)+`"}`, 1)
-	if ix, err := app.ParseIndex([]byte(withRegions)); err != nil || ix.Subjects[0].Regions == nil || ix.Subjects[0].Regions.Bytes != 4 {
-		t.Fatalf("index with a regions file: %v", err)
-	}
-	for _, tc := range []struct{ from, to, want string }{
-		{"sub-01.regions.3.fmb", "sub-01.2.fmb", "regions: file \"sub-01.2.fmb\" listed twice"},
-		{"sub-01.regions.3.fmb", "a/b.fmb", "regions: file name"},
-		{`"bytes":4`, `"bytes":0`, "regions: sub-01.regions.3.fmb: bytes 0"},
-	} {
-		_, err := app.ParseIndex([]byte(strings.Replace(withRegions, tc.from, tc.to, 1)))
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s → %s: got %v, want an error mentioning %q", tc.from, tc.to, err, tc.want)
-		}
-	}
-}
-
-func TestLoadErrorsNameTheFile(t *testing.T) {
-	s := loadSite(t, fixture.Options{Voxels: 120, Subjects: 1, Seed: 3})
-	data, err := os.ReadFile(filepath.Join(s.dir, s.ix.Subjects[0].File))
-	if err != nil {
-		t.Fatal(err)
-	}
-	flipped := bytes.Clone(data)
-	flipped[len(flipped)/2] ^= 1
-	if _, err := app.LoadSubject("sub.fmb", flipped, s.model.Latent()); err == nil || !strings.HasPrefix(err.Error(), "sub.fmb:") {
-		t.Errorf("damaged subject: %v", err)
-	}
-	if _, err := app.LoadSubject("sub.fmb", data, s.model.Latent()+1); err == nil || !strings.Contains(err.Error(), "decoder.all") {
-		t.Errorf("wrong latent size: %v", err)
-	}
-	if _, err := app.LoadModel("gen.fmb", data); err == nil || !strings.Contains(err.Error(), "gen.fmb: meta arch") {
-		t.Errorf("subject bundle as a model: %v", err)
-	}
-	if _, err := app.LoadModel("gen.fmb", data[:100]); err == nil || !strings.HasPrefix(err.Error(), "gen.fmb:") {
-		t.Errorf("truncated model: %v", err)
-	}
-	// The generator's weights are checked once, by nn, which names the tensor.
-	gen, err := os.ReadFile(filepath.Join(s.dir, s.ix.Generator.File))
-	if err != nil {
-		t.Fatal(err)
-	}
-	nan := rebuildBundle(t, gen, func(name string, shape []int, v []float32) ([]int, []float32) {
-		if name == "gen.fc.w" {
-			v[5] = float32(math.Inf(-1))
-		}
-		return shape, v
-	})
-	if _, err := app.LoadModel("gen.fmb", nan); err == nil || !strings.HasPrefix(err.Error(), "gen.fmb:") || !strings.Contains(err.Error(), "gen.fc.w[5] is -Inf") {
-		t.Errorf("non-finite weight: %v", err)
-	}
-}
-
-// TestVerifiedLoadsSkipOnlyTheChecksums: the Verified loaders (used by the
-// page, which has checked each file's SHA-256) accept bytes whose bundle
-// checksums no longer match, and still refuse a truncated or mislabelled file.
-func TestVerifiedLoadsSkipOnlyTheChecksums(t *testing.T) {
-	s := loadSite(t, fixture.Options{Voxels: 120, Subjects: 1, Seed: 3})
-	read := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join(s.dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	sub, gen := read(s.ix.Subjects[0].File), read(s.ix.Generator.File)
-	if _, err := app.LoadSubjectVerified("sub.fmb", sub, s.model.Latent()); err != nil {
-		t.Fatalf("intact subject: %v", err)
-	}
-	if _, err := app.LoadModelVerified("gen.fmb", gen); err != nil {
-		t.Fatalf("intact model: %v", err)
-	}
-	// A changed trailer byte fails the checksum, not the structure.
-	resealed := bytes.Clone(sub)
-	resealed[len(resealed)-1] ^= 1
-	if _, err := app.LoadSubject("sub.fmb", resealed, s.model.Latent()); err == nil {
-		t.Error("LoadSubject accepted a wrong SHA-256 trailer")
-	}
-	if _, err := app.LoadSubjectVerified("sub.fmb", resealed, s.model.Latent()); err != nil {
-		t.Errorf("LoadSubjectVerified checked the trailer: %v", err)
-	}
-	for name, tc := range map[string]struct {
-		data []byte
-		want string
-	}{
-		"truncated subject": {sub[:len(sub)/2], "sub.fmb:"},
-		"subject as model":  {sub, "meta arch"},
-	} {
-		var err error
-		if strings.Contains(name, "model") {
-			_, err = app.LoadModelVerified("sub.fmb", tc.data)
-		} else {
-			_, err = app.LoadSubjectVerified("sub.fmb", tc.data, s.model.Latent())
-		}
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: error %v, want one containing %q", name, err, tc.want)
-		}
-	}
-}
-
-// rebuildBundle parses a bundle and writes it again with every metadata key
-// and tensor, except that edit may replace (or, returning nil, drop) a float
-// tensor.
-func rebuildBundle(t *testing.T, data []byte, edit func(name string, shape []int, v []float32) ([]int, []float32)) []byte {
-	t.Helper()
-	b, err := bundle.Parse(data, bundle.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := bundle.NewWriter()
-	for _, k := range b.MetaKeys() {
-		v, _ := b.Meta(k)
-		w.SetMeta(k, v)
-	}
-	for _, name := range b.Names() {
-		info, _ := b.Tensor(name)
-		switch info.DType {
-		case bundle.I16:
-			v, _ := b.Int16(name)
-			w.AddInt16(name, info.Shape, v)
-		case bundle.U8:
-			v, _ := b.Uint8(name)
-			w.AddUint8(name, info.Shape, v)
-		case bundle.I32:
-			v, _ := b.Int32(name)
-			w.AddInt32(name, info.Shape, v)
-		default:
-			v, err := b.Float32(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			shape := info.Shape
-			if shape, v = edit(name, shape, v); v != nil {
-				w.AddFloat32(name, shape, v, quant.F32)
-			}
-		}
-	}
-	out, err := w.Bytes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// latent.mean is part of the contract: a subject bundle without it (or with
-// a broken one) is refused with an error naming the file and the tensor, and
-// a good one gives every region the same mean.
-func TestLoadSubjectLatentMean(t *testing.T) {
-	s := loadSite(t, fixture.Options{Voxels: 120, Subjects: 1, Seed: 3})
-	data, err := os.ReadFile(filepath.Join(s.dir, s.ix.Subjects[0].File))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := s.model.Latent()
-	for _, tc := range []struct {
-		name string
-		edit func(shape []int, v []float32) ([]int, []float32)
-		want string // "" loads
-	}{
-		{"unchanged", func(shape []int, v []float32) ([]int, []float32) { return shape, v }, ""},
-		{"missing", func([]int, []float32) ([]int, []float32) { return nil, nil }, "sub.fmb: tensor latent.mean: "},
-		{"shape", func(_ []int, v []float32) ([]int, []float32) { return []int{1, l}, v }, fmt.Sprintf("sub.fmb: tensor latent.mean: shape [1 %d], want 1 dims", l)},
-		{"nan", func(shape []int, v []float32) ([]int, []float32) {
-			v[2] = float32(math.NaN())
-			return shape, v
-		}, "sub.fmb: tensor latent.mean: element 2 is NaN"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			bad := rebuildBundle(t, data, func(name string, shape []int, v []float32) ([]int, []float32) {
-				if name == "latent.mean" {
-					return tc.edit(shape, v)
-				}
-				return shape, v
-			})
-			sub, err := app.LoadSubject("sub.fmb", bad, l)
-			if tc.want != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.want) {
-					t.Fatalf("got %v, want an error containing %q", err, tc.want)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(sub.Mean) != l || slices.Equal(sub.Mean, make([]float32, l)) {
-				t.Fatalf("mean %v: want %d values, not all zero (the fixture's mean is not)", sub.Mean, l)
-			}
-			for k := range app.NumROIs {
-				if !slices.Equal(sub.ROIs[k].Mean, sub.Mean) {
-					t.Errorf("region %s has mean %v, the subject %v", sub.ROIs[k].Name, sub.ROIs[k].Mean, sub.Mean)
-				}
-			}
-		})
-	}
-}
-
-// TestFoldedGenerator checks the folded-batch-norm shim: a generator bundle
-// written in the site layout (bias on every layer) must decode exactly like
-// nn's generator built from the unfolded weights it came from.
-func TestFoldedGenerator(t *testing.T) {
-	cfg, _ := arch.Preset("tiny")
-	rng := rand.New(rand.NewPCG(7, 7))
-	params := map[string][]float32{}
-	for _, p := range cfg.Params() {
-		v := make([]float32, p.Size())
-		for i := range v {
-			switch {
-			case strings.HasSuffix(p.Name, ".bn.var"):
-				v[i] = 0.5 + rng.Float32()
-			case strings.HasSuffix(p.Name, ".bn.gamma"):
-				v[i] = 0.5 + rng.Float32()
-			default:
-				v[i] = float32(0.3 * rng.NormFloat64())
-			}
-		}
-		params[p.Name] = v
-	}
-	ref, err := nn.NewGenerator(cfg, params)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := bundle.NewWriter()
-	js, _ := json.Marshal(cfg)
-	w.SetMeta("arch", string(js))
-	w.AddFloat32("gen.fc.w", []int{cfg.Latent, len(params["gen.fc.b"])}, params["gen.fc.w"], quant.F32)
-	w.AddFloat32("gen.fc.b", []int{len(params["gen.fc.b"])}, params["gen.fc.b"], quant.F32)
-	pad, outPad := arch.DeconvPad(cfg.GenKernel)
-	for i, cin := range cfg.GenChannels {
-		name := "gen.deconv" + string(rune('1'+i))
-		cout := 3
-		if i+1 < len(cfg.GenChannels) {
-			cout = cfg.GenChannels[i+1]
-		}
-		l := nn.Deconv2D{Cin: cin, Cout: cout, K: cfg.GenKernel, Stride: 2, Pad: pad, OutPad: outPad,
-			W: append([]float32(nil), params[name+".w"]...)}
-		if i+1 < len(cfg.GenChannels) {
-			l.FoldScaleShift(nn.BNScaleShift(params[name+".bn.gamma"], params[name+".bn.beta"],
-				params[name+".bn.mean"], params[name+".bn.var"], arch.BNEpsilon))
-		} else {
-			l.B = params[name+".b"]
-		}
-		w.AddFloat32(name+".w", []int{cin, cout, cfg.GenKernel, cfg.GenKernel}, l.W, quant.F32)
-		w.AddFloat32(name+".b", []int{cout}, l.B, quant.F32)
-	}
-	w.AddFloat32("axis.male", []int{cfg.Latent}, make([]float32, cfg.Latent), quant.F32)
-	w.AddFloat32("axis.smile", []int{cfg.Latent}, make([]float32, cfg.Latent), quant.F32)
-	data, err := w.Bytes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := app.LoadModel("folded.fmb", data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	z := make([]float32, cfg.Latent)
-	for i := range z {
-		z[i] = float32(rng.NormFloat64())
-	}
-	n := 3 * cfg.ImageSize * cfg.ImageSize
-	want, got := make([]float32, n), make([]float32, n)
-	if err := ref.Generate(z, want); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Gen.Generate(z, got); err != nil {
-		t.Fatal(err)
-	}
-	for i := range want {
-		if d := math.Abs(float64(want[i] - got[i])); d > 1e-5 {
-			t.Fatalf("pixel %d: folded %v, unfolded %v", i, got[i], want[i])
-		}
-	}
-}
-
 func TestDecoderMatchesNaive(t *testing.T) {
 	s := loadSite(t, fixture.Options{Voxels: 300, Subjects: 1, Seed: 5})
 	sub := s.subs[0]
 	dec := app.NewDecoder(s.model, sub.V)
 	z := make([]float32, sub.L)
-	for k := range app.NumROIs {
+	for k := range sitedata.NumROIs {
 		roi := &sub.ROIs[k]
 		if roi.Complete() {
 			t.Fatalf("roi %s: a loaded decoder should start encoded", roi.Name)
@@ -446,7 +136,7 @@ func TestIdleUpdatesMaterialize(t *testing.T) {
 		}
 		if all {
 			a.Press(app.KeyROI)
-			for range app.NumROIs - 1 {
+			for range sitedata.NumROIs - 1 {
 				a.Press(app.KeyROI) // back to "all", decoded again from Decoder
 			}
 			runAll(t, a)
@@ -467,7 +157,7 @@ func TestLatentsBatchMatchesSingle(t *testing.T) {
 	dec := app.NewDecoder(s.model, sub.V)
 	zs := make([]float32, sub.N*sub.L)
 	z := make([]float32, sub.L)
-	for k := range app.NumROIs {
+	for k := range sitedata.NumROIs {
 		roi := &sub.ROIs[k]
 		pattern := func(i int) []float32 { return sub.Pattern(0, i) }
 		if err := dec.Latents(roi, sub.N, pattern, zs); err != nil {
@@ -595,7 +285,7 @@ func runAll(t *testing.T, a *app.App) int {
 	return frames
 }
 
-func newApp(t *testing.T, s *site) (*app.App, *fakeClock) {
+func newApp(t *testing.T, s *loaded) (*app.App, *fakeClock) {
 	t.Helper()
 	clk := &fakeClock{t: time.Unix(1000, 0), step: 100 * time.Microsecond}
 	a, err := app.NewApp(s.ix, s.model, s.subs, clk.now, 1)
@@ -818,9 +508,9 @@ func TestMosaic(t *testing.T) {
 	}
 	m.Paint(sub.Pattern(-1, 0), 0)
 	c := count()
-	for k := 1; k < app.NumROIs; k++ {
+	for k := 1; k < sitedata.NumROIs; k++ {
 		if c[app.ROIColor(k)] == 0 {
-			t.Errorf("no outline of %s", app.ROIName(k))
+			t.Errorf("no outline of %s", sitedata.ROIName(k))
 		}
 	}
 	grey := [3]byte{58, 58, 62}
@@ -985,12 +675,12 @@ func TestRegionsFile(t *testing.T) {
 		}
 		return b
 	}
-	m, err := app.LoadModel(ix.Generator.File, read(split, ix.Generator.File))
+	m, err := site.LoadModel(ix.Generator.File, read(split, ix.Generator.File))
 	if err != nil {
 		t.Fatal(err)
 	}
 	core, regions := read(split, ref.File), read(split, ref.Regions.File)
-	sub, err := app.LoadSubject(ref.File, core, m.Latent())
+	sub, err := site.LoadSubject(ref.File, core, m.Latent())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1024,8 +714,8 @@ func TestRegionsFile(t *testing.T) {
 		}
 	}
 
-	site := &site{dir: split, ix: ix, model: m, subs: []*app.Subject{sub}}
-	a, _ := newApp(t, site)
+	two := &loaded{dir: split, ix: ix, model: m, subs: []*site.Subject{sub}}
+	a, _ := newApp(t, two)
 	asked := 0
 	a.OnNeed = func(id string, regions bool) {
 		asked++

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"fmriface/contract/sitedata"
 )
 
 // The Describe methods return one plain sentence or two for the ARIA live
@@ -78,7 +80,7 @@ func (a *App) DescribePair() string {
 	}
 	fmt.Fprintf(&b, " Score: you %d of %d, decoder %d of %d.", g.UserScore, g.Rounds, g.DecoderScore, g.Rounds)
 	if a.Ready() {
-		fmt.Fprintf(&b, " %s's full pairwise accuracy (%s, %s): %.1f%%, %d of %d pairs.", s.ID, ROIName(a.ROI), a.TrialsLabel(),
+		fmt.Fprintf(&b, " %s's full pairwise accuracy (%s, %s): %.1f%%, %d of %d pairs.", s.ID, sitedata.ROIName(a.ROI), a.TrialsLabel(),
 			100*float64(a.PairCorrect)/float64(a.PairTotal), a.PairCorrect, a.PairTotal)
 	}
 	return b.String()
@@ -92,7 +94,7 @@ func (a *App) DescribeGender() string {
 	}
 	i := a.Sel
 	return fmt.Sprintf("Gender read-out along the male minus female axis, %s, %s: %d of %d decoded faces read correctly (ceiling on the true latents: %d of %d). Face %d read as %s, shown face %s.",
-		s.ID, ROIName(a.ROI), a.GenderCorrect, s.N, a.GenderCeiling, s.N, i+1, sex(a.MaleDecoded[i]), sex(s.Male[i] == 1))
+		s.ID, sitedata.ROIName(a.ROI), a.GenderCorrect, s.N, a.GenderCeiling, s.N, i+1, sex(a.MaleDecoded[i]), sex(s.Male[i] == 1))
 }
 
 // DescribeImagery describes the imagery ranking.

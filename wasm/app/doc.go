@@ -1,9 +1,10 @@
 // Package app is the logic of the browser app (package wasm draws it with
-// Ebiten): it loads and validates the site data of docs/site-data.md (index.json,
-// the generator bundle and one bundle per virtual subject), decodes fMRI
-// patterns into latents (ẑ = y·D + m for a region of interest, m the subject's
-// latent.mean, from all or fewer trials) and latents into images with the pure-Go generator of package nn, and
-// computes what the paper reports: pairwise accuracy over the 380 ordered pairs,
+// Ebiten): given the site data of docs/site-data.md (index.json, read with
+// package contract/sitedata; the generator and one bundle per virtual subject,
+// loaded with package infer/site), it decodes fMRI patterns into latents
+// (ẑ = y·D + m for a region of interest, m the subject's latent.mean, from all
+// or fewer trials) and latents into images with the pure-Go generator of
+// package nn, and computes what the paper reports: pairwise accuracy over the 380 ordered pairs,
 // rank among the 20 test faces, the gender read-out along axis.male, and the
 // imagery ranking. It also holds the interactive state: the pairwise game, the
 // face-space explorer, the slice mosaic of a pattern, and the text descriptions

@@ -1,41 +1,30 @@
 package app_test
 
 import (
-	"math"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"fmriface/site/fixture"
+	"fmriface/contract/sitedata"
+	"fmriface/infer/site"
 	"fmriface/wasm/app"
 )
 
-// The seed corpora in testdata/fuzz hold a valid index and small valid
-// bundles written by site/fixture (tiny model, 2 faces, a few voxels).
+// The seed corpus in testdata/fuzz/FuzzLoadSubject holds a small valid
+// subject bundle written by site/fixture (2 faces, a few voxels). The fuzz
+// tests of index.json and of the other loaders are in packages
+// contract/sitedata and infer/site.
 
-func FuzzParseIndex(f *testing.F) {
-	f.Add([]byte(`{"format":"fmriface-site/1"}`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		ix, err := app.ParseIndex(data)
-		if err != nil {
-			return
-		}
-		if err := ix.Validate(); err != nil {
-			t.Fatalf("parsed index fails Validate: %v", err)
-		}
-	})
-}
-
+// FuzzLoadSubject checks that whatever subject bundle infer/site loads, the
+// app can decode from it and draw its mosaic.
 func FuzzLoadSubject(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := app.LoadSubject("fuzz.fmb", data, 16)
+		s, err := site.LoadSubject("fuzz.fmb", data, 16)
 		if err != nil {
 			return
 		}
 		// Whatever loads must be usable: every region's decoder reads inside
 		// every pattern, and the mosaic draws each of them.
 		m := app.NewMosaic(s)
-		for k := range app.NumROIs {
+		for k := range sitedata.NumROIs {
 			roi := &s.ROIs[k]
 			if !roi.Loaded() {
 				if k == 0 || !s.RegionsPending() {
@@ -59,67 +48,5 @@ func FuzzLoadSubject(f *testing.F) {
 		}
 		_ = s.Latent(s.N - 1)
 		_ = s.ImageryLatent(s.ImageryTarget)
-	})
-}
-
-func FuzzLoadModel(f *testing.F) {
-	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := app.LoadModel("fuzz.fmb", data)
-		if err != nil {
-			return
-		}
-		if m.Cfg.GenMACs() > 1<<24 {
-			return // a valid but big model: generating it is not the point here
-		}
-		z := make([]float32, m.Latent())
-		img := make([]float32, 3*m.ImageSize()*m.ImageSize())
-		if err := m.Gen.Generate(z, img); err != nil {
-			t.Fatal(err)
-		}
-	})
-}
-
-// FuzzAddRegions feeds regions files to a valid subject that waits for its
-// own (the seed, written by site/fixture at start-up).
-func FuzzAddRegions(f *testing.F) {
-	dir := f.TempDir()
-	ix, err := fixture.Write(dir, fixture.Options{Subjects: 1, Voxels: 24, Faces: 2, Seed: 3})
-	if err != nil {
-		f.Fatal(err)
-	}
-	read := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			f.Fatal(err)
-		}
-		return b
-	}
-	m, err := app.LoadModel(ix.Generator.File, read(ix.Generator.File))
-	if err != nil {
-		f.Fatal(err)
-	}
-	ref := ix.Subjects[0]
-	core := read(ref.File)
-	f.Add(read(ref.Regions.File))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := app.LoadSubject(ref.File, core, m.Latent())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.AddRegions("fuzz.fmb", data); err != nil {
-			if !s.RegionsPending() || s.ROIs[1].Loaded() {
-				t.Fatalf("a failed AddRegions changed the subject: %v", err)
-			}
-			return
-		}
-		for k := range app.NumROIs {
-			roi := &s.ROIs[k]
-			rows := roi.Rows(0, len(roi.Index), s.L, make([]float32, len(roi.Index)*s.L))
-			for i, v := range rows {
-				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-					t.Fatalf("region %s: decoder value %d is %v", roi.Name, i, v)
-				}
-			}
-		}
 	})
 }

@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"fmriface/contract/sitedata"
+	"fmriface/infer/site"
 )
 
 // Links. The page's address follows the view on screen, as in
@@ -59,7 +62,7 @@ func (a *App) Query(q url.Values) url.Values {
 	}
 	set("subject", v.Subject, a.Index == nil || len(a.Index.Subjects) == 0 || a.Index.Subjects[0].ID == v.Subject)
 	set("panel", v.Panel.Slug(), v.Panel == PanelFaces)
-	set("region", ROIName(v.ROI), v.ROI == 0)
+	set("region", sitedata.ROIName(v.ROI), v.ROI == 0)
 	set("trials", strconv.Itoa(v.Trials), v.Trials == 0)
 	set("face", strconv.Itoa(v.Face+1), v.Face == 0)
 	return out
@@ -84,8 +87,8 @@ func ParseView(q url.Values) (v View, problems []string) {
 	}
 	if s := q.Get("region"); s != "" {
 		v.ROI = -1
-		for k := range NumROIs {
-			if s == ROIName(k) {
+		for k := range sitedata.NumROIs {
+			if s == sitedata.ROIName(k) {
 				v.ROI = k
 			}
 		}
@@ -119,14 +122,14 @@ func ParseView(q url.Values) (v View, problems []string) {
 func (a *App) Open(v View) (problems []string) {
 	a.rev++
 	if v.Subject != "" && v.Subject != a.Subject().ID {
-		if k := slices.IndexFunc(a.Subjects, func(s *Subject) bool { return s.ID == v.Subject }); k >= 0 {
+		if k := slices.IndexFunc(a.Subjects, func(s *site.Subject) bool { return s.ID == v.Subject }); k >= 0 {
 			a.selectSubject(k)
 		} else {
 			problems = append(problems, fmt.Sprintf("subject %s is not loaded", v.Subject))
 		}
 	}
 	s := a.Subject()
-	if v.ROI >= 0 && v.ROI < NumROIs {
+	if v.ROI >= 0 && v.ROI < sitedata.NumROIs {
 		a.ROI = v.ROI
 	}
 	a.Subset = -1

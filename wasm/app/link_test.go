@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"fmriface/contract/sitedata"
 	"fmriface/site/fixture"
 	"fmriface/wasm/app"
 )
@@ -122,7 +123,7 @@ func FuzzLink(f *testing.F) {
 		a, _ := newApp(t, s)
 		a.Open(v)
 		got := a.View()
-		if sub := a.Subject(); got.Face < 0 || got.Face >= sub.N || got.ROI < 0 || got.ROI >= app.NumROIs ||
+		if sub := a.Subject(); got.Face < 0 || got.Face >= sub.N || got.ROI < 0 || got.ROI >= sitedata.NumROIs ||
 			got.Panel < 0 || got.Panel >= app.NumPanels || got.Trials < 0 {
 			t.Fatalf("%q opened %+v, which %s (%d faces) does not have", raw, got, sub.ID, sub.N)
 		}

@@ -1,6 +1,10 @@
 package app
 
-import "math"
+import (
+	"math"
+
+	"fmriface/infer/site"
+)
 
 // maxMosaicPixels bounds the mosaic image (16 MiB of RGBA).
 const maxMosaicPixels = 1 << 22
@@ -14,7 +18,7 @@ type Mosaic struct {
 	Cell int
 	Cols int // tiles per row
 
-	s       *Subject
+	s       *site.Subject
 	origin  []int32 // per voxel: pixel index of its square's top-left corner
 	edges   []uint8 // per voxel: bit 0..3 set where the left/right/top/bottom edge borders another region or no voxel
 	Version int     // incremented on every Paint
@@ -42,7 +46,7 @@ func ROIColor(k int) [3]byte {
 }
 
 // NewMosaic lays out the slices of s's voxels (their bounding box only).
-func NewMosaic(s *Subject) *Mosaic {
+func NewMosaic(s *site.Subject) *Mosaic {
 	lo := [3]int{math.MaxInt, math.MaxInt, math.MaxInt}
 	hi := [3]int{-1, -1, -1}
 	for v := 0; v < s.V; v++ {

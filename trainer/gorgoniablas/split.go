@@ -1,7 +1,8 @@
 //go:build !purego
 
-package fastblas
+package gorgoniablas
 
+// #cgo LDFLAGS: -lopenblas
 // void openblas_set_num_threads(int);
 import "C"
 

@@ -1,6 +1,6 @@
 //go:build !purego
 
-package fastblas
+package gorgoniablas
 
 import (
 	"math"

@@ -1,4 +1,4 @@
-package app
+package sitedata
 
 import (
 	"bytes"
@@ -8,8 +8,11 @@ import (
 	"strings"
 )
 
-// IndexFormat is the value of index.json's "format" field this package reads.
+// IndexFormat is the value of index.json's "format" field.
 const IndexFormat = "fmriface-site/1"
+
+// IndexName is the file name of the index, beside the files it lists.
+const IndexName = "index.json"
 
 // MaxIndexSize bounds index.json: it lists a handful of files.
 const MaxIndexSize = 1 << 20
@@ -17,6 +20,15 @@ const MaxIndexSize = 1 << 20
 // MaxFileBytes bounds the size index.json may announce for one bundle, so that
 // a damaged index cannot make the page download or allocate without bound.
 const MaxFileBytes = 512 << 20
+
+// MaxSubjects bounds the number of subjects an index may list.
+const MaxSubjects = 64
+
+// maxIDLen and maxFileName bound a subject id and a file name.
+const (
+	maxIDLen    = 64
+	maxFileName = 128
+)
 
 // FileRef names one content-hashed file of the site data.
 type FileRef struct {
@@ -44,39 +56,59 @@ type GeneratedBy struct {
 	Date        string `json:"date"`
 }
 
-// Index is index.json, the list of files the page downloads.
+// Index is index.json, the list of files the page downloads. The field
+// order, tags and omitempty options fix the bytes the exporter writes.
 type Index struct {
-	Format      string       `json:"format"`
-	GeneratedBy GeneratedBy  `json:"generated_by"`
-	Simulated   bool         `json:"simulated"`
-	Notice      string       `json:"notice"`
-	Generator   FileRef      `json:"generator"`
-	Subjects    []SubjectRef `json:"subjects"`
+	Format      string      `json:"format"`
+	GeneratedBy GeneratedBy `json:"generated_by"`
+	Simulated   bool        `json:"simulated"`
+	// Notice is the text the page shows above the data (for simulated
+	// subjects, that they are not real brain data); omitted when empty.
+	Notice    string       `json:"notice,omitempty"`
+	Generator FileRef      `json:"generator"`
+	Subjects  []SubjectRef `json:"subjects"`
 	// Fixture marks test data (random weights, synthetic subjects) written by
 	// site/fixture; the app shows a banner saying so. The exporter never sets it.
 	Fixture bool `json:"fixture,omitempty"`
 }
 
-// ParseIndex decodes and checks index.json.
+// ParseIndex decodes and checks index.json. Every error starts with
+// "index.json:" and names the field at fault.
 func ParseIndex(data []byte) (*Index, error) {
 	if len(data) > MaxIndexSize {
-		return nil, fmt.Errorf("index.json: %d bytes, more than the %d allowed", len(data), MaxIndexSize)
+		return nil, fmt.Errorf("%s: %d bytes, more than the %d allowed", IndexName, len(data), MaxIndexSize)
 	}
 	var ix Index
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&ix); err != nil {
-		return nil, fmt.Errorf("index.json: %w", err)
+		return nil, fmt.Errorf("%s: %w", IndexName, err)
 	}
 	if dec.More() {
-		return nil, errors.New("index.json: trailing data after the JSON object")
+		return nil, fmt.Errorf("%s: trailing data after the JSON object", IndexName)
 	}
 	if err := ix.Validate(); err != nil {
-		return nil, fmt.Errorf("index.json: %w", err)
+		return nil, fmt.Errorf("%s: %w", IndexName, err)
 	}
 	return &ix, nil
 }
 
-// Validate checks the fields the app relies on.
+// Encode validates the index and returns it as index.json is written:
+// indented by two spaces, with a final newline.
+func (ix *Index) Encode() ([]byte, error) {
+	if err := ix.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", IndexName, err)
+	}
+	b, err := json.MarshalIndent(ix, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", IndexName, err)
+	}
+	return append(b, '\n'), nil
+}
+
+// Validate checks the fields the app relies on: the format, every file
+// reference (a plain file name, a size in range, a SHA-256), no file listed
+// twice, 1 to MaxSubjects subjects with distinct ids and a positive voxel
+// count. Errors name the field, e.g. "subjects[1].regions: …".
 func (ix *Index) Validate() error {
 	if ix.Format != IndexFormat {
 		return fmt.Errorf("format %q, want %q", ix.Format, IndexFormat)
@@ -87,15 +119,15 @@ func (ix *Index) Validate() error {
 	if len(ix.Subjects) == 0 {
 		return errors.New("no subjects")
 	}
-	if len(ix.Subjects) > 64 {
-		return fmt.Errorf("%d subjects, at most 64 allowed", len(ix.Subjects))
+	if len(ix.Subjects) > MaxSubjects {
+		return fmt.Errorf("%d subjects, at most %d allowed", len(ix.Subjects), MaxSubjects)
 	}
 	seen := map[string]bool{ix.Generator.File: true}
 	ids := map[string]bool{}
 	for i, s := range ix.Subjects {
 		what := fmt.Sprintf("subjects[%d]", i)
-		if s.ID == "" || len(s.ID) > 64 {
-			return fmt.Errorf("%s: id %q must have 1 to 64 characters", what, s.ID)
+		if s.ID == "" || len(s.ID) > maxIDLen {
+			return fmt.Errorf("%s: id %q must have 1 to %d characters", what, s.ID, maxIDLen)
 		}
 		if ids[s.ID] {
 			return fmt.Errorf("%s: duplicate id %q", what, s.ID)
@@ -141,7 +173,7 @@ func (f FileRef) validate(what string) error {
 	switch {
 	case f.File == "":
 		return fmt.Errorf("%s: no file name", what)
-	case len(f.File) > 128 || strings.ContainsAny(f.File, "/\\?#%:") || strings.HasPrefix(f.File, "."):
+	case len(f.File) > maxFileName || strings.ContainsAny(f.File, "/\\?#%:") || strings.HasPrefix(f.File, "."):
 		// The name becomes a URL next to index.json: no paths, queries or hidden files.
 		return fmt.Errorf("%s: file name %q must be a plain name", what, f.File)
 	case f.Bytes <= 0 || f.Bytes > MaxFileBytes:

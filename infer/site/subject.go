@@ -1,30 +1,12 @@
-package app
+package site
 
 import (
 	"fmt"
 
 	"fmriface/bundle"
 	"fmriface/bundle/quant"
+	"fmriface/contract/sitedata"
 )
-
-// NumROIs is the number of regions the app offers, "all" included.
-const NumROIs = 4
-
-// ROIName names region k in the order the app cycles through them: "all",
-// then the labels 1…3 of voxels.roi.
-func ROIName(k int) string {
-	switch k {
-	case 0:
-		return "all"
-	case 1:
-		return "occipital"
-	case 2:
-		return "temporal"
-	case 3:
-		return "frontoparietal"
-	}
-	return fmt.Sprintf("roi%d", k)
-}
 
 // maxGridVoxels bounds the voxel grid of the mosaic (a 160³ grid at most).
 const maxGridVoxels = 1 << 22
@@ -69,11 +51,11 @@ func (r *ROI) Rows(r0, r1, l int, scratch []float32) []float32 {
 	return out
 }
 
-// addRows adds Σ coef[r−r0]·row r over rows [r0, r1) to z straight from the
+// AddRows adds Σ coef[r−r0]·row r over rows [r0, r1) to z straight from the
 // encoded rows, and reports false (doing nothing) where they are already
 // dense. One pattern's decode reads each row once, so a decoded copy only
 // costs: in the page's first, cold decode it took as long as the products.
-func (r *ROI) addRows(r0, r1 int, coef, z, scratch []float32) bool {
+func (r *ROI) AddRows(r0, r1 int, coef, z, scratch []float32) bool {
 	if r.enc == nil || r1 <= r.done {
 		return false
 	}
@@ -84,8 +66,8 @@ func (r *ROI) addRows(r0, r1 int, coef, z, scratch []float32) bool {
 	return true
 }
 
-// fits reports whether the decoder has len(Index) rows of l values.
-func (r *ROI) fits(l int) bool {
+// Fits reports whether the decoder has len(Index) rows of l values.
+func (r *ROI) Fits(l int) bool {
 	if r.enc != nil {
 		return len(r.enc.shape) == 2 && r.enc.shape[0] == len(r.Index) && r.enc.shape[1] == l
 	}
@@ -130,7 +112,7 @@ type Subject struct {
 	Grid      [3]int
 	IJK       []int16 // V×3 grid coordinates
 	Label     []uint8 // V region labels, 1…3
-	ROIs      [NumROIs]ROI
+	ROIs      [sitedata.NumROIs]ROI
 	Mean      []float32 // L: latent.mean, the training faces' mean latent (each ROI's Mean)
 
 	Patterns     []float32 // N×V, all presentations pooled
@@ -221,21 +203,21 @@ func subjectFromBundle(b *bundle.Bundle, latent int) (*Subject, error) {
 		return nil, fmt.Errorf("tensor voxels.roi: %w", err)
 	}
 	for i, l := range s.Label {
-		if l < 1 || int(l) >= NumROIs {
-			return nil, fmt.Errorf("tensor voxels.roi: voxel %d has label %d, want 1…%d", i, l, NumROIs-1)
+		if l < 1 || int(l) >= sitedata.NumROIs {
+			return nil, fmt.Errorf("tensor voxels.roi: voxel %d has label %d, want 1…%d", i, l, sitedata.NumROIs-1)
 		}
 	}
 	if err := s.readGrid(b); err != nil {
 		return nil, err
 	}
-	for k := range NumROIs {
-		if err := s.readROI(b, k, ROIName(k)); err != nil {
+	for k := range sitedata.NumROIs {
+		if err := s.readROI(b, k, sitedata.ROIName(k)); err != nil {
 			return nil, err
 		}
 	}
 	// The region decoders come all in this bundle or all in the regions file.
-	if n := s.regionsLoaded(); n != 0 && n != NumROIs-1 {
-		return nil, fmt.Errorf("%d of the %d region decoders: a subject bundle holds all of them or none (then they come in its regions file)", n, NumROIs-1)
+	if n := s.regionsLoaded(); n != 0 && n != sitedata.NumROIs-1 {
+		return nil, fmt.Errorf("%d of the %d region decoders: a subject bundle holds all of them or none (then they come in its regions file)", n, sitedata.NumROIs-1)
 	}
 	// Required: a bundle without it would decode every face off by the mean.
 	if err := wantShape(b, "latent.mean", s.L); err != nil {
@@ -364,7 +346,7 @@ func (s *Subject) readROI(b *bundle.Bundle, k int, roi string) error {
 
 // readDecoder reads region k's decoder, whose rows must match its Index.
 func (s *Subject) readDecoder(b *bundle.Bundle, k int) (*encMatrix, error) {
-	dname := "decoder." + ROIName(k)
+	dname := "decoder." + sitedata.ROIName(k)
 	if err := wantShape(b, dname, len(s.ROIs[k].Index), s.L); err != nil {
 		return nil, err
 	}
@@ -374,7 +356,7 @@ func (s *Subject) readDecoder(b *bundle.Bundle, k int) (*encMatrix, error) {
 // regionsLoaded counts the regions other than "all" that have their decoder.
 func (s *Subject) regionsLoaded() int {
 	n := 0
-	for k := 1; k < NumROIs; k++ {
+	for k := 1; k < sitedata.NumROIs; k++ {
 		if s.ROIs[k].Loaded() {
 			n++
 		}
@@ -384,10 +366,7 @@ func (s *Subject) regionsLoaded() int {
 
 // RegionsPending reports whether the region decoders are still to come in
 // the subject's regions file.
-func (s *Subject) RegionsPending() bool { return s.regionsLoaded() < NumROIs-1 }
-
-// RegionsKind is the bundle kind (meta "kind") of a subject's regions file.
-const RegionsKind = "subject-regions"
+func (s *Subject) RegionsPending() bool { return s.regionsLoaded() < sitedata.NumROIs-1 }
 
 // AddRegions parses and checks a subject's regions file (docs/site-data.md):
 // the decoders of the regions other than "all", which the site ships apart so
@@ -410,20 +389,20 @@ func (s *Subject) addRegions(name string, data []byte, parse parseFunc) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	if kind, err := b.MetaString(bundle.KeyKind); err != nil || kind != RegionsKind {
-		return fmt.Errorf("%s: meta kind = %q, want %q (%v)", name, kind, RegionsKind, err)
+	if kind, err := b.MetaString(bundle.KeyKind); err != nil || kind != sitedata.RegionsKind {
+		return fmt.Errorf("%s: meta kind = %q, want %q (%v)", name, kind, sitedata.RegionsKind, err)
 	}
 	if id, err := b.MetaString("subject"); err != nil || id != s.ID {
 		return fmt.Errorf("%s: meta subject = %q, want %q (%v)", name, id, s.ID, err)
 	}
 	// Read all first, so that a bad file leaves the subject as it was.
-	encs := make([]*encMatrix, NumROIs)
-	for k := 1; k < NumROIs; k++ {
+	encs := make([]*encMatrix, sitedata.NumROIs)
+	for k := 1; k < sitedata.NumROIs; k++ {
 		if encs[k], err = s.readDecoder(b, k); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	for k := 1; k < NumROIs; k++ {
+	for k := 1; k < sitedata.NumROIs; k++ {
 		s.ROIs[k].enc = encs[k]
 	}
 	return nil

@@ -1,0 +1,30 @@
+package sitedata_test
+
+import (
+	"testing"
+
+	"fmriface/contract/sitedata"
+)
+
+// The seed corpus in testdata/fuzz/FuzzParseIndex holds a valid index
+// written by site/fixture.
+func FuzzParseIndex(f *testing.F) {
+	f.Add([]byte(`{"format":"fmriface-site/1"}`))
+	f.Add([]byte(good))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ix, err := sitedata.ParseIndex(data)
+		if err != nil {
+			return
+		}
+		if err := ix.Validate(); err != nil {
+			t.Fatalf("parsed index fails Validate: %v", err)
+		}
+		enc, err := ix.Encode()
+		if err != nil {
+			t.Fatalf("a parsed index does not encode: %v", err)
+		}
+		if _, err := sitedata.ParseIndex(enc); err != nil && len(enc) <= sitedata.MaxIndexSize {
+			t.Fatalf("an encoded index does not parse: %v", err)
+		}
+	})
+}
