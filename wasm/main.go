@@ -70,18 +70,8 @@ func load(p *page) (*app.App, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	files := d.Get("files")
-	bytesOf := func(name string) ([]byte, error) {
-		v := files.Get(name)
-		if !v.Truthy() {
-			return nil, fmt.Errorf("%s: not downloaded", name)
-		}
-		b := make([]byte, v.Get("byteLength").Int())
-		js.CopyBytesToGo(b, v)
-		files.Delete(name) // let the JavaScript copy go
-		return b, nil
-	}
-	raw, err := bytesOf(ix.Generator.File)
+	files := siteFiles{d.Get("files")}
+	raw, err := files.take(ix.Generator.File)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -91,38 +81,9 @@ func load(p *page) (*app.App, int, error) {
 		return nil, 0, err
 	}
 	p.mark("modelMs")
-	var subs []*app.Subject
-	for _, r := range ix.Subjects {
-		if !files.Get(r.File).Truthy() {
-			continue // still downloading: arrives through fmrifaceAddSubject
-		}
-		raw, err := bytesOf(r.File)
-		if err != nil {
-			return nil, 0, err
-		}
-		s, err := app.LoadSubjectVerified(r.File, raw, model.Latent())
-		if err != nil {
-			return nil, 0, err
-		}
-		if r.Regions != nil && files.Get(r.Regions.File).Truthy() {
-			raw, err := bytesOf(r.Regions.File)
-			if err != nil {
-				return nil, 0, err
-			}
-			if err := s.AddRegionsVerified(r.Regions.File, raw); err != nil {
-				return nil, 0, err
-			}
-		}
-		// The decoders stay encoded: the first face is decoded straight
-		// from the 8-bit rows, a block at a time in a small scratch, and
-		// idle frames dequantize the matrices after it. Dequantizing "all"
-		// here took 0.3 s of cold code writing 18 MB of fresh memory; the
-		// first decode from the encoded rows took no longer than from floats
-		// (e2e/coldload.mjs, alternated).
-		subs = append(subs, s)
-	}
-	if len(subs) == 0 {
-		return nil, 0, errors.New("no subject was downloaded")
+	subs, err := loadSubjects(files, ix, model.Latent())
+	if err != nil {
+		return nil, 0, err
 	}
 	p.mark("subjectsMs")
 	app, err := app.NewApp(ix, model, subs, nil, uint64(time.Now().UnixNano()))
@@ -134,6 +95,64 @@ func load(p *page) (*app.App, int, error) {
 		bench = b.Int()
 	}
 	return app, bench, nil
+}
+
+// siteFiles is globalThis.fmrifaceData.files: the files the loader
+// downloaded before the start, by name.
+type siteFiles struct{ v js.Value }
+
+func (f siteFiles) has(name string) bool { return f.v.Get(name).Truthy() }
+
+// take copies a file into Go and lets the JavaScript copy go.
+func (f siteFiles) take(name string) ([]byte, error) {
+	v := f.v.Get(name)
+	if !v.Truthy() {
+		return nil, fmt.Errorf("%s: not downloaded", name)
+	}
+	b := make([]byte, v.Get("byteLength").Int())
+	js.CopyBytesToGo(b, v)
+	f.v.Delete(name)
+	return b, nil
+}
+
+// loadSubjects parses the subjects downloaded before the start (the
+// others arrive through fmrifaceAddSubject), each with its regions file
+// where that came too.
+func loadSubjects(files siteFiles, ix *app.Index, latent int) ([]*app.Subject, error) {
+	var subs []*app.Subject
+	for _, r := range ix.Subjects {
+		if !files.has(r.File) {
+			continue // still downloading: arrives through fmrifaceAddSubject
+		}
+		raw, err := files.take(r.File)
+		if err != nil {
+			return nil, err
+		}
+		s, err := app.LoadSubjectVerified(r.File, raw, latent)
+		if err != nil {
+			return nil, err
+		}
+		if r.Regions != nil && files.has(r.Regions.File) {
+			raw, err := files.take(r.Regions.File)
+			if err != nil {
+				return nil, err
+			}
+			if err := s.AddRegionsVerified(r.Regions.File, raw); err != nil {
+				return nil, err
+			}
+		}
+		// The decoders stay encoded: the first face is decoded straight
+		// from the 8-bit rows, a block at a time in a small scratch, and
+		// idle frames dequantize the matrices after it. Dequantizing "all"
+		// here took 0.3 s of cold code writing 18 MB of fresh memory; the
+		// first decode from the encoded rows took no longer than from floats
+		// (e2e/coldload.mjs, alternated).
+		subs = append(subs, s)
+	}
+	if len(subs) == 0 {
+		return nil, errors.New("no subject was downloaded")
+	}
+	return subs, nil
 }
 
 // runBench decodes n faces back to back (decoder × pattern, then generator)
