@@ -14,6 +14,18 @@ import (
 	"fmriface/wasm/app"
 )
 
+// Colours of the interface.
+var (
+	colBG     = color.RGBA{14, 16, 22, 255}
+	colPanel  = color.RGBA{26, 30, 40, 255}
+	colText   = color.RGBA{230, 232, 238, 255}
+	colDim    = color.RGBA{150, 156, 170, 255}
+	colAccent = color.RGBA{255, 196, 0, 255}
+	colGood   = color.RGBA{60, 200, 110, 255}
+	colBad    = color.RGBA{240, 80, 80, 255}
+	colWarn   = color.RGBA{200, 30, 30, 255}
+)
+
 // rect is an area in CSS pixels.
 type rect struct{ x, y, w, h float64 }
 
@@ -83,23 +95,23 @@ func (g *game) frame(dst *ebiten.Image, r rect, width float64, c color.Color) {
 }
 
 // image returns the GPU copy of a face, re-uploaded when the face changed.
-func (g *game) image(im *app.Image) *ebiten.Image {
+func (g *game) image(im app.Image) *ebiten.Image {
 	t := g.tex[im]
-	side := g.app.Model.ImageSize()
+	side := g.app.Model().ImageSize()
 	if t == nil {
 		t = &texture{img: ebiten.NewImage(side, side), version: -1}
 		g.tex[im] = t
 	}
-	if t.version != im.Version {
-		t.img.WritePixels(im.RGBA)
-		t.version = im.Version
+	if t.version != im.Version() {
+		t.img.WritePixels(im.RGBA())
+		t.version = im.Version()
 	}
 	return t.img
 }
 
 // face draws an image slot into r (square), or a placeholder while it decodes.
-func (g *game) face(dst *ebiten.Image, im *app.Image, r rect) {
-	if !im.Ready {
+func (g *game) face(dst *ebiten.Image, im app.Image, r rect) {
+	if !im.Ready() {
 		g.fill(dst, r, colPanel)
 		if r.w >= 8*g.charW()+8 {
 			g.print(dst, "decoding", r.x+4, r.y+r.h/2-8, colDim)
@@ -113,6 +125,18 @@ func (g *game) face(dst *ebiten.Image, im *app.Image, r rect) {
 	op.GeoM.Translate(math.Round(r.x*g.scale), math.Round(r.y*g.scale))
 	op.Filter = ebiten.FilterLinear
 	dst.DrawImage(src, op)
+}
+
+// outlineHover outlines the area under the mouse.
+func (g *game) outlineHover(dst *ebiten.Image) {
+	if g.hover == "" {
+		return
+	}
+	for _, ar := range g.hits.Areas() {
+		if ar.Name == g.hover {
+			g.frame(dst, rect{ar.X, ar.Y, ar.W, ar.H}, 1, colDim)
+		}
+	}
 }
 
 // hot records that r, in CSS pixels, does t when clicked or tapped.
@@ -162,7 +186,7 @@ func (f *flow) next(w float64) (x, y float64) {
 func (g *game) header(dst *ebiten.Image) float64 {
 	a := g.app
 	y := 8.0
-	if a.Index.Fixture {
+	if a.Index().Fixture {
 		g.fill(dst, rect{0, 0, g.w, 22}, colWarn)
 		g.print(dst, "TEST FIXTURE: random untrained generator, synthetic subjects. Not results, not brain data.", 12, 3, colText)
 		y = 28
@@ -173,8 +197,8 @@ func (g *game) header(dst *ebiten.Image) float64 {
 	s := a.Subject()
 	k, n := a.SubjectPosition()
 	loaded := fmt.Sprintf("%d of %d", k, n)
-	if len(a.Subjects) < n {
-		loaded += fmt.Sprintf("; %d downloaded", len(a.Subjects))
+	if a.SubjectsLoaded() < n {
+		loaded += fmt.Sprintf("; %d downloaded", a.SubjectsLoaded())
 	}
 	// The subject, region and trials are buttons that step to the next
 	// one, as their keys do.
@@ -190,7 +214,8 @@ func (g *game) header(dst *ebiten.Image) float64 {
 		x, y := fl.next(g.buttonW(b.label))
 		g.button(dst, b.label, x, y, b.name, app.Target{Key: b.key})
 	}
-	model := fmt.Sprintf("Model: %s, %d×%d", a.Model.Cfg.Name, a.Model.ImageSize(), a.Model.ImageSize())
+	m := a.Model()
+	model := fmt.Sprintf("Model: %s, %d×%d", m.Cfg.Name, m.ImageSize(), m.ImageSize())
 	x, y := fl.next(float64(len(g.ascii.Replace(model)))*g.charW() + 12)
 	g.print(dst, model, x+6, y+3, colDim)
 	fl = flow{x0: 12, right: g.w - 12, gap: 6, rowH: buttonH, x: 12, y: y + buttonH + 6}
@@ -199,7 +224,7 @@ func (g *game) header(dst *ebiten.Image) float64 {
 		w := g.buttonW(label)
 		x, y := fl.next(w)
 		r := rect{x, y, w, buttonH}
-		if p == a.Panel {
+		if p == a.Panel() {
 			g.fill(dst, r, colAccent)
 			g.print(dst, label, x+7, y+3, colBG)
 		} else {
@@ -215,7 +240,7 @@ func (g *game) header(dst *ebiten.Image) float64 {
 func (g *game) footer(dst *ebiten.Image) {
 	a := g.app
 	var keys string
-	switch a.Panel {
+	switch a.Panel() {
 	case app.PanelPattern:
 		keys = "Arrows or the buttons: choose the face whose pattern is shown; R: region"
 	case app.PanelPairwise:

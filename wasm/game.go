@@ -3,15 +3,12 @@
 package main
 
 import (
-	"errors"
-	"image/color"
 	"math"
 	"strings"
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
 
-	"fmriface/infer/site"
 	"fmriface/wasm/app"
 )
 
@@ -38,8 +35,9 @@ const maxFrameBudget = 30 * time.Millisecond
 // and drawing every busy frame made a view's 20 faces take twice as long.
 const busyRedraw = 250 * time.Millisecond
 
-// game is the Ebiten side: input, the frame budget and drawing. All state
-// lives in app.App.
+// game is the Ebiten side: input (input.go), the files that arrive
+// (arrivals.go), the frame budget and drawing (draw.go, panels.go). All
+// state lives in app.App, which the drawing reads and only input changes.
 type game struct {
 	app   *app.App
 	page  *page
@@ -74,18 +72,10 @@ type game struct {
 	cursor ebiten.CursorShapeType
 	hover  string // the area under the mouse, outlined
 
-	tex           map[*app.Image]*texture
+	// The GPU copies of the faces and of the pattern panel's mosaic.
+	tex           map[app.Image]*texture
 	mosaic        *ebiten.Image
 	mosaicVersion int
-	mosaicFor     *app.Mosaic
-}
-
-// press is a pointer held down on an area: a click or tap happens when it
-// is released on the same area; a slider follows it until then.
-type press struct {
-	on   bool
-	id   int
-	area app.Area
 }
 
 type frameKey struct {
@@ -102,145 +92,11 @@ type texture struct {
 
 func newGame(a *app.App, p *page) *game {
 	g := &game{app: a, page: p, font: newBitmapFont(), scale: 1,
-		tex: map[*app.Image]*texture{},
+		tex: map[app.Image]*texture{},
 		ascii: strings.NewReplacer("…", "...", "×", "x", "−", "-", "–", "-", "—", "-", "ẑ", "z^", "→", "->",
 			"←", "<-", "≤", "<=", "≥", ">=", "·", ".", "é", "e", "’", "'", "“", "\"", "”", "\"", "ᵀ", "T", "⁻¹", "^-1")}
 	p.publishAreas(&g.hits)
 	return g
-}
-
-// addSubjects parses at most one subject that arrived since the last frame
-// (a parse takes a frame or so; one per frame keeps the page responsive).
-func (g *game) addSubjects() {
-	select {
-	case f := <-g.page.subjects:
-		if f.failed != "" {
-			g.app.NeedFailed(f.id, f.regions, errors.New(f.failed))
-			return
-		}
-		if f.regionsOf != "" {
-			g.addRegions(f)
-			return
-		}
-		s, err := site.LoadSubjectVerified(f.name, f.data, g.app.Model.Latent())
-		if err == nil {
-			err = g.app.AddSubject(s)
-		}
-		if err != nil {
-			g.page.say("A subject could not be loaded: " + err.Error())
-		}
-	default:
-	}
-}
-
-// addRegions gives a subject its region decoders (the page sends a
-// subject's regions file after the subject's own bundle).
-func (g *game) addRegions(f file) {
-	s := g.app.SubjectByID(f.regionsOf)
-	if s == nil {
-		g.page.say(f.name + ": region decoders of " + f.regionsOf + ", which is not loaded")
-		return
-	}
-	if err := s.AddRegionsVerified(f.name, f.data); err != nil {
-		g.page.say("The region decoders could not be loaded: " + err.Error())
-		return
-	}
-	g.app.RegionsAdded(s)
-}
-
-// downloads takes the latest progress report of the page's download.
-func (g *game) downloads() {
-	for {
-		select {
-		case d := <-g.page.progress:
-			g.dl = d
-		default:
-			return
-		}
-	}
-}
-
-// input applies the keys the page queued since the last frame.
-func (g *game) input() {
-	for {
-		select {
-		case k := <-g.page.keys:
-			g.app.Press(k)
-			g.urgent = true
-		default:
-			return
-		}
-	}
-}
-
-// pointers applies the pointer events the page queued since the last
-// frame, against the areas of the frame on screen.
-func (g *game) pointers() {
-	for {
-		select {
-		case e := <-g.page.pointers:
-			g.point(e)
-		default:
-			return
-		}
-	}
-}
-
-func (g *game) point(e pointerEvent) {
-	ar, hit := g.hits.At(e.x, e.y)
-	switch e.kind {
-	case pointerDown:
-		if !hit {
-			return
-		}
-		g.press = press{on: true, id: e.id, area: ar}
-		if ar.Target.Slides() {
-			g.app.Drag(ar, e.x)
-			g.urgent = true
-		}
-	case pointerMove:
-		if g.press.on && g.press.id == e.id {
-			if g.press.area.Target.Slides() {
-				g.app.Drag(g.press.area, e.x)
-				g.urgent = true
-			}
-			return
-		}
-		g.setHover(ar, hit)
-	case pointerUp:
-		p := g.press
-		if !p.on || p.id != e.id {
-			return
-		}
-		g.press = press{}
-		// A slider takes its release anywhere; anything else only a
-		// release on the area pressed (moving off cancels, as with buttons).
-		if p.area.Target.Slides() || (hit && ar.Name == p.area.Name) {
-			g.app.Point(p.area, e.x)
-			g.urgent = true
-		}
-	case pointerCancel:
-		g.press = press{}
-	case pointerLeave:
-		g.setHover(app.Area{}, false)
-	}
-}
-
-// setHover shows a pointing hand over areas that do something, and has the
-// area under the mouse outlined.
-func (g *game) setHover(ar app.Area, over bool) {
-	c, name := ebiten.CursorShapeDefault, ""
-	if over {
-		c, name = ebiten.CursorShapePointer, ar.Name
-	}
-	if c != g.cursor {
-		g.cursor = c
-		ebiten.SetCursorShape(c)
-	}
-	if name != g.hover {
-		g.hover = name
-		g.urgent = true
-	}
 }
 
 func (g *game) Update() error {
@@ -256,20 +112,25 @@ func (g *game) Update() error {
 	g.pointers()
 	g.addSubjects()
 	g.downloads()
-	if g.app.FirstFace == 0 {
+	g.work()
+	g.page.sync(g.app)
+	return nil
+}
+
+// work runs the app's queued work for this frame's budget.
+func (g *game) work() {
+	if g.app.FirstFace() == 0 {
 		// Nothing is on screen yet: finish the first face before the
 		// first frame rather than spread it over the slow start-up frames,
 		// and stop as soon as it is done (one 200 ms budget would go on
 		// with the other faces and hold the first one back).
 		end := time.Now().Add(firstFaceBudget)
-		for g.app.FirstFace == 0 && g.app.Busy() && time.Now().Before(end) {
+		for g.app.FirstFace() == 0 && g.app.Busy() && time.Now().Before(end) {
 			g.app.Update(frameBudget)
 		}
-	} else {
-		g.app.Update(g.budget())
+		return
 	}
-	g.page.sync(g.app)
-	return nil
+	g.app.Update(g.budget())
 }
 
 // budget is the work of this frame: frameBudget, or up to a third of the
@@ -299,56 +160,30 @@ func (g *game) LayoutF(w, h float64) (float64, float64) {
 	return math.Ceil(w * g.scale), math.Ceil(h * g.scale)
 }
 
-// Colours of the interface.
-var (
-	colBG     = color.RGBA{14, 16, 22, 255}
-	colPanel  = color.RGBA{26, 30, 40, 255}
-	colText   = color.RGBA{230, 232, 238, 255}
-	colDim    = color.RGBA{150, 156, 170, 255}
-	colAccent = color.RGBA{255, 196, 0, 255}
-	colGood   = color.RGBA{60, 200, 110, 255}
-	colBad    = color.RGBA{240, 80, 80, 255}
-	colWarn   = color.RGBA{200, 30, 30, 255}
-)
-
 func (g *game) Draw(screen *ebiten.Image) {
+	if !g.redraw() {
+		return
+	}
+	g.hits.Reset()
+	screen.Fill(colBG)
+	y := g.header(screen)
+	g.drawPanel(screen, rect{x: 12, y: y + 8, w: g.w - 24, h: g.h - y - 8 - 40})
+	g.footer(screen)
+	g.outlineHover(screen)
+	g.faceDrawn = g.faceDrawn || g.app.FirstFace() > 0
+}
+
+// redraw reports whether this frame draws: when the app or the layout
+// changed, at once after a key, and every busyRedraw while faces appear.
+func (g *game) redraw() bool {
 	key := frameKey{rev: g.app.Rev(), w: g.w, h: g.h, scale: g.scale, dl: g.dl, hover: g.hover}
 	if key == g.drawn {
-		return
+		return false
 	}
 	sameLayout := key.w == g.drawn.w && key.h == g.drawn.h && key.scale == g.drawn.scale
 	if g.app.Busy() && !g.urgent && sameLayout && time.Since(g.drawnAt) < busyRedraw {
-		return
+		return false
 	}
 	g.drawn, g.drawnAt, g.urgent = key, time.Now(), false
-	g.hits.Reset()
-	screen.Fill(colBG)
-	a := g.app
-	y := g.header(screen)
-	body := rect{x: 12, y: y + 8, w: g.w - 24, h: g.h - y - 8 - 40}
-	switch a.Panel {
-	case app.PanelFaces:
-		g.drawFaces(screen, body)
-	case app.PanelPattern:
-		g.drawPattern(screen, body)
-	case app.PanelPairwise:
-		g.drawPairwise(screen, body)
-	case app.PanelGender:
-		g.drawGender(screen, body)
-	case app.PanelImagery:
-		g.drawImagery(screen, body)
-	case app.PanelExplore:
-		g.drawExplore(screen, body)
-	case app.PanelAbout:
-		g.drawAbout(screen, body)
-	}
-	g.footer(screen)
-	if g.hover != "" {
-		for _, ar := range g.hits.Areas() {
-			if ar.Name == g.hover {
-				g.frame(screen, rect{ar.X, ar.Y, ar.W, ar.H}, 1, colDim)
-			}
-		}
-	}
-	g.faceDrawn = g.faceDrawn || a.FirstFace > 0
+	return true
 }

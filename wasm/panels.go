@@ -31,14 +31,36 @@ func grid(n int, r rect, aspect, extra float64) (cols int, cw float64) {
 	return cols, best
 }
 
+// drawPanel draws the panel on screen into r, the screen's body. Each
+// panel reads what it shows from the app's view model of it.
+func (g *game) drawPanel(dst *ebiten.Image, r rect) {
+	switch g.app.Panel() {
+	case app.PanelFaces:
+		g.drawFaces(dst, r)
+	case app.PanelPattern:
+		g.drawPattern(dst, r)
+	case app.PanelPairwise:
+		g.drawPairwise(dst, r)
+	case app.PanelGender:
+		g.drawGender(dst, r)
+	case app.PanelImagery:
+		g.drawImagery(dst, r)
+	case app.PanelExplore:
+		g.drawExplore(dst, r)
+	case app.PanelAbout:
+		g.drawAbout(dst, r)
+	}
+}
+
 func (g *game) drawFaces(dst *ebiten.Image, r rect) {
 	a := g.app
-	n := a.N()
+	v := a.Faces()
+	n := v.N
 	top := r.y
 	caption := "Each pair: the face as shown (left) and as decoded from the fMRI pattern (right)."
 	summary := ""
-	if a.Ready() {
-		summary = fmt.Sprintf("Pairwise %.1f%% (%d/%d)", 100*float64(a.PairCorrect)/float64(a.PairTotal), a.PairCorrect, a.PairTotal)
+	if v.Ready {
+		summary = fmt.Sprintf("Pairwise %.1f%% (%d/%d)", 100*float64(v.PairCorrect)/float64(v.PairTotal), v.PairCorrect, v.PairTotal)
 	}
 	// The summary sits at the right of the caption where both fit, under
 	// it elsewhere.
@@ -59,42 +81,33 @@ func (g *game) drawFaces(dst *ebiten.Image, r rect) {
 	for i := range n {
 		x := r.x + float64(i%cols)*cw
 		y := r.y + float64(i/cols)*(f+2*lineH+10)
-		g.face(dst, &a.Shown[i], rect{x, y, f, f})
-		g.face(dst, &a.Decoded[i], rect{x + f + 4, y, f, f})
+		dec := a.Decoded(i)
+		g.face(dst, a.Shown(i), rect{x, y, f, f})
+		g.face(dst, dec, rect{x + f + 4, y, f, f})
 		cell := rect{x - 2, y - 2, 2*f + 8, f + 2*lineH + 6}
 		g.hot(fmt.Sprintf("face %d", i+1), cell, app.Target{Face: i})
-		if i == a.Sel {
+		if i == v.Sel {
 			g.frame(dst, cell, 2, colAccent)
 		}
 		label := fmt.Sprintf("%d", i+1)
-		if a.Decoded[i].Ready {
-			label += "  " + app.Ms(a.Decoded[i].Elapsed)
+		if dec.Ready() {
+			label += "  " + app.Ms(dec.Elapsed())
 		}
 		g.print(dst, label, x, y+f+2, colText)
-		if a.Ready() {
+		if v.Ready {
 			c := colBad
-			if a.Ranks[i] == 1 {
+			if v.Rank(i) == 1 {
 				c = colGood
 			}
-			g.print(dst, fmt.Sprintf("rank %d, %d/%d", a.Ranks[i], a.PerFace[i], n-1), x, y+f+2+lineH, c)
+			g.print(dst, fmt.Sprintf("rank %d, %d/%d", v.Rank(i), v.Beats(i), n-1), x, y+f+2+lineH, c)
 		}
 	}
 }
 
 func (g *game) drawPattern(dst *ebiten.Image, r rect) {
 	a := g.app
-	m := a.Mosaic
-	if g.mosaic == nil || g.mosaicFor != m {
-		if g.mosaic != nil {
-			g.mosaic.Deallocate()
-		}
-		g.mosaic = ebiten.NewImage(m.W, m.H)
-		g.mosaicFor, g.mosaicVersion = m, -1
-	}
-	if g.mosaicVersion != m.Version {
-		g.mosaic.WritePixels(m.RGBA)
-		g.mosaicVersion = m.Version
-	}
+	m := a.Pattern()
+	g.uploadMosaic(m)
 	// The mosaic on the left and the chosen face and legend at the right;
 	// on a narrow screen the face and legend go under the mosaic.
 	side := math.Min(220, r.w*0.25)
@@ -118,17 +131,39 @@ func (g *game) drawPattern(dst *ebiten.Image, r rect) {
 	if r.w < narrowW {
 		x, y = r.x, r.y+sc*float64(m.H)+12
 	}
-	g.print(dst, fmt.Sprintf("Face %d of %d", a.Sel+1, a.N()), x, y, colText)
+	g.print(dst, fmt.Sprintf("Face %d of %d", m.Sel+1, m.N), x, y, colText)
 	y += lineH
 	f := (side - 6) / 2
-	g.face(dst, &a.Shown[a.Sel], rect{x, y, f, f})
-	g.face(dst, &a.Decoded[a.Sel], rect{x + f + 6, y, f, f})
+	g.face(dst, a.Shown(m.Sel), rect{x, y, f, f})
+	g.face(dst, a.Decoded(m.Sel), rect{x + f + 6, y, f, f})
 	y += f + 4
 	g.print(dst, "shown     decoded", x, y, colDim)
 	y += lineH + 4
 	w := g.button(dst, "< previous", x, y, "previous face", app.Target{Key: app.KeyLeft})
 	g.button(dst, "next >", x+w+6, y, "next face", app.Target{Key: app.KeyRight})
 	y += buttonH + lineH
+	y = g.patternLegend(dst, x, y)
+	g.paragraph(dst, fmt.Sprintf("%d voxels; %s; %s.", m.Voxels, a.ROILabel(), a.TrialsLabel()), rect{x, y, side, r.y + r.h - y}, colDim)
+}
+
+// uploadMosaic keeps the GPU copy of the pattern panel's mosaic up to date.
+func (g *game) uploadMosaic(m app.PatternView) {
+	if g.mosaic == nil || g.mosaic.Bounds().Dx() != m.W || g.mosaic.Bounds().Dy() != m.H {
+		if g.mosaic != nil {
+			g.mosaic.Deallocate()
+		}
+		g.mosaic = ebiten.NewImage(m.W, m.H)
+		g.mosaicVersion = -1
+	}
+	if g.mosaicVersion != m.Version {
+		g.mosaic.WritePixels(m.RGBA)
+		g.mosaicVersion = m.Version
+	}
+}
+
+// patternLegend draws the colours of the mosaic from (x, y) down and
+// returns the y below them.
+func (g *game) patternLegend(dst *ebiten.Image, x, y float64) float64 {
 	for k := range sitedata.NumROIs {
 		c := app.ROIColor(k)
 		col := colorOf(c)
@@ -148,13 +183,12 @@ func (g *game) drawPattern(dst *ebiten.Image, r rect) {
 	y += lineH
 	g.fill(dst, rect{x, y + 2, 12, 12}, colorOf([3]byte{58, 58, 62}))
 	g.print(dst, "outside the region", x+18, y, colText)
-	y += 2 * lineH
-	g.paragraph(dst, fmt.Sprintf("%d voxels; %s; %s.", a.Subject().V, a.ROILabel(), a.TrialsLabel()), rect{x, y, side, r.y + r.h - y}, colDim)
+	return y + 2*lineH
 }
 
 func (g *game) drawPairwise(dst *ebiten.Image, r rect) {
 	a := g.app
-	gm := &a.Game
+	gm := a.Pairwise()
 	// The faces on the left and the text at the right; on a narrow screen
 	// the text goes under the faces.
 	narrow := r.w < narrowW
@@ -165,16 +199,16 @@ func (g *game) drawPairwise(dst *ebiten.Image, r rect) {
 		cx = r.x + r.w/2
 	}
 	g.centred(dst, fmt.Sprintf("Decoded from %s's pattern of one test face:", a.Subject().ID), cx, r.y, r, colDim)
-	g.face(dst, &a.Decoded[gm.Target], rect{cx - f/2, r.y + lineH + 2, f, f})
+	g.face(dst, a.Decoded(gm.Target), rect{cx - f/2, r.y + lineH + 2, f, f})
 	y := r.y + lineH + f + 12
 	g.centred(dst, "Which face did the subject see?", cx, y, r, colText)
 	y += lineH + 4
-	for side, i := range []int{gm.Left(), gm.Right()} {
+	for side, i := range [2]int{gm.Left, gm.Right} {
 		x, label, name, key := cx-f-10, "<- Left", "left candidate", app.KeyLeft
 		if side == 1 {
 			x, label, name, key = cx+10, "Right ->", "right candidate", app.KeyRight
 		}
-		g.face(dst, &a.Shown[i], rect{x, y, f, f})
+		g.face(dst, a.Shown(i), rect{x, y, f, f})
 		g.print(dst, label, x, y+f+2, colText)
 		g.hot(name, rect{x - 3, y - 3, f + 6, f + lineH + 6}, app.Target{Key: key})
 		if gm.Answered && i == gm.Target {
@@ -209,21 +243,19 @@ func (g *game) drawPairwise(dst *ebiten.Image, r rect) {
 
 func (g *game) drawGender(dst *ebiten.Image, r rect) {
 	a := g.app
-	n := a.N()
-	if !a.Ready() {
+	v := a.Gender()
+	n := v.N
+	if !v.Ready {
 		g.print(dst, "Decoding...", r.x, r.y, colDim)
 		return
 	}
 	y := g.paragraph(dst, fmt.Sprintf("Gender read-out: sign of each decoded latent's projection on the male - female axis. "+
 		"%d of %d correct (chance %d; ceiling on the true latents %d of %d). Under each face: the sex read out, and the sex of the face shown.",
-		a.GenderCorrect, n, n/2, a.GenderCeiling, n), rect{r.x, r.y, r.w, 5 * lineH}, colText) + 6
+		v.Correct, n, n/2, v.Ceiling, n), rect{r.x, r.y, r.w, 5 * lineH}, colText) + 6
 	// Projections on a line, coloured by the shown face's sex.
-	s := a.Subject()
-	proj := make([]float64, n)
 	lim := 1e-9
 	for i := range n {
-		proj[i] = app.Project(a.DecodedLatent(i), a.Model.Male)
-		lim = math.Max(lim, math.Abs(proj[i]))
+		lim = math.Max(lim, math.Abs(v.Projection(i)))
 	}
 	lx, lw := r.x+40, r.w-80
 	g.fill(dst, rect{lx, y + 12, lw, 2}, colDim)
@@ -231,9 +263,9 @@ func (g *game) drawGender(dst *ebiten.Image, r rect) {
 	g.print(dst, "female", r.x, y+6, colDim)
 	g.print(dst, "male", r.x+r.w-30, y+6, colDim)
 	for i := range n {
-		px := lx + lw/2 + proj[i]/lim*lw/2*0.95
+		px := lx + lw/2 + v.Projection(i)/lim*lw/2*0.95
 		c := colorOf([3]byte{255, 120, 200})
-		if s.Male[i] == 1 {
+		if v.ShownMale(i) {
 			c = colorOf([3]byte{90, 170, 255})
 		}
 		g.fill(dst, rect{px - 2, y + 6, 4, 14}, c)
@@ -245,19 +277,20 @@ func (g *game) drawGender(dst *ebiten.Image, r rect) {
 	for i := range n {
 		x := r2.x + float64(i%cols)*cw
 		yy := r2.y + float64(i/cols)*(f+lineH+6)
-		g.face(dst, &a.Decoded[i], rect{x, yy, f, f})
+		g.face(dst, a.Decoded(i), rect{x, yy, f, f})
 		g.hot(fmt.Sprintf("face %d", i+1), rect{x - 2, yy - 2, f + 4, f + lineH + 6}, app.Target{Face: i})
-		ok := a.MaleDecoded[i] == (s.Male[i] == 1)
+		read, shown := sexLetter(v.ReadMale(i)), sexLetter(v.ShownMale(i))
+		ok := v.ReadMale(i) == v.ShownMale(i)
 		c := colBad
 		if ok {
 			c = colGood
 		}
-		label := fmt.Sprintf("%d: read %s, shown %s", i+1, sexLetter(a.MaleDecoded[i]), sexLetter(s.Male[i] == 1))
+		label := fmt.Sprintf("%d: read %s, shown %s", i+1, read, shown)
 		if float64(len(label))*g.charW() > cw-4 { // a narrow screen
-			label = fmt.Sprintf("%d: %s (%s)", i+1, sexLetter(a.MaleDecoded[i]), sexLetter(s.Male[i] == 1))
+			label = fmt.Sprintf("%d: %s (%s)", i+1, read, shown)
 		}
 		g.print(dst, label, x, yy+f+2, c)
-		if i == a.Sel {
+		if i == v.Sel {
 			g.frame(dst, rect{x - 2, yy - 2, f + 4, f + lineH + 6}, 2, colAccent)
 		}
 	}
@@ -265,8 +298,8 @@ func (g *game) drawGender(dst *ebiten.Image, r rect) {
 
 func (g *game) drawImagery(dst *ebiten.Image, r rect) {
 	a := g.app
-	n := a.N()
-	s := a.Subject()
+	v := a.Imagery()
+	n := v.N
 	f := math.Min(r.w*0.3, r.h-3*lineH)
 	caption := "The 20 candidates, best correlation first (the imagined one framed):"
 	// The imagery face, its ranking under it, the candidates at the right;
@@ -284,39 +317,36 @@ func (g *game) drawImagery(dst *ebiten.Image, r rect) {
 		caption = ""
 	}
 	g.print(dst, "Decoded from the imagery pattern:", r.x, r.y, colDim)
-	g.face(dst, &a.ImageryImage, rect{r.x, r.y + lineH + 2, f, f})
-	if a.Ready() {
+	g.face(dst, v.Image, rect{r.x, r.y + lineH + 2, f, f})
+	if v.Ready {
 		g.paragraph(dst, a.DescribeImagery(), desc, colText)
 	}
 	g.print(dst, caption, x, r.y, colDim)
 	cols, cw := grid(n, r2, 1, lineH+6)
 	fc := cw - 8
 	for k := range n {
-		i := k
-		if a.Ready() {
-			i = a.ImageryOrder[k]
-		}
+		i := v.Order(k)
 		xx := r2.x + float64(k%cols)*cw
 		yy := r2.y + float64(k/cols)*(fc+lineH+6)
-		g.face(dst, &a.Candidates[i], rect{xx, yy, fc, fc})
-		if i == s.ImageryTarget {
+		g.face(dst, v.Candidate(i), rect{xx, yy, fc, fc})
+		if i == v.Target {
 			g.frame(dst, rect{xx - 3, yy - 3, fc + 6, fc + 6}, 3, colAccent)
 		}
-		if a.Ready() {
-			g.print(dst, fmt.Sprintf("#%d r=%.2f", k+1, a.ImageryScores[i]), xx, yy+fc+2, colText)
+		if v.Ready {
+			g.print(dst, fmt.Sprintf("#%d r=%.2f", k+1, v.Score(i)), xx, yy+fc+2, colText)
 		}
 	}
 }
 
 func (g *game) drawExplore(dst *ebiten.Image, r rect) {
-	a := g.app
+	v := g.app.Explore()
 	f := math.Min(r.w*0.5, r.h-lineH)
 	x, y := r.x+f+30, r.y
 	if r.w < narrowW { // the controls under the face
 		f = math.Min(r.w, r.h*0.5)
 		x, y = r.x, r.y+f+12
 	}
-	g.face(dst, &a.ExploreImage, rect{r.x, r.y, f, f})
+	g.face(dst, v.Image, rect{r.x, r.y, f, f})
 	w := math.Min(360, r.x+r.w-x-20)
 	y = g.paragraph(dst, "A random point of the face space (drawn with the spread of the real latents), moved along the gender and smile axes: "+
 		"the mean latent of male minus female faces, and of smiling minus not smiling faces.", rect{x, y, w, 6 * lineH}, colDim)
@@ -325,8 +355,8 @@ func (g *game) drawExplore(dst *ebiten.Image, r rect) {
 		name, keys, area string
 		slider           app.Slider
 		v                float64
-	}{{"gender (male +)", "Left / Right", "slider gender", app.SliderMale, a.MaleAmt},
-		{"smile (+)", "Up / Down", "slider smile", app.SliderSmile, a.SmileAmt}} {
+	}{{"gender (male +)", "Left / Right", "slider gender", app.SliderMale, v.Male},
+		{"smile (+)", "Up / Down", "slider smile", app.SliderSmile, v.Smile}} {
 		g.print(dst, fmt.Sprintf("%s: %+.2f   [%s or drag]", s.name, s.v, s.keys), x, y, colText)
 		y += lineH + 4
 		g.fill(dst, rect{x, y + 6, w, 4}, colPanel)
@@ -342,12 +372,11 @@ func (g *game) drawExplore(dst *ebiten.Image, r rect) {
 }
 
 func (g *game) drawAbout(dst *ebiten.Image, r rect) {
-	a := g.app
 	w := math.Min(r.w, 900)
 	y := r.y
 	for _, p := range []string{
 		"The study. VanRullen & Reddy (2019) showed thousands of celebrity faces to four people in an fMRI scanner. Each face was first encoded by a VAE-GAN into a 1024-number latent vector; a linear model learned how every voxel responds to each latent dimension. For 20 new test faces, the brain pattern was mapped back to a latent vector and turned into a face by the generator.",
-		"What you see here. The subjects are virtual: their fMRI data were simulated on the real protocol of the study (OpenNeuro ds001761: the same onsets, runs and test faces), then analysed like the real data. They are NOT real brain data. " + a.Index.Notice,
+		"What you see here. The subjects are virtual: their fMRI data were simulated on the real protocol of the study (OpenNeuro ds001761: the same onsets, runs and test faces), then analysed like the real data. They are NOT real brain data. " + g.app.Index().Notice,
 		"Citation. R. VanRullen and L. Reddy (2019), Reconstructing faces from fMRI patterns using deep generative neural networks. Communications Biology 2, 193. doi:10.1038/s42003-019-0438-y",
 		"Faces. The face model was trained on CelebA (Liu et al. 2015), available for non-commercial research purposes only; faces are shown as the generator draws them.",
 		"Keyboard. " + app.Help,

@@ -129,7 +129,7 @@ func TestIdleUpdatesMaterialize(t *testing.T) {
 	for range 10000 {
 		a.Update(50 * time.Millisecond)
 		all := true
-		for _, sub := range a.Subjects {
+		for _, sub := range s.subs {
 			for k := range sub.ROIs {
 				all = all && sub.ROIs[k].Complete()
 			}
@@ -309,23 +309,23 @@ func TestAppDecodesAndScores(t *testing.T) {
 	if frames < 20 {
 		t.Errorf("all decoding took %d frames; slices too big?", frames)
 	}
-	if !a.Ready() || a.FirstFace == 0 {
+	if !a.Ready() || a.FirstFace() == 0 {
 		t.Fatal("no results after the queue drained")
 	}
 	for i := range a.N() {
-		if !a.Decoded[i].Ready || !a.Shown[i].Ready || !a.Candidates[i].Ready || a.Decoded[i].Elapsed <= 0 {
-			t.Fatalf("face %d not complete: %+v", i, a.Decoded[i].Ready)
+		if !a.Decoded(i).Ready() || !a.Shown(i).Ready() || !a.Imagery().Candidate(i).Ready() || a.Decoded(i).Elapsed() <= 0 {
+			t.Fatalf("face %d not complete: %+v", i, a.Decoded(i).Ready())
 		}
 	}
-	if !a.ExploreImage.Ready || !a.ImageryImage.Ready {
+	if !a.Explore().Image.Ready() || !a.Imagery().Image.Ready() {
 		t.Fatal("explore or imagery image missing")
 	}
-	if a.PairTotal != 380 {
-		t.Errorf("pairs = %d, want 380", a.PairTotal)
+	if a.Faces().PairTotal != 380 {
+		t.Errorf("pairs = %d, want 380", a.Faces().PairTotal)
 	}
 	// The fixture's decoder is a noisy pseudo-inverse: well above chance on
 	// all voxels, and the message says so.
-	if acc := float64(a.PairCorrect) / 380; acc < 0.7 {
+	if acc := float64(a.Faces().PairCorrect) / 380; acc < 0.7 {
 		t.Errorf("all-voxel pairwise accuracy %.3f on the fixture, want > 0.7", acc)
 	}
 	msg, _ := a.Message()
@@ -346,17 +346,17 @@ func TestAppDecodesAndScores(t *testing.T) {
 
 	// Frontoparietal voxels are the noisiest in the fixture: switching there
 	// re-decodes and gives a different, lower score.
-	all := a.PairCorrect
+	all := a.Faces().PairCorrect
 	a.Press(app.KeyROIBack) // all → frontoparietal
-	if a.ROI != 3 || a.Ready() {
-		t.Fatalf("ROI %d ready %v after Shift+R", a.ROI, a.Ready())
+	if a.View().ROI != 3 || a.Ready() {
+		t.Fatalf("ROI %d ready %v after Shift+R", a.View().ROI, a.Ready())
 	}
 	if msg, _ := a.Message(); !strings.Contains(msg, "frontoparietal") {
 		t.Errorf("message after ROI switch: %q", msg)
 	}
 	runAll(t, a)
-	if a.PairCorrect >= all {
-		t.Errorf("frontoparietal pairwise %d ≥ all voxels %d", a.PairCorrect, all)
+	if a.Faces().PairCorrect >= all {
+		t.Errorf("frontoparietal pairwise %d ≥ all voxels %d", a.Faces().PairCorrect, all)
 	}
 
 	// Fewer trials.
@@ -368,13 +368,13 @@ func TestAppDecodesAndScores(t *testing.T) {
 		t.Fatalf("trials %q", a.TrialsLabel())
 	}
 	runAll(t, a)
-	if a.PairCorrect > all {
-		t.Errorf("1 trial pairwise %d > all trials %d", a.PairCorrect, all)
+	if a.Faces().PairCorrect > all {
+		t.Errorf("1 trial pairwise %d > all trials %d", a.Faces().PairCorrect, all)
 	}
 
 	// Next subject resets the view and decodes again.
 	a.Press(app.KeySubject)
-	if a.Sub != 1 || a.Ready() {
+	if a.Subject() != s.subs[1] || a.Ready() {
 		t.Fatal("subject switch")
 	}
 	runAll(t, a)
@@ -387,32 +387,32 @@ func TestPairwiseGame(t *testing.T) {
 	s := loadSite(t, fixture.Options{Voxels: 300, Subjects: 1, Seed: 2})
 	a, _ := newApp(t, s)
 	a.Press(app.KeyPanel1 + app.Key(app.PanelPairwise))
-	if a.Panel != app.PanelPairwise {
+	if a.Panel() != app.PanelPairwise {
 		t.Fatal("panel key")
 	}
 	a.Press(app.KeyLeft) // before decoding ends
-	if a.Game.Answered {
+	if a.Pairwise().Answered {
 		t.Fatal("answered before the decoder could")
 	}
 	runAll(t, a)
 	seen := map[[2]int]bool{}
 	for round := range 30 {
-		g := &a.Game
-		if g.Target == g.Distractor || g.Left() == g.Right() {
+		g := a.Pairwise()
+		if g.Target == g.Distractor || g.Left == g.Right {
 			t.Fatalf("bad pair %d/%d", g.Target, g.Distractor)
 		}
 		seen[[2]int{g.Target, g.Distractor}] = true
 		a.Press(app.KeyRight)
+		g = a.Pairwise()
 		if !g.Answered || g.Rounds != round+1 {
 			t.Fatalf("round %d not recorded", round)
 		}
-		n := a.N()
-		wantDecoder := a.Corr[g.Target*n+g.Target] > a.Corr[g.Target*n+g.Distractor]
+		wantDecoder := a.Corr(g.Target, g.Target) > a.Corr(g.Target, g.Distractor)
 		if g.DecoderRight != wantDecoder || g.UserRight != !g.TargetLeft {
 			t.Fatalf("round %d: decoder %v want %v; user %v", round, g.DecoderRight, wantDecoder, g.UserRight)
 		}
 		a.Press(app.KeyRight) // a second guess does not count
-		if g.Rounds != round+1 {
+		if a.Pairwise().Rounds != round+1 {
 			t.Fatal("second guess counted")
 		}
 		msg, _ := a.Message()
@@ -424,7 +424,7 @@ func TestPairwiseGame(t *testing.T) {
 	if len(seen) != 30 {
 		t.Errorf("30 rounds showed %d distinct pairs", len(seen))
 	}
-	if a.Game.UserScore+0 > 30 || a.Game.DecoderScore > 30 {
+	if g := a.Pairwise(); g.UserScore+0 > 30 || g.DecoderScore > 30 {
 		t.Error("scores out of range")
 	}
 }
@@ -441,17 +441,23 @@ func TestGenderImageryExplore(t *testing.T) {
 			correct++
 		}
 	}
-	if correct != a.GenderCorrect {
-		t.Errorf("gender %d, recomputed %d", a.GenderCorrect, correct)
+	gender := a.Gender()
+	if correct != gender.Correct {
+		t.Errorf("gender %d, recomputed %d", gender.Correct, correct)
 	}
 	// The fixture's true latents are pushed ±0.5 along the axis: the
 	// read-out on them (the ceiling) gets nearly every face right.
-	if a.GenderCeiling < sub.N*8/10 {
-		t.Errorf("gender ceiling %d of %d on the fixture", a.GenderCeiling, sub.N)
+	if gender.Ceiling < sub.N*8/10 {
+		t.Errorf("gender ceiling %d of %d on the fixture", gender.Ceiling, sub.N)
 	}
-	if a.ImageryRank < 1 || a.ImageryRank > sub.N || a.ImageryOrder[a.ImageryRank-1] != sub.ImageryTarget &&
-		a.ImageryScores[a.ImageryOrder[a.ImageryRank-1]] != a.ImageryScores[sub.ImageryTarget] {
-		t.Errorf("imagery rank %d, order %v, target %d", a.ImageryRank, a.ImageryOrder, sub.ImageryTarget)
+	im := a.Imagery()
+	if im.Rank < 1 || im.Rank > sub.N || im.Order(im.Rank-1) != sub.ImageryTarget &&
+		im.Score(im.Order(im.Rank-1)) != im.Score(sub.ImageryTarget) {
+		order := make([]int, sub.N)
+		for k := range order {
+			order[k] = im.Order(k)
+		}
+		t.Errorf("imagery rank %d, order %v, target %d", im.Rank, order, sub.ImageryTarget)
 	}
 	a.Press(app.KeyPanel1 + app.Key(app.PanelImagery))
 	if msg, _ := a.Message(); !strings.Contains(msg, "ranks") {
@@ -460,14 +466,14 @@ func TestGenderImageryExplore(t *testing.T) {
 
 	a.Press(app.KeyPanel1 + app.Key(app.PanelExplore))
 	before := append([]float32(nil), a.ExploreLatent()...)
-	v0 := a.ExploreImage.Version
+	v0 := a.Explore().Image.Version()
 	a.Press(app.KeyRight)
 	a.Press(app.KeyRight)
-	if a.MaleAmt != 2*app.SliderStep {
-		t.Fatalf("male slider %v", a.MaleAmt)
+	if a.Explore().Male != 2*app.SliderStep {
+		t.Fatalf("male slider %v", a.Explore().Male)
 	}
 	for d, x := range a.ExploreLatent() {
-		want := before[d] + float32(a.MaleAmt)*s.model.Male[d]
+		want := before[d] + float32(a.Explore().Male)*s.model.Male[d]
 		if math.Abs(float64(x-want)) > 1e-5 {
 			t.Fatalf("explore latent %d = %v, want %v", d, x, want)
 		}
@@ -475,16 +481,16 @@ func TestGenderImageryExplore(t *testing.T) {
 	for range 20 {
 		a.Press(app.KeyUp)
 	}
-	if a.SmileAmt != app.SliderMax {
-		t.Errorf("smile slider %v, want clamped at %v", a.SmileAmt, app.SliderMax)
+	if a.Explore().Smile != app.SliderMax {
+		t.Errorf("smile slider %v, want clamped at %v", a.Explore().Smile, app.SliderMax)
 	}
 	runAll(t, a)
-	if !a.ExploreImage.Ready || a.ExploreImage.Version == v0 {
+	if e := a.Explore(); !e.Image.Ready() || e.Image.Version() == v0 {
 		t.Error("explore image not regenerated")
 	}
 	a.Press(app.KeyReset)
 	a.Press(app.KeyEnter)
-	if a.MaleAmt != 0 || a.SmileAmt != 0 {
+	if e := a.Explore(); e.Male != 0 || e.Smile != 0 {
 		t.Error("reset")
 	}
 	if msg, _ := a.Message(); !strings.Contains(msg, "gender slider +0.00") {
@@ -568,7 +574,7 @@ func TestAddSubject(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got []asked
-		a.OnNeed = func(id string, regions bool) { got = append(got, asked{id, regions}) }
+		a.OnNeed(func(id string, regions bool) { got = append(got, asked{id, regions}) })
 		runAll(t, a)
 		return a, &got
 	}
@@ -717,12 +723,12 @@ func TestRegionsFile(t *testing.T) {
 	two := &loaded{dir: split, ix: ix, model: m, subs: []*site.Subject{sub}}
 	a, _ := newApp(t, two)
 	asked := 0
-	a.OnNeed = func(id string, regions bool) {
+	a.OnNeed(func(id string, regions bool) {
 		asked++
 		if id != "sub-01" || !regions {
 			t.Errorf("asked for %s (regions %v), want sub-01's regions", id, regions)
 		}
-	}
+	})
 	runAll(t, a)
 	if asked != 0 {
 		t.Fatal("regions asked for before a region view")
@@ -737,7 +743,7 @@ func TestRegionsFile(t *testing.T) {
 		t.Errorf("regions file asked for %d times, want 1", asked)
 	}
 	runAll(t, a)
-	if a.Ready() || a.Decoded[0].Ready || !a.AwaitingRegions() {
+	if a.Ready() || a.Decoded(0).Ready() || !a.AwaitingRegions() {
 		t.Fatalf("a region without its decoder: ready %v, awaiting %v", a.Ready(), a.AwaitingRegions())
 	}
 	a.RegionsAdded(sub) // called too early: the view keeps waiting
@@ -768,8 +774,8 @@ func TestRegionsFile(t *testing.T) {
 	b, _ := newApp(t, one)
 	b.Press(app.KeyROI)
 	runAll(t, b)
-	if a.PairCorrect != b.PairCorrect {
-		t.Errorf("occipital pairwise %d from two files, %d from one", a.PairCorrect, b.PairCorrect)
+	if a.Faces().PairCorrect != b.Faces().PairCorrect {
+		t.Errorf("occipital pairwise %d from two files, %d from one", a.Faces().PairCorrect, b.Faces().PairCorrect)
 	}
 	for d, v := range a.DecodedLatent(3) {
 		if v != b.DecodedLatent(3)[d] {

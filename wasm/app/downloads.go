@@ -12,13 +12,13 @@ import (
 // RegionsAdded. A visit that stays with one subject then downloads that
 // subject only.
 
-// need is one file the app may ask its host for (see OnNeed).
+// need is one file the app may ask its host for (see App.OnNeed).
 type need struct {
 	id      string
 	regions bool
 }
 
-// ask calls OnNeed for a file not yet asked for.
+// ask calls onNeed for a file not yet asked for.
 func (a *App) ask(id string, regions bool) {
 	k := need{id, regions}
 	if a.requested[k] {
@@ -28,8 +28,8 @@ func (a *App) ask(id string, regions bool) {
 		a.requested = map[need]bool{}
 	}
 	a.requested[k] = true
-	if a.OnNeed != nil {
-		a.OnNeed(id, regions)
+	if a.onNeed != nil {
+		a.onNeed(id, regions)
 	}
 }
 
@@ -53,6 +53,10 @@ func (a *App) NeedFailed(id string, regions bool, err error) {
 // still downloading), or "".
 func (a *App) PendingSubject() string { return a.pendingSub }
 
+// AwaitingRegions reports whether the current view waits for its region's
+// decoder to download (it decodes when RegionsAdded is called).
+func (a *App) AwaitingRegions() bool { return a.awaitRegions }
+
 // stepSubject answers S (d = 1) and Shift+S (d = −1): the next subject in
 // the index's order after the current one (or after the one being waited
 // for). A subject not yet downloaded is asked for, and the view stays until
@@ -65,7 +69,7 @@ func (a *App) stepSubject(d int) {
 	}
 	k := max(0, slices.Index(ids, from))
 	id := ids[(k+d+len(ids))%len(ids)]
-	for i, s := range a.Subjects {
+	for i, s := range a.subjects {
 		if s.ID == id {
 			a.pendingSub = ""
 			a.selectSubject(i)
@@ -89,12 +93,12 @@ func (a *App) SubjectPosition() (k, n int) {
 // subject the index does not list (a test may add one).
 func (a *App) subjectIDs() []string {
 	var ids []string
-	if a.Index != nil {
-		for _, r := range a.Index.Subjects {
+	if a.index != nil {
+		for _, r := range a.index.Subjects {
 			ids = append(ids, r.ID)
 		}
 	}
-	for _, s := range a.Subjects {
+	for _, s := range a.subjects {
 		if !slices.Contains(ids, s.ID) {
 			ids = append(ids, s.ID)
 		}
@@ -105,10 +109,10 @@ func (a *App) subjectIDs() []string {
 // subjectBytes is the size index.json gives a subject's bundle or regions
 // file (0 if it lists none).
 func (a *App) subjectBytes(id string, regions bool) int64 {
-	if a.Index == nil {
+	if a.index == nil {
 		return 0
 	}
-	for _, r := range a.Index.Subjects {
+	for _, r := range a.index.Subjects {
 		switch {
 		case r.ID != id:
 		case !regions:
@@ -131,11 +135,11 @@ func megabytes(n int64) string {
 // downloadAll answers D: every file not yet here is asked for, so that the
 // whole demo works offline afterwards (the page keeps what it downloads).
 func (a *App) downloadAll() {
-	if a.Index == nil {
+	if a.index == nil {
 		return
 	}
 	var n int64
-	for _, r := range a.Index.Subjects {
+	for _, r := range a.index.Subjects {
 		s := a.SubjectByID(r.ID)
 		if s == nil {
 			if !a.requested[need{r.ID, false}] {
@@ -159,10 +163,10 @@ func (a *App) downloadAll() {
 
 // allLoaded reports whether every file of the index is here.
 func (a *App) allLoaded() bool {
-	if a.Index == nil {
+	if a.index == nil {
 		return true
 	}
-	for _, r := range a.Index.Subjects {
+	for _, r := range a.index.Subjects {
 		s := a.SubjectByID(r.ID)
 		if s == nil || (r.Regions != nil && s.RegionsPending()) {
 			return false

@@ -26,25 +26,25 @@ type job struct {
 	i     int
 	phase int
 	spent time.Duration
-	rev   int // jobExplore: the App.exploreRev of the latent it draws
+	rev   int // jobExplore: the explorer's rev of the latent it draws
 }
 
 func (j *job) decodes() bool { return j.kind == jobDecoded || j.kind == jobImagery }
 
 // target returns the image slot and the latent of the job.
-func (j *job) target() (*Image, []float32) {
+func (j *job) target() (*imageBuf, []float32) {
 	a, s := j.a, j.a.Subject()
 	switch j.kind {
 	case jobShown:
-		return &a.Shown[j.i], s.Latent(j.i)
+		return &a.shown[j.i], s.Latent(j.i)
 	case jobDecoded:
-		return &a.Decoded[j.i], a.DecodedLatent(j.i)
+		return &a.decoded[j.i], a.DecodedLatent(j.i)
 	case jobImagery:
-		return &a.ImageryImage, a.zImagery
+		return &a.imagery.image, a.imagery.z
 	case jobCandidate:
-		return &a.Candidates[j.i], s.ImageryLatent(j.i)
+		return &a.imagery.candidates[j.i], s.ImageryLatent(j.i)
 	default:
-		return &a.ExploreImage, a.exploreZ
+		return &a.explore.image, a.explore.z
 	}
 }
 
@@ -52,81 +52,76 @@ func (j *job) target() (*Image, []float32) {
 func (j *job) Step() bool {
 	a := j.a
 	if j.kind == jobDenseFC {
-		return a.Model.Gen.MaterializeFC(denseFCRows)
+		return a.model.Gen.MaterializeFC(denseFCRows)
 	}
 	t0 := a.now()
-	done := j.step()
-	j.spent += a.now().Sub(t0)
-	if done && j.kind == jobLatents {
-		s := a.Subject()
-		// Each face's decode time gets its share of the batch.
-		a.latentShare = j.spent / time.Duration(s.N+1)
-		clear(a.zReady)
-		for i := range a.zReady {
-			a.zReady[i] = true
-		}
-		a.imageryReady = true
-		a.latentDone()
-		return true
+	var done bool
+	if j.kind == jobLatents {
+		done = j.stepBatch()
+	} else {
+		done = j.step()
 	}
-	if done {
-		img, _ := j.target()
-		img.Elapsed = j.spent
-		if j.kind == jobDecoded || j.kind == jobImagery {
-			img.Elapsed += a.latentShare
-		}
-		if j.kind == jobDecoded {
-			all := true
-			for i := range a.Decoded {
-				all = all && a.Decoded[i].Ready
-			}
-			switch {
-			case all && a.Ready():
-				if a.FirstFace == 0 {
-					a.FirstFace = max(a.now().Sub(a.started), time.Nanosecond)
-				}
-				a.announceResults()
-			case a.FirstFace == 0:
-				a.FirstFace = max(a.now().Sub(a.started), time.Nanosecond)
-				a.say("First decoded face. %s", a.DescribeFace(j.i))
-			}
-		}
+	j.spent += a.now().Sub(t0)
+	switch {
+	case !done:
+	case j.kind == jobLatents:
+		j.batchDone()
+	default:
+		j.imageDone()
 	}
 	return done
 }
 
+// stepBatch decodes every test pattern and the imagery pattern as one
+// batch (jobLatents): the decoder's rows are read once for all of them.
+func (j *job) stepBatch() bool {
+	a, s := j.a, j.a.Subject()
+	if j.phase == 0 {
+		pattern := func(i int) []float32 {
+			if i == s.N {
+				return s.Imagery
+			}
+			return s.Pattern(a.subset, i)
+		}
+		if err := a.dec.BeginLatents(&s.ROIs[a.roi], s.N+1, pattern, a.zall); err != nil {
+			panic(err) // shapes were checked when the subject was loaded
+		}
+		j.phase = 1
+		return false
+	}
+	return a.dec.StepLatents()
+}
+
+// batchDone marks every latent of the view decoded; each face's decode
+// time gets its share of the batch.
+func (j *job) batchDone() {
+	a := j.a
+	a.latentShare = j.spent / time.Duration(a.Subject().N+1)
+	clear(a.zReady)
+	for i := range a.zReady {
+		a.zReady[i] = true
+	}
+	a.imagery.ready = true
+	a.latentDone()
+}
+
+// step does the next slice of an image job: its latent (decoded kinds, when
+// the batch has not already decoded it), then the generator.
 func (j *job) step() bool {
 	a, s := j.a, j.a.Subject()
 	img, z := j.target()
-	if j.kind == jobLatents {
-		if j.phase == 0 {
-			s := a.Subject()
-			pattern := func(i int) []float32 {
-				if i == s.N {
-					return s.Imagery
-				}
-				return s.Pattern(a.Subset, i)
-			}
-			if err := a.dec.BeginLatents(&s.ROIs[a.ROI], s.N+1, pattern, a.zall); err != nil {
-				panic(err) // shapes were checked when the subject was loaded
-			}
-			j.phase = 1
-			return false
-		}
-		return a.dec.StepLatents()
-	}
 	switch j.phase {
 	case 0: // start
-		ready := (j.kind == jobDecoded && a.zReady[j.i]) || (j.kind == jobImagery && a.imageryReady)
+		ready := (j.kind == jobDecoded && a.zReady[j.i]) || (j.kind == jobImagery && a.imagery.ready)
 		if !j.decodes() || ready {
 			j.phase = 2
 			return j.step()
 		}
 		pattern := s.Imagery
 		if j.kind == jobDecoded {
-			pattern = s.Pattern(a.Subset, j.i)
+			pattern = s.Pattern(a.subset, j.i)
 		}
-		if err := a.dec.BeginLatent(&s.ROIs[a.ROI], pattern, z); err != nil {
+		if err := a.dec.BeginLatent(&s.ROIs[a.roi], pattern, z); err != nil {
 			// Shapes were checked when the subject was loaded.
 			panic(err)
 		}
@@ -139,31 +134,43 @@ func (j *job) step() bool {
 		if j.kind == jobDecoded {
 			a.zReady[j.i] = true
 		} else {
-			a.imageryReady = true
+			a.imagery.ready = true
 		}
 		a.latentShare = j.spent
 		a.latentDone()
 		j.phase = 2
 		return false
 	case 2:
-		if err := a.Model.Gen.Begin(z); err != nil {
+		if err := a.model.Gen.Begin(z); err != nil {
 			panic(err)
 		}
-		j.rev = a.exploreRev
+		j.rev = a.explore.rev
 		j.phase = 3
 		return false
 	default:
-		if !a.Model.Gen.Step() {
+		if !a.model.Gen.Step() {
 			return false
 		}
-		if err := ToRGBA(a.Model.Gen.Image(), a.Model.ImageSize(), img.RGBA); err != nil {
+		if err := ToRGBA(a.model.Gen.Image(), a.model.ImageSize(), img.rgba); err != nil {
 			panic(err)
 		}
-		img.Ready = true
-		img.Version++
+		img.ready = true
+		img.version++
 		if j.kind == jobExplore {
-			a.exploreDrawn = j.rev
+			a.explore.drawn = j.rev
 		}
 		return true
+	}
+}
+
+// imageDone records the compute time of a finished image.
+func (j *job) imageDone() {
+	img, _ := j.target()
+	img.elapsed = j.spent
+	if j.decodes() {
+		img.elapsed += j.a.latentShare
+	}
+	if j.kind == jobDecoded {
+		j.a.decodedFaceDone(j.i)
 	}
 }

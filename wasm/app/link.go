@@ -1,14 +1,13 @@
 package app
 
 import (
+	"fmriface/contract/sitedata"
+	"fmriface/infer/site"
 	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-
-	"fmriface/contract/sitedata"
-	"fmriface/infer/site"
 )
 
 // Links. The page's address follows the view on screen, as in
@@ -37,9 +36,9 @@ func (p Panel) Slug() string {
 
 // View returns the view on screen.
 func (a *App) View() View {
-	v := View{Subject: a.Subject().ID, Panel: a.Panel, ROI: a.ROI, Face: a.Sel}
-	if a.Subset >= 0 {
-		v.Trials = int(a.Subject().SubsetTrials[a.Subset])
+	v := View{Subject: a.Subject().ID, Panel: a.panel, ROI: a.roi, Face: a.sel}
+	if a.subset >= 0 {
+		v.Trials = int(a.Subject().SubsetTrials[a.subset])
 	}
 	return v
 }
@@ -60,7 +59,7 @@ func (a *App) Query(q url.Values) url.Values {
 			out.Set(key, val)
 		}
 	}
-	set("subject", v.Subject, a.Index == nil || len(a.Index.Subjects) == 0 || a.Index.Subjects[0].ID == v.Subject)
+	set("subject", v.Subject, a.index == nil || len(a.index.Subjects) == 0 || a.index.Subjects[0].ID == v.Subject)
 	set("panel", v.Panel.Slug(), v.Panel == PanelFaces)
 	set("region", sitedata.ROIName(v.ROI), v.ROI == 0)
 	set("trials", strconv.Itoa(v.Trials), v.Trials == 0)
@@ -122,7 +121,7 @@ func ParseView(q url.Values) (v View, problems []string) {
 func (a *App) Open(v View) (problems []string) {
 	a.rev++
 	if v.Subject != "" && v.Subject != a.Subject().ID {
-		if k := slices.IndexFunc(a.Subjects, func(s *site.Subject) bool { return s.ID == v.Subject }); k >= 0 {
+		if k := slices.IndexFunc(a.subjects, func(s *site.Subject) bool { return s.ID == v.Subject }); k >= 0 {
 			a.selectSubject(k)
 		} else {
 			problems = append(problems, fmt.Sprintf("subject %s is not loaded", v.Subject))
@@ -130,26 +129,26 @@ func (a *App) Open(v View) (problems []string) {
 	}
 	s := a.Subject()
 	if v.ROI >= 0 && v.ROI < sitedata.NumROIs {
-		a.ROI = v.ROI
+		a.roi = v.ROI
 	}
-	a.Subset = -1
+	a.subset = -1
 	if v.Trials > 0 {
 		if r := slices.Index(s.SubsetTrials, int32(v.Trials)); r >= 0 {
-			a.Subset = r
+			a.subset = r
 		} else {
 			problems = append(problems, fmt.Sprintf("%s has no view of %d trials (it has %v); showing all trials", s.ID, v.Trials, s.SubsetTrials))
 		}
 	}
 	if v.Face >= 0 && v.Face < s.N {
-		a.Sel = v.Face
+		a.sel = v.Face
 	} else {
 		problems = append(problems, fmt.Sprintf("%s has no face %d (it has %d)", s.ID, v.Face+1, s.N))
 	}
 	a.replan()
 	a.setPanel(v.Panel)
-	if a.Panel == PanelFaces {
+	if a.panel == PanelFaces {
 		// setPanel announced the panel only, as it was already open.
-		a.say("%s panel. %s", a.Panel, a.DescribeFace(a.Sel))
+		a.say("%s panel. %s", a.panel, a.DescribeFace(a.sel))
 	}
 	return problems
 }

@@ -59,8 +59,8 @@ func TestOpenAndQuery(t *testing.T) {
 	if problems := a.Open(v); len(problems) != 0 {
 		t.Fatalf("problems %q", problems)
 	}
-	if a.Panel != app.PanelGender || a.ROI != 1 || a.Subset != 1 || a.Sel != 4 {
-		t.Fatalf("opened panel %v, ROI %d, subset %d, face %d", a.Panel, a.ROI, a.Subset, a.Sel)
+	if v := a.View(); a.Panel() != app.PanelGender || v.ROI != 1 || a.Subset() != 1 || v.Face != 4 {
+		t.Fatalf("opened panel %v, ROI %d, subset %d, face %d", a.Panel(), v.ROI, a.Subset(), v.Face)
 	}
 	if msg, _ := a.Message(); !strings.HasPrefix(msg, "Gender panel") {
 		t.Errorf("announcement %q", msg)
@@ -85,8 +85,8 @@ func TestOpenAndQuery(t *testing.T) {
 
 	// What the subject does not have is reported and left out.
 	problems = a.Open(app.View{Subject: "sub-99", Panel: app.PanelFaces, Trials: 999, Face: 50})
-	if len(problems) != 3 || a.Subset != -1 || a.Sel != 4 || a.Panel != app.PanelFaces {
-		t.Errorf("problems %q; subset %d, face %d, panel %v", problems, a.Subset, a.Sel, a.Panel)
+	if len(problems) != 3 || a.Subset() != -1 || a.View().Face != 4 || a.Panel() != app.PanelFaces {
+		t.Errorf("problems %q; subset %d, face %d, panel %v", problems, a.Subset(), a.View().Face, a.Panel())
 	}
 	if msg, _ := a.Message(); !strings.HasPrefix(msg, "Faces panel. Face 5 of") {
 		t.Errorf("announcement %q", msg)

@@ -51,39 +51,39 @@ func TestPointerDoesWhatKeysDo(t *testing.T) {
 	face := func(i int) app.Area { return app.Area{Name: "face", W: 10, H: 10, Target: app.Target{Face: i}} }
 
 	a.Point(key(app.KeyPanel1+app.Key(app.PanelGender)), 0)
-	if a.Panel != app.PanelGender {
-		t.Fatalf("tab: panel %v", a.Panel)
+	if a.Panel() != app.PanelGender {
+		t.Fatalf("tab: panel %v", a.Panel())
 	}
 	a.Point(face(7), 0)
-	if msg, _ := a.Message(); a.Sel != 7 || !strings.HasPrefix(msg, "Face 8 of") {
-		t.Errorf("face 8: selected %d, message %q", a.Sel, msg)
+	if msg, _ := a.Message(); a.View().Face != 7 || !strings.HasPrefix(msg, "Face 8 of") {
+		t.Errorf("face 8: selected %d, message %q", a.View().Face, msg)
 	}
 	for _, i := range []int{-1, a.N()} {
 		rev, _ := a.Message()
 		before := a.Rev()
 		a.Point(face(i), 0)
-		if after, _ := a.Message(); a.Sel != 7 || a.Rev() != before || after != rev {
-			t.Errorf("face %d out of range: selected %d, Rev %d → %d", i, a.Sel, before, a.Rev())
+		if after, _ := a.Message(); a.View().Face != 7 || a.Rev() != before || after != rev {
+			t.Errorf("face %d out of range: selected %d, Rev %d → %d", i, a.View().Face, before, a.Rev())
 		}
 	}
 	a.Point(key(app.KeyPanel1+app.Key(app.PanelPattern)), 0)
 	a.Point(face(3), 0)
-	if msg, _ := a.Message(); a.Sel != 3 || !strings.Contains(msg, "ttern") {
-		t.Errorf("pattern panel, face 4: selected %d, message %q", a.Sel, msg)
+	if msg, _ := a.Message(); a.View().Face != 3 || !strings.Contains(msg, "ttern") {
+		t.Errorf("pattern panel, face 4: selected %d, message %q", a.View().Face, msg)
 	}
 
 	a.Point(key(app.KeyPanel1+app.Key(app.PanelPairwise)), 0)
 	a.Point(key(app.KeyLeft), 0)
-	if g := a.Game; !g.Answered || !g.UserLeft || g.Rounds != 1 {
+	if g := a.Pairwise(); !g.Answered || !g.UserLeft || g.Rounds != 1 {
 		t.Errorf("left candidate: answered %v, left %v, rounds %d", g.Answered, g.UserLeft, g.Rounds)
 	}
 	a.Point(key(app.KeyEnter), 0)
-	if a.Game.Answered {
+	if a.Pairwise().Answered {
 		t.Error("next pair: still answered")
 	}
 	a.Point(key(app.KeyROI), 0)
-	if a.ROI != 1 {
-		t.Errorf("region button: ROI %d", a.ROI)
+	if a.View().ROI != 1 {
+		t.Errorf("region button: ROI %d", a.View().ROI)
 	}
 }
 
@@ -111,14 +111,14 @@ func TestSliderDrag(t *testing.T) {
 	for _, c := range cases {
 		_, n := a.Message()
 		a.Drag(c.ar, c.x)
-		if a.MaleAmt != c.male || a.SmileAmt != c.smileV {
-			t.Errorf("drag %s to %v: sliders %v, %v; want %v, %v", c.ar.Name, c.x, a.MaleAmt, a.SmileAmt, c.male, c.smileV)
+		if e := a.Explore(); e.Male != c.male || e.Smile != c.smileV {
+			t.Errorf("drag %s to %v: sliders %v, %v; want %v, %v", c.ar.Name, c.x, e.Male, e.Smile, c.male, c.smileV)
 		}
 		if _, n2 := a.Message(); n2 != n {
 			t.Errorf("drag %s to %v announced something", c.ar.Name, c.x)
 		}
 	}
-	if !a.ExploreImage.Ready {
+	if !a.Explore().Image.Ready() {
 		t.Error("the face went blank while the slider moved")
 	}
 
@@ -135,16 +135,16 @@ func TestSliderDrag(t *testing.T) {
 	if single := runAll(t, a); steps > single+1 {
 		t.Errorf("50 drag moves took %d frames of work, one move %d: moves are not coalesced", steps, single)
 	}
-	want := make([]byte, len(a.ExploreImage.RGBA))
+	want := make([]byte, len(a.Explore().Image.RGBA()))
 	if err := app.NewDecoder(s.model, 1).Image(a.ExploreLatent(), want); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(want, a.ExploreImage.RGBA) {
+	if !bytes.Equal(want, a.Explore().Image.RGBA()) {
 		t.Error("the explore face is not the generator's image of the latest latent")
 	}
 
 	a.Point(gender, 300)
-	if msg, _ := a.Message(); a.MaleAmt != app.SliderMax || !strings.Contains(msg, "gender slider +2.00") {
-		t.Errorf("release at the right end: slider %v, message %q", a.MaleAmt, msg)
+	if msg, _ := a.Message(); a.Explore().Male != app.SliderMax || !strings.Contains(msg, "gender slider +2.00") {
+		t.Errorf("release at the right end: slider %v, message %q", a.Explore().Male, msg)
 	}
 }

@@ -1,0 +1,11 @@
+package app
+
+// The about panel: the study, the data and their terms. The page has the
+// full text (and the view prints it); the app speaks a summary.
+
+// aboutShort is the spoken summary of the about panel.
+func (a *App) aboutShort() string {
+	return "VanRullen and Reddy (2019) decoded faces from fMRI through a VAE-GAN latent space. " +
+		"The subjects here are virtual: simulated on the real protocol, not real brain data. " +
+		"The full text, citation and CelebA terms are in the About section of the page."
+}

@@ -1,0 +1,64 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"errors"
+	"fmriface/infer/site"
+)
+
+// Files that arrive after the start: a subject's bundle or regions file the
+// app asked for (app.App.OnNeed), its failure, and the progress of the
+// download under way. The page queues them (page.subjects, page.progress);
+// each frame takes them to the app.
+
+// addSubjects parses at most one subject that arrived since the last frame
+// (a parse takes a frame or so; one per frame keeps the page responsive).
+func (g *game) addSubjects() {
+	select {
+	case f := <-g.page.subjects:
+		if f.failed != "" {
+			g.app.NeedFailed(f.id, f.regions, errors.New(f.failed))
+			return
+		}
+		if f.regionsOf != "" {
+			g.addRegions(f)
+			return
+		}
+		s, err := site.LoadSubjectVerified(f.name, f.data, g.app.Model().Latent())
+		if err == nil {
+			err = g.app.AddSubject(s)
+		}
+		if err != nil {
+			g.page.say("A subject could not be loaded: " + err.Error())
+		}
+	default:
+	}
+}
+
+// addRegions gives a subject its region decoders (the page sends a
+// subject's regions file after the subject's own bundle).
+func (g *game) addRegions(f file) {
+	s := g.app.SubjectByID(f.regionsOf)
+	if s == nil {
+		g.page.say(f.name + ": region decoders of " + f.regionsOf + ", which is not loaded")
+		return
+	}
+	if err := s.AddRegionsVerified(f.name, f.data); err != nil {
+		g.page.say("The region decoders could not be loaded: " + err.Error())
+		return
+	}
+	g.app.RegionsAdded(s)
+}
+
+// downloads takes the latest progress report of the page's download.
+func (g *game) downloads() {
+	for {
+		select {
+		case d := <-g.page.progress:
+			g.dl = d
+		default:
+			return
+		}
+	}
+}
