@@ -17,27 +17,13 @@ import (
 // (the verification uses all of them).
 const chooseLatents = 64
 
-// export is the command after flag parsing.
+// export is the command after flag parsing: read the inputs, choose each
+// tensor's encoding, write the bundles, then verify them from disk and
+// write the report and, when every bar passes, the index.
 func export(o options, stdout, stderr io.Writer) error {
-	m, err := loadModel(o.Model)
+	m, axes, subs, err := readExportInputs(o)
 	if err != nil {
 		return err
-	}
-	axes, err := handoff.ReadAxes(o.Axes)
-	if err != nil {
-		return fmt.Errorf("axes: %w (the face evaluation writes it: trainer faces eval --out %s)", err, filepath.Dir(o.Model))
-	}
-	if len(axes.Male) != m.Cfg.Latent {
-		return fmt.Errorf("axes %s: %d latent dimensions, the model %s has %d", o.Axes, len(axes.Male), o.Model, m.Cfg.Latent)
-	}
-	subs, err := handoff.ReadDir(o.FMRI)
-	if err != nil {
-		return err
-	}
-	for _, s := range subs {
-		if s.Latent != m.Cfg.Latent {
-			return fmt.Errorf("%s: latent size %d, the model %s has %d", handoff.Path(o.FMRI, s.ID), s.Latent, o.Model, m.Cfg.Latent)
-		}
 	}
 	folded, err := fold.Generator(m.Cfg, m.Params)
 	if err != nil {
@@ -54,53 +40,13 @@ func export(o options, stdout, stderr io.Writer) error {
 	faceZ := faceLatents(subs, evals)
 	bar := progress.New(stderr, "export", 1+len(subs))
 	defer bar.Done()
-
-	// Generator encodings, judged on (at most chooseLatents of) the faces.
-	bar.SetInfo("generator")
-	zc := faceZ
-	if len(zc) > chooseLatents {
-		zc = spread(zc, chooseLatents)
-	}
-	ge, err := newGenEval(m.Cfg, m.Params, zc)
-	if err != nil {
-		return fmt.Errorf("model %s: %w", o.Model, err)
-	}
-	genChoices, err := chooseGenerator(m, folded, axes, ge, o)
+	genChoices, subChoices, err := chooseEncodings(o, m, folded, axes, evals, faceZ, bar)
 	if err != nil {
 		return err
 	}
-	bar.Add(1)
-
-	var all []*choice
-	all = append(all, genChoices...)
-	subChoices := make([][]*choice, len(subs))
-	for i, e := range evals {
-		bar.SetInfo(e.s.ID)
-		if subChoices[i], err = chooseSubject(e, o); err != nil {
-			return err
-		}
-		all = append(all, subChoices[i]...)
-		bar.Add(1)
-	}
-
-	// Bundles.
-	prov := provenanceConfig(o, m)
-	genBytes, err := generatorBundle(m, folded, axes, genChoices, o, prov)
+	files, err := encodeBundles(o, m, folded, axes, evals, genChoices, subChoices)
 	if err != nil {
 		return err
-	}
-	files := []outFile{{Kind: "generator", Prefix: "generator", Data: genBytes}}
-	for i, e := range evals {
-		b, err := subjectBundle(e, subChoices[i], o)
-		if err != nil {
-			return err
-		}
-		rb, err := regionsBundle(e, subChoices[i], o)
-		if err != nil {
-			return err
-		}
-		files = append(files, outFile{Kind: "subject", Prefix: e.s.ID, Data: b, Subject: e},
-			outFile{Kind: "regions", Prefix: e.s.ID + ".regions", Data: rb, Subject: e})
 	}
 	if err := writeBundles(o.Out, files); err != nil {
 		return err
@@ -111,6 +57,10 @@ func export(o options, stdout, stderr io.Writer) error {
 	rep, err := verify(o, m, faceZ, evals, files)
 	if err != nil {
 		return err
+	}
+	all := append([]*choice(nil), genChoices...)
+	for _, cs := range subChoices {
+		all = append(all, cs...)
 	}
 	sortChoices(all)
 	rep.Tensors = all
@@ -123,6 +73,84 @@ func export(o options, stdout, stderr io.Writer) error {
 			filepath.Join(o.Out, "export-report.json"))
 	}
 	return writeIndex(o, m, files)
+}
+
+// readExportInputs reads the face model, its axes and the subjects'
+// hand-off files, and checks that they share the latent size.
+func readExportInputs(o options) (*model, *handoff.Axes, []*handoff.Subject, error) {
+	m, err := loadModel(o.Model)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	axes, err := handoff.ReadAxes(o.Axes)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("axes: %w (the face evaluation writes it: trainer faces eval --out %s)", err, filepath.Dir(o.Model))
+	}
+	if len(axes.Male) != m.Cfg.Latent {
+		return nil, nil, nil, fmt.Errorf("axes %s: %d latent dimensions, the model %s has %d", o.Axes, len(axes.Male), o.Model, m.Cfg.Latent)
+	}
+	subs, err := handoff.ReadDir(o.FMRI)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for _, s := range subs {
+		if s.Latent != m.Cfg.Latent {
+			return nil, nil, nil, fmt.Errorf("%s: latent size %d, the model %s has %d", handoff.Path(o.FMRI, s.ID), s.Latent, o.Model, m.Cfg.Latent)
+		}
+	}
+	return m, axes, subs, nil
+}
+
+// chooseEncodings chooses the encoding of every tensor: the generator's,
+// judged on (at most chooseLatents of) the faces faceZ, then each
+// subject's.
+func chooseEncodings(o options, m *model, folded map[string][]float32, axes *handoff.Axes, evals []*subjectEval, faceZ [][]float32, bar *progress.Bar) ([]*choice, [][]*choice, error) {
+	bar.SetInfo("generator")
+	zc := faceZ
+	if len(zc) > chooseLatents {
+		zc = spread(zc, chooseLatents)
+	}
+	ge, err := newGenEval(m.Cfg, m.Params, zc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("model %s: %w", o.Model, err)
+	}
+	genChoices, err := chooseGenerator(m, folded, axes, ge, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	bar.Add(1)
+	subChoices := make([][]*choice, len(evals))
+	for i, e := range evals {
+		bar.SetInfo(e.s.ID)
+		if subChoices[i], err = chooseSubject(e, o); err != nil {
+			return nil, nil, err
+		}
+		bar.Add(1)
+	}
+	return genChoices, subChoices, nil
+}
+
+// encodeBundles encodes the generator bundle and each subject's bundle and
+// regions bundle with the chosen encodings.
+func encodeBundles(o options, m *model, folded map[string][]float32, axes *handoff.Axes, evals []*subjectEval, genChoices []*choice, subChoices [][]*choice) ([]outFile, error) {
+	genBytes, err := generatorBundle(m, folded, axes, genChoices, o, provenanceConfig(o, m))
+	if err != nil {
+		return nil, err
+	}
+	files := []outFile{{Kind: "generator", Prefix: "generator", Data: genBytes}}
+	for i, e := range evals {
+		b, err := subjectBundle(e, subChoices[i], o)
+		if err != nil {
+			return nil, err
+		}
+		rb, err := regionsBundle(e, subChoices[i], o)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, outFile{Kind: "subject", Prefix: e.s.ID, Data: b, Subject: e},
+			outFile{Kind: "regions", Prefix: e.s.ID + ".regions", Data: rb, Subject: e})
+	}
+	return files, nil
 }
 
 // faceLatents are the latents whose faces the generator bar compares: every

@@ -74,9 +74,17 @@ func TestExportFixture(t *testing.T) {
 			t.Errorf("%s: index says %d bytes %s, file has %d bytes %s", e.File, e.Bytes, e.SHA256, len(data), of.SHA256())
 		}
 	}
-	// The report has the required fields and they agree with the bars.
+	checkExportReport(t, filepath.Join(f.out, "export-report.json"))
+	checkGeneratorBundle(t, f, filepath.Join(f.out, ix.Generator.File))
+	checkSubjectBundles(t, filepath.Join(f.out, ix.Subjects[0].File), filepath.Join(f.out, ix.Subjects[0].Regions.File))
+}
+
+// checkExportReport checks that the export report at path has the
+// required fields and that they agree with the bars.
+func checkExportReport(t *testing.T, path string) {
+	t.Helper()
 	var rep map[string]any
-	b, err := os.ReadFile(filepath.Join(f.out, "export-report.json"))
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,10 +99,14 @@ func TestExportFixture(t *testing.T) {
 	if rep["psnr_db"].(float64) < 40 || rep["latent_corr_min"].(float64) < 0.999 || rep["pairwise_changed_pairs"].(float64) > 1 {
 		t.Errorf("bars: %v %v %v", rep["psnr_db"], rep["latent_corr_min"], rep["pairwise_changed_pairs"])
 	}
+}
 
-	// Independent check of the generator bundle: run it through nn and
-	// compare with the float model on fresh latents.
-	gb, err := bundle.Open(filepath.Join(f.out, ix.Generator.File), bundle.Limits{})
+// checkGeneratorBundle checks the generator bundle at path independently
+// of the exporter: batch norm folded, and run through nn it matches the
+// float model on sub-01's test latents.
+func checkGeneratorBundle(t *testing.T, f fixture, path string) {
+	t.Helper()
+	gb, err := bundle.Open(path, bundle.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,8 +159,14 @@ func TestExportFixture(t *testing.T) {
 	if p := psnr(se / float64(s.NTest()*len(a))); p < 40 {
 		t.Errorf("independent check: PSNR %.2f dB < 40", p)
 	}
-	// The subject bundle says what the contract says.
-	sb, err := bundle.Open(filepath.Join(f.out, ix.Subjects[0].File), bundle.Limits{})
+}
+
+// checkSubjectBundles checks that sub-01's subject bundle and regions file
+// say what the contract says, the region decoders in the regions file
+// only.
+func checkSubjectBundles(t *testing.T, subject, regions string) {
+	t.Helper()
+	sb, err := bundle.Open(subject, bundle.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +183,7 @@ func TestExportFixture(t *testing.T) {
 		}
 	}
 	// The other regions' decoders are in the regions file, and only there.
-	rb, err := bundle.Open(filepath.Join(f.out, ix.Subjects[0].Regions.File), bundle.Limits{})
+	rb, err := bundle.Open(regions, bundle.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,7 +68,15 @@ type Bar struct {
 	Pass  bool    `json:"pass"`
 }
 
-func facesEval(ctx context.Context, args []string) error {
+// facesEvalFlags are the options of `faces eval`.
+type facesEvalFlags struct {
+	faces, model, splitPath, out, private, cache string
+	k                                            int
+	seed                                         uint64
+	nTest                                        int
+}
+
+func parseFacesEvalFlags(args []string) *facesEvalFlags {
 	fs := flag.NewFlagSet("faces eval", flag.ExitOnError)
 	faces := fs.String("faces", "../shared/faces/celeba", "CelebA-style dataset folder")
 	model := fs.String("model", "models/default/model.npz", "model.npz or checkpoint.npz")
@@ -80,120 +88,178 @@ func facesEval(ctx context.Context, args []string) error {
 	seed := fs.Uint64("seed", 1, "seed for the PCA test matrix and the prior samples")
 	nTest := fs.Int("n-test", 0, "evaluate the first N test faces (0 = all)")
 	fs.Parse(args)
+	return &facesEvalFlags{faces: *faces, model: *model, splitPath: *splitPath, out: *out, private: *private,
+		cache: *cache, k: *k, seed: *seed, nTest: *nTest}
+}
+
+// evalFaces are the faces `faces eval` measures and each model's view of
+// them: pixels, VAE-GAN latents and reconstructions, PCA codes and
+// reconstructions.
+type evalFaces struct {
+	train, test       []int // dataset indices
+	trainPx, testPx   []float32
+	rawTrain, rawTest []float32 // the encoder's means
+	trainZ, testZ     []float32 // the model's latents (whitened when it says so)
+	rec               []float32 // VAE-GAN reconstructions of the test faces
+	trainC, testC     []float32 // PCA codes
+	recPCA            []float32 // PCA reconstructions of the test faces
+	male, smile       []bool    // attributes, per dataset face
+}
+
+// pick returns mask at the faces idx.
+func pick(mask []bool, idx []int) []bool {
+	out := make([]bool, len(idx))
+	for i, j := range idx {
+		out[i] = mask[j]
+	}
+	return out
+}
+
+func facesEval(ctx context.Context, args []string) error {
+	f := parseFacesEvalFlags(args)
 	start := time.Now()
 	blasName := gorgoniablas.Use()
 
-	w, st, err := vaegan.LoadModel(*model)
+	w, st, err := vaegan.LoadModel(f.model)
 	if err != nil {
 		return err
 	}
 	cfg := st.Config.Arch
-	if *splitPath == "" {
-		*splitPath = filepath.Join(filepath.Dir(*model), "split.json")
+	if f.splitPath == "" {
+		f.splitPath = filepath.Join(filepath.Dir(f.model), "split.json")
 	}
-	data, err := loadFaces(*faces, cfg.ImageSize, *cache, 0, 1, *splitPath)
+	data, err := loadFaces(f.faces, cfg.ImageSize, f.cache, 0, 1, f.splitPath)
 	if err != nil {
 		return err
 	}
-	test := data.split.Test
-	if *nTest > 0 && *nTest < len(test) {
-		test = test[:*nTest]
+	ev := &evalFaces{test: data.split.Test, train: data.split.Train}
+	if f.nTest > 0 && f.nTest < len(ev.test) {
+		ev.test = ev.test[:f.nTest]
 	}
-	trainIdx := data.split.Train
 	s := cfg.ImageSize
 	d := 3 * s * s
-	testPx := data.gather(test)
-	trainPx := data.gather(trainIdx)
+	ev.testPx = data.gather(ev.test)
+	ev.trainPx = data.gather(ev.train)
 
 	in, err := vaegan.NewInfer(w, 100)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	fmt.Fprintf(os.Stderr, "encoding %d training and %d test faces\n", len(trainIdx), len(test))
-	rawTrain, err := in.EncodeRaw(trainPx, len(trainIdx))
+	if err := ev.vaeganViews(in, w); err != nil {
+		return err
+	}
+	pm, err := ev.pcaViews(f.cache, d, f.k, f.seed)
 	if err != nil {
 		return err
 	}
-	rawTest, err := in.EncodeRaw(testPx, len(test))
-	if err != nil {
+	if ev.male, err = attrMask(data, "Male"); err != nil {
 		return err
 	}
-	trainZ, testZ := rawTrain, rawTest
-	if w.Latent != nil {
-		trainZ = append([]float32(nil), rawTrain...)
-		testZ = append([]float32(nil), rawTest...)
-		w.Latent.Apply(trainZ, len(trainIdx))
-		w.Latent.Apply(testZ, len(test))
-	}
-	rec, err := in.Generate(testZ, len(test))
-	if err != nil {
+	if ev.smile, err = attrMask(data, "Smiling"); err != nil {
 		return err
-	}
-
-	pm, err := fitPCA(*cache, trainPx, len(trainIdx), d, *k, *seed)
-	if err != nil {
-		return err
-	}
-	testC := pm.EncodeAll(testPx, len(test))
-	recPCA := pm.DecodeAll(testC, len(test))
-	trainC := pm.EncodeAll(trainPx, len(trainIdx))
-
-	male, err := attrMask(data, "Male")
-	if err != nil {
-		return err
-	}
-	smile, err := attrMask(data, "Smiling")
-	if err != nil {
-		return err
-	}
-	pick := func(mask []bool, idx []int) []bool {
-		out := make([]bool, len(idx))
-		for i, j := range idx {
-			out[i] = mask[j]
-		}
-		return out
 	}
 	L := cfg.Latent
-	maleAxis := metrics.GenderAxis(trainZ, len(trainIdx), L, pick(male, trainIdx))
-	smileAxis := metrics.GenderAxis(trainZ, len(trainIdx), L, pick(smile, trainIdx))
-	maleAxisPCA := metrics.GenderAxis(trainC, len(trainIdx), *k, pick(male, trainIdx))
+	maleAxis := metrics.GenderAxis(ev.trainZ, len(ev.train), L, pick(ev.male, ev.train))
+	smileAxis := metrics.GenderAxis(ev.trainZ, len(ev.train), L, pick(ev.smile, ev.train))
 
-	rep := EvalReport{NTest: len(test), NTrain: len(trainIdx), PCAComponents: *k, PCAExplained: pm.ExplainedRatio(),
-		Model: *model, ModelStep: st.Step, ModelEpochs: float64(st.Step*st.Config.Batch) / float64(st.Config.TrainImages),
-		Split: *splitPath, Seed: *seed, CodeVersion: version.String(), BLAS: blasName,
+	rep := EvalReport{NTest: len(ev.test), NTrain: len(ev.train), PCAComponents: f.k, PCAExplained: pm.ExplainedRatio(),
+		Model: f.model, ModelStep: st.Step, ModelEpochs: float64(st.Step*st.Config.Batch) / float64(st.Config.TrainImages),
+		Split: f.splitPath, Seed: f.seed, CodeVersion: version.String(), BLAS: blasName,
 		Date: time.Now().UTC().Format(time.RFC3339)}
-	rep.ReconIdentification = metrics.Identification(metrics.CorrMatrix(rec, testPx, len(test), d), len(test))
-	rep.ReconIdentPCA = metrics.Identification(metrics.CorrMatrix(recPCA, testPx, len(test), d), len(test))
-	rep.GenderAccuracy = metrics.SignAccuracy(testZ, len(test), L, maleAxis, pick(male, test))
-	rep.GenderAccuracyPCA = metrics.SignAccuracy(testC, len(test), *k, maleAxisPCA, pick(male, test))
 	rep.LatentWhitened = w.Latent != nil
-	rep.GenderAccuracyRaw = metrics.SignAccuracy(rawTest, len(test), L,
-		metrics.GenderAxis(rawTrain, len(trainIdx), L, pick(male, trainIdx)), pick(male, test))
-	rep.SmileAccuracy = metrics.SignAccuracy(testZ, len(test), L, smileAxis, pick(smile, test))
-	wh, err := metrics.NewWhitener(trainZ, len(trainIdx), L)
+	if err := ev.measure(&rep, s, L, f.k, maleAxis, smileAxis); err != nil {
+		return err
+	}
+
+	if err := os.MkdirAll(f.out, 0o755); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(f.private, 0o755); err != nil {
+		return err
+	}
+	if err := ev.writeAxes(f, rep.CodeVersion, maleAxis, smileAxis); err != nil {
+		return err
+	}
+	if err := writeEvalGrids(f.out, f.private, in, w.Cfg.ImageSize, L, f.seed, ev.testPx, ev.rec, ev.recPCA, ev.testZ, maleAxis, smileAxis, len(ev.test)); err != nil {
+		return err
+	}
+	rep.Seconds = time.Since(start).Seconds()
+	return writeEvalReport(f.out, &rep)
+}
+
+// vaeganViews encodes the faces (then whitens the latents when the model
+// has a latent map) and reconstructs the test faces.
+func (ev *evalFaces) vaeganViews(in *vaegan.Infer, w *vaegan.Weights) error {
+	fmt.Fprintf(os.Stderr, "encoding %d training and %d test faces\n", len(ev.train), len(ev.test))
+	var err error
+	if ev.rawTrain, err = in.EncodeRaw(ev.trainPx, len(ev.train)); err != nil {
+		return err
+	}
+	if ev.rawTest, err = in.EncodeRaw(ev.testPx, len(ev.test)); err != nil {
+		return err
+	}
+	ev.trainZ, ev.testZ = ev.rawTrain, ev.rawTest
+	if w.Latent != nil {
+		ev.trainZ = append([]float32(nil), ev.rawTrain...)
+		ev.testZ = append([]float32(nil), ev.rawTest...)
+		w.Latent.Apply(ev.trainZ, len(ev.train))
+		w.Latent.Apply(ev.testZ, len(ev.test))
+	}
+	ev.rec, err = in.Generate(ev.testZ, len(ev.test))
+	return err
+}
+
+// pcaViews fits (or loads) the PCA baseline of the training faces and
+// codes the faces and reconstructs the test faces with it.
+func (ev *evalFaces) pcaViews(cache string, d, k int, seed uint64) (*pca.Model, error) {
+	pm, err := fitPCA(cache, ev.trainPx, len(ev.train), d, k, seed)
+	if err != nil {
+		return nil, err
+	}
+	ev.testC = pm.EncodeAll(ev.testPx, len(ev.test))
+	ev.recPCA = pm.DecodeAll(ev.testC, len(ev.test))
+	ev.trainC = pm.EncodeAll(ev.trainPx, len(ev.train))
+	return pm, nil
+}
+
+// measure fills the report's measures on the test faces: identification
+// from the reconstructions, gender and smile from the latents (raw,
+// whitened and PCA for comparison), SSIM and sharpness; then the bars.
+func (ev *evalFaces) measure(rep *EvalReport, s, L, k int, maleAxis, smileAxis []float32) error {
+	d := 3 * s * s
+	nt, ntr := len(ev.test), len(ev.train)
+	maleTest, maleTrain := pick(ev.male, ev.test), pick(ev.male, ev.train)
+	maleAxisPCA := metrics.GenderAxis(ev.trainC, ntr, k, maleTrain)
+	rep.ReconIdentification = metrics.Identification(metrics.CorrMatrix(ev.rec, ev.testPx, nt, d), nt)
+	rep.ReconIdentPCA = metrics.Identification(metrics.CorrMatrix(ev.recPCA, ev.testPx, nt, d), nt)
+	rep.GenderAccuracy = metrics.SignAccuracy(ev.testZ, nt, L, maleAxis, maleTest)
+	rep.GenderAccuracyPCA = metrics.SignAccuracy(ev.testC, nt, k, maleAxisPCA, maleTest)
+	rep.GenderAccuracyRaw = metrics.SignAccuracy(ev.rawTest, nt, L,
+		metrics.GenderAxis(ev.rawTrain, ntr, L, maleTrain), maleTest)
+	rep.SmileAccuracy = metrics.SignAccuracy(ev.testZ, nt, L, smileAxis, pick(ev.smile, ev.test))
+	wh, err := metrics.NewWhitener(ev.trainZ, ntr, L)
 	if err != nil {
 		return err
 	}
-	wTrain := wh.Apply(trainZ, len(trainIdx))
-	rep.GenderAccuracyWhitened = metrics.SignAccuracy(wh.Apply(testZ, len(test)), len(test), L,
-		metrics.GenderAxis(wTrain, len(trainIdx), L, pick(male, trainIdx)), pick(male, test))
-	rep.SSIMVAEGAN = metrics.MeanSSIM(testPx, rec, len(test), 3, s, s)
-	rep.SSIMPCA = metrics.MeanSSIM(testPx, recPCA, len(test), 3, s, s)
-	rep.SharpnessVAEGAN = metrics.SharpnessRatio(testPx, rec, len(test), 3, s, s)
-	rep.SharpnessPCA = metrics.SharpnessRatio(testPx, recPCA, len(test), 3, s, s)
+	wTrain := wh.Apply(ev.trainZ, ntr)
+	rep.GenderAccuracyWhitened = metrics.SignAccuracy(wh.Apply(ev.testZ, nt), nt, L,
+		metrics.GenderAxis(wTrain, ntr, L, maleTrain), maleTest)
+	rep.SSIMVAEGAN = metrics.MeanSSIM(ev.testPx, ev.rec, nt, 3, s, s)
+	rep.SSIMPCA = metrics.MeanSSIM(ev.testPx, ev.recPCA, nt, 3, s, s)
+	rep.SharpnessVAEGAN = metrics.SharpnessRatio(ev.testPx, ev.rec, nt, 3, s, s)
+	rep.SharpnessPCA = metrics.SharpnessRatio(ev.testPx, ev.recPCA, nt, 3, s, s)
 	rep.Bars = []Bar{
 		{"reconstruction identification", rep.ReconIdentification, ">= 0.98", rep.ReconIdentification >= 0.98},
 		{"gender accuracy (male - female axis)", rep.GenderAccuracy, ">= 0.85", rep.GenderAccuracy >= 0.85},
 		{"sharpness VAE-GAN > PCA", rep.SharpnessVAEGAN, fmt.Sprintf("> %.3f", rep.SharpnessPCA), rep.SharpnessVAEGAN > rep.SharpnessPCA},
 	}
+	return nil
+}
 
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(*private, 0o755); err != nil {
-		return err
-	}
+// writeAxes writes the male and smile axes for the site, with the training
+// faces' counts on each side.
+func (ev *evalFaces) writeAxes(f *facesEvalFlags, codeVersion string, maleAxis, smileAxis []float32) error {
 	count := func(mask []bool) int {
 		k := 0
 		for _, v := range mask {
@@ -203,23 +269,23 @@ func facesEval(ctx context.Context, args []string) error {
 		}
 		return k
 	}
-	trainMale, trainSmile := pick(male, trainIdx), pick(smile, trainIdx)
+	n := len(ev.train)
+	trainMale, trainSmile := pick(ev.male, ev.train), pick(ev.smile, ev.train)
 	axes := &handoff.Axes{Male: maleAxis, Smile: smileAxis, Meta: handoff.AxesMeta{
-		Model: *model, Faces: *faces, CodeVersion: rep.CodeVersion,
-		Counts: map[string]int{"male": count(trainMale), "female": len(trainIdx) - count(trainMale),
-			"smiling": count(trainSmile), "not_smiling": len(trainIdx) - count(trainSmile)}}}
-	if err := handoff.WriteAxes(filepath.Join(*out, handoff.AxesFileName), axes); err != nil {
-		return err
-	}
-	if err := writeEvalGrids(*out, *private, in, w.Cfg.ImageSize, L, *seed, testPx, rec, recPCA, testZ, maleAxis, smileAxis, len(test)); err != nil {
-		return err
-	}
-	rep.Seconds = time.Since(start).Seconds()
+		Model: f.model, Faces: f.faces, CodeVersion: codeVersion,
+		Counts: map[string]int{"male": count(trainMale), "female": n - count(trainMale),
+			"smiling": count(trainSmile), "not_smiling": n - count(trainSmile)}}}
+	return handoff.WriteAxes(filepath.Join(f.out, handoff.AxesFileName), axes)
+}
+
+// writeEvalReport writes eval.json into out, prints it, and lists the bars
+// with their outcome on stderr.
+func writeEvalReport(out string, rep *EvalReport) error {
 	js, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.WriteFile(filepath.Join(*out, "eval.json"), append(js, '\n'), 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(out, "eval.json"), append(js, '\n'), 0o644); err != nil {
 		return err
 	}
 	fmt.Println(string(js))

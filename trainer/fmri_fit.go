@@ -31,151 +31,235 @@ import (
 	"fmriface/util/version"
 )
 
+// fmriFitFlags are the options of `fmri fit`.
+type fmriFitFlags struct {
+	data, stimDir, faces, cache, model, splitPath, out string
+	subjects, models, curve, curveModels               string
+	tAlpha, fAlpha                                     float64
+	ridge                                              bool
+	ridgeFolds, subsets, pcaK, maxRuns                 int
+	seed                                               uint64
+}
+
+func parseFMRIFitFlags(args []string) *fmriFitFlags {
+	f := &fmriFitFlags{}
+	fs := flag.NewFlagSet("fmri fit", flag.ExitOnError)
+	fs.StringVar(&f.data, "data", "out/virtual-ds001761", "BIDS dataset (simulated, or the real ds001761 with derivatives/fmriprep)")
+	fs.StringVar(&f.stimDir, "stimuli", "", "folder of sub-XX_stimuli.tsv (+ sub-XX_imagery.tsv) mapping tables (default: the simulation's ground truth)")
+	fs.StringVar(&f.faces, "faces", "../shared/faces/celeba", "face images (CelebA-style folder) the stimuli name")
+	fs.StringVar(&f.cache, "cache", "out/cache", "folder for the image, latent and PCA caches")
+	fs.StringVar(&f.model, "model", "models/default/model.npz", "face model")
+	fs.StringVar(&f.splitPath, "split", "", "person split JSON (default: split.json next to the model)")
+	fs.StringVar(&f.out, "out", "out/fmri", "output folder (one sub-XX folder per subject)")
+	fs.StringVar(&f.subjects, "subjects", "", "subjects, comma-separated (default: all)")
+	fs.StringVar(&f.models, "models", "vaegan,pca", "latent spaces to fit: vaegan, pca")
+	fs.Float64Var(&f.tAlpha, "t-alpha", 0.5, "voxel selection: one-sided alpha of the face > fixation t test (uncorrected)")
+	fs.Float64Var(&f.fAlpha, "f-alpha", 0.5, "voxel selection: alpha of the F test of the latent modulators over the face regressor alone")
+	fs.BoolVar(&f.ridge, "ridge", true, "also fit the cross-validated ridge variant")
+	fs.StringVar(&f.curve, "curve", "0.125,0.25,0.5", "training-size curve fractions (\"\" = none)")
+	fs.StringVar(&f.curveModels, "curve-models", "vaegan", "latent spaces that get the training-size curve (3 extra fits each)")
+	fs.IntVar(&f.ridgeFolds, "ridge-folds", 2, "ridge CV folds (sessions merged; each costs one eigendecomposition of the Gram matrix)")
+	fs.IntVar(&f.subsets, "subsets", 4, "disjoint repetition subsets of the test faces for the exporter (0 = none)")
+	fs.IntVar(&f.pcaK, "pca-k", 1024, "PCA components (paper: 1024)")
+	fs.Uint64Var(&f.seed, "seed", 1, "seed of the analysis (PCA, ridge voxel subset, curve subsets)")
+	fs.IntVar(&f.maxRuns, "max-runs", 0, "use only the first N runs per subject (0 = all)")
+	fs.Parse(args)
+	return f
+}
+
+// fmriFitRun is what every subject's fit of one `fmri fit` shares.
+type fmriFitRun struct {
+	f      *fmriFitFlags
+	args   []string
+	ds     *bids.Dataset
+	sim    bool // ds is a simulation with its ground truth
+	fm     *faceModels
+	fracs  []float64 // training-size curve
+	noise  map[string]float64
+	fitCfg []byte // the fit's options, recorded in the outputs
+}
+
 // fmriFit runs the paper's GLM and decoding for every subject of a dataset
 // and writes, per subject, the exporter's decoders.npz and the analysis'
 // results.npz (see package fmripipe).
 func fmriFit(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("fmri fit", flag.ExitOnError)
-	data := fs.String("data", "out/virtual-ds001761", "BIDS dataset (simulated, or the real ds001761 with derivatives/fmriprep)")
-	stimDir := fs.String("stimuli", "", "folder of sub-XX_stimuli.tsv (+ sub-XX_imagery.tsv) mapping tables (default: the simulation's ground truth)")
-	faces := fs.String("faces", "../shared/faces/celeba", "face images (CelebA-style folder) the stimuli name")
-	cache := fs.String("cache", "out/cache", "folder for the image, latent and PCA caches")
-	model := fs.String("model", "models/default/model.npz", "face model")
-	splitPath := fs.String("split", "", "person split JSON (default: split.json next to the model)")
-	out := fs.String("out", "out/fmri", "output folder (one sub-XX folder per subject)")
-	subjects := fs.String("subjects", "", "subjects, comma-separated (default: all)")
-	models := fs.String("models", "vaegan,pca", "latent spaces to fit: vaegan, pca")
-	tAlpha := fs.Float64("t-alpha", 0.5, "voxel selection: one-sided alpha of the face > fixation t test (uncorrected)")
-	fAlpha := fs.Float64("f-alpha", 0.5, "voxel selection: alpha of the F test of the latent modulators over the face regressor alone")
-	ridge := fs.Bool("ridge", true, "also fit the cross-validated ridge variant")
-	curve := fs.String("curve", "0.125,0.25,0.5", "training-size curve fractions (\"\" = none)")
-	curveModels := fs.String("curve-models", "vaegan", "latent spaces that get the training-size curve (3 extra fits each)")
-	ridgeFolds := fs.Int("ridge-folds", 2, "ridge CV folds (sessions merged; each costs one eigendecomposition of the Gram matrix)")
-	subsets := fs.Int("subsets", 4, "disjoint repetition subsets of the test faces for the exporter (0 = none)")
-	pcaK := fs.Int("pca-k", 1024, "PCA components (paper: 1024)")
-	seed := fs.Uint64("seed", 1, "seed of the analysis (PCA, ridge voxel subset, curve subsets)")
-	maxRuns := fs.Int("max-runs", 0, "use only the first N runs per subject (0 = all)")
-	fs.Parse(args)
+	f := parseFMRIFitFlags(args)
 	start := time.Now()
 	blasName := gorgoniablas.Use()
 
-	ds, sim, err := openFMRIDataset(*data)
+	ds, sim, err := openFMRIDataset(f.data)
 	if err != nil {
 		return err
 	}
 	subs := ds.Subjects()
-	if *subjects != "" {
-		subs = strings.Split(*subjects, ",")
+	if f.subjects != "" {
+		subs = strings.Split(f.subjects, ",")
 	}
-	var fracs []float64
-	if *curve != "" {
-		if fracs, err = parseFloats(*curve); err != nil {
-			return fmt.Errorf("--curve: %w", err)
+	fracs, err := curveFractions(f.curve)
+	if err != nil {
+		return err
+	}
+	stims, err := readStimuliTables(f, sim, subs)
+	if err != nil {
+		return err
+	}
+
+	fm, err := loadFaceSpaces(f.model, f.faces, f.cache, f.splitPath, f.pcaK, f.seed, strings.Split(f.models, ","))
+	if err != nil {
+		return err
+	}
+	defer fm.close()
+	fitCfg, _ := json.Marshal(map[string]any{"t_alpha": f.tAlpha, "f_alpha": f.fAlpha, "ridge": f.ridge, "ridge_folds": f.ridgeFolds, "curve": fracs, "curve_models": f.curveModels,
+		"subsets": f.subsets, "pca_k": f.pcaK, "high_pass_s": 128, "serial_correlations": "OLS",
+		"modulators": "mean-centred over all training faces", "blas": blasName})
+	run := &fmriFitRun{f: f, args: args, ds: ds, sim: sim, fm: fm, fracs: fracs, noise: simNoise(f.data), fitCfg: fitCfg}
+	for _, s := range subs {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		for _, f := range fracs {
-			if !(f > 0 && f < 1) {
-				return fmt.Errorf("--curve: fraction %v is not in (0, 1)", f)
-			}
+		if err := run.subject(s, stims[s]); err != nil {
+			return err
 		}
 	}
+	fmt.Printf("fmri fit: %d subjects in %.1f s → %s\n", len(subs), time.Since(start).Seconds(), f.out)
+	return nil
+}
+
+// curveFractions parses the training-size curve's fractions, each in (0, 1).
+func curveFractions(curve string) ([]float64, error) {
+	if curve == "" {
+		return nil, nil
+	}
+	fracs, err := parseFloats(curve)
+	if err != nil {
+		return nil, fmt.Errorf("--curve: %w", err)
+	}
+	for _, f := range fracs {
+		if !(f > 0 && f < 1) {
+			return nil, fmt.Errorf("--curve: fraction %v is not in (0, 1)", f)
+		}
+	}
+	return fracs, nil
+}
+
+// readStimuliTables reads each subject's stimulus mapping: from --stimuli,
+// else from the simulation's ground truth. It trims "sub-" from subs in
+// place.
+func readStimuliTables(f *fmriFitFlags, sim bool, subs []string) (map[string]*analysis.Stimuli, error) {
 	stims := map[string]*analysis.Stimuli{}
 	for i, s := range subs {
 		s = strings.TrimPrefix(s, "sub-")
 		subs[i] = s
 		var st *analysis.Stimuli
+		var err error
 		switch {
-		case *stimDir != "":
-			st, err = analysis.ReadStimuli(*stimDir, s)
+		case f.stimDir != "":
+			st, err = analysis.ReadStimuli(f.stimDir, s)
 		case sim:
-			st, err = analysis.SimStimuli(*data, s)
+			st, err = analysis.SimStimuli(f.data, s)
 		default:
-			err = fmt.Errorf("%s has no simulated ground truth: give the stimulus mapping with --stimuli (columns stim_file, celeba_file[, male]; see `go doc fmriface/fmripipe ReadStimuli`)", *data)
+			err = fmt.Errorf("%s has no simulated ground truth: give the stimulus mapping with --stimuli (columns stim_file, celeba_file[, male]; see `go doc fmriface/fmripipe ReadStimuli`)", f.data)
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		stims[s] = st
 	}
+	return stims, nil
+}
 
-	fm, err := loadFaceSpaces(*model, *faces, *cache, *splitPath, *pcaK, *seed, strings.Split(*models, ","))
+// subject fits every latent space for subject s and writes its results and,
+// from the VAE-GAN fit, its exporter hand-off.
+func (r *fmriFitRun) subject(s string, st *analysis.Stimuli) error {
+	t0 := time.Now()
+	d, err := analysis.ReadSubject(r.ds, s, analysis.ReadOptions{MaxRuns: r.f.maxRuns, Progress: os.Stderr})
 	if err != nil {
 		return err
 	}
-	defer fm.close()
-	noise := simNoise(*data)
-	fitCfg, _ := json.Marshal(map[string]any{"t_alpha": *tAlpha, "f_alpha": *fAlpha, "ridge": *ridge, "ridge_folds": *ridgeFolds, "curve": fracs, "curve_models": *curveModels,
-		"subsets": *subsets, "pca_k": *pcaK, "high_pass_s": 128, "serial_correlations": "OLS",
-		"modulators": "mean-centred over all training faces", "blas": blasName})
-	for _, s := range subs {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		t0 := time.Now()
-		d, err := analysis.ReadSubject(ds, s, analysis.ReadOptions{MaxRuns: *maxRuns, Progress: os.Stderr})
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(os.Stderr, "sub-%s: %d runs, %d scans, %d voxels in the mask (read in %.1f s)\n", s, len(d.Runs), d.Y.RawMatrix().Rows, len(d.Voxels), time.Since(t0).Seconds())
-		res := &analysis.SubjectResult{Subject: "sub-" + s, Simulated: sim, NoiseLevel: noise[s], ImageSize: fm.size,
-			NMask: len(d.Voxels), NScans: d.Y.RawMatrix().Rows, NRuns: len(d.Runs), ImageryTarget: -1,
-			Provenance: map[string]any{"command": append([]string{"trainer", "fmri", "fit"}, args...), "code_version": version.String(),
-				"data": *data, "model": *model, "fit_config": json.RawMessage(fitCfg)}}
-		st := stims[s]
-		images, keys, err := analysis.TestFaces(d, st)
-		if err != nil {
-			return err
-		}
-		res.TestImages, res.TestKeys = images, keys
-		for _, k := range keys {
-			res.TestMale = append(res.TestMale, st.Male[k])
-		}
-		if st.Imagery != nil {
-			res.ImageryTarget = st.ImageryTarget
-			for _, f := range st.Imagery {
-				res.ImageryKeys = append(res.ImageryKeys, f.Key)
-			}
-		}
-		var export *handoff.Subject
-		for _, sp := range fm.spaces {
-			opt := analysis.FitOptions{TAlpha: *tAlpha, FAlpha: *fAlpha, Ridge: *ridge, RidgeFolds: *ridgeFolds, Seed: *seed, Progress: os.Stderr}
-			if slices.Contains(strings.Split(*curveModels, ","), sp.name) {
-				opt.Curve = fracs
-			}
-			if sp.name == "vaegan" {
-				opt.Subsets = *subsets
-			}
-			mf, err := analysis.FitModel(d, st, analysis.Model{Name: sp.name, L: sp.dim, Latent: sp.latent}, opt)
-			if err != nil {
-				return err
-			}
-			mr, err := fm.modelResult(sp, mf, res)
-			if err != nil {
-				return err
-			}
-			if sp.name == "vaegan" {
-				if res.Shown, err = fm.render(sp, mr.TrueTest); err != nil {
-					return err
-				}
-				if export, err = exportSubject(d, st, mf, mr, res, sp, *model, noise[s], fitCfg, args); err != nil {
-					return err
-				}
-			}
-			res.Models = append(res.Models, *mr)
-			fmt.Fprintf(os.Stderr, "sub-%s %s: %d of %d voxels selected (t > %.2f, F > %.3f), ROIs %v, λ %g\n", s, sp.name,
-				len(mf.Selected), len(d.Voxels), mf.TThreshold, mf.FThreshold, mr.NVoxels, mf.Lambda)
-		}
-		if export != nil {
-			if err := handoff.Write(handoff.Path(*out, export.ID), export); err != nil {
-				return err
-			}
-		}
-		if err := analysis.WriteResult(analysis.ResultPath(*out, res.Subject), res); err != nil {
-			return err
-		}
-		fmt.Fprintf(os.Stderr, "sub-%s done in %.1f s\n", s, time.Since(t0).Seconds())
+	fmt.Fprintf(os.Stderr, "sub-%s: %d runs, %d scans, %d voxels in the mask (read in %.1f s)\n", s, len(d.Runs), d.Y.RawMatrix().Rows, len(d.Voxels), time.Since(t0).Seconds())
+	res, err := r.newResult(s, d, st)
+	if err != nil {
+		return err
 	}
-	fmt.Printf("fmri fit: %d subjects in %.1f s → %s\n", len(subs), time.Since(start).Seconds(), *out)
+	var export *handoff.Subject
+	for _, sp := range r.fm.spaces {
+		ex, err := r.space(s, d, st, sp, res)
+		if err != nil {
+			return err
+		}
+		if ex != nil {
+			export = ex
+		}
+	}
+	if export != nil {
+		if err := handoff.Write(handoff.Path(r.f.out, export.ID), export); err != nil {
+			return err
+		}
+	}
+	if err := analysis.WriteResult(analysis.ResultPath(r.f.out, res.Subject), res); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "sub-%s done in %.1f s\n", s, time.Since(t0).Seconds())
 	return nil
+}
+
+// newResult starts subject s's results: provenance, its test faces (with
+// their gender) and its imagery candidates.
+func (r *fmriFitRun) newResult(s string, d *analysis.Data, st *analysis.Stimuli) (*analysis.SubjectResult, error) {
+	res := &analysis.SubjectResult{Subject: "sub-" + s, Simulated: r.sim, NoiseLevel: r.noise[s], ImageSize: r.fm.size,
+		NMask: len(d.Voxels), NScans: d.Y.RawMatrix().Rows, NRuns: len(d.Runs), ImageryTarget: -1,
+		Provenance: map[string]any{"command": append([]string{"trainer", "fmri", "fit"}, r.args...), "code_version": version.String(),
+			"data": r.f.data, "model": r.f.model, "fit_config": json.RawMessage(r.fitCfg)}}
+	images, keys, err := analysis.TestFaces(d, st)
+	if err != nil {
+		return nil, err
+	}
+	res.TestImages, res.TestKeys = images, keys
+	for _, k := range keys {
+		res.TestMale = append(res.TestMale, st.Male[k])
+	}
+	if st.Imagery != nil {
+		res.ImageryTarget = st.ImageryTarget
+		for _, f := range st.Imagery {
+			res.ImageryKeys = append(res.ImageryKeys, f.Key)
+		}
+	}
+	return res, nil
+}
+
+// space fits one latent space for subject s and adds its results to res.
+// For the VAE-GAN it also renders the test faces as shown and returns the
+// exporter's hand-off.
+func (r *fmriFitRun) space(s string, d *analysis.Data, st *analysis.Stimuli, sp *faceSpace, res *analysis.SubjectResult) (*handoff.Subject, error) {
+	f := r.f
+	opt := analysis.FitOptions{TAlpha: f.tAlpha, FAlpha: f.fAlpha, Ridge: f.ridge, RidgeFolds: f.ridgeFolds, Seed: f.seed, Progress: os.Stderr}
+	if slices.Contains(strings.Split(f.curveModels, ","), sp.name) {
+		opt.Curve = r.fracs
+	}
+	if sp.name == "vaegan" {
+		opt.Subsets = f.subsets
+	}
+	mf, err := analysis.FitModel(d, st, analysis.Model{Name: sp.name, L: sp.dim, Latent: sp.latent}, opt)
+	if err != nil {
+		return nil, err
+	}
+	mr, err := r.fm.modelResult(sp, mf, res)
+	if err != nil {
+		return nil, err
+	}
+	var export *handoff.Subject
+	if sp.name == "vaegan" {
+		if res.Shown, err = r.fm.render(sp, mr.TrueTest); err != nil {
+			return nil, err
+		}
+		if export, err = exportSubject(d, st, mf, mr, res, sp, f.model, r.noise[s], r.fitCfg, r.args); err != nil {
+			return nil, err
+		}
+	}
+	res.Models = append(res.Models, *mr)
+	fmt.Fprintf(os.Stderr, "sub-%s %s: %d of %d voxels selected (t > %.2f, F > %.3f), ROIs %v, λ %g\n", s, sp.name,
+		len(mf.Selected), len(d.Voxels), mf.TThreshold, mf.FThreshold, mr.NVoxels, mf.Lambda)
+	return export, nil
 }
 
 // openFMRIDataset opens a simulated dataset with its ground truth, or a

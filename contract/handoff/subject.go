@@ -215,10 +215,38 @@ func Read(path string) (*Subject, error) {
 	return s, nil
 }
 
-// fromFile decodes and validates a loaded archive.
+// fromFile decodes and validates a loaded archive: the record, then the
+// voxels, the ROIs' decoders and the latents and patterns, each array
+// checked against the sizes the record gives.
 func fromFile(f *ckpt.File) (*Subject, error) {
+	m, err := readMeta(f.Meta)
+	if err != nil {
+		return nil, err
+	}
+	a := arrays{f}
+	s := &Subject{ID: m.Subject, Simulated: m.Simulated, Latent: m.Latent, Provenance: m.Provenance, ImageryTarget: m.ImageryTarget}
+	if err := a.readVoxels(s, m.NVoxels); err != nil {
+		return nil, err
+	}
+	if err := a.readROIs(s, m.NVoxels, m.Latent); err != nil {
+		return nil, err
+	}
+	if err := a.readFaces(s, m); err != nil {
+		return nil, err
+	}
+	for name := range f.Tensors {
+		if !knownArray(name) {
+			return nil, fmt.Errorf("unknown array %s", name)
+		}
+	}
+	return s, s.Validate()
+}
+
+// readMeta decodes the archive's record and checks its format, ROIs and
+// sizes.
+func readMeta(raw []byte) (*meta, error) {
 	var m meta
-	if err := json.Unmarshal(f.Meta, &m); err != nil {
+	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, fmt.Errorf("__meta__: %w", err)
 	}
 	if m.Format != Format {
@@ -231,117 +259,123 @@ func fromFile(f *ckpt.File) (*Subject, error) {
 	if V <= 0 || L <= 0 || N < 2 || R < 0 || M < 1 {
 		return nil, fmt.Errorf("__meta__ sizes n_voxels %d, latent %d, n_test %d, n_subsets %d, n_imagery %d are invalid", V, L, N, R, M)
 	}
-	// Every size is checked against the arrays actually present, so a
-	// hostile record cannot make this allocate more than the file holds.
-	get := func(name string, shape ...int) ([]float32, error) {
-		t, ok := f.Tensors[name]
-		if !ok {
-			return nil, fmt.Errorf("missing array %s (shape %v)", name, shape)
-		}
-		if !slices.Equal(t.Shape, shape) {
-			return nil, fmt.Errorf("array %s has shape %v, want %v", name, t.Shape, shape)
-		}
-		n := 1
-		for _, d := range shape {
-			n *= d
-		}
-		if len(t.Data) != n {
-			return nil, fmt.Errorf("array %s holds %d values for shape %v", name, len(t.Data), shape)
-		}
-		return t.Data, nil
+	return &m, nil
+}
+
+// arrays reads the arrays of a subject archive. Every size is checked
+// against the arrays actually present, so a hostile record cannot make this
+// allocate more than the file holds.
+type arrays struct{ f *ckpt.File }
+
+// get returns array name, which must have the given shape.
+func (a arrays) get(name string, shape ...int) ([]float32, error) {
+	t, ok := a.f.Tensors[name]
+	if !ok {
+		return nil, fmt.Errorf("missing array %s (shape %v)", name, shape)
 	}
-	s := &Subject{ID: m.Subject, Simulated: m.Simulated, Latent: L, Provenance: m.Provenance, ImageryTarget: m.ImageryTarget}
-	var err error
-	var x []float32
-	must := func(step func() error) {
-		if err == nil {
-			err = step()
-		}
+	if !slices.Equal(t.Shape, shape) {
+		return nil, fmt.Errorf("array %s has shape %v, want %v", name, t.Shape, shape)
 	}
-	must(func() error {
-		if x, err = get("grid.shape", 3); err != nil {
-			return err
-		}
-		g, err := toInts[int](x, "grid.shape", 1, math.MaxInt16)
-		copy(s.GridShape[:], g)
-		return err
-	})
-	must(func() error {
-		if x, err = get("voxels.ijk", V, 3); err != nil {
-			return err
-		}
-		s.VoxelIJK, err = toInts[int16](x, "voxels.ijk", 0, math.MaxInt16)
-		return err
-	})
-	must(func() error {
-		if x, err = get("voxels.roi", V); err != nil {
-			return err
-		}
-		s.VoxelROI, err = toInts[uint8](x, "voxels.roi", 0, 255)
-		return err
-	})
-	for _, name := range ROINames() {
-		must(func() error {
-			idx, ok := f.Tensors["roi."+name]
-			if !ok || len(idx.Shape) != 1 {
-				return fmt.Errorf("missing array roi.%s (shape (V_roi))", name)
-			}
-			if x, err = get("roi."+name, idx.Shape[0]); err != nil {
-				return err
-			}
-			r := ROI{Name: name}
-			if r.Voxels, err = toInts[int32](x, "roi."+name, 0, int64(V-1)); err != nil {
-				return err
-			}
-			r.Decoder, err = get("decoder."+name, len(r.Voxels), L)
-			s.ROIs = append(s.ROIs, r)
-			return err
-		})
+	n := 1
+	for _, d := range shape {
+		n *= d
 	}
-	floats := func(dst *[]float32, name string, shape ...int) {
-		must(func() error {
-			*dst, err = get(name, shape...)
-			return err
-		})
+	if len(t.Data) != n {
+		return nil, fmt.Errorf("array %s holds %d values for shape %v", name, len(t.Data), shape)
 	}
-	must(func() error {
-		// Named apart from the generic message: files written before the
-		// mean was part of the format lack it, and decoding without it is
-		// silently wrong, so say what it is and how to get it.
-		if _, ok := f.Tensors["latent.mean"]; !ok {
-			return fmt.Errorf("missing array latent.mean (shape [%d]), the training faces' mean latent that decoding adds (ẑ = y·D + latent.mean): rerun trainer fmri fit", L)
-		}
-		s.LatentMean, err = get("latent.mean", L)
-		return err
-	})
-	floats(&s.TestPatterns, "test.patterns", N, V)
-	floats(&s.TestSubsets, "test.subsets", R, N, V)
-	floats(&s.TestLatents, "test.latents", N, L)
-	floats(&s.ImageryPattern, "imagery.pattern", V)
-	floats(&s.ImageryLatents, "imagery.latents", M, L)
-	must(func() error {
-		if x, err = get("test.subset_trials", R); err != nil {
-			return err
-		}
-		s.TestSubsetTrials, err = toInts[int32](x, "test.subset_trials", 0, math.MaxInt32)
-		return err
-	})
-	must(func() error {
-		if x, err = get("test.male", N); err != nil {
-			return err
-		}
-		s.TestMale, err = toInts[uint8](x, "test.male", 0, 255)
-		return err
-	})
+	return t.Data, nil
+}
+
+// readVoxels reads the grid and the V voxels' positions and ROI labels.
+func (a arrays) readVoxels(s *Subject, V int) error {
+	x, err := a.get("grid.shape", 3)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	for name := range f.Tensors {
-		if !knownArray(name) {
-			return nil, fmt.Errorf("unknown array %s", name)
+	g, err := toInts[int](x, "grid.shape", 1, math.MaxInt16)
+	copy(s.GridShape[:], g)
+	if err != nil {
+		return err
+	}
+	if x, err = a.get("voxels.ijk", V, 3); err != nil {
+		return err
+	}
+	if s.VoxelIJK, err = toInts[int16](x, "voxels.ijk", 0, math.MaxInt16); err != nil {
+		return err
+	}
+	if x, err = a.get("voxels.roi", V); err != nil {
+		return err
+	}
+	s.VoxelROI, err = toInts[uint8](x, "voxels.roi", 0, 255)
+	return err
+}
+
+// readROIs reads each ROI's voxels (indices below V) and its V_roi × L
+// decoder.
+func (a arrays) readROIs(s *Subject, V, L int) error {
+	for _, name := range ROINames() {
+		idx, ok := a.f.Tensors["roi."+name]
+		if !ok || len(idx.Shape) != 1 {
+			return fmt.Errorf("missing array roi.%s (shape (V_roi))", name)
+		}
+		x, err := a.get("roi."+name, idx.Shape[0])
+		if err != nil {
+			return err
+		}
+		r := ROI{Name: name}
+		if r.Voxels, err = toInts[int32](x, "roi."+name, 0, int64(V-1)); err != nil {
+			return err
+		}
+		r.Decoder, err = a.get("decoder."+name, len(r.Voxels), L)
+		s.ROIs = append(s.ROIs, r)
+		if err != nil {
+			return err
 		}
 	}
-	return s, s.Validate()
+	return nil
+}
+
+// readFaces reads the latent mean, the test faces' and imagery's patterns
+// and latents, the subsets' trial counts and the test faces' gender.
+func (a arrays) readFaces(s *Subject, m *meta) error {
+	V, L, N, R, M := m.NVoxels, m.Latent, m.NTest, m.NSubsets, m.NImagery
+	// Named apart from the generic message: files written before the
+	// mean was part of the format lack it, and decoding without it is
+	// silently wrong, so say what it is and how to get it.
+	if _, ok := a.f.Tensors["latent.mean"]; !ok {
+		return fmt.Errorf("missing array latent.mean (shape [%d]), the training faces' mean latent that decoding adds (ẑ = y·D + latent.mean): rerun trainer fmri fit", L)
+	}
+	var err error
+	if s.LatentMean, err = a.get("latent.mean", L); err != nil {
+		return err
+	}
+	for _, fl := range []struct {
+		dst   *[]float32
+		name  string
+		shape []int
+	}{
+		{&s.TestPatterns, "test.patterns", []int{N, V}},
+		{&s.TestSubsets, "test.subsets", []int{R, N, V}},
+		{&s.TestLatents, "test.latents", []int{N, L}},
+		{&s.ImageryPattern, "imagery.pattern", []int{V}},
+		{&s.ImageryLatents, "imagery.latents", []int{M, L}},
+	} {
+		if *fl.dst, err = a.get(fl.name, fl.shape...); err != nil {
+			return err
+		}
+	}
+	x, err := a.get("test.subset_trials", R)
+	if err != nil {
+		return err
+	}
+	if s.TestSubsetTrials, err = toInts[int32](x, "test.subset_trials", 0, math.MaxInt32); err != nil {
+		return err
+	}
+	if x, err = a.get("test.male", N); err != nil {
+		return err
+	}
+	s.TestMale, err = toInts[uint8](x, "test.male", 0, 255)
+	return err
 }
 
 func knownArray(name string) bool {

@@ -86,18 +86,39 @@ func Fit(x []float32, n, d, k int, seed uint64, opts Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	y, z, qr := f.rangeFinder(q, seed)
+	comp, s, err := f.principalAxes(y, z, qr, k)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{
+		Mean:       f.mean32(),
+		Components: make([]float32, k*d),
+		K:          k,
+		D:          d,
+		Explained:  make([]float64, k),
+		TotalVar:   totalVar,
+		Config:     Config{N: n, K: k, Seed: seed, Oversample: l - k, PowerIters: q},
+	}
+	m.setComponents(comp, s, n)
+	return m, nil
+}
 
-	// Range finder: Y = Xc·Ω, then q rounds of Y ← Xc·orth(Xcᵀ·orth(Y)).
+// rangeFinder sketches the range of the centred data: Y = Xc·Ω, then q
+// rounds of Y ← Xc·orth(Xcᵀ·orth(Y)). It returns Y orthonormalised (n×l)
+// and the d×l buffer z, reused for Xcᵀ·Q.
+func (f *fitter) rangeFinder(q int, seed uint64) (y, z blas64.General, qr *orthonormaliser) {
+	n, d, l := f.n, f.d, f.l
 	f.bar.SetInfo("sketch")
 	omega := make([]float64, d*l) // D×L, later reused for Z = Xcᵀ·Q
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	for i := range omega {
 		omega[i] = rng.NormFloat64()
 	}
-	z := blas64.General{Rows: d, Cols: l, Stride: l, Data: omega}
-	y := blas64.General{Rows: n, Cols: l, Stride: l, Data: make([]float64, n*l)}
+	z = blas64.General{Rows: d, Cols: l, Stride: l, Data: omega}
+	y = blas64.General{Rows: n, Cols: l, Stride: l, Data: make([]float64, n*l)}
 	f.times(y, z)
-	qr := newOrth(max(n, d), l)
+	qr = newOrth(max(n, d), l)
 	for it := range q {
 		f.bar.SetInfo(fmt.Sprintf("power iteration %d/%d", it+1, q))
 		qr.orth(y)
@@ -106,9 +127,15 @@ func Fit(x []float32, n, d, k int, seed uint64, opts Options) (*Model, error) {
 		f.times(y, z)
 	}
 	qr.orth(y)
+	return y, z, qr
+}
 
-	// B = Qᵀ·Xc = Zᵀ with Z = Xcᵀ·Q (D×L). Z = Q₂·R, R = U·S·Vᵀ, so the right
-	// singular vectors of B (the principal axes) are the columns of Q₂·U.
+// principalAxes returns the first k principal axes (k×d) and the singular
+// values of the sketch. B = Qᵀ·Xc = Zᵀ with Z = Xcᵀ·Q (D×L). Z = Q₂·R,
+// R = U·S·Vᵀ, so the right singular vectors of B (the principal axes) are
+// the columns of Q₂·U.
+func (f *fitter) principalAxes(y, z blas64.General, qr *orthonormaliser, k int) (blas64.General, []float64, error) {
+	d, l := f.d, f.l
 	f.bar.SetInfo("projection")
 	f.timesT(z, y)
 	y = blas64.General{} // release the N×L sketch and the float32 buffers
@@ -127,22 +154,20 @@ func Fit(x []float32, n, d, k int, seed uint64, opts Options) (*Model, error) {
 	lapack64.Gesvd(lapack.SVDStore, lapack.SVDNone, r, u, none, s, work, -1)
 	work = make([]float64, int(work[0]))
 	if !lapack64.Gesvd(lapack.SVDStore, lapack.SVDNone, r, u, none, s, work, len(work)) {
-		return nil, errors.New("pca: fit: the small SVD did not converge")
+		return blas64.General{}, nil, errors.New("pca: fit: the small SVD did not converge")
 	}
 	comp := blas64.General{Rows: k, Cols: d, Stride: d, Data: make([]float64, k*d)}
 	uk := blas64.General{Rows: l, Cols: k, Stride: l, Data: u.Data}
 	blas64.Gemm(blas.Trans, blas.Trans, 1, uk, z, 0, comp) // Uₖᵀ·Q₂ᵀ
+	return comp, s, nil
+}
 
-	m := &Model{
-		Mean:       f.mean32(),
-		Components: make([]float32, k*d),
-		K:          k,
-		D:          d,
-		Explained:  make([]float64, k),
-		TotalVar:   totalVar,
-		Config:     Config{N: n, K: k, Seed: seed, Oversample: l - k, PowerIters: q},
-	}
-	for i := range k {
+// setComponents stores the axes comp as float32 components, each signed so
+// that its largest entry is positive (an SVD leaves the sign arbitrary),
+// and their explained variances s²/(n−1).
+func (m *Model) setComponents(comp blas64.General, s []float64, n int) {
+	d := m.D
+	for i := range m.K {
 		row := comp.Data[i*d : (i+1)*d]
 		big := 0
 		for j, v := range row {
@@ -160,7 +185,6 @@ func Fit(x []float32, n, d, k int, seed uint64, opts Options) (*Model, error) {
 		}
 		m.Explained[i] = s[i] * s[i] / float64(n-1)
 	}
-	return m, nil
 }
 
 // fitter streams the rows of x, centred on the mean, through BLAS products.

@@ -68,32 +68,9 @@ func ReadSubject(ds *bids.Dataset, sub string, opt ReadOptions) (*Data, error) {
 	n := 0
 	starts := make([]int, len(runs))
 	for i, r := range runs {
-		if m := r.Missing(); r.PreprocPath == "" && len(m) > 0 || r.EventsPath == "" {
-			return nil, fmt.Errorf("sub-%s run %s: missing %v", d.Subject, runName(r.Entities), m)
-		}
-		if r.NVols <= 0 {
-			return nil, fmt.Errorf("sub-%s run %s: no volumes", d.Subject, runName(r.Entities))
-		}
-		if !(r.TR > 0) {
-			return nil, fmt.Errorf("sub-%s run %s: no repetition time", d.Subject, runName(r.Entities))
-		}
-		ev, err := bids.ReadEvents(r.EventsPath)
+		ri, err := readRunInfo(d.Subject, r)
 		if err != nil {
 			return nil, err
-		}
-		ri := RunInfo{Entities: r.Entities, TR: r.TR, NVols: r.NVols, Events: ev}
-		if r.ConfoundsPath != "" {
-			rows, err := bids.ReadConfounds(r.ConfoundsPath, bids.MotionColumns())
-			if err != nil {
-				return nil, err
-			}
-			if len(rows) != r.NVols {
-				return nil, fmt.Errorf("read %s: %d rows for %d volumes", r.ConfoundsPath, len(rows), r.NVols)
-			}
-			ri.Motion = mat.NewDense(len(rows), 6, nil)
-			for t, row := range rows {
-				ri.Motion.SetRow(t, row)
-			}
 		}
 		starts[i] = n
 		n += r.NVols
@@ -105,22 +82,76 @@ func ReadSubject(ds *bids.Dataset, sub string, opt ReadOptions) (*Data, error) {
 		}
 	}
 
-	bold := func(r bids.Run) string {
-		if r.PreprocPath != "" {
-			return r.PreprocPath
-		}
-		return r.BoldPath
-	}
-	first, err := nifti.ReadHeader(bold(runs[0]))
+	first, err := d.maskVoxels(runs[0])
 	if err != nil {
 		return nil, err
 	}
-	if len(first.Dim) < 3 {
-		return nil, fmt.Errorf("read %s: %d axes, want 4", bold(runs[0]), len(first.Dim))
+	if int64(n)*int64(len(d.Voxels)) > maxElements {
+		return nil, fmt.Errorf("sub-%s: %d scans × %d voxels is too large to hold in memory", d.Subject, n, len(d.Voxels))
 	}
-	d.Grid = [3]int{int(first.Dim[0]), int(first.Dim[1]), int(first.Dim[2])}
-	d.Affine = first.Affine()
-	mask, err := brainMask(runs[0], bold(runs[0]))
+	d.Y = mat.NewDense(n, len(d.Voxels), nil)
+	if err := d.readSeries(runs, first, starts, opt); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// readRunInfo checks that run r of subject sub has what the analysis needs
+// and reads its events and motion confounds (when it has a confounds file).
+func readRunInfo(sub string, r bids.Run) (RunInfo, error) {
+	if m := r.Missing(); r.PreprocPath == "" && len(m) > 0 || r.EventsPath == "" {
+		return RunInfo{}, fmt.Errorf("sub-%s run %s: missing %v", sub, runName(r.Entities), m)
+	}
+	if r.NVols <= 0 {
+		return RunInfo{}, fmt.Errorf("sub-%s run %s: no volumes", sub, runName(r.Entities))
+	}
+	if !(r.TR > 0) {
+		return RunInfo{}, fmt.Errorf("sub-%s run %s: no repetition time", sub, runName(r.Entities))
+	}
+	ev, err := bids.ReadEvents(r.EventsPath)
+	if err != nil {
+		return RunInfo{}, err
+	}
+	ri := RunInfo{Entities: r.Entities, TR: r.TR, NVols: r.NVols, Events: ev}
+	if r.ConfoundsPath != "" {
+		rows, err := bids.ReadConfounds(r.ConfoundsPath, bids.MotionColumns())
+		if err != nil {
+			return RunInfo{}, err
+		}
+		if len(rows) != r.NVols {
+			return RunInfo{}, fmt.Errorf("read %s: %d rows for %d volumes", r.ConfoundsPath, len(rows), r.NVols)
+		}
+		ri.Motion = mat.NewDense(len(rows), 6, nil)
+		for t, row := range rows {
+			ri.Motion.SetRow(t, row)
+		}
+	}
+	return ri, nil
+}
+
+// boldPath is the run's preprocessed image when it has one, else its raw
+// image.
+func boldPath(r bids.Run) string {
+	if r.PreprocPath != "" {
+		return r.PreprocPath
+	}
+	return r.BoldPath
+}
+
+// maskVoxels sets the grid, the affine and the analysed voxels (the brain
+// mask) from the first run, and returns that run's header, the reference
+// every run is checked against.
+func (d *Data) maskVoxels(first bids.Run) (*nifti.Header, error) {
+	h, err := nifti.ReadHeader(boldPath(first))
+	if err != nil {
+		return nil, err
+	}
+	if len(h.Dim) < 3 {
+		return nil, fmt.Errorf("read %s: %d axes, want 4", boldPath(first), len(h.Dim))
+	}
+	d.Grid = [3]int{int(h.Dim[0]), int(h.Dim[1]), int(h.Dim[2])}
+	d.Affine = h.Affine()
+	mask, err := brainMask(first, boldPath(first))
 	if err != nil {
 		return nil, err
 	}
@@ -132,11 +163,12 @@ func ReadSubject(ds *bids.Dataset, sub string, opt ReadOptions) (*Data, error) {
 	if len(d.Voxels) == 0 {
 		return nil, fmt.Errorf("sub-%s: the brain mask is empty", d.Subject)
 	}
-	if int64(n)*int64(len(d.Voxels)) > maxElements {
-		return nil, fmt.Errorf("sub-%s: %d scans × %d voxels is too large to hold in memory", d.Subject, n, len(d.Voxels))
-	}
-	d.Y = mat.NewDense(n, len(d.Voxels), nil)
+	return h, nil
+}
 
+// readSeries reads the masked series of every run into its rows of d.Y
+// (from starts[i] on), opt.Workers runs at a time.
+func (d *Data) readSeries(runs []bids.Run, first *nifti.Header, starts []int, opt ReadOptions) error {
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = 2
@@ -154,7 +186,7 @@ func ReadSubject(ds *bids.Dataset, sub string, opt ReadOptions) (*Data, error) {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				errs[i] = readRun(bold(runs[i]), first, d, starts[i], runs[i].NVols)
+				errs[i] = readRun(boldPath(runs[i]), first, d, starts[i], runs[i].NVols)
 				if bar != nil {
 					bar.Add(1)
 				}
@@ -166,10 +198,7 @@ func ReadSubject(ds *bids.Dataset, sub string, opt ReadOptions) (*Data, error) {
 	}
 	close(jobs)
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return d, nil
+	return errors.Join(errs...)
 }
 
 func runName(e bids.Entities) string {

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"sort"
@@ -110,89 +111,29 @@ func BuildDesign(d *Data, stim *Stimuli, spec DesignSpec) (*Layout, error) {
 	if err != nil {
 		return nil, err
 	}
-	testIdx := map[string]int{}
+	b := &runBuilder{d: d, stim: stim, spec: spec, testIdx: map[string]int{}, splits: max(spec.TestSplits, 1)}
 	for i, im := range images {
-		testIdx[im] = i
+		b.testIdx[im] = i
 	}
-	splits := max(spec.TestSplits, 1)
-	lay := &Layout{TestImages: images, TestKeys: keys, Imagery: -1, Ignored: map[string]int{}}
-	lay.TestTrials = make([][]int, splits)
-	for r := range lay.TestTrials {
-		lay.TestTrials[r] = make([]int, len(images))
+	b.lay = &Layout{TestImages: images, TestKeys: keys, Imagery: -1, Ignored: map[string]int{}}
+	b.lay.TestTrials = make([][]int, b.splits)
+	for r := range b.lay.TestTrials {
+		b.lay.TestTrials[r] = make([]int, len(images))
 	}
-	seen := make([]int, len(images)) // presentations so far, for the round-robin split
-	modNames := make([]string, spec.L)
-	for k := range modNames {
-		modNames[k] = fmt.Sprintf("z%d", k+1)
+	b.seen = make([]int, len(images))
+	b.modNames = make([]string, spec.L)
+	for k := range b.modNames {
+		b.modNames[k] = fmt.Sprintf("z%d", k+1)
 	}
 	var runs []glm.Run
 	for _, r := range d.Runs {
-		var face, unused, oneback, img []glm.Event
-		var mods []float64
-		tests := make([][]glm.Event, splits*len(images))
-		for _, e := range r.Events {
-			ev := glm.Event{Onset: e.Onset, Duration: e.Duration}
-			switch {
-			case e.OneBack:
-				oneback = append(oneback, ev)
-			case e.TrialType == TrialTrain:
-				k, ok := stim.Map[e.StimFile]
-				if !ok {
-					return nil, fmt.Errorf("sub-%s %s: training face %q has no entry in the stimulus mapping", d.Subject, runName(r.Entities), e.StimFile)
-				}
-				if spec.TrainKeep != nil && !spec.TrainKeep(k) {
-					unused = append(unused, ev)
-					continue
-				}
-				z, ok := spec.Latent(k)
-				if !ok || len(z) != spec.L {
-					return nil, fmt.Errorf("sub-%s %s: no %d-D latent for training face %s (%s)", d.Subject, runName(r.Entities), spec.L, e.StimFile, k)
-				}
-				face = append(face, ev)
-				mods = append(mods, z...)
-			case e.TrialType == TrialTest:
-				i := testIdx[path.Base(e.StimFile)]
-				s := seen[i] % splits
-				seen[i]++
-				tests[s*len(images)+i] = append(tests[s*len(images)+i], ev)
-				lay.TestTrials[s][i]++
-			case e.TrialType == TrialImg:
-				img = append(img, ev)
-			default:
-				lay.Ignored[e.TrialType]++
-			}
+		run, err := b.run(r)
+		if err != nil {
+			return nil, err
 		}
-		run := glm.Run{NumScans: r.NVols}
-		if len(face) > 0 {
-			run.Conditions = append(run.Conditions, glm.Condition{Name: CondFace, Events: face,
-				Modulators: mat.NewDense(len(face), spec.L, mods), ModulatorNames: modNames})
-		}
-		if len(unused) > 0 {
-			run.Conditions = append(run.Conditions, glm.Condition{Name: CondUnused, Events: unused})
-		}
-		for s := 0; s < splits; s++ {
-			for i, im := range images {
-				if ev := tests[s*len(images)+i]; len(ev) > 0 {
-					run.Conditions = append(run.Conditions, glm.Condition{Name: testName(im, s, splits), Events: ev})
-				}
-			}
-		}
-		if len(oneback) > 0 {
-			run.Conditions = append(run.Conditions, glm.Condition{Name: CondOneBack, Events: oneback})
-		}
-		if len(img) > 0 {
-			run.Conditions = append(run.Conditions, glm.Condition{Name: CondImagery, Events: img})
-		}
-		if r.Motion != nil {
-			run.Confounds = r.Motion
-			run.ConfoundNames = []string{"trans_x", "trans_y", "trans_z", "rot_x", "rot_y", "rot_z"}
-		}
-		lay.NTrain += len(face)
-		lay.NUnused += len(unused)
-		lay.NOneBack += len(oneback)
-		lay.NImagery += len(img)
 		runs = append(runs, run)
 	}
+	lay := b.lay
 	if lay.NTrain <= spec.L {
 		return nil, fmt.Errorf("sub-%s: %d modulated training faces for %d latent modulators: the design cannot be full rank", d.Subject, lay.NTrain, spec.L)
 	}
@@ -200,15 +141,127 @@ func BuildDesign(d *Data, stim *Stimuli, spec DesignSpec) (*Layout, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sub-%s: %w", d.Subject, err)
 	}
+	if err := lay.locateColumns(des, spec.L, b.splits); err != nil {
+		return nil, fmt.Errorf("sub-%s: %w", d.Subject, err)
+	}
+	return lay, nil
+}
+
+// runBuilder turns a subject's runs into glm runs, counting the trials of
+// each kind in lay.
+type runBuilder struct {
+	d        *Data
+	stim     *Stimuli
+	spec     DesignSpec
+	lay      *Layout
+	testIdx  map[string]int // test image → index in lay.TestImages
+	seen     []int          // presentations of each test face so far, for the round-robin split
+	modNames []string
+	splits   int
+}
+
+// runEvents are one run's modelled events, by regressor.
+type runEvents struct {
+	face, unused, oneback, img []glm.Event
+	mods                       []float64     // the face events' latents, len(face) × L
+	tests                      [][]glm.Event // split s, test face i at s·len(images)+i
+}
+
+// run is the glm run of r: its conditions, in a fixed order, and its motion
+// confounds.
+func (b *runBuilder) run(r RunInfo) (glm.Run, error) {
+	ev, err := b.sortEvents(r)
+	if err != nil {
+		return glm.Run{}, err
+	}
+	images := b.lay.TestImages
+	run := glm.Run{NumScans: r.NVols}
+	if len(ev.face) > 0 {
+		run.Conditions = append(run.Conditions, glm.Condition{Name: CondFace, Events: ev.face,
+			Modulators: mat.NewDense(len(ev.face), b.spec.L, ev.mods), ModulatorNames: b.modNames})
+	}
+	if len(ev.unused) > 0 {
+		run.Conditions = append(run.Conditions, glm.Condition{Name: CondUnused, Events: ev.unused})
+	}
+	for s := 0; s < b.splits; s++ {
+		for i, im := range images {
+			if e := ev.tests[s*len(images)+i]; len(e) > 0 {
+				run.Conditions = append(run.Conditions, glm.Condition{Name: testName(im, s, b.splits), Events: e})
+			}
+		}
+	}
+	if len(ev.oneback) > 0 {
+		run.Conditions = append(run.Conditions, glm.Condition{Name: CondOneBack, Events: ev.oneback})
+	}
+	if len(ev.img) > 0 {
+		run.Conditions = append(run.Conditions, glm.Condition{Name: CondImagery, Events: ev.img})
+	}
+	if r.Motion != nil {
+		run.Confounds = r.Motion
+		run.ConfoundNames = []string{"trans_x", "trans_y", "trans_z", "rot_x", "rot_y", "rot_z"}
+	}
+	b.lay.NTrain += len(ev.face)
+	b.lay.NUnused += len(ev.unused)
+	b.lay.NOneBack += len(ev.oneback)
+	b.lay.NImagery += len(ev.img)
+	return run, nil
+}
+
+// sortEvents sorts the run's events by regressor: one-back repeats, the
+// training faces (with their latents, or unused outside spec.TrainKeep),
+// the test faces (round-robin over the splits) and imagery; other trial
+// types are counted in lay.Ignored.
+func (b *runBuilder) sortEvents(r RunInfo) (*runEvents, error) {
+	d, spec, lay := b.d, b.spec, b.lay
+	n := len(lay.TestImages)
+	out := &runEvents{tests: make([][]glm.Event, b.splits*n)}
+	for _, e := range r.Events {
+		ev := glm.Event{Onset: e.Onset, Duration: e.Duration}
+		switch {
+		case e.OneBack:
+			out.oneback = append(out.oneback, ev)
+		case e.TrialType == TrialTrain:
+			k, ok := b.stim.Map[e.StimFile]
+			if !ok {
+				return nil, fmt.Errorf("sub-%s %s: training face %q has no entry in the stimulus mapping", d.Subject, runName(r.Entities), e.StimFile)
+			}
+			if spec.TrainKeep != nil && !spec.TrainKeep(k) {
+				out.unused = append(out.unused, ev)
+				continue
+			}
+			z, ok := spec.Latent(k)
+			if !ok || len(z) != spec.L {
+				return nil, fmt.Errorf("sub-%s %s: no %d-D latent for training face %s (%s)", d.Subject, runName(r.Entities), spec.L, e.StimFile, k)
+			}
+			out.face = append(out.face, ev)
+			out.mods = append(out.mods, z...)
+		case e.TrialType == TrialTest:
+			i := b.testIdx[path.Base(e.StimFile)]
+			s := b.seen[i] % b.splits
+			b.seen[i]++
+			out.tests[s*n+i] = append(out.tests[s*n+i], ev)
+			lay.TestTrials[s][i]++
+		case e.TrialType == TrialImg:
+			out.img = append(out.img, ev)
+		default:
+			lay.Ignored[e.TrialType]++
+		}
+	}
+	return out, nil
+}
+
+// locateColumns records des and where its face, modulator, test and
+// imagery columns are.
+func (lay *Layout) locateColumns(des *glm.Design, L, splits int) error {
 	lay.Design = des
 	var ok bool
-	if lay.Face, lay.Mods, ok = des.ConditionColumns(CondFace); !ok || len(lay.Mods) != spec.L {
-		return nil, fmt.Errorf("sub-%s: the design has no modulated face regressor", d.Subject)
+	if lay.Face, lay.Mods, ok = des.ConditionColumns(CondFace); !ok || len(lay.Mods) != L {
+		return errors.New("the design has no modulated face regressor")
 	}
 	lay.Tests = make([][]int, splits)
 	for s := range lay.Tests {
-		lay.Tests[s] = make([]int, len(images))
-		for i, im := range images {
+		lay.Tests[s] = make([]int, len(lay.TestImages))
+		for i, im := range lay.TestImages {
 			lay.Tests[s][i] = -1
 			if j, ok := des.Column(testName(im, s, splits)); ok {
 				lay.Tests[s][i] = j
@@ -218,7 +271,7 @@ func BuildDesign(d *Data, stim *Stimuli, spec DesignSpec) (*Layout, error) {
 	if j, ok := des.Column(CondImagery); ok {
 		lay.Imagery = j
 	}
-	return lay, nil
+	return nil
 }
 
 func testName(image string, split, splits int) string {

@@ -129,51 +129,58 @@ func FitModel(d *Data, stim *Stimuli, m Model, opt FitOptions) (*ModelFit, error
 	mf.Layout = lay
 	mf.Means = lay.Design.ModulatorMeans[CondFace]
 	lap("design")
+	bsel, err := mf.fitAndDecode(d, m, lay, opt, lap)
+	if err != nil {
+		return nil, err
+	}
+
+	ysel, err := decoding.Columns(d.Y, mf.Selected)
+	if err != nil {
+		return nil, err
+	}
+	// Cross-products of the full design with the selected voxels, from the
+	// OLS betas: reused by the ridge fit and the repetition subsets.
+	X, _, _, err := lay.Design.Residualize(nil)
+	if err != nil {
+		return nil, err
+	}
+	G, H := crossProducts(X, bsel)
+	if opt.Ridge {
+		if err := mf.fitRidge(d, m, lay, opt, X, ysel, G, H); err != nil {
+			return nil, err
+		}
+		lap("ridge")
+	}
+	fullNames := lay.Design.TaskNames
+	lay.Design = nil // free the big design matrix
+
+	if len(opt.Curve) > 0 {
+		mf.fitCurve(d, stim, m, opt, ysel, lap)
+	}
+	if opt.Subsets > 1 {
+		if err := mf.fitSplits(d, stim, m, opt, ysel, fullNames, G, H); err != nil {
+			return nil, err
+		}
+		lap("subsets")
+	}
+	return mf, nil
+}
+
+// fitAndDecode is the paper's analysis: the OLS fit of the full design
+// (residualizing d.Y in place), the voxel selection, W and the test and
+// imagery patterns, and the OLS decoders per ROI. It returns the selected
+// voxels' betas for the cross-products of the later fits; the full fit is
+// dropped on return.
+func (mf *ModelFit) fitAndDecode(d *Data, m Model, lay *Layout, opt FitOptions, lap func(string)) (*mat.Dense, error) {
 	res, err := lay.Design.FitInPlace(d.Y, glm.FitOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("sub-%s %s: %w", d.Subject, m.Name, err)
 	}
 	mf.DOF = res.DOF
 	lap("fit")
-
-	// Voxel selection on training data: face > fixation and modulators.
-	c := make([]float64, len(res.Names))
-	c[lay.Face] = 1
-	t, err := res.T(c)
-	if err != nil {
+	if err := mf.selectVoxels(d, m, lay, res, opt); err != nil {
 		return nil, err
 	}
-	f, err := res.F(lay.Mods)
-	if err != nil {
-		return nil, err
-	}
-	if mf.TThreshold, err = glm.TThreshold(opt.TAlpha, res.DOF); err != nil {
-		return nil, err
-	}
-	if mf.FThreshold, err = glm.FThreshold(opt.FAlpha, m.L, res.DOF); err != nil {
-		return nil, err
-	}
-	mf.Selected, err = decoding.Select(t, f, mf.TThreshold, mf.FThreshold)
-	if err != nil {
-		return nil, err
-	}
-	if len(mf.Selected) < 3 {
-		return nil, fmt.Errorf("sub-%s %s: %d voxels pass t > %.2f and F > %.3f; lower the thresholds", d.Subject, m.Name, len(mf.Selected), mf.TThreshold, mf.FThreshold)
-	}
-	rois, err := decoding.SplitROIs(d.Coords(), mf.Selected)
-	if err != nil {
-		return nil, err
-	}
-	pos := make(map[int]int, len(mf.Selected))
-	for k, v := range mf.Selected {
-		pos[v] = k
-	}
-	for _, r := range []*[]int{&rois.All, &rois.Occipital, &rois.Temporal, &rois.Frontoparietal} {
-		for i, v := range *r {
-			(*r)[i] = pos[v]
-		}
-	}
-	mf.ROIs = rois
 
 	// W, patterns and the paper's decoders.
 	if mf.W, err = decoding.AssembleW(res.Beta, lay.Mods, lay.Face, mf.Selected); err != nil {
@@ -199,72 +206,102 @@ func FitModel(d *Data, stim *Stimuli, m Model, opt FitOptions) (*ModelFit, error
 		return nil, err
 	}
 	lap("select+decode")
+	return bsel, nil
+}
 
-	ysel, err := decoding.Columns(d.Y, mf.Selected)
+// selectVoxels keeps the voxels that pass both tests on the training data
+// (face > fixation t, F of the modulators over the face regressor) and
+// splits them into ROIs, as positions in mf.Selected.
+func (mf *ModelFit) selectVoxels(d *Data, m Model, lay *Layout, res *glm.Result, opt FitOptions) error {
+	c := make([]float64, len(res.Names))
+	c[lay.Face] = 1
+	t, err := res.T(c)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	// Cross-products of the full design with the selected voxels, from the
-	// OLS betas: reused by the ridge fit and the repetition subsets.
-	X, _, _, err := lay.Design.Residualize(nil)
+	f, err := res.F(lay.Mods)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	G, H := crossProducts(X, bsel)
-	if opt.Ridge {
-		groups := make([]int, lay.Design.NumScans())
-		sessions := Sessions(d)
-		for i, r := range lay.Design.Runs {
-			for row := r.Start; row < r.End; row++ {
-				groups[row] = sessions[i]
-			}
-		}
-		rcv, err := ridgeFromOLS(X, ysel, G, H, groups, opt.RidgeFolds, RidgeLambdas(), opt.RidgeVoxels, opt.Seed)
-		if err != nil {
-			return nil, fmt.Errorf("sub-%s %s: ridge: %w", d.Subject, m.Name, err)
-		}
-		mf.Lambda, mf.Lambdas, mf.CVError = rcv.Lambda, rcv.Lambdas, rcv.CVError
-		wr, err := decoding.AssembleW(rcv.Beta, lay.Mods, lay.Face, nil)
-		if err != nil {
-			return nil, err
-		}
-		if mf.Decoded["ridge"], err = mf.decodeAll(wr, nil); err != nil {
-			return nil, err
-		}
-		lap("ridge")
+	if mf.TThreshold, err = glm.TThreshold(opt.TAlpha, res.DOF); err != nil {
+		return err
 	}
-	fullNames := lay.Design.TaskNames
-	lay.Design = nil // free the big design matrix
+	if mf.FThreshold, err = glm.FThreshold(opt.FAlpha, m.L, res.DOF); err != nil {
+		return err
+	}
+	mf.Selected, err = decoding.Select(t, f, mf.TThreshold, mf.FThreshold)
+	if err != nil {
+		return err
+	}
+	if len(mf.Selected) < 3 {
+		return fmt.Errorf("sub-%s %s: %d voxels pass t > %.2f and F > %.3f; lower the thresholds", d.Subject, m.Name, len(mf.Selected), mf.TThreshold, mf.FThreshold)
+	}
+	rois, err := decoding.SplitROIs(d.Coords(), mf.Selected)
+	if err != nil {
+		return err
+	}
+	pos := make(map[int]int, len(mf.Selected))
+	for k, v := range mf.Selected {
+		pos[v] = k
+	}
+	for _, r := range []*[]int{&rois.All, &rois.Occipital, &rois.Temporal, &rois.Frontoparietal} {
+		for i, v := range *r {
+			(*r)[i] = pos[v]
+		}
+	}
+	mf.ROIs = rois
+	return nil
+}
 
-	if len(opt.Curve) > 0 {
-		keys := trainingKeys(d, stim)
-		rng := rand.New(rand.NewPCG(opt.Seed, 0x5eed))
-		perm := rng.Perm(len(keys))
-		for _, frac := range opt.Curve {
-			nk := int(math.Round(frac * float64(len(keys))))
-			keep := make(map[string]bool, nk)
-			for _, i := range perm[:nk] {
-				keep[keys[i]] = true
-			}
-			cp := CurvePoint{Fraction: frac, NFaces: nk}
-			// A fraction too small for the latent size (fewer faces than
-			// modulators, a singular WWᵀ) is an outcome, not a failure.
-			if z, err := mf.fitSubset(d, stim, m, opt, ysel, func(k string) bool { return keep[k] }); err != nil {
-				cp.Err = err.Error()
-			} else {
-				cp.Test = z
-			}
-			mf.Curve = append(mf.Curve, cp)
-			lap("curve")
+// fitRidge is the ridge variant (beyond the paper): λ by cross-validation
+// over sessions, from the OLS cross-products G and H, then decoders from
+// the ridge W.
+func (mf *ModelFit) fitRidge(d *Data, m Model, lay *Layout, opt FitOptions, X, ysel *mat.Dense, G *mat.SymDense, H *mat.Dense) error {
+	groups := make([]int, lay.Design.NumScans())
+	sessions := Sessions(d)
+	for i, r := range lay.Design.Runs {
+		for row := r.Start; row < r.End; row++ {
+			groups[row] = sessions[i]
 		}
 	}
-	if opt.Subsets > 1 {
-		if err := mf.fitSplits(d, stim, m, opt, ysel, fullNames, G, H); err != nil {
-			return nil, err
-		}
-		lap("subsets")
+	rcv, err := ridgeFromOLS(X, ysel, G, H, groups, opt.RidgeFolds, RidgeLambdas(), opt.RidgeVoxels, opt.Seed)
+	if err != nil {
+		return fmt.Errorf("sub-%s %s: ridge: %w", d.Subject, m.Name, err)
 	}
-	return mf, nil
+	mf.Lambda, mf.Lambdas, mf.CVError = rcv.Lambda, rcv.Lambdas, rcv.CVError
+	wr, err := decoding.AssembleW(rcv.Beta, lay.Mods, lay.Face, nil)
+	if err != nil {
+		return err
+	}
+	if mf.Decoded["ridge"], err = mf.decodeAll(wr, nil); err != nil {
+		return err
+	}
+	return nil
+}
+
+// fitCurve is the training-size curve: for each fraction, a seeded random
+// subset of the training faces, refitted and decoded.
+func (mf *ModelFit) fitCurve(d *Data, stim *Stimuli, m Model, opt FitOptions, ysel *mat.Dense, lap func(string)) {
+	keys := trainingKeys(d, stim)
+	rng := rand.New(rand.NewPCG(opt.Seed, 0x5eed))
+	perm := rng.Perm(len(keys))
+	for _, frac := range opt.Curve {
+		nk := int(math.Round(frac * float64(len(keys))))
+		keep := make(map[string]bool, nk)
+		for _, i := range perm[:nk] {
+			keep[keys[i]] = true
+		}
+		cp := CurvePoint{Fraction: frac, NFaces: nk}
+		// A fraction too small for the latent size (fewer faces than
+		// modulators, a singular WWᵀ) is an outcome, not a failure.
+		if z, err := mf.fitSubset(d, stim, m, opt, ysel, func(k string) bool { return keep[k] }); err != nil {
+			cp.Err = err.Error()
+		} else {
+			cp.Test = z
+		}
+		mf.Curve = append(mf.Curve, cp)
+		lap("curve")
+	}
 }
 
 // decodeAll builds one decoder per ROI from W and decodes the test and

@@ -187,6 +187,27 @@ func TestPipelineEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkFitBookkeeping(t, mf)
+	res := coarseResult(t, d, stim, pool, mf, zmap, L)
+	path := filepath.Join(t.TempDir(), "sub-01", ResultFileName)
+	if err := WriteResult(path, res); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadResult(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := Evaluate(back, EvalOptions{Draws: 20000, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCoarseScores(t, ev, mf.Lambda)
+}
+
+// checkFitBookkeeping checks the fit's decoders, ROIs, patterns and subsets
+// (20 test faces, 2 subsets).
+func checkFitBookkeeping(t *testing.T, mf *ModelFit) {
+	t.Helper()
 	if len(mf.ROIErrors) > 0 {
 		t.Fatalf("ROI errors: %v", mf.ROIErrors)
 	}
@@ -201,8 +222,14 @@ func TestPipelineEndToEnd(t *testing.T) {
 	if r, _ := mf.Subsets.Dims(); r != 40 || mf.SubsetTrials[0] < 1 {
 		t.Fatalf("subsets: %d rows, trials %v", r, mf.SubsetTrials)
 	}
+}
 
+// coarseResult is the results record of the coarse model's fit, as
+// `fmri fit` makes it: true and decoded latents, curve and male axis.
+func coarseResult(t *testing.T, d *Data, stim *Stimuli, pool *sim.Pool, mf *ModelFit, zmap map[string][]float64, L int) *SubjectResult {
+	t.Helper()
 	res := &SubjectResult{Subject: "sub-01", Simulated: true, ImageryTarget: stim.ImageryTarget}
+	var err error
 	res.TestImages, res.TestKeys, err = TestFaces(d, stim)
 	if err != nil {
 		t.Fatal(err)
@@ -242,22 +269,17 @@ func TestPipelineEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Models = []ModelResult{mr}
-	path := filepath.Join(t.TempDir(), "sub-01", ResultFileName)
-	if err := WriteResult(path, res); err != nil {
-		t.Fatal(err)
-	}
-	back, err := ReadResult(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev, err := Evaluate(back, EvalOptions{Draws: 20000, Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	return res
+}
+
+// checkCoarseScores checks the evaluation of the coarse model: far above
+// chance, every measure present, ridge and curve included.
+func checkCoarseScores(t *testing.T, ev *SubjectEval, lambda float64) {
+	t.Helper()
 	all := ev.Models["coarse"]["all"]
 	t.Logf("pairwise all %.3f (p %.2g), 1-of-20 %.2f, occipital %.3f, ridge %.3f (λ %g)",
 		*all.Pairwise, *all.PairwiseP, *all.OneOf20, *ev.Models["coarse"]["occipital"].Pairwise,
-		*ev.Extras["coarse"].Ridge["all"].Pairwise, mf.Lambda)
+		*ev.Extras["coarse"].Ridge["all"].Pairwise, lambda)
 	if *all.Pairwise < 0.8 || *all.PairwiseP > 0.001 {
 		t.Errorf("pairwise %.3f (p %.3g): want ≥ 0.8, p ≤ 0.001", *all.Pairwise, *all.PairwiseP)
 	}

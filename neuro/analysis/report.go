@@ -127,7 +127,8 @@ func (in *ReportInput) models() []string {
 	return out
 }
 
-// WriteReport writes README.md and the figures into in.Out.
+// WriteReport writes README.md and the figures into in.Out: one section
+// per figure of the paper, then what goes beyond it.
 func WriteReport(in ReportInput) error {
 	if in.Eval == nil || len(in.Eval.Subjects) == 0 {
 		return fmt.Errorf("report: no evaluated subjects")
@@ -141,11 +142,32 @@ func WriteReport(in ReportInput) error {
 		title = "fMRI decoding results"
 	}
 	fmt.Fprintf(&b, "# %s\n\n%s\n", title, in.Intro)
-	groups := in.groups()
-	n := len(in.Eval.Subjects)
 	models := in.models()
+	if err := in.identification(&b, models); err != nil {
+		return err
+	}
+	if err := in.roiFigure(&b, models); err != nil {
+		return err
+	}
+	if err := in.vaeganFigures(&b); err != nil {
+		return err
+	}
+	in.ridgeTable(&b, models)
+	if err := in.curve(&b); err != nil {
+		return err
+	}
+	in.ssimTable(&b, models)
+	if err := in.faceGrids(&b, models); err != nil {
+		return err
+	}
+	b.WriteString(in.Outro)
+	return atomicfile.WriteFile(filepath.Join(in.Out, "README.md"), []byte(b.String()), 0o644)
+}
 
-	// Fig. 4: pairwise and 1-of-20 per subject.
+// identification is Fig. 4: pairwise and 1-of-20 per subject, all
+// selected voxels, ours beside the paper's.
+func (in *ReportInput) identification(b *strings.Builder, models []string) error {
+	groups := in.groups()
 	for _, fig := range []struct {
 		measure, file, title string
 		chance               float64
@@ -166,41 +188,48 @@ func WriteReport(in ReportInput) error {
 		if err := plots.Bars(filepath.Join(in.Out, fig.file), fig.title, "accuracy, %", groups, names, vals, []float64{fig.chance}); err != nil {
 			return err
 		}
-		fmt.Fprintf(&b, "\n## %s\n\n![%s](%s)\n\n", fig.title, fig.measure, fig.file)
+		fmt.Fprintf(b, "\n## %s\n\n![%s](%s)\n\n", fig.title, fig.measure, fig.file)
 		b.WriteString(in.subjectTable(fig.measure, models, "all"))
 	}
+	return nil
+}
 
-	// Fig. 5: ROIs.
+// roiFigure is Fig. 5: pairwise identification by ROI, mean over subjects.
+func (in *ReportInput) roiFigure(b *strings.Builder, models []string) error {
+	n := len(in.Eval.Subjects)
 	rois := roiNames[1:]
-	{
-		var names []string
-		var vals [][]float64
-		for _, src := range []string{"ours", "paper"} {
-			for _, m := range models {
-				names = append(names, fmt.Sprintf("%s (%s)", modelLabel[m], src))
-				var row []float64
-				for _, roi := range rois {
-					if src == "ours" {
-						row = append(row, in.ours("pairwise", m, roi, false)[n])
-					} else {
-						row = append(row, in.paper("pairwise", m, roi)[n])
-					}
+	var names []string
+	var vals [][]float64
+	for _, src := range []string{"ours", "paper"} {
+		for _, m := range models {
+			names = append(names, fmt.Sprintf("%s (%s)", modelLabel[m], src))
+			var row []float64
+			for _, roi := range rois {
+				if src == "ours" {
+					row = append(row, in.ours("pairwise", m, roi, false)[n])
+				} else {
+					row = append(row, in.paper("pairwise", m, roi)[n])
 				}
-				vals = append(vals, zeroNaN(row))
 			}
-		}
-		const t = "Pairwise identification by ROI, mean over subjects (paper Fig. 5)"
-		if err := plots.Bars(filepath.Join(in.Out, "fig5_rois.png"), t, "accuracy, %", rois, names, vals, []float64{50}); err != nil {
-			return err
-		}
-		fmt.Fprintf(&b, "\n## %s\n\n![ROIs](fig5_rois.png)\n\n", t)
-		for _, roi := range rois {
-			fmt.Fprintf(&b, "**%s**\n\n", roi)
-			b.WriteString(in.subjectTable("pairwise", models, roi))
+			vals = append(vals, zeroNaN(row))
 		}
 	}
+	const t = "Pairwise identification by ROI, mean over subjects (paper Fig. 5)"
+	if err := plots.Bars(filepath.Join(in.Out, "fig5_rois.png"), t, "accuracy, %", rois, names, vals, []float64{50}); err != nil {
+		return err
+	}
+	fmt.Fprintf(b, "\n## %s\n\n![ROIs](fig5_rois.png)\n\n", t)
+	for _, roi := range rois {
+		fmt.Fprintf(b, "**%s**\n\n", roi)
+		b.WriteString(in.subjectTable("pairwise", models, roi))
+	}
+	return nil
+}
 
-	// Fig. 6: gender; Fig. 7: imagery (VAE-GAN, by ROI).
+// vaeganFigures are Fig. 6 (gender, with the true latents' ceiling) and
+// Fig. 7 (imagery), from the VAE-GAN latent by ROI.
+func (in *ReportInput) vaeganFigures(b *strings.Builder) error {
+	n := len(in.Eval.Subjects)
 	for _, fig := range []struct{ measure, file, title string }{
 		{"gender", "fig6_gender.png", "Gender from the decoded VAE-GAN latent, by ROI (paper Fig. 6)"},
 		{"imagery_pairwise", "fig7_imagery.png", "Imagery: decoded latent vs the imagined face and 19 others, VAE-GAN, by ROI (paper Fig. 7)"},
@@ -228,20 +257,24 @@ func WriteReport(in ReportInput) error {
 		if err := plots.Bars(filepath.Join(in.Out, fig.file), fig.title, "accuracy, %", all, names, vals, []float64{50}); err != nil {
 			return err
 		}
-		fmt.Fprintf(&b, "\n## %s\n\n![%s](%s)\n\n", fig.title, fig.measure, fig.file)
+		fmt.Fprintf(b, "\n## %s\n\n![%s](%s)\n\n", fig.title, fig.measure, fig.file)
 		for _, roi := range all {
-			fmt.Fprintf(&b, "**%s**\n\n", roi)
+			fmt.Fprintf(b, "**%s**\n\n", roi)
 			b.WriteString(in.subjectTable(fig.measure, []string{"vaegan"}, roi))
 		}
 		if fig.measure == "gender" {
 			b.WriteString(in.ceilingTable())
 		}
 	}
+	return nil
+}
 
-	// Ridge variant.
-	fmt.Fprintf(&b, "\n## Beyond the paper: cross-validated ridge encoding fit\n\n")
+// ridgeTable is the ridge variant's pairwise identification and λ per
+// subject and model, beside OLS (beyond the paper).
+func (in *ReportInput) ridgeTable(b *strings.Builder, models []string) {
+	fmt.Fprintf(b, "\n## Beyond the paper: cross-validated ridge encoding fit\n\n")
 	b.WriteString("Same pipeline, W from a ridge fit with λ chosen by cross-validation over sessions (`glm.RidgeCV`); pairwise identification.\n\n")
-	fmt.Fprintf(&b, "| subject | model | λ | %s |\n|---|---|---|%s\n", strings.Join(roiNames, " | "), strings.Repeat("---|", len(roiNames)))
+	fmt.Fprintf(b, "| subject | model | λ | %s |\n|---|---|---|%s\n", strings.Join(roiNames, " | "), strings.Repeat("---|", len(roiNames)))
 	for _, s := range in.Eval.Subjects {
 		for _, m := range models {
 			ex := s.Extras[m]
@@ -252,18 +285,17 @@ func WriteReport(in ReportInput) error {
 			for _, roi := range roiNames {
 				cells = append(cells, fmt.Sprintf("%s (OLS %s)", cell(val(ex.Ridge[roi].Pairwise)), cell(val(s.Models[m][roi].Pairwise))))
 			}
-			fmt.Fprintf(&b, "| %s | %s | %g | %s |\n", s.Subject, modelLabel[m], ex.RidgeLambda, strings.Join(cells, " | "))
+			fmt.Fprintf(b, "| %s | %s | %g | %s |\n", s.Subject, modelLabel[m], ex.RidgeLambda, strings.Join(cells, " | "))
 		}
 	}
+}
 
-	// Training-size curve.
-	if err := in.curve(&b); err != nil {
-		return err
-	}
-	// SSIM.
-	fmt.Fprintf(&b, "\n## SSIM of the decoded face against the stimulus as shown\n\n")
+// ssimTable is the SSIM of the decoded faces against the stimuli as shown,
+// per subject, model and variant.
+func (in *ReportInput) ssimTable(b *strings.Builder, models []string) {
+	fmt.Fprintf(b, "\n## SSIM of the decoded face against the stimulus as shown\n\n")
 	b.WriteString("The stimulus as shown is the generator's rendering of the true latent (the paper showed every face as its VAE-GAN reconstruction). Mean over the 20 test faces, all voxels; paper: VAE-GAN 50.5 %, PCA 45.8 % (against the originals, 128 px).\n\n")
-	fmt.Fprintf(&b, "| subject | %s |\n|---|%s\n", strings.Join(ssimCols(models), " | "), strings.Repeat("---|", 2*len(models)))
+	fmt.Fprintf(b, "| subject | %s |\n|---|%s\n", strings.Join(ssimCols(models), " | "), strings.Repeat("---|", 2*len(models)))
 	for _, s := range in.Eval.Subjects {
 		var cells []string
 		for _, m := range models {
@@ -275,11 +307,14 @@ func WriteReport(in ReportInput) error {
 				cells = append(cells, cell(val(x)))
 			}
 		}
-		fmt.Fprintf(&b, "| %s | %s |\n", s.Subject, strings.Join(cells, " | "))
+		fmt.Fprintf(b, "| %s | %s |\n", s.Subject, strings.Join(cells, " | "))
 	}
+}
 
-	// Face grids.
-	fmt.Fprintf(&b, "\n## The 20 test faces\n\nRows: as shown (generator of the true latent) | decoded with the VAE-GAN | decoded with PCA (all voxels, the paper's decoder). No CelebA original is shown.\n\n")
+// faceGrids writes, per subject, the test faces as shown above their OLS
+// decodings (all voxels) with each model; never a CelebA original.
+func (in *ReportInput) faceGrids(b *strings.Builder, models []string) error {
+	fmt.Fprintf(b, "\n## The 20 test faces\n\nRows: as shown (generator of the true latent) | decoded with the VAE-GAN | decoded with PCA (all voxels, the paper's decoder). No CelebA original is shown.\n\n")
 	for _, r := range in.Results {
 		file := "faces_" + r.Subject + ".png"
 		tiles := append([][]float32(nil), r.Shown...)
@@ -301,10 +336,9 @@ func WriteReport(in ReportInput) error {
 		if err := imgrid.WritePNG(filepath.Join(in.Out, file), img); err != nil {
 			return err
 		}
-		fmt.Fprintf(&b, "![%s](%s)\n\n", r.Subject, file)
+		fmt.Fprintf(b, "![%s](%s)\n\n", r.Subject, file)
 	}
-	b.WriteString(in.Outro)
-	return atomicfile.WriteFile(filepath.Join(in.Out, "README.md"), []byte(b.String()), 0o644)
+	return nil
 }
 
 func fill(n int, v float64) []float64 {

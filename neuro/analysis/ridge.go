@@ -45,7 +45,45 @@ func ridgeFromOLS(X, Y *mat.Dense, G *mat.SymDense, H *mat.Dense, groups []int, 
 	if ph, vh := H.Dims(); ph != p || vh != v || ny != n || len(groups) != n || G.SymmetricDim() != p {
 		return nil, fmt.Errorf("fmripipe: ridge: X %d×%d, Y %d×%d, XᵀY %d×%d, %d groups", n, p, ny, v, ph, vh, len(groups))
 	}
-	// Fold of every row.
+	rows, err := foldRows(groups, folds)
+	if err != nil {
+		return nil, err
+	}
+	gs, h, s, err := scaleCross(G, H)
+	if err != nil {
+		return nil, err
+	}
+	idx := cvColumns(v, maxVoxels, seed)
+	hcv := mat.NewDense(p, len(idx), nil)
+	for j := 0; j < p; j++ {
+		src, dst := h.RawRowView(j), hcv.RawRowView(j)
+		for a, k := range idx {
+			dst[a] = src[k]
+		}
+	}
+	cvErr := make([]float64, len(lambdas))
+	count := 0
+	for _, fr := range rows {
+		count += len(fr) * len(idx)
+		addFoldErrors(cvErr, lambdas, X, Y, fr, idx, s, gs, hcv)
+	}
+	best, err := pickLambda(cvErr, count)
+	if err != nil {
+		return nil, err
+	}
+	lam := lambdas[best]
+	beta, err := solveRidge(gs, h, lam)
+	if err != nil {
+		return nil, err
+	}
+	scaleRows(beta, s)
+	return &ridgeResult{Lambda: lam, Lambdas: slices.Clone(lambdas), CVError: cvErr, Beta: beta}, nil
+}
+
+// foldRows are the rows of each fold: the sorted group labels merged into
+// folds (the i-th smallest label to fold i mod folds; folds < 2 or more
+// than the labels: one fold per label).
+func foldRows(groups []int, folds int) ([][]int, error) {
 	labels := slices.Clone(groups)
 	slices.Sort(labels)
 	labels = slices.Compact(labels)
@@ -63,23 +101,32 @@ func ridgeFromOLS(X, Y *mat.Dense, G *mat.SymDense, H *mat.Dense, groups []int, 
 	for i, g := range groups {
 		rows[foldOf[g]] = append(rows[foldOf[g]], i)
 	}
+	return rows, nil
+}
 
-	// Scaled Gram matrix and XᵀY.
+// scaleCross scales the Gram matrix G and H = XᵀY to unit-norm columns of
+// X (the scale of the penalty), returning copies and the scale s.
+func scaleCross(G *mat.SymDense, H *mat.Dense) (*mat.SymDense, *mat.Dense, []float64, error) {
+	p := G.SymmetricDim()
 	gs := mat.NewSymDense(p, nil)
 	gs.CopySym(G)
 	s := make([]float64, p)
 	for j := 0; j < p; j++ {
 		d := gs.At(j, j)
 		if !(d > 0) {
-			return nil, fmt.Errorf("fmripipe: ridge: column %d is empty after the nuisance projection", j)
+			return nil, nil, nil, fmt.Errorf("fmripipe: ridge: column %d is empty after the nuisance projection", j)
 		}
 		s[j] = 1 / math.Sqrt(d)
 	}
 	h := mat.DenseCopyOf(H)
 	scaleRows(h, s)
 	scaleSym(gs, s)
+	return gs, h, s, nil
+}
 
-	// Cross-validation voxels.
+// cvColumns are the voxels that choose λ: all v, or a seeded random subset
+// of maxVoxels (when > 0) in ascending order.
+func cvColumns(v, maxVoxels int, seed uint64) []int {
 	idx := make([]int, v)
 	for i := range idx {
 		idx[i] = i
@@ -89,67 +136,69 @@ func ridgeFromOLS(X, Y *mat.Dense, G *mat.SymDense, H *mat.Dense, groups []int, 
 		idx = rng.Perm(v)[:maxVoxels]
 		slices.Sort(idx)
 	}
+	return idx
+}
+
+// addFoldErrors adds to cvErr, per λ, the held-out squared error of the
+// fold made of rows fr over the voxels idx (+Inf where the training Gram
+// plus λ is singular). The training cross-products are the scaled full
+// ones (gs, hcv) minus the fold's, so only the fold's rows are multiplied.
+func addFoldErrors(cvErr, lambdas []float64, X, Y *mat.Dense, fr, idx []int, s []float64, gs *mat.SymDense, hcv *mat.Dense) {
+	_, p := X.Dims()
 	m := len(idx)
-	hcv := mat.NewDense(p, m, nil)
-	for j := 0; j < p; j++ {
-		src, dst := h.RawRowView(j), hcv.RawRowView(j)
-		for a, k := range idx {
-			dst[a] = src[k]
+	xf := mat.NewDense(len(fr), p, nil)
+	yf := mat.NewDense(len(fr), m, nil)
+	var yy float64
+	for a, i := range fr {
+		copy(xf.RawRowView(a), X.RawRowView(i))
+		src, dst := Y.RawRowView(i), yf.RawRowView(a)
+		for b, k := range idx {
+			dst[b] = src[k]
+			yy += src[k] * src[k]
 		}
 	}
-	cvErr := make([]float64, len(lambdas))
-	count := 0
-	for _, fr := range rows {
-		xf := mat.NewDense(len(fr), p, nil)
-		yf := mat.NewDense(len(fr), m, nil)
-		var yy float64
-		for a, i := range fr {
-			copy(xf.RawRowView(a), X.RawRowView(i))
-			src, dst := Y.RawRowView(i), yf.RawRowView(a)
-			for b, k := range idx {
-				dst[b] = src[k]
-				yy += src[k] * src[k]
-			}
-		}
-		count += len(fr) * m
-		gf := gramSym(xf)
-		scaleSym(gf, s)
-		var hf mat.Dense
-		hf.Mul(xf.T(), yf)
-		scaleRows(&hf, s)
-		gtr := mat.NewSymDense(p, nil)
-		gtr.CopySym(gs)
-		gr, fr2 := gtr.RawSymmetric(), gf.RawSymmetric()
-		for i := 0; i < p; i++ {
-			for j := i; j < p; j++ {
-				gr.Data[i*gr.Stride+j] -= fr2.Data[i*fr2.Stride+j]
-			}
-		}
-		var htr mat.Dense
-		htr.Sub(hcv, &hf)
-		for li, lam := range lambdas {
-			a := mat.NewSymDense(p, nil)
-			a.CopySym(gtr)
-			for j := 0; j < p; j++ {
-				a.SetSym(j, j, a.At(j, j)+lam)
-			}
-			var ch mat.Cholesky
-			if !ch.Factorize(a) {
-				cvErr[li] = math.Inf(1)
-				continue
-			}
-			var beta mat.Dense
-			if err := ch.SolveTo(&beta, &htr); err != nil {
-				cvErr[li] = math.Inf(1)
-				continue
-			}
-			var gb mat.Dense
-			gb.Mul(gf, &beta)
-			// ‖y − Xβ‖² = yᵀy − 2βᵀXᵀy + βᵀXᵀXβ, summed over voxels.
-			e := yy - 2*dotAll(&beta, &hf) + dotAll(&beta, &gb)
-			cvErr[li] += e
+	gf := gramSym(xf)
+	scaleSym(gf, s)
+	var hf mat.Dense
+	hf.Mul(xf.T(), yf)
+	scaleRows(&hf, s)
+	gtr := mat.NewSymDense(p, nil)
+	gtr.CopySym(gs)
+	gr, fr2 := gtr.RawSymmetric(), gf.RawSymmetric()
+	for i := 0; i < p; i++ {
+		for j := i; j < p; j++ {
+			gr.Data[i*gr.Stride+j] -= fr2.Data[i*fr2.Stride+j]
 		}
 	}
+	var htr mat.Dense
+	htr.Sub(hcv, &hf)
+	for li, lam := range lambdas {
+		a := mat.NewSymDense(p, nil)
+		a.CopySym(gtr)
+		for j := 0; j < p; j++ {
+			a.SetSym(j, j, a.At(j, j)+lam)
+		}
+		var ch mat.Cholesky
+		if !ch.Factorize(a) {
+			cvErr[li] = math.Inf(1)
+			continue
+		}
+		var beta mat.Dense
+		if err := ch.SolveTo(&beta, &htr); err != nil {
+			cvErr[li] = math.Inf(1)
+			continue
+		}
+		var gb mat.Dense
+		gb.Mul(gf, &beta)
+		// ‖y − Xβ‖² = yᵀy − 2βᵀXᵀy + βᵀXᵀXβ, summed over voxels.
+		e := yy - 2*dotAll(&beta, &hf) + dotAll(&beta, &gb)
+		cvErr[li] += e
+	}
+}
+
+// pickLambda turns the pooled errors into errors per scan and voxel (count
+// values) in place and returns the index of the least, the first on ties.
+func pickLambda(cvErr []float64, count int) (int, error) {
 	best := 0
 	for i := range cvErr {
 		cvErr[i] /= float64(count)
@@ -158,9 +207,16 @@ func ridgeFromOLS(X, Y *mat.Dense, G *mat.SymDense, H *mat.Dense, groups []int, 
 		}
 	}
 	if math.IsInf(cvErr[best], 1) {
-		return nil, fmt.Errorf("fmripipe: ridge: every λ gives a singular training Gram matrix")
+		return 0, fmt.Errorf("fmripipe: ridge: every λ gives a singular training Gram matrix")
 	}
-	lam := lambdas[best]
+	return best, nil
+}
+
+// solveRidge is the ridge fit of all data on the scaled cross-products:
+// (gs + λI)⁻¹ h, in the scaled columns.
+func solveRidge(gs *mat.SymDense, h *mat.Dense, lam float64) (*mat.Dense, error) {
+	p := gs.SymmetricDim()
+	_, v := h.Dims()
 	a := mat.NewSymDense(p, nil)
 	a.CopySym(gs)
 	for j := 0; j < p; j++ {
@@ -174,8 +230,7 @@ func ridgeFromOLS(X, Y *mat.Dense, G *mat.SymDense, H *mat.Dense, groups []int, 
 	if err := ch.SolveTo(beta, h); err != nil {
 		return nil, fmt.Errorf("fmripipe: ridge: %w", err)
 	}
-	scaleRows(beta, s)
-	return &ridgeResult{Lambda: lam, Lambdas: slices.Clone(lambdas), CVError: cvErr, Beta: beta}, nil
+	return beta, nil
 }
 
 // crossProducts returns G = XᵀX and H = XᵀY = G·B for the OLS betas B of

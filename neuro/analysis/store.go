@@ -198,137 +198,174 @@ func ReadResult(path string) (*SubjectResult, error) {
 		return nil, fmt.Errorf("read %s: format %q, want %q", path, meta.Format, ResultFormat)
 	}
 	r := &meta.SubjectResult
-	used := map[string]bool{}
-	get := func(name string) (ckpt.Tensor, bool) {
-		t, ok := f.Tensors[name]
-		used[name] = ok
-		return t, ok
-	}
-	rowsOf := func(name string, n, l int, required bool) ([][]float64, error) {
-		t, ok := get(name)
-		if !ok {
-			if required {
-				return nil, fmt.Errorf("read %s: missing array %s", path, name)
-			}
-			return nil, nil
-		}
-		if len(t.Shape) != 2 || t.Shape[0] != n || (l >= 0 && t.Shape[1] != l) || len(t.Data) != t.Shape[0]*t.Shape[1] {
-			return nil, fmt.Errorf("read %s: array %s has shape %v, want (%d, %d)", path, name, t.Shape, n, l)
-		}
-		out := make([][]float64, n)
-		for i := range out {
-			out[i] = make([]float64, t.Shape[1])
-			for k := range out[i] {
-				v := float64(t.Data[i*t.Shape[1]+k])
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return nil, fmt.Errorf("read %s: array %s has a non-finite value", path, name)
-				}
-				out[i][k] = v
-			}
-		}
-		return out, nil
-	}
-	n := len(r.TestImages)
-	if n < 2 || len(r.TestKeys) != n || len(r.TestMale) != n {
-		return nil, fmt.Errorf("read %s: %d test images, %d keys, %d genders", path, n, len(r.TestKeys), len(r.TestMale))
+	a := &resultArrays{path: path, f: f, used: map[string]bool{}}
+	a.n = len(r.TestImages)
+	if a.n < 2 || len(r.TestKeys) != a.n || len(r.TestMale) != a.n {
+		return nil, fmt.Errorf("read %s: %d test images, %d keys, %d genders", path, a.n, len(r.TestKeys), len(r.TestMale))
 	}
 	if r.ImageSize < 0 || r.ImageSize > 1024 {
 		return nil, fmt.Errorf("read %s: image size %d", path, r.ImageSize)
 	}
-	px := 3 * r.ImageSize * r.ImageSize
-	images := func(name string) ([][]float32, error) {
-		t, ok := get(name)
-		if !ok {
-			return nil, nil
-		}
-		if len(t.Shape) != 2 || t.Shape[0] != n || t.Shape[1] != px || len(t.Data) != n*px {
-			return nil, fmt.Errorf("read %s: array %s has shape %v, want (%d, %d)", path, name, t.Shape, n, px)
-		}
-		out := make([][]float32, n)
-		for i := range out {
-			out[i] = t.Data[i*px : (i+1)*px]
-		}
-		return out, nil
-	}
-	if r.Shown, err = images("shown"); err != nil {
+	a.px = 3 * r.ImageSize * r.ImageSize
+	if r.Shown, err = a.images("shown"); err != nil {
 		return nil, err
 	}
 	for mi := range r.Models {
-		m := &r.Models[mi]
-		if m.L <= 0 || m.L > 1<<16 || m.Name == "" || strings.ContainsAny(m.Name, ". /") {
-			return nil, fmt.Errorf("read %s: model %d: name %q, latent %d", path, mi, m.Name, m.L)
-		}
-		p := m.Name + "."
-		if m.TrueTest, err = rowsOf(p+"true.test", n, m.L, true); err != nil {
+		if err := a.readModel(r, mi); err != nil {
 			return nil, err
-		}
-		if m.TrueImagery, err = rowsOf(p+"true.imagery", len(r.ImageryKeys), m.L, true); err != nil {
-			return nil, err
-		}
-		if r.ImageryKeys != nil && (r.ImageryTarget < 0 || r.ImageryTarget >= len(r.ImageryKeys)) {
-			return nil, fmt.Errorf("read %s: imagery target %d of %d candidates", path, r.ImageryTarget, len(r.ImageryKeys))
-		}
-		if t, ok := get(p + "axis.male"); ok {
-			if len(t.Shape) != 1 || t.Shape[0] != m.L || len(t.Data) != m.L {
-				return nil, fmt.Errorf("read %s: array %saxis.male has shape %v, want (%d)", path, p, t.Shape, m.L)
-			}
-			m.MaleAxis = make([]float64, m.L)
-			for k, v := range t.Data {
-				m.MaleAxis[k] = float64(v)
-			}
-		}
-		m.Test = map[string]map[string][][]float64{}
-		m.Imagery = map[string]map[string][]float64{}
-		m.Images = map[string][][]float32{}
-		for _, v := range m.Variants {
-			if v != VariantOLS && v != VariantRidge {
-				return nil, fmt.Errorf("read %s: model %s: unknown variant %q", path, m.Name, v)
-			}
-			m.Test[v] = map[string][][]float64{}
-			m.Imagery[v] = map[string][]float64{}
-			for _, roi := range roiNames {
-				z, err := rowsOf(p+v+"."+roi+".test", n, m.L, false)
-				if err != nil {
-					return nil, err
-				}
-				if z != nil {
-					m.Test[v][roi] = z
-				}
-				if t, ok := get(p + v + "." + roi + ".imagery"); ok {
-					if len(t.Shape) != 1 || t.Shape[0] != m.L || len(t.Data) != m.L {
-						return nil, fmt.Errorf("read %s: array %s.%s.imagery has shape %v", path, p+v, roi, t.Shape)
-					}
-					zi := make([]float64, m.L)
-					for k, x := range t.Data {
-						zi[k] = float64(x)
-					}
-					m.Imagery[v][roi] = zi
-				}
-			}
-			im, err := images(p + v + ".images")
-			if err != nil {
-				return nil, err
-			}
-			if im != nil {
-				m.Images[v] = im
-			}
-		}
-		if len(m.Curve) > 16 {
-			return nil, fmt.Errorf("read %s: %d curve points", path, len(m.Curve))
-		}
-		m.CurveTest = make([][][]float64, len(m.Curve))
-		for i := range m.Curve {
-			if m.CurveTest[i], err = rowsOf(fmt.Sprintf("%scurve%d.test", p, i), n, m.L, false); err != nil {
-				return nil, err
-			}
 		}
 	}
 	for name := range f.Tensors {
-		if !used[name] {
+		if !a.used[name] {
 			return nil, fmt.Errorf("read %s: unexpected array %s", path, name)
 		}
 	}
 	return r, nil
+}
+
+// resultArrays reads the arrays of a results file, checking their shapes
+// and recording which were asked for, so that any other is caught.
+type resultArrays struct {
+	path string
+	f    *ckpt.File
+	used map[string]bool
+	n    int // test faces
+	px   int // values per image
+}
+
+func (a *resultArrays) get(name string) (ckpt.Tensor, bool) {
+	t, ok := a.f.Tensors[name]
+	a.used[name] = ok
+	return t, ok
+}
+
+// rows reads array name as n rows of l finite values (l < 0: any); absent,
+// it is nil, or an error when required.
+func (a *resultArrays) rows(name string, n, l int, required bool) ([][]float64, error) {
+	t, ok := a.get(name)
+	if !ok {
+		if required {
+			return nil, fmt.Errorf("read %s: missing array %s", a.path, name)
+		}
+		return nil, nil
+	}
+	if len(t.Shape) != 2 || t.Shape[0] != n || (l >= 0 && t.Shape[1] != l) || len(t.Data) != t.Shape[0]*t.Shape[1] {
+		return nil, fmt.Errorf("read %s: array %s has shape %v, want (%d, %d)", a.path, name, t.Shape, n, l)
+	}
+	out := make([][]float64, n)
+	for i := range out {
+		out[i] = make([]float64, t.Shape[1])
+		for k := range out[i] {
+			v := float64(t.Data[i*t.Shape[1]+k])
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("read %s: array %s has a non-finite value", a.path, name)
+			}
+			out[i][k] = v
+		}
+	}
+	return out, nil
+}
+
+// images reads array name as one image per test face; absent, it is nil.
+func (a *resultArrays) images(name string) ([][]float32, error) {
+	t, ok := a.get(name)
+	if !ok {
+		return nil, nil
+	}
+	n, px := a.n, a.px
+	if len(t.Shape) != 2 || t.Shape[0] != n || t.Shape[1] != px || len(t.Data) != n*px {
+		return nil, fmt.Errorf("read %s: array %s has shape %v, want (%d, %d)", a.path, name, t.Shape, n, px)
+	}
+	out := make([][]float32, n)
+	for i := range out {
+		out[i] = t.Data[i*px : (i+1)*px]
+	}
+	return out, nil
+}
+
+// readModel checks model mi's metadata and reads its arrays: true latents,
+// the male axis, each variant's decodings and the curve's.
+func (a *resultArrays) readModel(r *SubjectResult, mi int) error {
+	m := &r.Models[mi]
+	if m.L <= 0 || m.L > 1<<16 || m.Name == "" || strings.ContainsAny(m.Name, ". /") {
+		return fmt.Errorf("read %s: model %d: name %q, latent %d", a.path, mi, m.Name, m.L)
+	}
+	p := m.Name + "."
+	var err error
+	if m.TrueTest, err = a.rows(p+"true.test", a.n, m.L, true); err != nil {
+		return err
+	}
+	if m.TrueImagery, err = a.rows(p+"true.imagery", len(r.ImageryKeys), m.L, true); err != nil {
+		return err
+	}
+	if r.ImageryKeys != nil && (r.ImageryTarget < 0 || r.ImageryTarget >= len(r.ImageryKeys)) {
+		return fmt.Errorf("read %s: imagery target %d of %d candidates", a.path, r.ImageryTarget, len(r.ImageryKeys))
+	}
+	if t, ok := a.get(p + "axis.male"); ok {
+		if len(t.Shape) != 1 || t.Shape[0] != m.L || len(t.Data) != m.L {
+			return fmt.Errorf("read %s: array %saxis.male has shape %v, want (%d)", a.path, p, t.Shape, m.L)
+		}
+		m.MaleAxis = make([]float64, m.L)
+		for k, v := range t.Data {
+			m.MaleAxis[k] = float64(v)
+		}
+	}
+	m.Test = map[string]map[string][][]float64{}
+	m.Imagery = map[string]map[string][]float64{}
+	m.Images = map[string][][]float32{}
+	for _, v := range m.Variants {
+		if err := a.readVariant(m, v); err != nil {
+			return err
+		}
+	}
+	if len(m.Curve) > 16 {
+		return fmt.Errorf("read %s: %d curve points", a.path, len(m.Curve))
+	}
+	m.CurveTest = make([][][]float64, len(m.Curve))
+	for i := range m.Curve {
+		if m.CurveTest[i], err = a.rows(fmt.Sprintf("%scurve%d.test", p, i), a.n, m.L, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readVariant reads variant v's decoded test and imagery latents per ROI
+// and its decoded faces, each optional.
+func (a *resultArrays) readVariant(m *ModelResult, v string) error {
+	if v != VariantOLS && v != VariantRidge {
+		return fmt.Errorf("read %s: model %s: unknown variant %q", a.path, m.Name, v)
+	}
+	p := m.Name + "."
+	m.Test[v] = map[string][][]float64{}
+	m.Imagery[v] = map[string][]float64{}
+	for _, roi := range roiNames {
+		z, err := a.rows(p+v+"."+roi+".test", a.n, m.L, false)
+		if err != nil {
+			return err
+		}
+		if z != nil {
+			m.Test[v][roi] = z
+		}
+		if t, ok := a.get(p + v + "." + roi + ".imagery"); ok {
+			if len(t.Shape) != 1 || t.Shape[0] != m.L || len(t.Data) != m.L {
+				return fmt.Errorf("read %s: array %s.%s.imagery has shape %v", a.path, p+v, roi, t.Shape)
+			}
+			zi := make([]float64, m.L)
+			for k, x := range t.Data {
+				zi[k] = float64(x)
+			}
+			m.Imagery[v][roi] = zi
+		}
+	}
+	im, err := a.images(p + v + ".images")
+	if err != nil {
+		return err
+	}
+	if im != nil {
+		m.Images[v] = im
+	}
+	return nil
 }
 
 func (r *SubjectResult) validate() error {

@@ -13,129 +13,157 @@ import (
 	"fmriface/neuro/score"
 )
 
+// Sizes of the miniature experiment.
+const (
+	miniDim, miniVoxels, miniTest = 6, 200, 5
+	miniRuns, miniScans, miniTR   = 8, 200, 2.0
+	miniNoise                     = 1.0
+)
+
+// miniExperiment is a simulated miniature experiment: its runs' design
+// (events, modulators, motion) and data, and the truth behind them.
+type miniExperiment struct {
+	wTrue *mat.Dense  // (dim+1) × voxels, bias row last
+	meanZ []float64   // population mean latent
+	testZ [][]float64 // the test faces' latents
+	runs  []glm.Run
+	Y     *mat.Dense // all runs' scans × voxels
+}
+
 // TestMiniExperiment runs the whole numerical chain on a miniature
 // simulated experiment: latent-modulated training faces, repeated test
 // faces and fixation, HRF-convolved responses W_true, drift and noise →
 // design → fit → W (modulators + face bias) → decode the test-face betas →
 // pairwise accuracy. The true latents must come back well above chance.
 func TestMiniExperiment(t *testing.T) {
-	const (
-		dim, voxels, nTest = 6, 200, 5
-		nRuns, nScans, tr  = 8, 200, 2.0
-		noise              = 1.0
-	)
 	rng := rand.New(rand.NewPCG(42, 43))
-	wTrue := mat.NewDense(dim+1, voxels, nil)
-	for i := 0; i <= dim; i++ {
-		for j := 0; j < voxels; j++ {
-			wTrue.Set(i, j, rng.NormFloat64())
-		}
-	}
-	// Latents with a mean that differs per dimension, so that forgetting to
-	// add back the modulator means would show in the correlations.
-	meanZ := make([]float64, dim)
-	for k := range meanZ {
-		meanZ[k] = 1.5 * math.Sin(float64(k))
-	}
-	testZ := make([][]float64, nTest)
-	for i := range testZ {
-		testZ[i] = make([]float64, dim)
-		for k := range testZ[i] {
-			testZ[i][k] = meanZ[k] + rng.NormFloat64()
-		}
-	}
-	conv, err := glm.NewConvolver(tr, glm.Canonical(), 0, glm.SampleMiddle)
+	ex := newMiniExperiment(t, rng)
+	d, err := glm.BuildDesign(ex.runs, glm.DesignOptions{TR: miniTR})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var runs []glm.Run
-	var ys []*mat.Dense
-	for r := 0; r < nRuns; r++ {
-		var events []glm.Event
-		var lat [][]float64 // latent + bias per event (zero row for fixation)
-		run := glm.Run{NumScans: nScans}
-		var train []glm.Event
-		var trainZ []float64
-		test := make([][]glm.Event, nTest)
-		for on := 6.0; on < nScans*tr-24; on += 3 {
-			e := glm.Event{Onset: on, Duration: 1}
-			switch u := rng.IntN(10); {
-			case u < 2: // fixation: the unmodelled baseline
-				continue
-			case u < 4:
-				k := rng.IntN(nTest)
-				test[k] = append(test[k], e)
-				lat = append(lat, append(append([]float64(nil), testZ[k]...), 1))
-			default:
-				z := make([]float64, dim)
-				for i := range z {
-					z[i] = meanZ[i] + rng.NormFloat64()
-				}
-				train = append(train, e)
-				trainZ = append(trainZ, z...)
-				lat = append(lat, append(z, 1))
-			}
-			events = append(events, e)
-		}
-		run.Conditions = append(run.Conditions,
-			glm.Condition{Name: "face", Events: train, Modulators: mat.NewDense(len(train), dim, trainZ)})
-		for k := range test {
-			run.Conditions = append(run.Conditions, glm.Condition{Name: fmt.Sprintf("test%d", k+1), Events: test[k]})
-		}
-		motion := mat.NewDense(nScans, 6, nil)
-		for i := 0; i < nScans; i++ {
-			for j := 0; j < 6; j++ {
-				motion.Set(i, j, 0.1*rng.NormFloat64())
-			}
-		}
-		run.Confounds = motion
-		runs = append(runs, run)
-
-		resp, err := conv.Responses(events, nScans)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l := mat.NewDense(len(lat), dim+1, nil)
-		for i, v := range lat {
-			l.SetRow(i, v)
-		}
-		var sig, y mat.Dense
-		sig.Mul(l, wTrue)
-		y.Mul(resp, &sig)
-		for i := 0; i < nScans; i++ {
-			for j := 0; j < voxels; j++ {
-				y.Set(i, j, y.At(i, j)+100+0.01*float64(i)+noise*rng.NormFloat64())
-			}
-		}
-		ys = append(ys, &y)
-	}
-	Y := mat.NewDense(nRuns*nScans, voxels, nil)
-	for r, y := range ys {
-		Y.Slice(r*nScans, (r+1)*nScans, 0, voxels).(*mat.Dense).Copy(y)
-	}
-
-	d, err := glm.BuildDesign(runs, glm.DesignOptions{TR: tr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := d.FitInPlace(Y, glm.FitOptions{})
+	res, err := d.FitInPlace(ex.Y, glm.FitOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	face, mods, _ := d.ConditionColumns("face")
+	checkMiniDecoding(t, ex, d, res, face, mods)
+	checkMiniSelection(t, ex, d, res, face, mods)
+}
+
+// newMiniExperiment draws the true map and the test latents, then
+// simulates every run.
+func newMiniExperiment(t *testing.T, rng *rand.Rand) *miniExperiment {
+	ex := &miniExperiment{wTrue: mat.NewDense(miniDim+1, miniVoxels, nil)}
+	for i := 0; i <= miniDim; i++ {
+		for j := 0; j < miniVoxels; j++ {
+			ex.wTrue.Set(i, j, rng.NormFloat64())
+		}
+	}
+	// Latents with a mean that differs per dimension, so that forgetting to
+	// add back the modulator means would show in the correlations.
+	ex.meanZ = make([]float64, miniDim)
+	for k := range ex.meanZ {
+		ex.meanZ[k] = 1.5 * math.Sin(float64(k))
+	}
+	ex.testZ = make([][]float64, miniTest)
+	for i := range ex.testZ {
+		ex.testZ[i] = make([]float64, miniDim)
+		for k := range ex.testZ[i] {
+			ex.testZ[i][k] = ex.meanZ[k] + rng.NormFloat64()
+		}
+	}
+	conv, err := glm.NewConvolver(miniTR, glm.Canonical(), 0, glm.SampleMiddle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex.Y = mat.NewDense(miniRuns*miniScans, miniVoxels, nil)
+	for r := 0; r < miniRuns; r++ {
+		run, y := ex.simulateRun(t, rng, conv)
+		ex.runs = append(ex.runs, run)
+		ex.Y.Slice(r*miniScans, (r+1)*miniScans, 0, miniVoxels).(*mat.Dense).Copy(y)
+	}
+	return ex
+}
+
+// simulateRun draws one run's trials (fixation, test faces, training faces
+// with random latents) and motion, and its data: the HRF-convolved
+// response [z, 1]·W_true of every trial plus a baseline, a drift and noise.
+func (ex *miniExperiment) simulateRun(t *testing.T, rng *rand.Rand, conv *glm.Convolver) (glm.Run, *mat.Dense) {
+	var events []glm.Event
+	var lat [][]float64 // latent + bias per event (zero row for fixation)
+	run := glm.Run{NumScans: miniScans}
+	var train []glm.Event
+	var trainZ []float64
+	test := make([][]glm.Event, miniTest)
+	for on := 6.0; on < miniScans*miniTR-24; on += 3 {
+		e := glm.Event{Onset: on, Duration: 1}
+		switch u := rng.IntN(10); {
+		case u < 2: // fixation: the unmodelled baseline
+			continue
+		case u < 4:
+			k := rng.IntN(miniTest)
+			test[k] = append(test[k], e)
+			lat = append(lat, append(append([]float64(nil), ex.testZ[k]...), 1))
+		default:
+			z := make([]float64, miniDim)
+			for i := range z {
+				z[i] = ex.meanZ[i] + rng.NormFloat64()
+			}
+			train = append(train, e)
+			trainZ = append(trainZ, z...)
+			lat = append(lat, append(z, 1))
+		}
+		events = append(events, e)
+	}
+	run.Conditions = append(run.Conditions,
+		glm.Condition{Name: "face", Events: train, Modulators: mat.NewDense(len(train), miniDim, trainZ)})
+	for k := range test {
+		run.Conditions = append(run.Conditions, glm.Condition{Name: fmt.Sprintf("test%d", k+1), Events: test[k]})
+	}
+	motion := mat.NewDense(miniScans, 6, nil)
+	for i := 0; i < miniScans; i++ {
+		for j := 0; j < 6; j++ {
+			motion.Set(i, j, 0.1*rng.NormFloat64())
+		}
+	}
+	run.Confounds = motion
+
+	resp, err := conv.Responses(events, miniScans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := mat.NewDense(len(lat), miniDim+1, nil)
+	for i, v := range lat {
+		l.SetRow(i, v)
+	}
+	var sig, y mat.Dense
+	sig.Mul(l, ex.wTrue)
+	y.Mul(resp, &sig)
+	for i := 0; i < miniScans; i++ {
+		for j := 0; j < miniVoxels; j++ {
+			y.Set(i, j, y.At(i, j)+100+0.01*float64(i)+miniNoise*rng.NormFloat64())
+		}
+	}
+	return run, &y
+}
+
+// checkMiniDecoding decodes the test faces' betas with the fitted W (plus
+// the modulator means) and checks them against the true latents.
+func checkMiniDecoding(t *testing.T, ex *miniExperiment, d *glm.Design, res *glm.Result, face int, mods []int) {
 	W, err := decoding.AssembleW(res.Beta, mods, face, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var testRows []int
-	for k := 0; k < nTest; k++ {
+	for k := 0; k < miniTest; k++ {
 		c, ok := d.Column(fmt.Sprintf("test%d", k+1))
 		if !ok {
 			t.Fatal("missing test column")
 		}
 		testRows = append(testRows, c)
 	}
-	patterns, err := decoding.Gather(res.Beta, testRows, allIdx(voxels))
+	patterns, err := decoding.Gather(res.Beta, testRows, allIdx(miniVoxels))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +182,7 @@ func TestMiniExperiment(t *testing.T) {
 			z[k] += mu[k]
 		}
 	}
-	pw, err := score.PairwiseAccuracy(decoded, testZ)
+	pw, err := score.PairwiseAccuracy(decoded, ex.testZ)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,13 +191,17 @@ func TestMiniExperiment(t *testing.T) {
 		t.Errorf("pairwise accuracy %v on a clean simulation", pw.Accuracy)
 	}
 	for i, z := range decoded {
-		r := score.Pearson(z, testZ[i])
+		r := score.Pearson(z, ex.testZ[i])
 		t.Logf("test face %d: r = %.3f", i+1, r)
 		if r < 0.8 {
 			t.Errorf("test face %d: r(ẑ, z) = %.2f", i+1, r)
 		}
 	}
-	// Voxel selection on the same fit: every voxel responds to faces here.
+}
+
+// checkMiniSelection checks the voxel selection on the same fit: every
+// voxel responds to faces here.
+func checkMiniSelection(t *testing.T, ex *miniExperiment, d *glm.Design, res *glm.Result, face int, mods []int) {
 	c := make([]float64, len(d.TaskNames))
 	c[face] = 1
 	tmap, err := res.T(c)
@@ -193,10 +225,10 @@ func TestMiniExperiment(t *testing.T) {
 	for _, j := range sel {
 		in[j] = true
 	}
-	for j := 0; j < voxels; j++ {
-		atMean := wTrue.At(dim, j)
-		for k := 0; k < dim; k++ {
-			atMean += meanZ[k] * wTrue.At(k, j)
+	for j := 0; j < miniVoxels; j++ {
+		atMean := ex.wTrue.At(miniDim, j)
+		for k := 0; k < miniDim; k++ {
+			atMean += ex.meanZ[k] * ex.wTrue.At(k, j)
 		}
 		if (atMean > 2.5 && !in[j]) || (atMean < 0 && in[j]) {
 			t.Errorf("voxel %d: response at the mean face %.2f, t %.1f, F %.1f, selected %v", j, atMean, tmap[j], fmap[j], in[j])

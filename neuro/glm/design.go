@@ -81,6 +81,7 @@ type Design struct {
 	Dropped []string
 }
 
+// condInfo is one condition of the design, shared by the runs that have it.
 type condInfo struct {
 	name     string
 	col      int // column of the main regressor
@@ -114,57 +115,63 @@ func BuildDesign(runs []Run, opt DesignOptions) (*Design, error) {
 	}
 
 	// Pass 1: column layout, modulator sums, validation.
-	var conds []*condInfo
-	byName := map[string]*condInfo{}
-	var names []string
-	n := 0
+	lay, err := layoutColumns(runs)
+	if err != nil {
+		return nil, err
+	}
+	p := len(lay.names)
+	if p == 0 {
+		return nil, fmt.Errorf("glm: design has no conditions")
+	}
+	means := modulatorMeans(lay.conds, opt.NoCentring)
+
+	// Pass 2: fill the task columns and the nuisance blocks.
+	d := &Design{TR: opt.TR, Task: mat.NewDense(lay.n, p, nil), TaskNames: lay.names, ModulatorMeans: means}
+	row := 0
+	for ri, run := range runs {
+		ns := run.NumScans
+		rows := d.Task.Slice(row, row+ns, 0, p).(*mat.Dense)
+		if err := addTaskColumns(rows, ri, run, conv, lay.byName, means); err != nil {
+			return nil, err
+		}
+		blk, dropped, err := runNuisance(ri, run, opt.TR, cutoff, tol)
+		if err != nil {
+			return nil, err
+		}
+		blk.Start, blk.End = row, row+ns
+		d.Runs = append(d.Runs, blk)
+		d.Dropped = append(d.Dropped, dropped...)
+		row += ns
+	}
+	return d, nil
+}
+
+// columnLayout is the task columns of a design: each condition's main
+// regressor followed by its modulators, in order of first appearance.
+type columnLayout struct {
+	conds  []*condInfo
+	byName map[string]*condInfo
+	names  []string // column names
+	n      int      // scans over all runs
+}
+
+// layoutColumns validates the runs and lays out the task columns, summing
+// each condition's modulators over all its events for centring.
+func layoutColumns(runs []Run) (*columnLayout, error) {
+	lay := &columnLayout{byName: map[string]*condInfo{}}
 	for ri, run := range runs {
 		if run.NumScans <= 0 || run.NumScans > 1<<20 {
 			return nil, fmt.Errorf("glm: run %d: number of scans %d out of range", ri+1, run.NumScans)
 		}
-		n += run.NumScans
+		lay.n += run.NumScans
 		for ci, c := range run.Conditions {
-			if c.Name == "" {
-				return nil, fmt.Errorf("glm: run %d: condition %d has no name", ri+1, ci+1)
+			m, err := checkCondition(ri, ci, c)
+			if err != nil {
+				return nil, err
 			}
-			m := 0
-			if c.Modulators != nil {
-				r, cols := c.Modulators.Dims()
-				if r != len(c.Events) {
-					return nil, fmt.Errorf("glm: run %d: condition %q: %d modulator rows for %d events", ri+1, c.Name, r, len(c.Events))
-				}
-				m = cols
-			}
-			if c.Amplitudes != nil && len(c.Amplitudes) != len(c.Events) {
-				return nil, fmt.Errorf("glm: run %d: condition %q: %d amplitudes for %d events", ri+1, c.Name, len(c.Amplitudes), len(c.Events))
-			}
-			if c.ModulatorNames != nil && len(c.ModulatorNames) != m {
-				return nil, fmt.Errorf("glm: run %d: condition %q: %d modulator names for %d modulators", ri+1, c.Name, len(c.ModulatorNames), m)
-			}
-			info := byName[c.Name]
-			if info == nil {
-				info = &condInfo{name: c.Name, col: len(names), sum: make([]float64, m)}
-				info.modNames = c.ModulatorNames
-				if info.modNames == nil {
-					info.modNames = make([]string, m)
-					for k := range info.modNames {
-						info.modNames[k] = fmt.Sprintf("%s.pm%d", c.Name, k+1)
-					}
-				}
-				byName[c.Name] = info
-				conds = append(conds, info)
-				names = append(names, c.Name)
-				for _, mn := range info.modNames {
-					names = append(names, c.Name+"×"+mn)
-				}
-			} else if len(info.sum) != m {
-				return nil, fmt.Errorf("glm: run %d: condition %q has %d modulators, earlier runs %d", ri+1, c.Name, m, len(info.sum))
-			} else if c.ModulatorNames != nil {
-				for k, mn := range c.ModulatorNames {
-					if mn != info.modNames[k] {
-						return nil, fmt.Errorf("glm: run %d: condition %q: modulator %d is %q, earlier runs %q", ri+1, c.Name, k+1, mn, info.modNames[k])
-					}
-				}
+			info, err := lay.condition(ri, c, m)
+			if err != nil {
+				return nil, err
 			}
 			for e := range c.Events {
 				for k := 0; k < m; k++ {
@@ -178,70 +185,120 @@ func BuildDesign(runs []Run, opt DesignOptions) (*Design, error) {
 			info.count += len(c.Events)
 		}
 	}
-	p := len(names)
-	if p == 0 {
-		return nil, fmt.Errorf("glm: design has no conditions")
+	return lay, nil
+}
+
+// checkCondition checks the shapes of condition ci of run ri (0-based) and
+// returns its number of modulators.
+func checkCondition(ri, ci int, c Condition) (int, error) {
+	if c.Name == "" {
+		return 0, fmt.Errorf("glm: run %d: condition %d has no name", ri+1, ci+1)
 	}
+	m := 0
+	if c.Modulators != nil {
+		r, cols := c.Modulators.Dims()
+		if r != len(c.Events) {
+			return 0, fmt.Errorf("glm: run %d: condition %q: %d modulator rows for %d events", ri+1, c.Name, r, len(c.Events))
+		}
+		m = cols
+	}
+	if c.Amplitudes != nil && len(c.Amplitudes) != len(c.Events) {
+		return 0, fmt.Errorf("glm: run %d: condition %q: %d amplitudes for %d events", ri+1, c.Name, len(c.Amplitudes), len(c.Events))
+	}
+	if c.ModulatorNames != nil && len(c.ModulatorNames) != m {
+		return 0, fmt.Errorf("glm: run %d: condition %q: %d modulator names for %d modulators", ri+1, c.Name, len(c.ModulatorNames), m)
+	}
+	return m, nil
+}
+
+// condition returns the columns of condition c (with m modulators) of run
+// ri: new ones the first time its name appears, else the earlier runs',
+// whose modulator count and names must agree.
+func (lay *columnLayout) condition(ri int, c Condition, m int) (*condInfo, error) {
+	info := lay.byName[c.Name]
+	if info == nil {
+		info = &condInfo{name: c.Name, col: len(lay.names), sum: make([]float64, m)}
+		info.modNames = c.ModulatorNames
+		if info.modNames == nil {
+			info.modNames = make([]string, m)
+			for k := range info.modNames {
+				info.modNames[k] = fmt.Sprintf("%s.pm%d", c.Name, k+1)
+			}
+		}
+		lay.byName[c.Name] = info
+		lay.conds = append(lay.conds, info)
+		lay.names = append(lay.names, c.Name)
+		for _, mn := range info.modNames {
+			lay.names = append(lay.names, c.Name+"×"+mn)
+		}
+		return info, nil
+	}
+	if len(info.sum) != m {
+		return nil, fmt.Errorf("glm: run %d: condition %q has %d modulators, earlier runs %d", ri+1, c.Name, m, len(info.sum))
+	}
+	for k, mn := range c.ModulatorNames {
+		if mn != info.modNames[k] {
+			return nil, fmt.Errorf("glm: run %d: condition %q: modulator %d is %q, earlier runs %q", ri+1, c.Name, k+1, mn, info.modNames[k])
+		}
+	}
+	return info, nil
+}
+
+// modulatorMeans is, per condition, the mean of each modulator over all its
+// events (zeros with noCentring).
+func modulatorMeans(conds []*condInfo, noCentring bool) map[string][]float64 {
 	means := make(map[string][]float64, len(conds))
 	for _, c := range conds {
 		mu := make([]float64, len(c.sum))
-		if !opt.NoCentring && c.count > 0 {
+		if !noCentring && c.count > 0 {
 			for k := range mu {
 				mu[k] = c.sum[k] / float64(c.count)
 			}
 		}
 		means[c.name] = mu
 	}
+	return means
+}
 
-	// Pass 2: fill the task columns and the nuisance blocks.
-	d := &Design{TR: opt.TR, Task: mat.NewDense(n, p, nil), TaskNames: names, ModulatorMeans: means}
-	row := 0
-	for ri, run := range runs {
-		ns := run.NumScans
-		rows := d.Task.Slice(row, row+ns, 0, p).(*mat.Dense)
-		for _, c := range run.Conditions {
-			if len(c.Events) == 0 {
-				continue
-			}
-			info := byName[c.Name]
-			resp, err := conv.Responses(c.Events, ns)
-			if err != nil {
-				return nil, fmt.Errorf("glm: run %d: condition %q: %w", ri+1, c.Name, err)
-			}
-			amp := c.Amplitudes
-			if amp == nil {
-				amp = make([]float64, len(c.Events))
-				for i := range amp {
-					amp[i] = 1
-				}
-			}
-			main := rows.ColView(info.col).(*mat.VecDense)
-			main.AddVec(main, mat.NewVecDense(ns, mulVec(resp, amp)))
-			if m := len(info.sum); m > 0 {
-				mod := mat.DenseCopyOf(c.Modulators)
-				mu := means[c.Name]
-				for e := 0; e < len(c.Events); e++ {
-					r := mod.RawRowView(e)
-					for k := range r {
-						r[k] -= mu[k]
-					}
-				}
-				dst := rows.Slice(0, ns, info.col+1, info.col+1+m).(*mat.Dense)
-				var prod mat.Dense
-				prod.Mul(resp, mod)
-				dst.Add(dst, &prod)
-			}
+// addTaskColumns adds run ri's conditions, convolved with the HRF, to its
+// rows of the task columns: each main regressor weighted by the amplitudes,
+// each modulator centred by means.
+func addTaskColumns(rows *mat.Dense, ri int, run Run, conv *Convolver, byName map[string]*condInfo, means map[string][]float64) error {
+	ns := run.NumScans
+	for _, c := range run.Conditions {
+		if len(c.Events) == 0 {
+			continue
 		}
-		blk, dropped, err := runNuisance(ri, run, opt.TR, cutoff, tol)
+		info := byName[c.Name]
+		resp, err := conv.Responses(c.Events, ns)
 		if err != nil {
-			return nil, err
+			return fmt.Errorf("glm: run %d: condition %q: %w", ri+1, c.Name, err)
 		}
-		blk.Start, blk.End = row, row+ns
-		d.Runs = append(d.Runs, blk)
-		d.Dropped = append(d.Dropped, dropped...)
-		row += ns
+		amp := c.Amplitudes
+		if amp == nil {
+			amp = make([]float64, len(c.Events))
+			for i := range amp {
+				amp[i] = 1
+			}
+		}
+		main := rows.ColView(info.col).(*mat.VecDense)
+		main.AddVec(main, mat.NewVecDense(ns, mulVec(resp, amp)))
+		if m := len(info.sum); m > 0 {
+			mod := mat.DenseCopyOf(c.Modulators)
+			mu := means[c.Name]
+			for e := 0; e < len(c.Events); e++ {
+				r := mod.RawRowView(e)
+				for k := range r {
+					r[k] -= mu[k]
+				}
+			}
+			dst := rows.Slice(0, ns, info.col+1, info.col+1+m).(*mat.Dense)
+			var prod mat.Dense
+			prod.Mul(resp, mod)
+			dst.Add(dst, &prod)
+		}
 	}
-	return d, nil
+	return nil
 }
 
 // mulVec returns a·x.

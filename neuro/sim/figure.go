@@ -106,27 +106,12 @@ const (
 // disk through the BIDS reader, and returns the face − fixation t of every
 // cortical voxel.
 func faceVsFixation(ctx context.Context, out, sub string, nruns int, hrf *hrfTable, cortex []int) (*glmFit, error) {
-	ds, err := OpenDataset(out)
+	runs, total, err := figureRuns(out, sub, nruns)
 	if err != nil {
 		return nil, err
-	}
-	runs, err := ds.Runs(sub, "faces")
-	if err != nil {
-		return nil, err
-	}
-	if len(runs) > nruns {
-		runs = runs[:nruns]
 	}
 	V := len(cortex)
-	var total int
-	for _, r := range runs {
-		if r.BoldPath == "" || r.ConfoundsPath == "" || r.EventsPath == "" {
-			return nil, fmt.Errorf("fmrisim: %s: run %s lacks %v or its confounds", out, r.Prefix(), r.Missing())
-		}
-		total += r.NVols
-	}
-	nNuis := 1 + 1 + 3 + 6
-	P := nTaskCols + nNuis*len(runs)
+	P := nTaskCols + figureNuisance*len(runs)
 	X := mat.NewDense(total, P, nil)
 	Y := mat.NewDense(total, V, nil)
 	fit := &glmFit{x: X, y: Y}
@@ -135,142 +120,224 @@ func faceVsFixation(ctx context.Context, out, sub string, nruns int, hrf *hrfTab
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		ev, err := bids.ReadEvents(r.EventsPath)
+		T, err := fillFigureRun(X, Y, row, ri, r, hrf, cortex)
 		if err != nil {
 			return nil, err
-		}
-		conf, err := bids.ReadConfounds(r.ConfoundsPath, bids.MotionColumns())
-		if err != nil {
-			return nil, err
-		}
-		rd, err := nifti.Open(r.BoldPath)
-		if err != nil {
-			return nil, err
-		}
-		T := rd.NumVolumes()
-		if len(conf) != T {
-			rd.Close()
-			return nil, fmt.Errorf("fmrisim: %s has %d rows for %d volumes", r.ConfoundsPath, len(conf), T)
-		}
-		tr := r.TR
-		vol := make([]float32, rd.VolumeLen())
-		for i := 0; i < T; i++ {
-			if err := rd.NextVolume(vol); err != nil {
-				rd.Close()
-				return nil, err
-			}
-			for v, n := range cortex {
-				Y.Set(row+i, v, float64(vol[n]))
-			}
-		}
-		rd.Close()
-		// Percent signal change about each voxel's run mean.
-		for v := 0; v < V; v++ {
-			var m float64
-			for i := 0; i < T; i++ {
-				m += Y.At(row+i, v)
-			}
-			m /= float64(T)
-			for i := 0; i < T; i++ {
-				if m > 0 {
-					Y.Set(row+i, v, 100*(Y.At(row+i, v)/m-1))
-				}
-			}
-		}
-		for _, e := range ev {
-			col := -1
-			switch e.TrialType {
-			case TrialTrain, TrialTest:
-				col = colFace
-			case TrialFix:
-				col = colFix
-			case TrialImg:
-				col = colImg
-			}
-			if col < 0 {
-				continue
-			}
-			for i := 0; i < T; i++ {
-				x := hrf.boxcar((float64(i)+0.5)*tr, e.Onset, e.Duration)
-				X.Set(row+i, col, X.At(row+i, col)+x)
-				if e.OneBack {
-					X.Set(row+i, colOneBack, X.At(row+i, colOneBack)+x)
-				}
-			}
-		}
-		base := nTaskCols + nNuis*ri
-		var means [6]float64
-		for _, c := range conf {
-			for p := range means {
-				means[p] += c[p] / float64(T)
-			}
-		}
-		for i := 0; i < T; i++ {
-			X.Set(row+i, base, 1)
-			X.Set(row+i, base+1, float64(i)/float64(T-1)-0.5)
-			for k := 1; k <= 3; k++ {
-				X.Set(row+i, base+1+k, math.Cos(math.Pi*float64(k)*(float64(i)+0.5)/float64(T)))
-			}
-			for p := 0; p < 6; p++ {
-				X.Set(row+i, base+5+p, conf[i][p]-means[p])
-			}
 		}
 		fit.runLen = append(fit.runLen, T)
 		row += T
 	}
-	// Drop columns that are all zero (no imagery or one-back in these runs).
-	for c := 0; c < P; c++ {
-		if mat.Norm(X.ColView(c), 2) > 0 {
-			fit.cols = append(fit.cols, c)
-		}
-	}
-	if len(fit.cols) < 2 || fit.cols[0] != colFace || fit.cols[1] != colFix {
+	if !fit.dropEmptyColumns() {
 		return nil, fmt.Errorf("fmrisim: %s: the first runs of sub-%s have no face or no fixation trials", out, sub)
 	}
-	if len(fit.cols) < P {
-		kept := mat.NewDense(total, len(fit.cols), nil)
-		for j, c := range fit.cols {
+	if err := fit.solve(); err != nil {
+		return nil, err
+	}
+	return fit, nil
+}
+
+// figureNuisance is the number of nuisance columns per run of the figure's
+// GLM: intercept, linear trend, 3 drift cosines and 6 motion parameters.
+const figureNuisance = 1 + 1 + 3 + 6
+
+// figureRuns are the first nruns face runs of sub in the simulated dataset
+// out, each with its image, events and confounds, and their total volumes.
+func figureRuns(out, sub string, nruns int) ([]bids.Run, int, error) {
+	ds, err := OpenDataset(out)
+	if err != nil {
+		return nil, 0, err
+	}
+	runs, err := ds.Runs(sub, "faces")
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(runs) > nruns {
+		runs = runs[:nruns]
+	}
+	var total int
+	for _, r := range runs {
+		if r.BoldPath == "" || r.ConfoundsPath == "" || r.EventsPath == "" {
+			return nil, 0, fmt.Errorf("fmrisim: %s: run %s lacks %v or its confounds", out, r.Prefix(), r.Missing())
+		}
+		total += r.NVols
+	}
+	return runs, total, nil
+}
+
+// fillFigureRun reads run r (the ri-th) into the rows of X and Y from row
+// on: its cortical data as percent signal change about each voxel's run
+// mean, its task regressors and its own nuisance columns. It returns the
+// run's volume count.
+func fillFigureRun(X, Y *mat.Dense, row, ri int, r bids.Run, hrf *hrfTable, cortex []int) (int, error) {
+	ev, err := bids.ReadEvents(r.EventsPath)
+	if err != nil {
+		return 0, err
+	}
+	conf, err := bids.ReadConfounds(r.ConfoundsPath, bids.MotionColumns())
+	if err != nil {
+		return 0, err
+	}
+	T, err := readCortexPSC(Y, row, r, len(conf), cortex)
+	if err != nil {
+		return 0, err
+	}
+	setFigureTaskColumns(X, row, T, r.TR, ev, hrf)
+	setFigureNuisance(X, row, T, nTaskCols+figureNuisance*ri, conf)
+	return T, nil
+}
+
+// readCortexPSC reads run r's image into the rows of Y from row on (one
+// column per cortical voxel) and converts them to percent signal change
+// about each voxel's run mean. nconf is the confounds' row count, which
+// must match the volumes.
+func readCortexPSC(Y *mat.Dense, row int, r bids.Run, nconf int, cortex []int) (int, error) {
+	rd, err := nifti.Open(r.BoldPath)
+	if err != nil {
+		return 0, err
+	}
+	T := rd.NumVolumes()
+	if nconf != T {
+		rd.Close()
+		return 0, fmt.Errorf("fmrisim: %s has %d rows for %d volumes", r.ConfoundsPath, nconf, T)
+	}
+	vol := make([]float32, rd.VolumeLen())
+	for i := 0; i < T; i++ {
+		if err := rd.NextVolume(vol); err != nil {
+			rd.Close()
+			return 0, err
+		}
+		for v, n := range cortex {
+			Y.Set(row+i, v, float64(vol[n]))
+		}
+	}
+	rd.Close()
+	for v := range cortex {
+		var m float64
+		for i := 0; i < T; i++ {
+			m += Y.At(row+i, v)
+		}
+		m /= float64(T)
+		for i := 0; i < T; i++ {
+			if m > 0 {
+				Y.Set(row+i, v, 100*(Y.At(row+i, v)/m-1))
+			}
+		}
+	}
+	return T, nil
+}
+
+// setFigureTaskColumns adds the run's events, convolved with the canonical
+// HRF, to the task columns of its T rows from row on.
+func setFigureTaskColumns(X *mat.Dense, row, T int, tr float64, ev []bids.Event, hrf *hrfTable) {
+	for _, e := range ev {
+		col := -1
+		switch e.TrialType {
+		case TrialTrain, TrialTest:
+			col = colFace
+		case TrialFix:
+			col = colFix
+		case TrialImg:
+			col = colImg
+		}
+		if col < 0 {
+			continue
+		}
+		for i := 0; i < T; i++ {
+			x := hrf.boxcar((float64(i)+0.5)*tr, e.Onset, e.Duration)
+			X.Set(row+i, col, X.At(row+i, col)+x)
+			if e.OneBack {
+				X.Set(row+i, colOneBack, X.At(row+i, colOneBack)+x)
+			}
+		}
+	}
+}
+
+// setFigureNuisance sets the run's nuisance columns, from column base on:
+// intercept, linear trend, drift cosines and the demeaned motion.
+func setFigureNuisance(X *mat.Dense, row, T, base int, conf [][]float64) {
+	var means [6]float64
+	for _, c := range conf {
+		for p := range means {
+			means[p] += c[p] / float64(T)
+		}
+	}
+	for i := 0; i < T; i++ {
+		X.Set(row+i, base, 1)
+		X.Set(row+i, base+1, float64(i)/float64(T-1)-0.5)
+		for k := 1; k <= 3; k++ {
+			X.Set(row+i, base+1+k, math.Cos(math.Pi*float64(k)*(float64(i)+0.5)/float64(T)))
+		}
+		for p := 0; p < 6; p++ {
+			X.Set(row+i, base+5+p, conf[i][p]-means[p])
+		}
+	}
+}
+
+// dropEmptyColumns drops the design's all-zero columns (no imagery or
+// one-back in these runs), recording the kept ones in f.cols. It reports
+// false when the face or the fixation column is empty.
+func (f *glmFit) dropEmptyColumns() bool {
+	X := f.x
+	total, P := X.Dims()
+	for c := 0; c < P; c++ {
+		if mat.Norm(X.ColView(c), 2) > 0 {
+			f.cols = append(f.cols, c)
+		}
+	}
+	if len(f.cols) < 2 || f.cols[0] != colFace || f.cols[1] != colFix {
+		return false
+	}
+	if len(f.cols) < P {
+		kept := mat.NewDense(total, len(f.cols), nil)
+		for j, c := range f.cols {
 			kept.SetCol(j, mat.Col(nil, c, X))
 		}
-		X, P = kept, len(fit.cols)
-		fit.x = X
+		f.x = kept
 	}
-	// Least squares through the normal equations (the design is small and
-	// well conditioned: task columns plus per-run nuisance).
+	return true
+}
+
+// solve fits the betas and the face − fixation t of every voxel, by least
+// squares through the normal equations (the design is small and well
+// conditioned: task columns plus per-run nuisance).
+func (f *glmFit) solve() error {
+	X, Y := f.x, f.y
+	total, P := X.Dims()
+	_, V := Y.Dims()
 	var xtx mat.SymDense
 	xtx.SymOuterK(1, X.T())
 	var ch mat.Cholesky
 	if !ch.Factorize(&xtx) {
-		return nil, fmt.Errorf("fmrisim: face-vs-fixation design is rank deficient")
+		return fmt.Errorf("fmrisim: face-vs-fixation design is rank deficient")
 	}
 	var xty mat.Dense
 	xty.Mul(X.T(), Y)
-	fit.beta = mat.NewDense(P, V, nil)
-	if err := ch.SolveTo(fit.beta, &xty); err != nil {
-		return nil, err
+	f.beta = mat.NewDense(P, V, nil)
+	if err := ch.SolveTo(f.beta, &xty); err != nil {
+		return err
 	}
 	c := mat.NewVecDense(P, nil)
 	c.SetVec(colFace, 1)
 	c.SetVec(colFix, -1)
 	var cv mat.VecDense
 	if err := ch.SolveVecTo(&cv, c); err != nil {
-		return nil, err
+		return err
 	}
 	cvc := mat.Dot(c, &cv)
 	var fitted mat.Dense
-	fitted.Mul(X, fit.beta)
+	fitted.Mul(X, f.beta)
 	dof := float64(total - P)
-	fit.t = make([]float64, V)
+	f.t = make([]float64, V)
 	for v := 0; v < V; v++ {
 		var rss float64
 		for i := 0; i < total; i++ {
 			d := Y.At(i, v) - fitted.At(i, v)
 			rss += d * d
 		}
-		est := fit.beta.At(colFace, v) - fit.beta.At(colFix, v)
-		fit.t[v] = est / math.Sqrt(rss/dof*cvc)
+		est := f.beta.At(colFace, v) - f.beta.At(colFix, v)
+		f.t[v] = est / math.Sqrt(rss/dof*cvc)
 	}
-	return fit, nil
+	return nil
 }
 
 func tStats(t []float64) TStats {

@@ -15,6 +15,19 @@ import (
 // weights applied to its receptive-field-pooled features, standardised) +
 // AttrMix × (its attribute weights applied to the attributes, standardised).
 func voxelResponses(ctx context.Context, feat, attr []float32, rows, nAttr int, t *Tuning, tick func()) ([]float32, error) {
+	out, err := visualDrive(ctx, feat, rows, t, tick)
+	if err != nil {
+		return nil, err
+	}
+	mean, cov := attrMoments(attr, rows, nAttr)
+	mixAttributes(out, attr, rows, nAttr, mean, cov, t)
+	return out, nil
+}
+
+// visualDrive is each voxel's channel weights applied to its
+// receptive-field-pooled features, rows × V, standardized per voxel. Rows
+// are spread over GOMAXPROCS workers; each writes its own rows only.
+func visualDrive(ctx context.Context, feat []float32, rows int, t *Tuning, tick func()) ([]float32, error) {
 	V := len(t.ROI)
 	out := make([]float32, rows*V)
 	bw := bankWeights()
@@ -59,11 +72,15 @@ func voxelResponses(ctx context.Context, feat, attr []float32, rows, nAttr int, 
 		return nil, ctx.Err()
 	}
 	standardizeColumns(out, rows, V)
+	return out, nil
+}
 
-	// Attribute part: its mean and variance per voxel follow from the
-	// attributes' mean and covariance over the rows.
-	mean := make([]float64, nAttr)
-	cov := make([]float64, nAttr*nAttr)
+// attrMoments are the attributes' mean and covariance over the rows
+// (nAttr × nAttr, full): the attribute part's mean and variance per voxel
+// follow from them without a pass over the rows per voxel.
+func attrMoments(attr []float32, rows, nAttr int) (mean, cov []float64) {
+	mean = make([]float64, nAttr)
+	cov = make([]float64, nAttr*nAttr)
 	for r := 0; r < rows; r++ {
 		a := attr[r*nAttr : (r+1)*nAttr]
 		for i, x := range a {
@@ -82,6 +99,14 @@ func voxelResponses(ctx context.Context, feat, attr []float32, rows, nAttr int, 
 			cov[i*nAttr+j], cov[j*nAttr+i] = c, c
 		}
 	}
+	return mean, cov
+}
+
+// mixAttributes turns out (the standardized visual drive, rows × V) into
+// each voxel's final drive: VisMix × visual + AttrMix × its standardized
+// attribute part.
+func mixAttributes(out, attr []float32, rows, nAttr int, mean, cov []float64, t *Tuning) {
+	V := len(t.ROI)
 	for v := 0; v < V; v++ {
 		vm := t.VisMix[v]
 		am := t.AttrMix[v]
@@ -114,7 +139,6 @@ func voxelResponses(ctx context.Context, feat, attr []float32, rows, nAttr int, 
 			out[r*V+v] = float32(vm*float64(out[r*V+v]) + scale*(s-mu))
 		}
 	}
-	return out, nil
 }
 
 // poolBank pools one feature vector with every receptive field of the bank:

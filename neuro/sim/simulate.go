@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"time"
@@ -86,53 +87,14 @@ func Simulate(ctx context.Context, cfg Config, pool *Pool, opt Options) (*Summar
 		}
 	}
 
-	// Designs and stimuli.
-	subs := make([]*subject, len(cfg.Subjects))
-	totalRuns := 0
-	used := map[int]bool{}
-	for i, s := range cfg.Subjects {
-		d, err := ReadDesign(opt.DesignRoot, s, cfg.MaxRuns, cfg.NVols, cfg.TR)
-		if err != nil {
-			return nil, err
-		}
-		asg, err := assignStimuli(cfg.Seed, d, pool)
-		if err != nil {
-			return nil, err
-		}
-		subs[i] = &subject{label: d.Subject, noise: cfg.Noise[i], design: d, asg: asg}
-		totalRuns += len(d.Runs)
-		ids, _ := asg.stimulusRows()
-		for _, id := range ids {
-			used[id] = true
-		}
-	}
-
-	// Features of every face shown, computed once.
-	ids := make([]int, 0, len(used))
-	for id := range used {
-		ids = append(ids, id)
-	}
-	sortInts(ids)
-	featRow := make(map[int]int, len(ids))
-	for r, id := range ids {
-		featRow[id] = r
-	}
-	var bar *progress.Bar
-	tick := func() {}
-	if opt.Progress != nil {
-		bar = progress.New(opt.Progress, "features", len(ids))
-		tick = func() { bar.Add(1) }
-	}
-	feat, err := imageFeatures(ctx, pool.Size, pool.Image, ids, tick)
-	if bar != nil {
-		bar.Done()
-	}
+	subs, totalRuns, ids, err := readSubjects(cfg, pool, opt.DesignRoot)
 	if err != nil {
 		return nil, err
 	}
-	standardizeColumns(feat, len(ids), NumFeatures)
-	attrZ := poolAttributes(pool)
-	nAttr := len(pool.AttrNames)
+	sf, err := shownFeatures(ctx, pool, ids, opt.Progress)
+	if err != nil {
+		return nil, err
+	}
 
 	sum := &Summary{Config: cfg, Images: len(ids), Version: versionString()}
 	hrf := newHRFTable()
@@ -146,37 +108,12 @@ func Simulate(ctx context.Context, cfg Config, pool *Pool, opt Options) (*Summar
 	}
 	var fig *figureData
 	for _, s := range subs {
-		if err := s.build(ctx, cfg, feat, featRow, attrZ, nAttr); err != nil {
+		ss, f, err := s.simulate(ctx, cfg, pool, opt.Out, hrf, sf, !cfg.NoFigure && s.label == figSub, runBar)
+		if err != nil {
 			return nil, err
 		}
-		if err := writeTruth(opt.Out, cfg, pool, s); err != nil {
-			return nil, err
-		}
-		ss := SubjectSummary{Subject: s.label, Noise: s.noise, Runs: len(s.design.Runs),
-			Voxels: len(s.brain), CorticalVoxels: len(s.anat.Cortex), ROIVoxels: map[string]int{},
-			Stimuli: len(s.rowOf), GenderSwaps: s.asg.genderSwaps, Trials: map[string]int{}}
-		for _, r := range s.tun.ROI {
-			ss.ROIVoxels[ROINames[r]]++
-		}
-		for ri, run := range s.design.Runs {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			rec := !cfg.NoFigure && s.label == figSub && ri == 0
-			truth, err := s.simulateRun(cfg, opt.Out, hrf, run, rec)
-			if err != nil {
-				return nil, err
-			}
-			if rec {
-				fig = &figureData{sub: s, truthRun0: truth}
-			}
-			for _, e := range run.Events {
-				ss.Trials[e.TrialType]++
-			}
-			if runBar != nil {
-				runBar.SetInfo("sub-" + s.label)
-				runBar.Add(1)
-			}
+		if f != nil {
+			fig = f
 		}
 		sum.Subjects = append(sum.Subjects, ss)
 		s.resp = nil // free the subject's responses before the next one
@@ -203,6 +140,110 @@ func Simulate(ctx context.Context, cfg Config, pool *Pool, opt Options) (*Summar
 	}
 	sum.Seconds = time.Since(start).Seconds()
 	return sum, nil
+}
+
+// readSubjects reads each subject's design and assigns its stimuli. It also
+// returns the number of runs over all subjects (for the progress bar) and the
+// sorted pool indices of every face shown, whose features are computed once.
+func readSubjects(cfg Config, pool *Pool, designRoot string) (subs []*subject, totalRuns int, shown []int, err error) {
+	subs = make([]*subject, len(cfg.Subjects))
+	used := map[int]bool{}
+	for i, s := range cfg.Subjects {
+		d, err := ReadDesign(designRoot, s, cfg.MaxRuns, cfg.NVols, cfg.TR)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		asg, err := assignStimuli(cfg.Seed, d, pool)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		subs[i] = &subject{label: d.Subject, noise: cfg.Noise[i], design: d, asg: asg}
+		totalRuns += len(d.Runs)
+		ids, _ := asg.stimulusRows()
+		for _, id := range ids {
+			used[id] = true
+		}
+	}
+	shown = make([]int, 0, len(used))
+	for id := range used {
+		shown = append(shown, id)
+	}
+	sortInts(shown)
+	return subs, totalRuns, shown, nil
+}
+
+// stimulusFeatures are what every subject's responses are computed from:
+// the standardized features of the faces shown and the pool's z-scored
+// attributes.
+type stimulusFeatures struct {
+	feat    []float32   // len(ids) × NumFeatures
+	featRow map[int]int // pool index → row of feat
+	attrZ   []float32   // len(pool.Faces) × nAttr
+	nAttr   int
+}
+
+// shownFeatures computes the features of the faces ids (sorted pool
+// indices), standardized over them, and the pool's attributes.
+func shownFeatures(ctx context.Context, pool *Pool, ids []int, prog io.Writer) (*stimulusFeatures, error) {
+	featRow := make(map[int]int, len(ids))
+	for r, id := range ids {
+		featRow[id] = r
+	}
+	var bar *progress.Bar
+	tick := func() {}
+	if prog != nil {
+		bar = progress.New(prog, "features", len(ids))
+		tick = func() { bar.Add(1) }
+	}
+	feat, err := imageFeatures(ctx, pool.Size, pool.Image, ids, tick)
+	if bar != nil {
+		bar.Done()
+	}
+	if err != nil {
+		return nil, err
+	}
+	standardizeColumns(feat, len(ids), NumFeatures)
+	return &stimulusFeatures{feat: feat, featRow: featRow, attrZ: poolAttributes(pool), nAttr: len(pool.AttrNames)}, nil
+}
+
+// simulate builds the subject, writes its ground truth and its runs, and
+// summarises it. With figure, it also returns the figure's data: the
+// noise-free signal of its first run.
+func (s *subject) simulate(ctx context.Context, cfg Config, pool *Pool, out string, hrf *hrfTable, sf *stimulusFeatures, figure bool, runBar *progress.Bar) (SubjectSummary, *figureData, error) {
+	if err := s.build(ctx, cfg, sf.feat, sf.featRow, sf.attrZ, sf.nAttr); err != nil {
+		return SubjectSummary{}, nil, err
+	}
+	if err := writeTruth(out, cfg, pool, s); err != nil {
+		return SubjectSummary{}, nil, err
+	}
+	ss := SubjectSummary{Subject: s.label, Noise: s.noise, Runs: len(s.design.Runs),
+		Voxels: len(s.brain), CorticalVoxels: len(s.anat.Cortex), ROIVoxels: map[string]int{},
+		Stimuli: len(s.rowOf), GenderSwaps: s.asg.genderSwaps, Trials: map[string]int{}}
+	for _, r := range s.tun.ROI {
+		ss.ROIVoxels[ROINames[r]]++
+	}
+	var fig *figureData
+	for ri, run := range s.design.Runs {
+		if err := ctx.Err(); err != nil {
+			return SubjectSummary{}, nil, err
+		}
+		rec := figure && ri == 0
+		truth, err := s.simulateRun(cfg, out, hrf, run, rec)
+		if err != nil {
+			return SubjectSummary{}, nil, err
+		}
+		if rec {
+			fig = &figureData{sub: s, truthRun0: truth}
+		}
+		for _, e := range run.Events {
+			ss.Trials[e.TrialType]++
+		}
+		if runBar != nil {
+			runBar.SetInfo("sub-" + s.label)
+			runBar.Add(1)
+		}
+	}
+	return ss, fig, nil
 }
 
 // prepareOut makes sure out is empty, or holds an earlier simulation that
@@ -335,13 +376,42 @@ type runTruth struct {
 	signal [][]float64
 }
 
+// runSignal is one synthesized run, ready to be written.
+type runSignal struct {
+	series []float32   // brain voxels × volumes, voxel-major
+	hi     float64     // largest intensity, for the images' scale
+	motion [][]float64 // volumes × 6 motion parameters
+	truth  *runTruth   // noise-free task signal; nil unless kept
+}
+
 // simulateRun simulates one run and writes its BOLD image, events, sidecar
 // and confounds. With keep, it also returns the noise-free task signal.
 func (s *subject) simulateRun(cfg Config, out string, hrf *hrfTable, run DesignRun, keep bool) (*runTruth, error) {
+	sig := s.synthesizeRun(cfg, hrf, run, keep)
+	if err := s.writeRun(cfg, out, run, sig); err != nil {
+		return nil, err
+	}
+	return sig.truth, nil
+}
+
+// synthesizeRun makes one run's data: the task signal, then motion and the
+// shared fluctuations, then every brain voxel's series. All draws come from
+// the run's own stream, in that order, so the output depends on the seed,
+// the subject and the run alone.
+func (s *subject) synthesizeRun(cfg Config, hrf *hrfTable, run DesignRun, keep bool) *runSignal {
+	rng := newRNG(cfg.Seed, "sub-"+s.label, "run", run.Prefix())
+	task, truth := s.taskSignal(cfg, hrf, run, rng, keep)
+	motion, physio, glob := s.runFluctuations(run.NVols, rng)
+	series, hi := s.voxelSeries(run.NVols, task, motion, physio, glob, rng)
+	return &runSignal{series: series, hi: hi, motion: motion, truth: truth}
+}
+
+// taskSignal is the run's task signal, cortical voxels × volumes (percent
+// signal change): each face trial's amplitudes convolved with the voxel's
+// shifted HRF. With keep it also returns the noise-free signal.
+func (s *subject) taskSignal(cfg Config, hrf *hrfTable, run DesignRun, rng *rand.Rand, keep bool) ([][]float64, *runTruth) {
 	T := run.NVols
 	V := len(s.anat.Cortex)
-	rng := newRNG(cfg.Seed, "sub-"+s.label, "run", run.Prefix())
-	nu := s.noise
 	task := make([][]float64, V)
 	for v := range task {
 		task[v] = make([]float64, T)
@@ -359,37 +429,9 @@ func (s *subject) simulateRun(cfg Config, out string, hrf *hrfTable, run DesignR
 	for b := range reg {
 		reg[b] = make([]float64, T)
 	}
-	imagRow := s.rowOf[s.asg.imgPool[s.asg.imagery.Target]]
 	for _, e := range run.Events {
-		var row int
-		gain, noise := 1.0, trialNoise*nu
-		switch e.TrialType {
-		case TrialTrain, TrialTest:
-			row = s.rowOf[s.asg.poolOf[e.StimFile]]
-			if e.OneBack {
-				gain = repeatGain
-			}
-		case TrialImg:
-			row = imagRow
-			noise *= imageryNoise
-		default: // fixation and anything else: no face, no response
+		if !s.trialAmplitudes(e, rng, amp, clean) {
 			continue
-		}
-		jitter := 1 + trialGain*nu*rng.NormFloat64()
-		r := s.resp[row*V : (row+1)*V]
-		for v := range amp {
-			c := s.tun.FaceBias[v] + s.tun.Modulation[v]*float64(r[v])
-			var press float64
-			if e.TrialType == TrialImg {
-				c *= s.tun.Imagery[v]
-			} else {
-				c *= gain
-				if e.OneBack {
-					press = s.tun.Press[v]
-				}
-			}
-			clean[v] = c + press
-			amp[v] = c*jitter + press + noise*rng.NormFloat64()
 		}
 		// The trial's regressor for each HRF shift, over its window.
 		i0 := max(0, int(math.Floor((e.Onset-maxHRFShift)/cfg.TR-0.5)))
@@ -415,10 +457,54 @@ func (s *subject) simulateRun(cfg Config, out string, hrf *hrfTable, run DesignR
 			}
 		}
 	}
+	return task, truth
+}
 
-	// Motion: 6 random walks; fMRIPrep's conventions (mm, rad, relative to
-	// the first volume).
-	motion := make([][]float64, T)
+// trialAmplitudes sets each cortical voxel's neural amplitude for one trial:
+// amp with the trial's gain jitter and noise (drawn from rng), clean without
+// them. It reports false, drawing nothing, for trials without a face.
+func (s *subject) trialAmplitudes(e bids.Event, rng *rand.Rand, amp, clean []float64) bool {
+	nu := s.noise
+	V := len(amp)
+	var row int
+	gain, noise := 1.0, trialNoise*nu
+	switch e.TrialType {
+	case TrialTrain, TrialTest:
+		row = s.rowOf[s.asg.poolOf[e.StimFile]]
+		if e.OneBack {
+			gain = repeatGain
+		}
+	case TrialImg:
+		row = s.rowOf[s.asg.imgPool[s.asg.imagery.Target]]
+		noise *= imageryNoise
+	default: // fixation and anything else: no face, no response
+		return false
+	}
+	jitter := 1 + trialGain*nu*rng.NormFloat64()
+	r := s.resp[row*V : (row+1)*V]
+	for v := range amp {
+		c := s.tun.FaceBias[v] + s.tun.Modulation[v]*float64(r[v])
+		var press float64
+		if e.TrialType == TrialImg {
+			c *= s.tun.Imagery[v]
+		} else {
+			c *= gain
+			if e.OneBack {
+				press = s.tun.Press[v]
+			}
+		}
+		clean[v] = c + press
+		amp[v] = c*jitter + press + noise*rng.NormFloat64()
+	}
+	return true
+}
+
+// runFluctuations draws what the run's voxels share: head motion (6 random
+// walks in fMRIPrep's conventions: mm, rad, relative to the first volume),
+// a physiological AR(1) series and the global drift's slope.
+func (s *subject) runFluctuations(T int, rng *rand.Rand) (motion [][]float64, physio []float64, glob float64) {
+	nu := s.noise
+	motion = make([][]float64, T)
 	for i := range motion {
 		motion[i] = make([]float64, 6)
 		if i == 0 {
@@ -432,13 +518,20 @@ func (s *subject) simulateRun(cfg Config, out string, hrf *hrfTable, run DesignR
 			motion[i][p] = motion[i-1][p] + step*nu*rng.NormFloat64()
 		}
 	}
-	// Shared fluctuations.
-	physio := make([]float64, T)
+	physio = make([]float64, T)
 	physio[0] = rng.NormFloat64()
 	for i := 1; i < T; i++ {
 		physio[i] = 0.8*physio[i-1] + 0.6*rng.NormFloat64()
 	}
-	glob := globalDrift * nu * rng.NormFloat64()
+	glob = globalDrift * nu * rng.NormFloat64()
+	return motion, physio, glob
+}
+
+// voxelSeries is every brain voxel's intensity series (voxel-major): its
+// baseline modulated by scanner noise, drift, the shared fluctuations and,
+// in cortex, the task, then displaced by motion. hi is the largest value.
+func (s *subject) voxelSeries(T int, task, motion [][]float64, physio []float64, glob float64, rng *rand.Rand) ([]float32, float64) {
+	nu := s.noise
 	cosines := make([][]float64, 3)
 	for k := range cosines {
 		cosines[k] = make([]float64, T)
@@ -446,10 +539,8 @@ func (s *subject) simulateRun(cfg Config, out string, hrf *hrfTable, run DesignR
 			cosines[k][i] = math.Cos(math.Pi * float64(k+1) * (float64(i) + 0.5) / float64(T))
 		}
 	}
-
-	// Every brain voxel's series.
 	B := len(s.brain)
-	series := make([]float32, B*T) // voxel-major
+	series := make([]float32, B*T)
 	isCortex := make([]int, B)
 	for b := range isCortex {
 		isCortex[b] = -1
@@ -488,23 +579,49 @@ func (s *subject) simulateRun(cfg Config, out string, hrf *hrfTable, run DesignR
 			hi = math.Max(hi, val)
 		}
 	}
+	return series, hi
+}
 
-	// Files.
+// writeRun writes a synthesized run: its BOLD image, then the real events,
+// the sidecar and the confounds (motion, global signal, framewise
+// displacement) into the ground-truth derivatives.
+func (s *subject) writeRun(cfg Config, out string, run DesignRun, sig *runSignal) error {
 	e := run.Entities
+	global, err := s.writeBOLD(cfg, e.File(out, "bold", ".nii.gz"), run.NVols, sig)
+	if err != nil {
+		return err
+	}
+	if err := bids.WriteEvents(e.File(out, "events", ".tsv"), run.Events); err != nil {
+		return err
+	}
+	side := bids.Sidecar{RepetitionTime: cfg.TR, TaskName: e.Task, Extra: map[string]any{
+		"Simulated":      true,
+		"SimulationNote": "virtual subject made by fmriface (not real brain data); events are the real ds001761 subject's",
+	}}
+	if err := bids.WriteSidecar(e.File(out, "bold", ".json"), side); err != nil {
+		return err
+	}
+	cols := append(bids.MotionColumns(), "global_signal", "framewise_displacement")
+	return bids.WriteConfounds(e.DerivFile(simtruth.Dir(out), "", "confounds", "timeseries", ".tsv"), cols, confoundRows(sig.motion, global))
+}
+
+// writeBOLD writes the run's series as an int16 NIfTI image on the grid
+// (0 outside the brain) and returns the global signal, the mean over the
+// brain of each volume as written.
+func (s *subject) writeBOLD(cfg Config, path string, T int, sig *runSignal) ([]float64, error) {
 	h := nifti.NewHeader(nifti.Int16, cfg.Grid[0], cfg.Grid[1], cfg.Grid[2], T)
 	h.PixDim[1], h.PixDim[2], h.PixDim[3] = float32(cfg.VoxelMM), float32(cfg.VoxelMM), float32(cfg.VoxelMM)
 	h.SetTR(cfg.TR)
 	// Steps of 0.25 (0.025 % of the grey-matter baseline, a thirtieth of the
 	// scanner noise at noise scale 1) keep the files small; the intercept is 0
 	// so that the background stays exactly 0.
-	h.SclSlope, h.SclInter = float32(math.Max(quantStep, hi/32000)), 0
+	h.SclSlope, h.SclInter = float32(math.Max(quantStep, sig.hi/32000)), 0
 	aff := cfg.grid().Affine()
 	h.SetSform(aff, nifti.XformScanner)
 	if err := h.SetQform(aff, nifti.XformScanner); err != nil {
 		return nil, err
 	}
 	h.Descrip = "fmriface SIMULATED virtual subject"
-	path := e.File(out, "bold", ".nii.gz")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
@@ -513,12 +630,13 @@ func (s *subject) simulateRun(cfg Config, out string, hrf *hrfTable, run DesignR
 		return nil, err
 	}
 	defer w.Abort()
+	B := len(s.brain)
 	vol := make([]float32, w.VolumeLen())
 	global := make([]float64, T)
 	for i := 0; i < T; i++ {
 		var gs float64
 		for b, n := range s.brain {
-			vol[n] = series[b*T+i]
+			vol[n] = sig.series[b*T+i]
 			gs += float64(vol[n])
 		}
 		global[i] = gs / float64(B)
@@ -529,17 +647,13 @@ func (s *subject) simulateRun(cfg Config, out string, hrf *hrfTable, run DesignR
 	if err := w.Close(); err != nil {
 		return nil, err
 	}
-	if err := bids.WriteEvents(e.File(out, "events", ".tsv"), run.Events); err != nil {
-		return nil, err
-	}
-	side := bids.Sidecar{RepetitionTime: cfg.TR, TaskName: e.Task, Extra: map[string]any{
-		"Simulated":      true,
-		"SimulationNote": "virtual subject made by fmriface (not real brain data); events are the real ds001761 subject's",
-	}}
-	if err := bids.WriteSidecar(e.File(out, "bold", ".json"), side); err != nil {
-		return nil, err
-	}
-	rows := make([][]float64, T)
+	return global, nil
+}
+
+// confoundRows are the confounds per volume: the 6 motion parameters, the
+// global signal and the framewise displacement (NaN for the first volume).
+func confoundRows(motion [][]float64, global []float64) [][]float64 {
+	rows := make([][]float64, len(motion))
 	for i := range rows {
 		fd := math.NaN()
 		if i > 0 {
@@ -554,9 +668,5 @@ func (s *subject) simulateRun(cfg Config, out string, hrf *hrfTable, run DesignR
 		}
 		rows[i] = append(append([]float64{}, motion[i]...), global[i], fd)
 	}
-	cols := append(bids.MotionColumns(), "global_signal", "framewise_displacement")
-	if err := bids.WriteConfounds(e.DerivFile(simtruth.Dir(out), "", "confounds", "timeseries", ".tsv"), cols, rows); err != nil {
-		return nil, err
-	}
-	return truth, nil
+	return rows
 }
