@@ -11,6 +11,7 @@ import (
 	"fmriface/neuro/decoding"
 	"fmriface/neuro/glm"
 	"fmriface/neuro/score"
+	"fmriface/util/corr"
 )
 
 // TestMiniExperiment runs the whole numerical chain on a miniature
@@ -163,7 +164,7 @@ func TestMiniExperiment(t *testing.T) {
 		t.Errorf("pairwise accuracy %v on a clean simulation", pw.Accuracy)
 	}
 	for i, z := range decoded {
-		r := score.Pearson(z, testZ[i])
+		r := corr.Pearson(z, testZ[i])
 		t.Logf("test face %d: r = %.3f", i+1, r)
 		if r < 0.8 {
 			t.Errorf("test face %d: r(ẑ, z) = %.2f", i+1, r)
