@@ -24,7 +24,7 @@ test-wasm:
 	PATH="$$PATH:$(GOROOT_WASM)" GOOS=js GOARCH=wasm $(GO) test -count=1 ./infer/nn/... ./infer/gemm/... ./bundle/... ./bundle/quant/... ./infer/site/ ./contract/sitedata/ ./wasm/app/
 
 fuzz:
-	FUZZTIME=$${FUZZTIME:-8s} ./scripts/fuzz-short.sh
+	./scripts/fuzz-short.sh
 
 ## train: the default VAE-GAN (about 35 min on 2 cores); Ctrl-C saves, train-resume continues
 train:
@@ -39,9 +39,11 @@ eval:
 
 ## reproduce: the fMRI analysis on four virtual subjects (simulate, fit, eval,
 ## report → reports/fmri), with the noise levels calibrated on simulation seed 2
-NOISE ?= 5.6,5.4,9.9,9.4
+## (sim.DefaultNoise in neuro/sim/config.go; NOISE=a,b,c,d overrides them)
+NOISE ?=
+NOISE_FLAG = $(if $(NOISE), --noise $(NOISE))
 reproduce: reproduce-haxby
-	$(GO) run ./trainer fmri simulate --faces $(FACES) --design $(DESIGN) --noise $(NOISE) --overwrite
+	$(GO) run ./trainer fmri simulate --faces $(FACES) --design $(DESIGN)$(NOISE_FLAG) --overwrite
 	$(GO) run ./trainer fmri fit --faces $(FACES)
 	$(GO) run ./trainer fmri eval
 	$(GO) run ./trainer fmri report

@@ -23,6 +23,7 @@ import (
 	"fmriface/neuro/analysis"
 	"fmriface/neuro/bids"
 	"fmriface/neuro/decoding"
+	"fmriface/neuro/glm"
 	"fmriface/neuro/score"
 	"fmriface/neuro/sim"
 	"fmriface/trainer/gorgoniablas"
@@ -45,14 +46,14 @@ func fmriFit(ctx context.Context, args []string) error {
 	out := fs.String("out", "out/fmri", "output folder (one sub-XX folder per subject)")
 	subjects := fs.String("subjects", "", "subjects, comma-separated (default: all)")
 	models := fs.String("models", "vaegan,pca", "latent spaces to fit: vaegan, pca")
-	tAlpha := fs.Float64("t-alpha", 0.5, "voxel selection: one-sided alpha of the face > fixation t test (uncorrected)")
-	fAlpha := fs.Float64("f-alpha", 0.5, "voxel selection: alpha of the F test of the latent modulators over the face regressor alone")
+	tAlpha := fs.Float64("t-alpha", analysis.DefaultTAlpha, "voxel selection: one-sided alpha of the face > fixation t test (uncorrected)")
+	fAlpha := fs.Float64("f-alpha", analysis.DefaultFAlpha, "voxel selection: alpha of the F test of the latent modulators over the face regressor alone")
 	ridge := fs.Bool("ridge", true, "also fit the cross-validated ridge variant")
 	curve := fs.String("curve", "0.125,0.25,0.5", "training-size curve fractions (\"\" = none)")
 	curveModels := fs.String("curve-models", "vaegan", "latent spaces that get the training-size curve (3 extra fits each)")
-	ridgeFolds := fs.Int("ridge-folds", 2, "ridge CV folds (sessions merged; each costs one eigendecomposition of the Gram matrix)")
+	ridgeFolds := fs.Int("ridge-folds", analysis.DefaultRidgeFolds, "ridge CV folds (sessions merged; each costs one eigendecomposition of the Gram matrix)")
 	subsets := fs.Int("subsets", 4, "disjoint repetition subsets of the test faces for the exporter (0 = none)")
-	pcaK := fs.Int("pca-k", 1024, "PCA components (paper: 1024)")
+	pcaK := fs.Int("pca-k", pca.PaperComponents, "PCA components (paper: 1024)")
 	seed := fs.Uint64("seed", 1, "seed of the analysis (PCA, ridge voxel subset, curve subsets)")
 	maxRuns := fs.Int("max-runs", 0, "use only the first N runs per subject (0 = all)")
 	fs.Parse(args)
@@ -104,7 +105,7 @@ func fmriFit(ctx context.Context, args []string) error {
 	defer fm.close()
 	noise := simNoise(*data)
 	fitCfg, _ := json.Marshal(map[string]any{"t_alpha": *tAlpha, "f_alpha": *fAlpha, "ridge": *ridge, "ridge_folds": *ridgeFolds, "curve": fracs, "curve_models": *curveModels,
-		"subsets": *subsets, "pca_k": *pcaK, "high_pass_s": 128, "serial_correlations": "OLS",
+		"subsets": *subsets, "pca_k": *pcaK, "high_pass_s": glm.DefaultHighPass, "serial_correlations": "OLS",
 		"modulators": "mean-centred over all training faces", "blas": blasName})
 	for _, s := range subs {
 		if err := ctx.Err(); err != nil {
