@@ -7,10 +7,11 @@ import (
 	"testing"
 )
 
-// The three implementations this package replaced, frozen as they were at
-// commit 1b4d9b1 (neuro/score/metrics.go, face/metrics/corr.go,
-// wasm/app/stats.go), to prove that every caller's results are unchanged bit
-// for bit: the exporter's export report and site data depend on the first.
+// The implementations this package replaced, frozen as they were (commit
+// 1b4d9b1: neuro/score/metrics.go, face/metrics/corr.go, wasm/app/stats.go;
+// commit 7a9a277: neuro/mvpa/classifiers.go), to prove that every caller's
+// results are unchanged bit for bit: the exporter's export report and site
+// data depend on the first, reports/haxby on the last.
 
 func legacyScorePearson(a, b []float64) float64 {
 	n := len(a)
@@ -174,6 +175,28 @@ func legacyAppPairwise(r []float64, n int, perFace []int) (correct, total int) {
 	return correct, n * (n - 1)
 }
 
+func legacyMVPAPearson(x, y []float64) float64 {
+	n := float64(len(x))
+	var mx, my float64
+	for i := range x {
+		mx += x[i]
+		my += y[i]
+	}
+	mx /= n
+	my /= n
+	var sxy, sxx, syy float64
+	for i := range x {
+		dx, dy := x[i]-mx, y[i]-my
+		sxy += dx * dy
+		sxx += dx * dx
+		syy += dy * dy
+	}
+	if sxx == 0 || syy == 0 {
+		return 0
+	}
+	return sxy / math.Sqrt(sxx*syy)
+}
+
 // legacyRows makes n rows of length d with the hard cases mixed in: constant
 // rows, a NaN, an infinity, rows repeated (r rounds beyond ±1), negated and
 // offset copies, and values of very different scales.
@@ -229,6 +252,10 @@ func TestBitIdenticalToLegacy(t *testing.T) {
 				legacyR[i][j] = legacyScorePearson(a[i], b[j])
 				if !same(r[i][j], legacyR[i][j]) || !same(Pearson(a[i], b[j]), legacyR[i][j]) {
 					t.Fatalf("d=%d [%d][%d]: %v, neuro/score gave %v", d, i, j, r[i][j], legacyR[i][j])
+				}
+				// neuro/mvpa (reports/haxby): 0 where undefined.
+				if got, want := PearsonOr(a[i], b[j], 0), legacyMVPAPearson(a[i], b[j]); !same(got, want) {
+					t.Fatalf("d=%d [%d][%d]: %v, neuro/mvpa gave %v", d, i, j, got, want)
 				}
 				checked++
 			}
