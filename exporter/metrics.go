@@ -9,6 +9,7 @@ import (
 	"fmriface/infer/fold"
 	"fmriface/infer/nn"
 	"fmriface/neuro/score"
+	"fmriface/util/corr"
 )
 
 // lookup gives a tensor's values: a quantized trial's, or the float ones.
@@ -136,7 +137,7 @@ func (e *subjectEval) eval(get lookup, rois []string) (subjectResult, error) {
 		for _, set := range patternSets {
 			dq := decodeRows(D, r.Voxels, s.Latent, mean, get(set), s.NVoxels())
 			for i, z := range dq {
-				c := score.Pearson(z, e.dec[name][set][i])
+				c := corr.Pearson(z, e.dec[name][set][i])
 				if math.IsNaN(c) {
 					c = -1 // a constant decoded latent: as bad as it gets
 				}

@@ -48,7 +48,7 @@ site-fixture:
 # minutes on 2 cores; an existing fit in out/fmri (make reproduce) is reused.
 site-data:
 	@if test -f out/fmri/sub-04/decoders.npz; then echo "site-data: reusing the fMRI fit in out/fmri"; else \
-	  $(GO) run ./trainer fmri simulate --faces $(FACES) --design $(DESIGN) --noise $(NOISE) --overwrite && \
+	  $(GO) run ./trainer fmri simulate --faces $(FACES) --design $(DESIGN)$(NOISE_FLAG) --overwrite && \
 	  $(GO) run ./trainer fmri fit --faces $(FACES) --models vaegan --ridge=false --curve ""; fi
 	$(GO) run ./exporter --out $(SITE_DATA)
 

@@ -84,7 +84,7 @@ func parseFacesEvalFlags(args []string) *facesEvalFlags {
 	out := fs.String("out", "models/default", "folder for eval.json, axes.npz and grids of generated faces")
 	private := fs.String("private-out", "out/eval", "folder for grids that show CelebA originals (never commit)")
 	cache := fs.String("cache", "out/cache", "folder for decoded-image and PCA caches")
-	k := fs.Int("pca-k", 1024, "PCA components (paper: 1024)")
+	k := fs.Int("pca-k", pca.PaperComponents, "PCA components (paper: 1024)")
 	seed := fs.Uint64("seed", 1, "seed for the PCA test matrix and the prior samples")
 	nTest := fs.Int("n-test", 0, "evaluate the first N test faces (0 = all)")
 	fs.Parse(args)

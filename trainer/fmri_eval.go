@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"fmriface/neuro/analysis"
+	"fmriface/neuro/score"
 	"fmriface/util/atomicfile"
 	"fmriface/util/version"
 )
@@ -23,7 +24,7 @@ func fmriEval(ctx context.Context, args []string) error {
 	dir := fs.String("dir", "out/fmri", "folder of the fit's sub-XX/results.npz")
 	out := fs.String("out", "", "evaluation JSON to write (default: <dir>/eval.json)")
 	asJSON := fs.Bool("json", false, "print the JSON on stdout (else a short table)")
-	draws := fs.Int("draws", 1000000, "Monte-Carlo draws of the pairwise p-value (paper: 10⁶)")
+	draws := fs.Int("draws", score.DefaultDraws, "Monte-Carlo draws of the pairwise p-value (paper: 10⁶)")
 	seed := fs.Uint64("seed", 1, "Monte-Carlo seed")
 	fs.Parse(args)
 	start := time.Now()

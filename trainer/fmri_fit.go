@@ -23,6 +23,7 @@ import (
 	"fmriface/neuro/analysis"
 	"fmriface/neuro/bids"
 	"fmriface/neuro/decoding"
+	"fmriface/neuro/glm"
 	"fmriface/neuro/score"
 	"fmriface/neuro/sim"
 	"fmriface/trainer/gorgoniablas"
@@ -53,14 +54,14 @@ func parseFMRIFitFlags(args []string) *fmriFitFlags {
 	fs.StringVar(&f.out, "out", "out/fmri", "output folder (one sub-XX folder per subject)")
 	fs.StringVar(&f.subjects, "subjects", "", "subjects, comma-separated (default: all)")
 	fs.StringVar(&f.models, "models", "vaegan,pca", "latent spaces to fit: vaegan, pca")
-	fs.Float64Var(&f.tAlpha, "t-alpha", 0.5, "voxel selection: one-sided alpha of the face > fixation t test (uncorrected)")
-	fs.Float64Var(&f.fAlpha, "f-alpha", 0.5, "voxel selection: alpha of the F test of the latent modulators over the face regressor alone")
+	fs.Float64Var(&f.tAlpha, "t-alpha", analysis.DefaultTAlpha, "voxel selection: one-sided alpha of the face > fixation t test (uncorrected)")
+	fs.Float64Var(&f.fAlpha, "f-alpha", analysis.DefaultFAlpha, "voxel selection: alpha of the F test of the latent modulators over the face regressor alone")
 	fs.BoolVar(&f.ridge, "ridge", true, "also fit the cross-validated ridge variant")
 	fs.StringVar(&f.curve, "curve", "0.125,0.25,0.5", "training-size curve fractions (\"\" = none)")
 	fs.StringVar(&f.curveModels, "curve-models", "vaegan", "latent spaces that get the training-size curve (3 extra fits each)")
-	fs.IntVar(&f.ridgeFolds, "ridge-folds", 2, "ridge CV folds (sessions merged; each costs one eigendecomposition of the Gram matrix)")
+	fs.IntVar(&f.ridgeFolds, "ridge-folds", analysis.DefaultRidgeFolds, "ridge CV folds (sessions merged; each costs one eigendecomposition of the Gram matrix)")
 	fs.IntVar(&f.subsets, "subsets", 4, "disjoint repetition subsets of the test faces for the exporter (0 = none)")
-	fs.IntVar(&f.pcaK, "pca-k", 1024, "PCA components (paper: 1024)")
+	fs.IntVar(&f.pcaK, "pca-k", pca.PaperComponents, "PCA components (paper: 1024)")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the analysis (PCA, ridge voxel subset, curve subsets)")
 	fs.IntVar(&f.maxRuns, "max-runs", 0, "use only the first N runs per subject (0 = all)")
 	fs.Parse(args)
@@ -81,7 +82,7 @@ type fmriFitRun struct {
 
 // fmriFit runs the paper's GLM and decoding for every subject of a dataset
 // and writes, per subject, the exporter's decoders.npz and the analysis'
-// results.npz (see package fmripipe).
+// results.npz (see package neuro/analysis).
 func fmriFit(ctx context.Context, args []string) error {
 	f := parseFMRIFitFlags(args)
 	start := time.Now()
@@ -110,7 +111,7 @@ func fmriFit(ctx context.Context, args []string) error {
 	}
 	defer fm.close()
 	fitCfg, _ := json.Marshal(map[string]any{"t_alpha": f.tAlpha, "f_alpha": f.fAlpha, "ridge": f.ridge, "ridge_folds": f.ridgeFolds, "curve": fracs, "curve_models": f.curveModels,
-		"subsets": f.subsets, "pca_k": f.pcaK, "high_pass_s": 128, "serial_correlations": "OLS",
+		"subsets": f.subsets, "pca_k": f.pcaK, "high_pass_s": glm.DefaultHighPass, "serial_correlations": "OLS",
 		"modulators": "mean-centred over all training faces", "blas": blasName})
 	run := &fmriFitRun{f: f, args: args, ds: ds, sim: sim, fm: fm, fracs: fracs, noise: simNoise(f.data), fitCfg: fitCfg}
 	for _, s := range subs {

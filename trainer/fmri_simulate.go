@@ -29,7 +29,7 @@ func fmriSimulate(ctx context.Context, args []string) error {
 	grid := fs.String("grid", fmt.Sprintf("%d,%d,%d", def.Grid[0], def.Grid[1], def.Grid[2]), "voxel grid x,y,z")
 	voxel := fs.Float64("voxel", def.VoxelMM, "voxel size, mm")
 	maxRuns := fs.Int("max-runs", 0, "simulate only the first N runs per subject (0 = all)")
-	glmRuns := fs.Int("glm-runs", 12, "runs of the figure's face-vs-fixation GLM")
+	glmRuns := fs.Int("glm-runs", sim.DefaultGLMRuns, "runs of the figure's face-vs-fixation GLM")
 	figSub := fs.String("figure-subject", "", "subject of the figure (default: the first)")
 	overwrite := fs.Bool("overwrite", false, "replace an earlier simulation in --out")
 	fs.Parse(args)

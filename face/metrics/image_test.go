@@ -11,11 +11,14 @@ import (
 )
 
 type ssimCase struct {
-	Name  string  `json:"name"`
-	Shape []int   `json:"shape"`
-	A     []int   `json:"a"`
-	B     []int   `json:"b"`
-	SSIM  float64 `json:"ssim"`
+	Name  string `json:"name"`
+	Shape []int  `json:"shape"`
+	// Window is "uniform" (scikit-image's default; also when absent) or
+	// "gaussian" (Wang et al.'s reference settings).
+	Window string  `json:"window"`
+	A      []int   `json:"a"`
+	B      []int   `json:"b"`
+	SSIM   float64 `json:"ssim"`
 }
 
 func readSSIMCases(t *testing.T, path string) []ssimCase {
@@ -45,14 +48,45 @@ func pixels(v []int) []float32 {
 	return out
 }
 
+// hwc64 converts a CHW image to HWC float64.
+func hwc64(x []float32, c, h, w int) []float64 {
+	out := make([]float64, len(x))
+	for ch := range c {
+		for p := range h * w {
+			out[p*c+ch] = float64(x[ch*h*w+p])
+		}
+	}
+	return out
+}
+
+// checkSSIMCases checks each case in both layouts and element types.
 func checkSSIMCases(t *testing.T, cases []ssimCase) {
 	t.Helper()
+	gaussian := 0
 	for _, tc := range cases {
 		c, h, w := tc.Shape[0], tc.Shape[1], tc.Shape[2]
-		got := SSIM(pixels(tc.A), pixels(tc.B), c, h, w)
-		if !near(got, tc.SSIM, 1e-9) {
-			t.Errorf("%s (%d×%d×%d): SSIM %.12f, scikit-image %.12f", tc.Name, c, h, w, got, tc.SSIM)
+		a, b := pixels(tc.A), pixels(tc.B)
+		var got, hwc float64
+		switch tc.Window {
+		case "", "uniform":
+			got = SSIM(a, b, c, h, w)
+			hwc = SSIMWith(hwc64(a, c, h, w), hwc64(b, c, h, w), c, h, w, HWC, UniformWindow())
+		case "gaussian":
+			gaussian++
+			got = SSIMWith(a, b, c, h, w, CHW, GaussianWindow())
+			hwc = SSIMWith(hwc64(a, c, h, w), hwc64(b, c, h, w), c, h, w, HWC, GaussianWindow())
+		default:
+			t.Fatalf("%s: unknown window %q", tc.Name, tc.Window)
 		}
+		if !near(got, tc.SSIM, 1e-9) {
+			t.Errorf("%s (%d×%d×%d, %s window): SSIM %.12f, scikit-image %.12f", tc.Name, c, h, w, tc.Window, got, tc.SSIM)
+		}
+		if math.Float64bits(got) != math.Float64bits(hwc) {
+			t.Errorf("%s: CHW float32 %v, HWC float64 %v", tc.Name, got, hwc)
+		}
+	}
+	if gaussian == 0 {
+		t.Error("no Gaussian-window case")
 	}
 }
 

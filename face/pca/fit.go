@@ -16,6 +16,10 @@ import (
 	"fmriface/util/progress"
 )
 
+// PaperComponents is K of the paper's PCA baseline: 1024 components, as many
+// as the VAE-GAN has latent dimensions (the trainer's --pca-k default).
+const PaperComponents = 1024
+
 // Defaults of Options.
 const (
 	DefaultOversample = 64

@@ -45,18 +45,26 @@ type FitOptions struct {
 	Progress io.Writer
 }
 
+// Defaults of FitOptions (the trainer's flags start from them).
+const (
+	DefaultTAlpha      = 0.5
+	DefaultFAlpha      = 0.5
+	DefaultRidgeFolds  = 2
+	DefaultRidgeVoxels = 1000
+)
+
 func (o *FitOptions) defaults() {
 	if o.TAlpha == 0 {
-		o.TAlpha = 0.5
+		o.TAlpha = DefaultTAlpha
 	}
 	if o.FAlpha == 0 {
-		o.FAlpha = 0.5
+		o.FAlpha = DefaultFAlpha
 	}
 	if o.RidgeFolds == 0 {
-		o.RidgeFolds = 2
+		o.RidgeFolds = DefaultRidgeFolds
 	}
 	if o.RidgeVoxels == 0 {
-		o.RidgeVoxels = 1000
+		o.RidgeVoxels = DefaultRidgeVoxels
 	}
 }
 

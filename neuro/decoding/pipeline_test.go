@@ -11,6 +11,7 @@ import (
 	"fmriface/neuro/decoding"
 	"fmriface/neuro/glm"
 	"fmriface/neuro/score"
+	"fmriface/util/corr"
 )
 
 // Sizes of the miniature experiment.
@@ -191,7 +192,7 @@ func checkMiniDecoding(t *testing.T, ex *miniExperiment, d *glm.Design, res *glm
 		t.Errorf("pairwise accuracy %v on a clean simulation", pw.Accuracy)
 	}
 	for i, z := range decoded {
-		r := score.Pearson(z, ex.testZ[i])
+		r := corr.Pearson(z, ex.testZ[i])
 		t.Logf("test face %d: r = %.3f", i+1, r)
 		if r < 0.8 {
 			t.Errorf("test face %d: r(ẑ, z) = %.2f", i+1, r)

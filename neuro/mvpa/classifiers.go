@@ -5,12 +5,15 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/mat"
+
+	"fmriface/util/corr"
 )
 
 // Correlation is the correlation classifier of Haxby et al. (2001): class
 // patterns are the training class means with the mean over classes
 // subtracted voxel by voxel; a test pattern's score for a class is its
-// Pearson correlation with that class's pattern.
+// Pearson correlation with that class's pattern (corr.PearsonOr, 0 when
+// either is constant).
 type Correlation struct{}
 
 // Name implements Classifier.
@@ -40,34 +43,10 @@ func (Correlation) Scores(train *mat.Dense, labels []int, k int, test *mat.Dense
 	for a := 0; a < nt; a++ {
 		x := test.RawRowView(a)
 		for c := 0; c < k; c++ {
-			out.Set(a, c, Pearson(x, m.RawRowView(c)))
+			out.Set(a, c, corr.PearsonOr(x, m.RawRowView(c), 0))
 		}
 	}
 	return out, nil
-}
-
-// Pearson returns the correlation of x and y over their elements, 0 when
-// either is constant.
-func Pearson(x, y []float64) float64 {
-	n := float64(len(x))
-	var mx, my float64
-	for i := range x {
-		mx += x[i]
-		my += y[i]
-	}
-	mx /= n
-	my /= n
-	var sxy, sxx, syy float64
-	for i := range x {
-		dx, dy := x[i]-mx, y[i]-my
-		sxy += dx * dy
-		sxx += dx * dx
-		syy += dy * dy
-	}
-	if sxx == 0 || syy == 0 {
-		return 0
-	}
-	return sxy / math.Sqrt(sxx*syy)
 }
 
 // ShrinkageLDA is linear discriminant analysis with equal class priors and

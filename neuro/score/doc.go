@@ -1,10 +1,11 @@
 // Package score scores decoded latent vectors the way the paper does
 // (VanRullen & Reddy 2019, §5): Pearson correlation in the model's latent
-// space; pairwise accuracy (each decoded face against each distractor);
-// its Monte-Carlo p-value over random rank sets; 1-of-n recognition with a
-// binomial p-value; gender through a mean-difference axis; imagery
-// pairwise ranking; and SSIM between a decoded face and the stimulus as
-// shown (checked against scikit-image).
+// space (package corr, with the inputs checked); pairwise accuracy (each
+// decoded face against each distractor); its Monte-Carlo p-value over
+// random rank sets; 1-of-n recognition with a binomial p-value; gender
+// through a mean-difference axis; imagery pairwise ranking; and SSIM
+// between a decoded face and the stimulus as shown (package metrics' SSIM
+// with Wang et al.'s Gaussian window, checked against scikit-image).
 //
 // The p-values share one null: each of m independent rankings places the
 // true item uniformly at random among c candidates, so its count of beaten

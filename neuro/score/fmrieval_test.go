@@ -7,25 +7,6 @@ import (
 	"testing"
 )
 
-func TestPearson(t *testing.T) {
-	cases := []struct {
-		a, b []float64
-		want float64
-	}{
-		{[]float64{1, 2, 3}, []float64{2, 4, 6}, 1},
-		{[]float64{1, 2, 3}, []float64{3, 2, 1}, -1},
-		{[]float64{1, 2, 3, 4}, []float64{1, 3, 2, 4}, 0.8},
-		{[]float64{1, 2, 3, 4}, []float64{10, 10, 10, 10}, math.NaN()},
-		{[]float64{1, 2}, []float64{1, 2, 3}, math.NaN()},
-	}
-	for i, c := range cases {
-		got := Pearson(c.a, c.b)
-		if math.IsNaN(c.want) != math.IsNaN(got) || (!math.IsNaN(got) && math.Abs(got-c.want) > 1e-12) {
-			t.Errorf("case %d: %v, want %v", i, got, c.want)
-		}
-	}
-}
-
 // rankedCorr builds an n×n correlation matrix in which item i beats exactly
 // wins[i] of its distractors.
 func rankedCorr(wins []int) [][]float64 {

@@ -7,37 +7,12 @@ import (
 	"math/rand/v2"
 
 	"gonum.org/v1/gonum/mat"
+
+	"fmriface/util/corr"
 )
 
 // DefaultDraws is the paper's number of Monte-Carlo draws.
 const DefaultDraws = 1_000_000
-
-// Pearson returns the correlation of a and b, or NaN when their lengths
-// differ, they are empty, or either is constant.
-func Pearson(a, b []float64) float64 {
-	n := len(a)
-	if n == 0 || len(b) != n {
-		return math.NaN()
-	}
-	var ma, mb float64
-	for i := range a {
-		ma += a[i]
-		mb += b[i]
-	}
-	ma /= float64(n)
-	mb /= float64(n)
-	var sab, saa, sbb float64
-	for i := range a {
-		da, db := a[i]-ma, b[i]-mb
-		sab += da * db
-		saa += da * da
-		sbb += db * db
-	}
-	if saa == 0 || sbb == 0 {
-		return math.NaN()
-	}
-	return sab / math.Sqrt(saa*sbb)
-}
 
 // Rows returns the rows of m as slices sharing its storage.
 func Rows(m *mat.Dense) [][]float64 {
@@ -63,7 +38,9 @@ func checkSet(name string, s [][]float64, dim int) error {
 	return nil
 }
 
-// CorrMatrix returns r[i][j] = Pearson(decoded[i], truth[j]).
+// CorrMatrix returns r[i][j] = corr.Pearson(decoded[i], truth[j]), after
+// checking that every latent has the true latents' dimension and finite
+// values.
 func CorrMatrix(decoded, truth [][]float64) ([][]float64, error) {
 	if len(decoded) == 0 || len(truth) == 0 {
 		return nil, fmt.Errorf("fmrieval: empty decoded or true set")
@@ -75,14 +52,7 @@ func CorrMatrix(decoded, truth [][]float64) ([][]float64, error) {
 	if err := checkSet("true latent", truth, dim); err != nil {
 		return nil, err
 	}
-	r := make([][]float64, len(decoded))
-	for i, d := range decoded {
-		r[i] = make([]float64, len(truth))
-		for j, z := range truth {
-			r[i][j] = Pearson(d, z)
-		}
-	}
-	return r, nil
+	return corr.Matrix(decoded, truth), nil
 }
 
 // Pairwise is the result of the pairwise test over n items.
@@ -104,11 +74,7 @@ func PairwiseFromCorr(r [][]float64) (Pairwise, error) {
 		if len(row) != n {
 			return Pairwise{}, fmt.Errorf("fmrieval: correlation row %d has %d entries, want %d", i, len(row), n)
 		}
-		for j, v := range row {
-			if j != i && row[i] > v {
-				p.Wins[i]++
-			}
-		}
+		p.Wins[i] = corr.Wins(row, i)
 		p.Correct += p.Wins[i]
 	}
 	p.Accuracy = float64(p.Correct) / float64(p.Pairs)

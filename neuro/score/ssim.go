@@ -3,18 +3,22 @@ package score
 import (
 	"fmt"
 	"math"
+
+	"fmriface/face/metrics"
 )
 
 // SSIM returns the mean structural similarity (Wang et al. 2004) of two
-// images of width×height pixels with channels interleaved (HWC order, as
-// decoded faces are stored), values in [0, 1]. It uses the reference
-// settings: an 11×11 Gaussian window with σ = 1.5, K1 = 0.01, K2 = 0.03,
-// dynamic range 1, only windows that fit inside the image ("valid"), and
-// the mean over channels.
+// images of width×height pixels with channels interleaved (HWC order),
+// values in [0, 1], with the reference settings: metrics.SSIMWith and
+// metrics.GaussianWindow (an 11×11 Gaussian window with σ = 1.5, K1 = 0.01,
+// K2 = 0.03, dynamic range 1, population moments, only windows that fit
+// inside the image, the mean over channels). Unlike metrics.SSIMWith it
+// reports a size mismatch, an image smaller than the window, more than 4
+// channels or a value that is not finite as an error.
 func SSIM(a, b []float64, width, height, channels int) (float64, error) {
-	const win, sigma = 11, 1.5
-	if width < win || height < win || channels < 1 || channels > 4 {
-		return 0, fmt.Errorf("fmrieval: SSIM needs images of at least %d×%d with 1–4 channels, got %d×%d×%d", win, win, width, height, channels)
+	win := metrics.GaussianWindow()
+	if width < win.Side || height < win.Side || channels < 1 || channels > 4 {
+		return 0, fmt.Errorf("fmrieval: SSIM needs images of at least %d×%d with 1–4 channels, got %d×%d×%d", win.Side, win.Side, width, height, channels)
 	}
 	if n := width * height * channels; len(a) != n || len(b) != n {
 		return 0, fmt.Errorf("fmrieval: SSIM images have %d and %d values, want %d", len(a), len(b), n)
@@ -24,66 +28,5 @@ func SSIM(a, b []float64, width, height, channels int) (float64, error) {
 			return 0, fmt.Errorf("fmrieval: SSIM image value %d is not finite", i)
 		}
 	}
-	w := make([]float64, win)
-	var ws float64
-	for i := range w {
-		d := float64(i - win/2)
-		w[i] = math.Exp(-d * d / (2 * sigma * sigma))
-		ws += w[i]
-	}
-	for i := range w {
-		w[i] /= ws
-	}
-	const c1, c2 = 0.01 * 0.01, 0.03 * 0.03
-	ow, oh := width-win+1, height-win+1
-	x := make([]float64, width*height)
-	y := make([]float64, width*height)
-	prods := make([][]float64, 5) // x, y, x², y², xy
-	for i := range prods {
-		prods[i] = make([]float64, width*height)
-	}
-	filt := make([][]float64, 5)
-	tmp := make([]float64, ow*height)
-	for i := range filt {
-		filt[i] = make([]float64, ow*oh)
-	}
-	var total float64
-	for c := 0; c < channels; c++ {
-		for p := range x {
-			x[p] = a[p*channels+c]
-			y[p] = b[p*channels+c]
-			prods[0][p], prods[1][p] = x[p], y[p]
-			prods[2][p], prods[3][p], prods[4][p] = x[p]*x[p], y[p]*y[p], x[p]*y[p]
-		}
-		for k, src := range prods {
-			// Separable valid filtering: rows, then columns.
-			for r := 0; r < height; r++ {
-				for q := 0; q < ow; q++ {
-					var s float64
-					for t := 0; t < win; t++ {
-						s += w[t] * src[r*width+q+t]
-					}
-					tmp[r*ow+q] = s
-				}
-			}
-			dst := filt[k]
-			for r := 0; r < oh; r++ {
-				for q := 0; q < ow; q++ {
-					var s float64
-					for t := 0; t < win; t++ {
-						s += w[t] * tmp[(r+t)*ow+q]
-					}
-					dst[r*ow+q] = s
-				}
-			}
-		}
-		var sum float64
-		for i := 0; i < ow*oh; i++ {
-			mx, my := filt[0][i], filt[1][i]
-			vx, vy, cxy := filt[2][i]-mx*mx, filt[3][i]-my*my, filt[4][i]-mx*my
-			sum += (2*mx*my + c1) * (2*cxy + c2) / ((mx*mx + my*my + c1) * (vx + vy + c2))
-		}
-		total += sum / float64(ow*oh)
-	}
-	return total / float64(channels), nil
+	return metrics.SSIMWith(a, b, channels, height, width, metrics.HWC, win), nil
 }

@@ -3,7 +3,6 @@ package sim
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 )
 
@@ -20,26 +19,33 @@ type Config struct {
 	MaxRuns  int     // 0 = every run of the design; else the first MaxRuns runs per subject
 
 	// FigureSubject is the subject of the figure ("" = the first); GLMRuns
-	// the number of its runs the figure's face-vs-fixation GLM uses (0 = 12).
+	// the number of its runs the figure's face-vs-fixation GLM uses
+	// (0 = DefaultGLMRuns).
 	FigureSubject string
 	GLMRuns       int
 	// NoFigure skips the figure and its GLM (tests).
 	NoFigure bool
 }
 
-// DefaultNoise is the default noise scale of sub-01…04, calibrated (on
+// DefaultNoise returns the default noise scale of sub-01…04, calibrated (on
 // simulation seed 2, with the shipped face model; scripts/calibrate.sh and
 // reports/fmri) so that the VAE-GAN pairwise accuracy with all voxels lands
 // within 2 points of the paper's 97.1, 98.7, 95.0 and 91.3 %. At scale 1 the
-// pooled test patterns decode almost perfectly.
-var DefaultNoise = []float64{5.6, 5.4, 9.9, 9.4}
+// pooled test patterns decode almost perfectly. This is the one place the
+// levels are written: `make reproduce` and `make site-data` use them unless
+// NOISE=… is given.
+func DefaultNoise() []float64 { return []float64{5.6, 5.4, 9.9, 9.4} }
+
+// DefaultGLMRuns is the number of runs of the figure's face-vs-fixation GLM
+// (Config.GLMRuns = 0).
+const DefaultGLMRuns = 12
 
 // DefaultConfig is the default simulation: the four ds001761 subjects on a
 // 24 × 28 × 20 grid of 3 mm voxels (about 4,600 cortical voxels).
 func DefaultConfig() Config {
 	return Config{
 		Subjects: []string{"01", "02", "03", "04"},
-		Noise:    slices.Clone(DefaultNoise),
+		Noise:    DefaultNoise(),
 		Seed:     1,
 		Grid:     [3]int{24, 28, 20},
 		VoxelMM:  3,

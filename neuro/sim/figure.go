@@ -368,7 +368,7 @@ func makeFigure(ctx context.Context, out string, cfg Config, fd *figureData, hrf
 	s := fd.sub
 	nruns := cfg.GLMRuns
 	if nruns == 0 {
-		nruns = 12
+		nruns = DefaultGLMRuns
 	}
 	fit, err := faceVsFixation(ctx, out, s.label, nruns, hrf, s.anat.Cortex)
 	if err != nil {

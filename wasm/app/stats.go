@@ -1,65 +1,31 @@
 package app
 
 import (
-	"math"
 	"sort"
+
+	"fmriface/util/corr"
 )
 
-// Pearson returns the correlation of a and b (equal lengths); 0 when either is
-// constant.
-func Pearson(a, b []float32) float64 {
-	n := len(a)
-	if n == 0 || len(b) != n {
-		return 0
-	}
-	var ma, mb float64
-	for i := range a {
-		ma += float64(a[i])
-		mb += float64(b[i])
-	}
-	ma /= float64(n)
-	mb /= float64(n)
-	var sab, saa, sbb float64
-	for i := range a {
-		da, db := float64(a[i])-ma, float64(b[i])-mb
-		sab += da * db
-		saa += da * da
-		sbb += db * db
-	}
-	if saa == 0 || sbb == 0 {
-		return 0
-	}
-	return sab / math.Sqrt(saa*sbb)
-}
+// Pearson returns the correlation of a and b (equal lengths): corr.Pearson,
+// with 0 where that is undefined (either constant), which is what the panels
+// show and rank.
+func Pearson(a, b []float32) float64 { return corr.PearsonOr(a, b, 0) }
 
 // CorrMatrix fills r (n×n, row-major) with r[i][j] = Pearson(decoded_i, true_j)
-// for n latents of length l laid out row by row.
+// for n latents of length l laid out row by row (corr.MatrixInto).
 func CorrMatrix(decoded, truth []float32, n, l int, r []float64) {
-	for i := range n {
-		for j := range n {
-			r[i*n+j] = Pearson(decoded[i*l:(i+1)*l], truth[j*l:(j+1)*l])
-		}
-	}
+	corr.MatrixInto(r[:n*n], decoded[:n*l], truth[:n*l], l, 0)
 }
 
 // Pairwise counts, from a correlation matrix r (n×n, r[i][j] between decoded
 // i and true j), the ordered pairs (i, j≠i) with r[i][i] > r[i][j]: the
-// paper's pairwise test, out of n·(n−1) (380 for 20 faces). perFace, if not
-// nil, receives each face's count out of n−1.
+// paper's pairwise test (corr.Pairwise), out of n·(n−1) (380 for 20 faces).
+// perFace, if not nil, receives each face's count out of n−1.
 func Pairwise(r []float64, n int, perFace []int) (correct, total int) {
-	for i := range n {
-		c := 0
-		for j := range n {
-			if j != i && r[i*n+i] > r[i*n+j] {
-				c++
-			}
-		}
-		if perFace != nil {
-			perFace[i] = c
-		}
-		correct += c
+	if perFace != nil {
+		perFace = perFace[:n]
 	}
-	return correct, n * (n - 1)
+	return corr.Pairwise(r[:n*n], n, perFace)
 }
 
 // Rank is 1 + the number of candidates j whose score beats the target's: 1 is
