@@ -83,7 +83,7 @@ bench-site: e2e/node_modules
 	PATH="$$PATH:$$($(GO) env GOROOT)/lib/wasm" GOOS=js GOARCH=wasm $(GO) test -run '^$$' -bench DecodeFace -benchmem ./wasm/app/
 
 # The Node half runs the page's benchmark loop on the same files
-# (demo.BenchmarkDecodeSiteData): 1,000 single decodes, and 50 batches of 20.
+# (wasm/app BenchmarkDecodeSiteData): 1,000 single decodes, and 50 batches of 20.
 bench-decode: e2e/node_modules
 	@test -f $(SITE_OUT)/app.json || { echo "make bench-decode: no site in $(SITE_OUT); run make site first"; exit 1; }
 	$(GO) build -o out/e2e/serve ./site/serve

@@ -14,7 +14,7 @@ import (
 )
 
 // fmriSimulate makes the virtual subjects: a simulated BIDS dataset on the
-// real ds001761 protocol (see package fmrisim and docs/virtual-subjects.md).
+// real ds001761 protocol (see package neuro/sim and docs/virtual-subjects.md).
 func fmriSimulate(ctx context.Context, args []string) error {
 	def := sim.DefaultConfig()
 	fs := flag.NewFlagSet("fmri simulate", flag.ExitOnError)

@@ -209,7 +209,7 @@ func TestSyntheticDecodes(t *testing.T) {
 
 // The file's contract, ẑ = y[roi]·D + latent.mean read back from disk,
 // reproduces the latents the analysis computes (its float64 decoder of the
-// fitted W, then the training mean added back, as fmripipe's uncentre
+// fitted W, then the training mean added back, as neuro/analysis's uncentre
 // does) for every ROI and pattern set, and so the analysis's pairwise
 // accuracy; D alone does not.
 func TestFileDecodesLikeAnalysis(t *testing.T) {

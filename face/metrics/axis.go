@@ -25,7 +25,7 @@ func AttributeAxis(latents []float32, n, d int, has []bool) []float32 {
 		}
 	}
 	if np == 0 || nn == 0 {
-		panic(fmt.Sprintf("facemetrics: AttributeAxis needs latents with and without the attribute, have %d and %d", np, nn))
+		panic(fmt.Sprintf("metrics: AttributeAxis needs latents with and without the attribute, have %d and %d", np, nn))
 	}
 	axis := make([]float32, d)
 	for j := range axis {
@@ -46,7 +46,7 @@ func GenderAxis(latents []float32, n, d int, male []bool) []float32 {
 func SignAccuracy(latents []float32, n, d int, axis []float32, has []bool) float64 {
 	checkLatents("SignAccuracy", latents, n, d, len(has))
 	if len(axis) != d {
-		panic(fmt.Sprintf("facemetrics: SignAccuracy with an axis of %d values for latents of %d", len(axis), d))
+		panic(fmt.Sprintf("metrics: SignAccuracy with an axis of %d values for latents of %d", len(axis), d))
 	}
 	if n == 0 {
 		return math.NaN()
@@ -66,6 +66,6 @@ func SignAccuracy(latents []float32, n, d int, axis []float32, has []bool) float
 
 func checkLatents(fn string, latents []float32, n, d, labels int) {
 	if n < 0 || d < 0 || len(latents) != n*d || labels != n {
-		panic(fmt.Sprintf("facemetrics: %s of %d values and %d labels for %d latents of %d", fn, len(latents), labels, n, d))
+		panic(fmt.Sprintf("metrics: %s of %d values and %d labels for %d latents of %d", fn, len(latents), labels, n, d))
 	}
 }

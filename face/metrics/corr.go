@@ -21,7 +21,7 @@ import (
 // the originals (true latents) as b.
 func CorrMatrix(a, b []float32, n, d int) []float64 {
 	if n < 0 || d < 0 || len(a) != n*d || len(b) != n*d {
-		panic(fmt.Sprintf("facemetrics: CorrMatrix of %d and %d values for %d rows of %d", len(a), len(b), n, d))
+		panic(fmt.Sprintf("metrics: CorrMatrix of %d and %d values for %d rows of %d", len(a), len(b), n, d))
 	}
 	sa, sb := make([]float64, n*d), make([]float64, n*d)
 	corr.Standardize(sa, a, n, d)
@@ -75,6 +75,6 @@ func Recognition(r []float64, n int) float64 {
 
 func checkSquare(fn string, r []float64, n int) {
 	if n < 0 || len(r) != n*n {
-		panic(fmt.Sprintf("facemetrics: %s of %d values for an %d×%d matrix", fn, len(r), n, n))
+		panic(fmt.Sprintf("metrics: %s of %d values for an %d×%d matrix", fn, len(r), n, n))
 	}
 }

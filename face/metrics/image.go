@@ -110,7 +110,7 @@ type ssimScratch struct {
 
 func newSSIMScratch(h, w int, win Window) *ssimScratch {
 	if win.Side < 1 || win.Sigma < 0 || math.IsNaN(win.Sigma) || (win.SampleCovariance && win.Side < 2) {
-		panic(fmt.Sprintf("facemetrics: SSIM window %+v", win))
+		panic(fmt.Sprintf("metrics: SSIM window %+v", win))
 	}
 	s := &ssimScratch{side: win.Side, weights: make([]float64, win.Side), div: 1, covNorm: 1}
 	if win.Sigma == 0 {
@@ -195,7 +195,7 @@ func ssimChannel[T Pixel](s *ssimScratch, x, y []T, off, stride, h, w int) float
 // Blur lowers it; noise and sharp edges raise it. NaN if h or w < 3.
 func Sharpness(img []float32, c, h, w int) float64 {
 	if c < 0 || h < 0 || w < 0 || len(img) != c*h*w {
-		panic(fmt.Sprintf("facemetrics: Sharpness of %d values for a %d×%d×%d image", len(img), c, h, w))
+		panic(fmt.Sprintf("metrics: Sharpness of %d values for a %d×%d×%d image", len(img), c, h, w))
 	}
 	if h < 3 || w < 3 || c < 1 {
 		return math.NaN()
@@ -241,6 +241,6 @@ func SharpnessRatio(orig, rec []float32, n, c, h, w int) float64 {
 
 func checkImages[T Pixel](fn string, a, b []T, n, c, h, w int) {
 	if n < 0 || c < 0 || h < 0 || w < 0 || len(a) != n*c*h*w || len(b) != len(a) {
-		panic(fmt.Sprintf("facemetrics: %s of %d and %d values for %d images of %d×%d×%d", fn, len(a), len(b), n, c, h, w))
+		panic(fmt.Sprintf("metrics: %s of %d and %d values for %d images of %d×%d×%d", fn, len(a), len(b), n, c, h, w))
 	}
 }

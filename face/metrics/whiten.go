@@ -49,7 +49,7 @@ func NewWhitener(latents []float32, n, d int) (*Whitener, error) {
 // the eigenvectors as the columns of vecs.
 func Moments(latents []float32, n, d int) (mean, vals []float64, vecs *mat.Dense, err error) {
 	if n < 2 || d < 1 || len(latents) != n*d {
-		return nil, nil, nil, fmt.Errorf("facemetrics: moments of %d values for %d latents of %d", len(latents), n, d)
+		return nil, nil, nil, fmt.Errorf("metrics: moments of %d values for %d latents of %d", len(latents), n, d)
 	}
 	x := mat.NewDense(n, d, nil)
 	for i := range n {
@@ -65,7 +65,7 @@ func Moments(latents []float32, n, d int) (mean, vals []float64, vecs *mat.Dense
 	stat.CovarianceMatrix(&cov, x, nil)
 	var eig mat.EigenSym
 	if !eig.Factorize(&cov, true) {
-		return nil, nil, nil, fmt.Errorf("facemetrics: eigendecomposition of the %d×%d latent covariance failed", d, d)
+		return nil, nil, nil, fmt.Errorf("metrics: eigendecomposition of the %d×%d latent covariance failed", d, d)
 	}
 	vecs = new(mat.Dense)
 	eig.VectorsTo(vecs)

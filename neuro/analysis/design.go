@@ -105,7 +105,7 @@ func TestFaces(d *Data, stim *Stimuli) (images, keys []string, err error) {
 // run a constant, the DCT high-pass set and the 6 motion parameters.
 func BuildDesign(d *Data, stim *Stimuli, spec DesignSpec) (*Layout, error) {
 	if spec.L <= 0 {
-		return nil, fmt.Errorf("fmripipe: latent size %d", spec.L)
+		return nil, fmt.Errorf("analysis: latent size %d", spec.L)
 	}
 	images, keys, err := TestFaces(d, stim)
 	if err != nil {

@@ -43,7 +43,7 @@ func ridgeFromOLS(X, Y *mat.Dense, G *mat.SymDense, H *mat.Dense, groups []int, 
 	n, p := X.Dims()
 	ny, v := Y.Dims()
 	if ph, vh := H.Dims(); ph != p || vh != v || ny != n || len(groups) != n || G.SymmetricDim() != p {
-		return nil, fmt.Errorf("fmripipe: ridge: X %d×%d, Y %d×%d, XᵀY %d×%d, %d groups", n, p, ny, v, ph, vh, len(groups))
+		return nil, fmt.Errorf("analysis: ridge: X %d×%d, Y %d×%d, XᵀY %d×%d, %d groups", n, p, ny, v, ph, vh, len(groups))
 	}
 	rows, err := foldRows(groups, folds)
 	if err != nil {
@@ -88,7 +88,7 @@ func foldRows(groups []int, folds int) ([][]int, error) {
 	slices.Sort(labels)
 	labels = slices.Compact(labels)
 	if len(labels) < 2 {
-		return nil, fmt.Errorf("fmripipe: ridge CV needs at least 2 groups, got %d", len(labels))
+		return nil, fmt.Errorf("analysis: ridge CV needs at least 2 groups, got %d", len(labels))
 	}
 	if folds < 2 || folds > len(labels) {
 		folds = len(labels)
@@ -114,7 +114,7 @@ func scaleCross(G *mat.SymDense, H *mat.Dense) (*mat.SymDense, *mat.Dense, []flo
 	for j := 0; j < p; j++ {
 		d := gs.At(j, j)
 		if !(d > 0) {
-			return nil, nil, nil, fmt.Errorf("fmripipe: ridge: column %d is empty after the nuisance projection", j)
+			return nil, nil, nil, fmt.Errorf("analysis: ridge: column %d is empty after the nuisance projection", j)
 		}
 		s[j] = 1 / math.Sqrt(d)
 	}
@@ -207,7 +207,7 @@ func pickLambda(cvErr []float64, count int) (int, error) {
 		}
 	}
 	if math.IsInf(cvErr[best], 1) {
-		return 0, fmt.Errorf("fmripipe: ridge: every λ gives a singular training Gram matrix")
+		return 0, fmt.Errorf("analysis: ridge: every λ gives a singular training Gram matrix")
 	}
 	return best, nil
 }
@@ -224,11 +224,11 @@ func solveRidge(gs *mat.SymDense, h *mat.Dense, lam float64) (*mat.Dense, error)
 	}
 	var ch mat.Cholesky
 	if !ch.Factorize(a) {
-		return nil, fmt.Errorf("fmripipe: ridge: the Gram matrix with λ = %g is singular", lam)
+		return nil, fmt.Errorf("analysis: ridge: the Gram matrix with λ = %g is singular", lam)
 	}
 	beta := mat.NewDense(p, v, nil)
 	if err := ch.SolveTo(beta, h); err != nil {
-		return nil, fmt.Errorf("fmripipe: ridge: %w", err)
+		return nil, fmt.Errorf("analysis: ridge: %w", err)
 	}
 	return beta, nil
 }

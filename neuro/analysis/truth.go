@@ -51,7 +51,7 @@ func (s *Stimuli) Keys() []string {
 	return out
 }
 
-// HasSimTruth reports whether root is an fmrisim dataset with ground truth.
+// HasSimTruth reports whether root is a neuro/sim dataset with ground truth.
 func HasSimTruth(root string) bool {
 	_, err := os.Stat(simtruth.Dir(root))
 	return err == nil
@@ -102,7 +102,7 @@ const maxTableBytes = 64 << 20
 //	sub-XX_imagery.tsv  optional; columns celeba_file, imagined (0/1,
 //	                    exactly one 1) and optionally male.
 //
-// The fmrisim ground-truth tables have these columns, so a simulated
+// The simulator's ground-truth tables have these columns, so a simulated
 // subject's files can serve as an example.
 func ReadStimuli(dir, sub string) (*Stimuli, error) {
 	sub = strings.TrimPrefix(sub, "sub-")

@@ -4,7 +4,7 @@
 // bias element dropped (the paper's eq. for least-squares inversion). The
 // V × k matrix D = Wᵀ(WWᵀ)⁻¹ is computed once (Decoder.Matrix), so the
 // browser only does ẑ = y·D + m, m being the mean the GLM's centring took
-// from the latents (fmriout's latent.mean).
+// from the latents (contract/handoff's latent.mean).
 //
 // It also holds the voxel-selection helpers: threshold masks from t and F
 // maps, and the paper's ROI split of the selected voxels. Coordinates are

@@ -63,29 +63,29 @@ func Parse(text string) ([]Row, error) {
 	r.FieldsPerRecord = -1
 	recs, err := r.ReadAll()
 	if err != nil {
-		return nil, fmt.Errorf("paperdata: results.csv: %w", err)
+		return nil, fmt.Errorf("paper: results.csv: %w", err)
 	}
 	if len(recs) == 0 {
-		return nil, fmt.Errorf("paperdata: results.csv: empty")
+		return nil, fmt.Errorf("paper: results.csv: empty")
 	}
 	if len(recs[0]) != len(header) {
-		return nil, fmt.Errorf("paperdata: results.csv: header has %d columns, want %d", len(recs[0]), len(header))
+		return nil, fmt.Errorf("paper: results.csv: header has %d columns, want %d", len(recs[0]), len(header))
 	}
 	for i, h := range header {
 		if recs[0][i] != h {
-			return nil, fmt.Errorf("paperdata: results.csv: column %d is %q, want %q", i+1, recs[0][i], h)
+			return nil, fmt.Errorf("paper: results.csv: column %d is %q, want %q", i+1, recs[0][i], h)
 		}
 	}
 	var rows []Row
 	for ln, rec := range recs[1:] {
 		line := ln + 2
 		if len(rec) < len(header) {
-			return nil, fmt.Errorf("paperdata: results.csv line %d: %d fields, want %d", line, len(rec), len(header))
+			return nil, fmt.Errorf("paper: results.csv line %d: %d fields, want %d", line, len(rec), len(header))
 		}
 		row := Row{Measure: rec[0], ROI: rec[1], Model: rec[2], Source: rec[9], Notes: strings.Join(rec[10:], ",")}
 		den, err := strconv.Atoi(rec[8])
 		if err != nil || den <= 0 {
-			return nil, fmt.Errorf("paperdata: results.csv line %d: bad denominator %q", line, rec[8])
+			return nil, fmt.Errorf("paper: results.csv line %d: bad denominator %q", line, rec[8])
 		}
 		row.Denominator = den
 		for s := 0; s < 4; s++ {
@@ -95,13 +95,13 @@ func Parse(text string) ([]Row, error) {
 			}
 			c, err := strconv.ParseFloat(rec[3+s], 64)
 			if err != nil || c < 0 || c > float64(den) {
-				return nil, fmt.Errorf("paperdata: results.csv line %d: bad count %q for S%d", line, rec[3+s], s+1)
+				return nil, fmt.Errorf("paper: results.csv line %d: bad count %q for S%d", line, rec[3+s], s+1)
 			}
 			row.Counts[s] = c
 		}
 		m, err := strconv.ParseFloat(rec[7], 64)
 		if err != nil || m < 0 || m > 1 {
-			return nil, fmt.Errorf("paperdata: results.csv line %d: bad group mean %q", line, rec[7])
+			return nil, fmt.Errorf("paper: results.csv line %d: bad group mean %q", line, rec[7])
 		}
 		row.GroupMean = m
 		rows = append(rows, row)

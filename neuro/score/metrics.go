@@ -27,11 +27,11 @@ func Rows(m *mat.Dense) [][]float64 {
 func checkSet(name string, s [][]float64, dim int) error {
 	for i, v := range s {
 		if len(v) != dim {
-			return fmt.Errorf("fmrieval: %s %d has %d dimensions, want %d", name, i, len(v), dim)
+			return fmt.Errorf("score: %s %d has %d dimensions, want %d", name, i, len(v), dim)
 		}
 		for j, x := range v {
 			if math.IsNaN(x) || math.IsInf(x, 0) {
-				return fmt.Errorf("fmrieval: %s %d dimension %d is %v", name, i, j, x)
+				return fmt.Errorf("score: %s %d dimension %d is %v", name, i, j, x)
 			}
 		}
 	}
@@ -43,7 +43,7 @@ func checkSet(name string, s [][]float64, dim int) error {
 // values.
 func CorrMatrix(decoded, truth [][]float64) ([][]float64, error) {
 	if len(decoded) == 0 || len(truth) == 0 {
-		return nil, fmt.Errorf("fmrieval: empty decoded or true set")
+		return nil, fmt.Errorf("score: empty decoded or true set")
 	}
 	dim := len(truth[0])
 	if err := checkSet("decoded latent", decoded, dim); err != nil {
@@ -67,12 +67,12 @@ type Pairwise struct {
 func PairwiseFromCorr(r [][]float64) (Pairwise, error) {
 	n := len(r)
 	if n < 2 {
-		return Pairwise{}, fmt.Errorf("fmrieval: pairwise test needs at least 2 items, got %d", n)
+		return Pairwise{}, fmt.Errorf("score: pairwise test needs at least 2 items, got %d", n)
 	}
 	p := Pairwise{Wins: make([]int, n), Pairs: n * (n - 1)}
 	for i, row := range r {
 		if len(row) != n {
-			return Pairwise{}, fmt.Errorf("fmrieval: correlation row %d has %d entries, want %d", i, len(row), n)
+			return Pairwise{}, fmt.Errorf("score: correlation row %d has %d entries, want %d", i, len(row), n)
 		}
 		p.Wins[i] = corr.Wins(row, i)
 		p.Correct += p.Wins[i]
@@ -86,7 +86,7 @@ func PairwiseFromCorr(r [][]float64) (Pairwise, error) {
 // more with its own true latent than with the distractor's.
 func PairwiseAccuracy(decoded, truth [][]float64) (Pairwise, error) {
 	if len(decoded) != len(truth) {
-		return Pairwise{}, fmt.Errorf("fmrieval: %d decoded latents for %d true ones", len(decoded), len(truth))
+		return Pairwise{}, fmt.Errorf("score: %d decoded latents for %d true ones", len(decoded), len(truth))
 	}
 	r, err := CorrMatrix(decoded, truth)
 	if err != nil {
@@ -125,7 +125,7 @@ func RecognitionFromCorr(r [][]float64) (Recognition, error) {
 // OneOfN runs the 1-of-n recognition test on decoded and true latents.
 func OneOfN(decoded, truth [][]float64) (Recognition, error) {
 	if len(decoded) != len(truth) {
-		return Recognition{}, fmt.Errorf("fmrieval: %d decoded latents for %d true ones", len(decoded), len(truth))
+		return Recognition{}, fmt.Errorf("score: %d decoded latents for %d true ones", len(decoded), len(truth))
 	}
 	r, err := CorrMatrix(decoded, truth)
 	if err != nil {
@@ -160,13 +160,13 @@ func lchoose(n, k int) float64 {
 
 func checkRankSum(observed, rankings, candidates int) error {
 	if rankings < 1 || candidates < 2 {
-		return fmt.Errorf("fmrieval: rank-sum null needs ≥ 1 ranking of ≥ 2 candidates, got %d of %d", rankings, candidates)
+		return fmt.Errorf("score: rank-sum null needs ≥ 1 ranking of ≥ 2 candidates, got %d of %d", rankings, candidates)
 	}
 	if rankings > 1<<20 || candidates > 1<<20 {
-		return fmt.Errorf("fmrieval: rank-sum null of %d rankings of %d candidates is too large", rankings, candidates)
+		return fmt.Errorf("score: rank-sum null of %d rankings of %d candidates is too large", rankings, candidates)
 	}
 	if observed < 0 || observed > rankings*(candidates-1) {
-		return fmt.Errorf("fmrieval: observed count %d outside [0, %d]", observed, rankings*(candidates-1))
+		return fmt.Errorf("score: observed count %d outside [0, %d]", observed, rankings*(candidates-1))
 	}
 	return nil
 }
@@ -220,7 +220,7 @@ func RankSumPValueExact(observed, rankings, candidates int) (float64, error) {
 		return 0, err
 	}
 	if fm, fc := float64(rankings), float64(candidates); fm*fm*fc*fc/2 > 2e8 {
-		return 0, fmt.Errorf("fmrieval: exact null of %d×%d is too large; use RankSumPValue", rankings, candidates)
+		return 0, fmt.Errorf("score: exact null of %d×%d is too large; use RankSumPValue", rankings, candidates)
 	}
 	if observed == 0 {
 		return 1, nil
@@ -259,7 +259,7 @@ func PairwisePValue(p Pairwise, draws int, seed uint64) (float64, error) {
 // axis from the latents of labelled faces.
 func MeanDifferenceAxis(pos, neg [][]float64) ([]float64, error) {
 	if len(pos) == 0 || len(neg) == 0 {
-		return nil, fmt.Errorf("fmrieval: axis needs examples on both sides (%d, %d)", len(pos), len(neg))
+		return nil, fmt.Errorf("score: axis needs examples on both sides (%d, %d)", len(pos), len(neg))
 	}
 	dim := len(pos[0])
 	if err := checkSet("positive example", pos, dim); err != nil {
@@ -302,7 +302,7 @@ func Project(latents [][]float64, axis []float64) ([]float64, error) {
 // axis and isMale labels. Run it on the true latents for the ceiling.
 func AxisAccuracy(latents [][]float64, axis []float64, positive []bool) (float64, error) {
 	if len(latents) != len(positive) || len(latents) == 0 {
-		return 0, fmt.Errorf("fmrieval: %d latents for %d labels", len(latents), len(positive))
+		return 0, fmt.Errorf("score: %d latents for %d labels", len(latents), len(positive))
 	}
 	proj, err := Project(latents, axis)
 	if err != nil {
@@ -329,7 +329,7 @@ type Imagery struct {
 // ImageryRank runs the imagery test for one subject.
 func ImageryRank(decoded, imagined []float64, distractors [][]float64) (Imagery, error) {
 	if len(distractors) == 0 {
-		return Imagery{}, fmt.Errorf("fmrieval: imagery test needs distractors")
+		return Imagery{}, fmt.Errorf("score: imagery test needs distractors")
 	}
 	all := append([][]float64{imagined}, distractors...)
 	r, err := CorrMatrix([][]float64{decoded}, all)

@@ -44,7 +44,7 @@ type Anatomy struct {
 func makeAnatomy(seed int64, sub string, g Grid) (*Anatomy, error) {
 	for _, d := range g.Dims {
 		if d < 6 || d > 256 {
-			return nil, fmt.Errorf("fmrisim: grid %v: each side must be 6 to 256 voxels", g.Dims)
+			return nil, fmt.Errorf("sim: grid %v: each side must be 6 to 256 voxels", g.Dims)
 		}
 	}
 	rng := newRNG(seed, "sub-"+sub, "anatomy")
@@ -64,7 +64,7 @@ func makeAnatomy(seed int64, sub string, g Grid) (*Anatomy, error) {
 		}
 	}
 	if len(a.Cortex) < 3 {
-		return nil, fmt.Errorf("fmrisim: grid %v is too small for a cortex", g.Dims)
+		return nil, fmt.Errorf("sim: grid %v is too small for a cortex", g.Dims)
 	}
 	byY := append([]int(nil), a.Cortex...)
 	sort.SliceStable(byY, func(p, q int) bool {

@@ -57,39 +57,39 @@ func DefaultConfig() Config {
 // Validate checks the configuration.
 func (c *Config) Validate() error {
 	if len(c.Subjects) == 0 {
-		return fmt.Errorf("fmrisim: no subjects")
+		return fmt.Errorf("sim: no subjects")
 	}
 	if len(c.Noise) != len(c.Subjects) {
-		return fmt.Errorf("fmrisim: %d noise levels for %d subjects", len(c.Noise), len(c.Subjects))
+		return fmt.Errorf("sim: %d noise levels for %d subjects", len(c.Noise), len(c.Subjects))
 	}
 	seen := map[string]bool{}
 	for i, s := range c.Subjects {
 		s = strings.TrimPrefix(s, "sub-")
 		c.Subjects[i] = s
 		if s == "" || seen[s] {
-			return fmt.Errorf("fmrisim: subject %q is empty or repeated", s)
+			return fmt.Errorf("sim: subject %q is empty or repeated", s)
 		}
 		seen[s] = true
 		if n := c.Noise[i]; !(n >= 0 && n <= 100) {
-			return fmt.Errorf("fmrisim: noise level %v of sub-%s: want a number from 0 to 100", n, s)
+			return fmt.Errorf("sim: noise level %v of sub-%s: want a number from 0 to 100", n, s)
 		}
 	}
 	for _, d := range c.Grid {
 		if d < 6 || d > 256 {
-			return fmt.Errorf("fmrisim: grid %v: each side must be 6 to 256 voxels", c.Grid)
+			return fmt.Errorf("sim: grid %v: each side must be 6 to 256 voxels", c.Grid)
 		}
 	}
 	if !(c.VoxelMM > 0 && c.VoxelMM < 100) {
-		return fmt.Errorf("fmrisim: voxel size %v mm", c.VoxelMM)
+		return fmt.Errorf("sim: voxel size %v mm", c.VoxelMM)
 	}
 	if !(c.TR > 0 && c.TR < 100) || c.NVols < 10 || c.NVols > 10000 || math.IsInf(c.TR, 0) {
-		return fmt.Errorf("fmrisim: TR %v s and %d volumes: want a TR in (0,100) s and 10 to 10000 volumes", c.TR, c.NVols)
+		return fmt.Errorf("sim: TR %v s and %d volumes: want a TR in (0,100) s and 10 to 10000 volumes", c.TR, c.NVols)
 	}
 	if c.MaxRuns < 0 || c.GLMRuns < 0 {
-		return fmt.Errorf("fmrisim: negative run count")
+		return fmt.Errorf("sim: negative run count")
 	}
 	if c.FigureSubject != "" && !seen[strings.TrimPrefix(c.FigureSubject, "sub-")] {
-		return fmt.Errorf("fmrisim: figure subject %q is not simulated", c.FigureSubject)
+		return fmt.Errorf("sim: figure subject %q is not simulated", c.FigureSubject)
 	}
 	return nil
 }

@@ -61,7 +61,7 @@ func runVolumes(r bids.Run, nvols int, tr float64, ev []bids.Event) (int, error)
 		}
 	}
 	if n < 10 || n > 10000 {
-		return 0, fmt.Errorf("fmrisim: run %s: %d volumes", r.Prefix(), n)
+		return 0, fmt.Errorf("sim: run %s: %d volumes", r.Prefix(), n)
 	}
 	return n, nil
 }
@@ -87,10 +87,10 @@ func ReadDesign(root, subject string, maxRuns, nvols int, tr float64) (*Design, 
 	d := &Design{Subject: runs[0].Subject}
 	for _, r := range runs {
 		if r.EventsPath == "" {
-			return nil, fmt.Errorf("fmrisim: design %s: run %s has no events file", root, r.Prefix())
+			return nil, fmt.Errorf("sim: design %s: run %s has no events file", root, r.Prefix())
 		}
 		if r.TR != 0 && math.Abs(r.TR-tr) > 1e-6 {
-			return nil, fmt.Errorf("fmrisim: design %s: run %s has TR %g s, the simulation uses %g s", root, r.Prefix(), r.TR, tr)
+			return nil, fmt.Errorf("sim: design %s: run %s has TR %g s, the simulation uses %g s", root, r.Prefix(), r.TR, tr)
 		}
 		ev, err := bids.ReadEvents(r.EventsPath)
 		if err != nil {
@@ -101,7 +101,7 @@ func ReadDesign(root, subject string, maxRuns, nvols int, tr float64) (*Design, 
 			return nil, err
 		}
 		if err := checkEvents(ev, n, tr); err != nil {
-			return nil, fmt.Errorf("fmrisim: %s: %w", r.EventsPath, err)
+			return nil, fmt.Errorf("sim: %s: %w", r.EventsPath, err)
 		}
 		d.Runs = append(d.Runs, DesignRun{Entities: r.Entities, Events: ev, NVols: n})
 	}

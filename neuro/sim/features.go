@@ -73,7 +73,7 @@ func ChannelNames() []string {
 // three pyramid levels must each cover the 8 × 8 cells.
 func checkImageSize(size int) error {
 	if size < 32 || size > 1024 || size%32 != 0 {
-		return fmt.Errorf("fmrisim: image size %d: want a multiple of 32 between 32 and 1024", size)
+		return fmt.Errorf("sim: image size %d: want a multiple of 32 between 32 and 1024", size)
 	}
 	return nil
 }
@@ -291,7 +291,7 @@ func imageFeatures(ctx context.Context, size int, image func(int) []float32, ids
 				img := image(ids[k])
 				if len(img) != 3*size*size {
 					once.Do(func() {
-						firstErr = fmt.Errorf("fmrisim: image %d has %d values, want 3×%d×%d", ids[k], len(img), size, size)
+						firstErr = fmt.Errorf("sim: image %d has %d values, want 3×%d×%d", ids[k], len(img), size, size)
 					})
 					return
 				}

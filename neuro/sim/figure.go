@@ -128,7 +128,7 @@ func faceVsFixation(ctx context.Context, out, sub string, nruns int, hrf *hrfTab
 		row += T
 	}
 	if !fit.dropEmptyColumns() {
-		return nil, fmt.Errorf("fmrisim: %s: the first runs of sub-%s have no face or no fixation trials", out, sub)
+		return nil, fmt.Errorf("sim: %s: the first runs of sub-%s have no face or no fixation trials", out, sub)
 	}
 	if err := fit.solve(); err != nil {
 		return nil, err
@@ -157,7 +157,7 @@ func figureRuns(out, sub string, nruns int) ([]bids.Run, int, error) {
 	var total int
 	for _, r := range runs {
 		if r.BoldPath == "" || r.ConfoundsPath == "" || r.EventsPath == "" {
-			return nil, 0, fmt.Errorf("fmrisim: %s: run %s lacks %v or its confounds", out, r.Prefix(), r.Missing())
+			return nil, 0, fmt.Errorf("sim: %s: run %s lacks %v or its confounds", out, r.Prefix(), r.Missing())
 		}
 		total += r.NVols
 	}
@@ -198,7 +198,7 @@ func readCortexPSC(Y *mat.Dense, row int, r bids.Run, nconf int, cortex []int) (
 	T := rd.NumVolumes()
 	if nconf != T {
 		rd.Close()
-		return 0, fmt.Errorf("fmrisim: %s has %d rows for %d volumes", r.ConfoundsPath, nconf, T)
+		return 0, fmt.Errorf("sim: %s has %d rows for %d volumes", r.ConfoundsPath, nconf, T)
 	}
 	vol := make([]float32, rd.VolumeLen())
 	for i := 0; i < T; i++ {
@@ -308,7 +308,7 @@ func (f *glmFit) solve() error {
 	xtx.SymOuterK(1, X.T())
 	var ch mat.Cholesky
 	if !ch.Factorize(&xtx) {
-		return fmt.Errorf("fmrisim: face-vs-fixation design is rank deficient")
+		return fmt.Errorf("sim: face-vs-fixation design is rank deficient")
 	}
 	var xty mat.Dense
 	xty.Mul(X.T(), Y)
@@ -610,7 +610,7 @@ func renderPlot(p *plot.Plot, w, h int) (image.Image, error) {
 	p.Draw(vgdraw.New(c))
 	img := c.Image()
 	if img == nil {
-		return nil, fmt.Errorf("fmrisim: plot %q rendered no image", p.Title.Text)
+		return nil, fmt.Errorf("sim: plot %q rendered no image", p.Title.Text)
 	}
 	return img, nil
 }

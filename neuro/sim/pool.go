@@ -31,13 +31,13 @@ type PoolFace struct {
 func PoolFromCelebA(d *celeba.Dataset, s celeba.Split) (*Pool, error) {
 	male, err := d.AttrIndex("Male")
 	if err != nil {
-		return nil, fmt.Errorf("fmrisim: %w", err)
+		return nil, fmt.Errorf("sim: %w", err)
 	}
 	p := &Pool{Size: d.Size, AttrNames: d.AttrNames, Train: s.Train, Test: s.Test, Image: d.Image}
 	p.Faces = make([]PoolFace, len(d.Faces))
 	for i, f := range d.Faces {
 		if len(f.Attr) != len(d.AttrNames) {
-			return nil, fmt.Errorf("fmrisim: face %s has %d attributes, want %d", f.Name(), len(f.Attr), len(d.AttrNames))
+			return nil, fmt.Errorf("sim: face %s has %d attributes, want %d", f.Name(), len(f.Attr), len(d.AttrNames))
 		}
 		p.Faces[i] = PoolFace{Name: f.Name(), Male: f.Attr[male] > 0, Attr: f.Attr}
 	}
@@ -50,7 +50,7 @@ func (p *Pool) Validate() error {
 		return err
 	}
 	if p.Image == nil {
-		return fmt.Errorf("fmrisim: pool has no images")
+		return fmt.Errorf("sim: pool has no images")
 	}
 	part := make([]byte, len(p.Faces))
 	for _, x := range []struct {
@@ -59,17 +59,17 @@ func (p *Pool) Validate() error {
 	}{{"train", p.Train}, {"test", p.Test}} {
 		for _, i := range x.idx {
 			if i < 0 || i >= len(p.Faces) {
-				return fmt.Errorf("fmrisim: pool %s index %d out of range [0,%d)", x.name, i, len(p.Faces))
+				return fmt.Errorf("sim: pool %s index %d out of range [0,%d)", x.name, i, len(p.Faces))
 			}
 			if part[i] != 0 {
-				return fmt.Errorf("fmrisim: pool face %s is listed twice in the split", p.Faces[i].Name)
+				return fmt.Errorf("sim: pool face %s is listed twice in the split", p.Faces[i].Name)
 			}
 			part[i] = x.name[1]
 		}
 	}
 	for _, f := range p.Faces {
 		if len(f.Attr) != len(p.AttrNames) {
-			return fmt.Errorf("fmrisim: pool face %s has %d attributes, want %d", f.Name, len(f.Attr), len(p.AttrNames))
+			return fmt.Errorf("sim: pool face %s has %d attributes, want %d", f.Name, len(f.Attr), len(p.AttrNames))
 		}
 	}
 	return nil

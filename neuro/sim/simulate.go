@@ -251,7 +251,7 @@ func (s *subject) simulate(ctx context.Context, cfg Config, pool *Pool, out stri
 func prepareOut(out string, overwrite bool) error {
 	ents, err := os.ReadDir(out)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("fmrisim: output folder: %w", err)
+		return fmt.Errorf("sim: output folder: %w", err)
 	}
 	if len(ents) > 0 {
 		_, e1 := os.Stat(filepath.Join(out, incompleteMarker))
@@ -259,16 +259,16 @@ func prepareOut(out string, overwrite bool) error {
 		ours := e1 == nil || (e2 == nil && d.Extra["Simulated"] == true)
 		switch {
 		case !ours:
-			return fmt.Errorf("fmrisim: output folder %s is not empty and holds no earlier simulation: choose another", out)
+			return fmt.Errorf("sim: output folder %s is not empty and holds no earlier simulation: choose another", out)
 		case !overwrite:
-			return fmt.Errorf("fmrisim: output folder %s holds an earlier simulation: pass the overwrite option to replace it", out)
+			return fmt.Errorf("sim: output folder %s holds an earlier simulation: pass the overwrite option to replace it", out)
 		}
 		if err := os.RemoveAll(out); err != nil {
-			return fmt.Errorf("fmrisim: remove the earlier simulation: %w", err)
+			return fmt.Errorf("sim: remove the earlier simulation: %w", err)
 		}
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		return fmt.Errorf("fmrisim: %w", err)
+		return fmt.Errorf("sim: %w", err)
 	}
 	return os.WriteFile(filepath.Join(out, incompleteMarker), []byte("a simulation is writing this folder, or was interrupted\n"), 0o644)
 }

@@ -119,7 +119,7 @@ func assignStimuli(seed int64, d *Design, pool *Pool) (*assignment, error) {
 			}
 			img := path.Base(e.StimFile)
 			if t, ok := stimType[e.StimFile]; ok && t != e.TrialType {
-				return nil, fmt.Errorf("fmrisim: sub-%s: stim_file %s is both %s and %s", sub, e.StimFile, t, e.TrialType)
+				return nil, fmt.Errorf("sim: sub-%s: stim_file %s is both %s and %s", sub, e.StimFile, t, e.TrialType)
 			}
 			stimType[e.StimFile] = e.TrialType
 			if e.TrialType == TrialTrain {
@@ -131,7 +131,7 @@ func assignStimuli(seed int64, d *Design, pool *Pool) (*assignment, error) {
 	}
 	for img := range testImgs {
 		if trainImgs[img] {
-			return nil, fmt.Errorf("fmrisim: sub-%s: image %s is both a training and a test face", sub, img)
+			return nil, fmt.Errorf("sim: sub-%s: image %s is both a training and a test face", sub, img)
 		}
 	}
 	a := &assignment{poolOf: map[string]int{}}
@@ -144,19 +144,19 @@ func assignStimuli(seed int64, d *Design, pool *Pool) (*assignment, error) {
 		male, known := genderOf(img)
 		i := testPick.take(male, !known)
 		if i < 0 {
-			return nil, fmt.Errorf("fmrisim: sub-%s: the pool's test part (%d faces) is too small for %d test faces", sub, len(pool.Test), len(tests))
+			return nil, fmt.Errorf("sim: sub-%s: the pool's test part (%d faces) is too small for %d test faces", sub, len(pool.Test), len(tests))
 		}
 		imgPool[img] = i
 		a.test = append(a.test, simtruth.FaceRef{Image: img, CelebA: pool.Faces[i].Name, Male: pool.Faces[i].Male})
 		a.testPool = append(a.testPool, i)
 	}
 	if testPick.swapped > 0 {
-		return nil, fmt.Errorf("fmrisim: sub-%s: the pool's test part lacks faces of one gender for the test faces", sub)
+		return nil, fmt.Errorf("sim: sub-%s: the pool's test part lacks faces of one gender for the test faces", sub)
 	}
 	for k := 0; k < NumImageryCandidates; k++ {
 		i := testPick.takeStrict(k%2 == 0)
 		if i < 0 {
-			return nil, fmt.Errorf("fmrisim: sub-%s: the pool's test part (%d faces) is too small for %d test faces plus %d imagery candidates (half male)", sub, len(pool.Test), len(tests), NumImageryCandidates)
+			return nil, fmt.Errorf("sim: sub-%s: the pool's test part (%d faces) is too small for %d test faces plus %d imagery candidates (half male)", sub, len(pool.Test), len(tests), NumImageryCandidates)
 		}
 		a.imgPool = append(a.imgPool, i)
 		a.imagery.Candidates = append(a.imagery.Candidates, simtruth.FaceRef{CelebA: pool.Faces[i].Name, Male: pool.Faces[i].Male})
@@ -167,7 +167,7 @@ func assignStimuli(seed int64, d *Design, pool *Pool) (*assignment, error) {
 	trainPick := newPicker(newRNG(seed, "sub-"+sub, "train-faces"), pool, pool.Train, nil)
 	trains := sortedKeys(trainImgs)
 	if len(trains) > trainPick.left() {
-		return nil, fmt.Errorf("fmrisim: sub-%s: the design has %d training images but the pool's training part only %d faces", sub, len(trains), trainPick.left())
+		return nil, fmt.Errorf("sim: sub-%s: the design has %d training images but the pool's training part only %d faces", sub, len(trains), trainPick.left())
 	}
 	for _, img := range trains {
 		male, known := genderOf(img)
