@@ -420,17 +420,40 @@ func TestSidecarInheritance(t *testing.T) {
 }
 
 func TestDerivatives(t *testing.T) {
-	root := t.TempDir()
+	root, fp, want := writeFmriprepDataset(t)
+	d, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Derivatives() == nil || d.Derivatives().Description.GeneratedBy[0].Name != "fMRIPrep" {
+		t.Fatal("derivatives/fmriprep not found")
+	}
+	checkSpaceChoice(t, d)
+	d.UseDerivatives(d.Derivatives(), "T1w")
+	checkDerivativeRuns(t, d, fp, want)
+	checkDerivativesAlone(t, root, fp)
+}
+
+// fmriprepConfounds are the columns of the confounds tables that
+// writeFmriprepDataset writes.
+var fmriprepConfounds = []string{"global_signal", "trans_x", "trans_y", "trans_z", "rot_x", "rot_y", "rot_z", "trans_x_derivative1", "framewise_displacement"}
+
+// writeFmriprepDataset writes a raw dataset (sub-01, two sessions of one run)
+// with fMRIPrep derivatives in derivatives/fmriprep (fp): images in two
+// spaces, the template in two resolutions, and the same confounds table in
+// every session, which it returns (its first row NaN where fMRIPrep leaves
+// n/a).
+func writeFmriprepDataset(t *testing.T) (root, fp string, want [][]float64) {
+	root = t.TempDir()
 	if err := WriteDescription(root, Description{Name: "raw", BIDSVersion: "1.8.0"}); err != nil {
 		t.Fatal(err)
 	}
-	fp := filepath.Join(root, "derivatives", "fmriprep")
+	fp = filepath.Join(root, "derivatives", "fmriprep")
 	if err := WriteDescription(fp, Description{Name: "fMRIPrep - fMRI PREProcessing workflow", BIDSVersion: "1.4.0",
 		DatasetType: "derivative", GeneratedBy: []GeneratedBy{{Name: "fMRIPrep", Version: "23.2.1"}}}); err != nil {
 		t.Fatal(err)
 	}
-	cols := []string{"global_signal", "trans_x", "trans_y", "trans_z", "rot_x", "rot_y", "rot_z", "trans_x_derivative1", "framewise_displacement"}
-	var want [][]float64
+	cols := fmriprepConfounds
 	for ses := 1; ses <= 2; ses++ {
 		e := Entities{Subject: "01", Session: strconv.Itoa(ses), Task: "faces", Run: 1}
 		if err := WriteEvents(e.File(root, "events", ".tsv"), []Event{{Onset: 1, Duration: 1, TrialType: "Fix"}}); err != nil {
@@ -461,14 +484,12 @@ func TestDerivatives(t *testing.T) {
 		}
 		want = rows
 	}
+	return root, fp, want
+}
 
-	d, err := Open(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.Derivatives() == nil || d.Derivatives().Description.GeneratedBy[0].Name != "fMRIPrep" {
-		t.Fatal("derivatives/fmriprep not found")
-	}
+// checkSpaceChoice checks that the runs need one space, and in it one
+// resolution, that the derivatives have.
+func checkSpaceChoice(t *testing.T, d *Dataset) {
 	if _, err := d.Runs("01", "faces"); err == nil || !strings.Contains(err.Error(), "several spaces") {
 		t.Errorf("ambiguous spaces: %v", err)
 	}
@@ -480,7 +501,12 @@ func TestDerivatives(t *testing.T) {
 	if _, err := d.Runs("01", "faces"); err == nil || !strings.Contains(err.Error(), `no derivatives in space "MNIColin27"`) {
 		t.Errorf("absent space: %v", err)
 	}
-	d.UseDerivatives(d.Derivatives(), "T1w")
+}
+
+// checkDerivativeRuns checks the runs in d's derivatives space (T1w): their
+// paths, their confounds (motion columns, and all columns with n/a read as
+// 0) and their mask.
+func checkDerivativeRuns(t *testing.T, d *Dataset, fp string, want [][]float64) {
 	runs, err := d.Runs("sub-01", "faces")
 	if err != nil {
 		t.Fatal(err)
@@ -507,15 +533,19 @@ func TestDerivatives(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(allCols[0]) != len(cols) || allCols[0][7] != 0 || allCols[0][8] != 0 || allCols[1][8] != want[1][8] {
+	if len(allCols[0]) != len(fmriprepConfounds) || allCols[0][7] != 0 || allCols[0][8] != 0 || allCols[1][8] != want[1][8] {
 		t.Errorf("all confounds, first rows %v %v", allCols[0], allCols[1])
 	}
 	mask, err := nifti.ReadFile(runs[0].MaskPath)
 	if err != nil || len(mask.Data) != 24 {
 		t.Errorf("mask: %v", err)
 	}
+}
 
-	// The derivatives alone, as for a user without the raw dataset.
+// checkDerivativesAlone checks the derivatives opened alone, as for a user
+// without the raw dataset: runs with TR and volumes but no events (and no
+// mask, which the res-2 template has not).
+func checkDerivativesAlone(t *testing.T, root, fp string) {
 	dv, err := OpenDerivatives(fp)
 	if err != nil {
 		t.Fatal(err)
