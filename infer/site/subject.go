@@ -178,111 +178,157 @@ func subjectFromBundle(b *bundle.Bundle, latent int) (*Subject, error) {
 	if sim, ok := b.Meta("simulated"); ok {
 		s.Simulated, _ = sim.(bool)
 	}
-	// Sizes come from the tensor shapes, each checked against the others.
-	pat, err := shape(b, "test.patterns", 2)
-	if err != nil {
+	if err := s.readVoxels(b); err != nil {
 		return nil, err
-	}
-	s.N, s.V = pat[0], pat[1]
-	if s.N < 2 || s.V < 1 {
-		return nil, fmt.Errorf("tensor test.patterns: shape %v needs at least 2 faces and 1 voxel", pat)
-	}
-	if nv, err := b.MetaInt64("n_voxels"); err == nil && nv != int64(s.V) {
-		return nil, fmt.Errorf("meta n_voxels = %d, but test.patterns has %d voxels", nv, s.V)
-	}
-	if err := wantShape(b, "voxels.ijk", s.V, 3); err != nil {
-		return nil, err
-	}
-	if s.IJK, err = b.Int16("voxels.ijk"); err != nil {
-		return nil, fmt.Errorf("tensor voxels.ijk: %w", err)
-	}
-	if err := wantShape(b, "voxels.roi", s.V); err != nil {
-		return nil, err
-	}
-	if s.Label, err = b.Uint8("voxels.roi"); err != nil {
-		return nil, fmt.Errorf("tensor voxels.roi: %w", err)
-	}
-	for i, l := range s.Label {
-		if l < 1 || int(l) >= sitedata.NumROIs {
-			return nil, fmt.Errorf("tensor voxels.roi: voxel %d has label %d, want 1…%d", i, l, sitedata.NumROIs-1)
-		}
 	}
 	if err := s.readGrid(b); err != nil {
 		return nil, err
 	}
+	if err := s.readROIs(b); err != nil {
+		return nil, err
+	}
+	if err := s.readMean(b); err != nil {
+		return nil, err
+	}
+	if err := s.readTest(b); err != nil {
+		return nil, err
+	}
+	if err := s.readImagery(b); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// readVoxels sets N and V and reads the voxels' coordinates and region
+// labels. Sizes come from the tensor shapes, each checked against the others.
+func (s *Subject) readVoxels(b *bundle.Bundle) error {
+	pat, err := shape(b, "test.patterns", 2)
+	if err != nil {
+		return err
+	}
+	s.N, s.V = pat[0], pat[1]
+	if s.N < 2 || s.V < 1 {
+		return fmt.Errorf("tensor test.patterns: shape %v needs at least 2 faces and 1 voxel", pat)
+	}
+	if nv, err := b.MetaInt64("n_voxels"); err == nil && nv != int64(s.V) {
+		return fmt.Errorf("meta n_voxels = %d, but test.patterns has %d voxels", nv, s.V)
+	}
+	if err := wantShape(b, "voxels.ijk", s.V, 3); err != nil {
+		return err
+	}
+	if s.IJK, err = b.Int16("voxels.ijk"); err != nil {
+		return fmt.Errorf("tensor voxels.ijk: %w", err)
+	}
+	if err := wantShape(b, "voxels.roi", s.V); err != nil {
+		return err
+	}
+	if s.Label, err = b.Uint8("voxels.roi"); err != nil {
+		return fmt.Errorf("tensor voxels.roi: %w", err)
+	}
+	for i, l := range s.Label {
+		if l < 1 || int(l) >= sitedata.NumROIs {
+			return fmt.Errorf("tensor voxels.roi: voxel %d has label %d, want 1…%d", i, l, sitedata.NumROIs-1)
+		}
+	}
+	return nil
+}
+
+// readROIs reads every region's voxels and, where the bundle has them, its
+// decoder.
+func (s *Subject) readROIs(b *bundle.Bundle) error {
 	for k := range sitedata.NumROIs {
 		if err := s.readROI(b, k, sitedata.ROIName(k)); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	// The region decoders come all in this bundle or all in the regions file.
 	if n := s.regionsLoaded(); n != 0 && n != sitedata.NumROIs-1 {
-		return nil, fmt.Errorf("%d of the %d region decoders: a subject bundle holds all of them or none (then they come in its regions file)", n, sitedata.NumROIs-1)
+		return fmt.Errorf("%d of the %d region decoders: a subject bundle holds all of them or none (then they come in its regions file)", n, sitedata.NumROIs-1)
 	}
+	return nil
+}
+
+// readMean reads latent.mean and shares it with every region.
+func (s *Subject) readMean(b *bundle.Bundle) error {
 	// Required: a bundle without it would decode every face off by the mean.
 	if err := wantShape(b, "latent.mean", s.L); err != nil {
-		return nil, err
+		return err
 	}
+	var err error
 	if s.Mean, err = floats(b, "latent.mean", s.L); err != nil {
-		return nil, err
+		return err
 	}
 	for k := range s.ROIs {
 		s.ROIs[k].Mean = s.Mean
 	}
+	return nil
+}
+
+// readTest reads the test faces: their patterns from all trials and from the
+// fewer-trial subsets, their true latents and their gender.
+func (s *Subject) readTest(b *bundle.Bundle) error {
+	var err error
 	if s.Patterns, err = floats(b, "test.patterns", s.N*s.V); err != nil {
-		return nil, err
+		return err
 	}
 	sub, err := shape(b, "test.subsets", 3)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if sub[1] != s.N || sub[2] != s.V {
-		return nil, fmt.Errorf("tensor test.subsets: shape %v, want (R, %d, %d)", sub, s.N, s.V)
+		return fmt.Errorf("tensor test.subsets: shape %v, want (R, %d, %d)", sub, s.N, s.V)
 	}
 	if s.Subsets, err = floats(b, "test.subsets", sub[0]*s.N*s.V); err != nil {
-		return nil, err
+		return err
 	}
 	if err := wantShape(b, "test.subset_trials", sub[0]); err != nil {
-		return nil, err
+		return err
 	}
 	if s.SubsetTrials, err = b.Int32("test.subset_trials"); err != nil {
-		return nil, fmt.Errorf("tensor test.subset_trials: %w", err)
+		return fmt.Errorf("tensor test.subset_trials: %w", err)
 	}
 	for r, n := range s.SubsetTrials {
 		if n < 1 {
-			return nil, fmt.Errorf("tensor test.subset_trials: subset %d has %d trials", r, n)
+			return fmt.Errorf("tensor test.subset_trials: subset %d has %d trials", r, n)
 		}
 	}
 	if s.Latents, err = floats(b, "test.latents", s.N*s.L); err != nil {
-		return nil, err
+		return err
 	}
 	if err := wantShape(b, "test.latents", s.N, s.L); err != nil {
-		return nil, err
+		return err
 	}
 	if err := wantShape(b, "test.male", s.N); err != nil {
-		return nil, err
+		return err
 	}
 	if s.Male, err = b.Uint8("test.male"); err != nil {
-		return nil, fmt.Errorf("tensor test.male: %w", err)
+		return fmt.Errorf("tensor test.male: %w", err)
 	}
+	return nil
+}
+
+// readImagery reads the imagery pattern, its candidate latents and which of
+// them was imagined.
+func (s *Subject) readImagery(b *bundle.Bundle) error {
+	var err error
 	if s.Imagery, err = floats(b, "imagery.pattern", s.V); err != nil {
-		return nil, err
+		return err
 	}
 	if err := wantShape(b, "imagery.latents", s.N, s.L); err != nil {
-		return nil, err
+		return err
 	}
 	if s.ImageryLatents, err = floats(b, "imagery.latents", s.N*s.L); err != nil {
-		return nil, err
+		return err
 	}
 	t, err := b.MetaInt64("imagery_target")
 	if err != nil {
-		return nil, fmt.Errorf("meta imagery_target: %w", err)
+		return fmt.Errorf("meta imagery_target: %w", err)
 	}
 	if t < 0 || t >= int64(s.N) {
-		return nil, fmt.Errorf("meta imagery_target = %d, want 0…%d", t, s.N-1)
+		return fmt.Errorf("meta imagery_target = %d, want 0…%d", t, s.N-1)
 	}
 	s.ImageryTarget = int(t)
-	return s, nil
+	return nil
 }
 
 func (s *Subject) readGrid(b *bundle.Bundle) error {

@@ -67,6 +67,27 @@ func designTable(t *testing.T, root string) map[string][]int {
 
 func TestDesignDataset(t *testing.T) {
 	root := designRoot(t)
+	want := designWant(t, root)
+	d, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Subjects(); !reflect.DeepEqual(got, []string{"01", "02", "03", "04"}) {
+		t.Fatalf("subjects %v", got)
+	}
+	if d.Description.BIDSVersion != "1.0.2" || d.Derivatives() != nil {
+		t.Errorf("description %+v", d.Description)
+	}
+	for si, sub := range d.Subjects() {
+		checkDesignSubject(t, d, sub, si, want)
+	}
+	checkDesignFirstRun(t, d, root)
+	checkDesignLocalizer(t, d)
+}
+
+// designWant reads the per-subject counts that DESIGN-ONLY.md states: face
+// runs, unique training faces, test-face and imagery trials.
+func designWant(t *testing.T, root string) map[string][]int {
 	table := designTable(t, root)
 	rows := map[string]string{ // our name → the table's row label prefix
 		"runs": "face runs", "train": "unique training faces", "test": "test-face trials", "img": "imagery trials",
@@ -82,67 +103,74 @@ func TestDesignDataset(t *testing.T) {
 			t.Fatalf("DESIGN-ONLY.md has no row %q (rows: %v)", prefix, table)
 		}
 	}
+	return want
+}
 
-	d, err := Open(root)
+// designTrials counts a subject's trials by type over its face runs.
+type designTrials struct {
+	train, test, img int
+	unique           map[string]bool // training faces
+}
+
+// checkDesignSubject checks a subject's face runs (their order and fields)
+// and that its trial counts are those of DESIGN-ONLY.md (column si).
+func checkDesignSubject(t *testing.T, d *Dataset, sub string, si int, want map[string][]int) {
+	runs, err := d.Runs(sub, "faces")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := d.Subjects(); !reflect.DeepEqual(got, []string{"01", "02", "03", "04"}) {
-		t.Fatalf("subjects %v", got)
+	if len(runs) != want["runs"][si] {
+		t.Errorf("sub-%s: %d face runs, want %d", sub, len(runs), want["runs"][si])
 	}
-	if d.Description.BIDSVersion != "1.0.2" || d.Derivatives() != nil {
-		t.Errorf("description %+v", d.Description)
+	n := designTrials{unique: map[string]bool{}}
+	for i, r := range runs {
+		if i > 0 {
+			p := runs[i-1]
+			if !lessLabel(p.Session, r.Session) && (p.Session != r.Session || p.Run >= r.Run) {
+				t.Fatalf("runs out of order: %+v before %+v", p.Entities, r.Entities)
+			}
+		}
+		if r.TR != 2 || r.NVols != 0 || !reflect.DeepEqual(r.Missing(), []string{"bold"}) || r.Task != "faces" || r.Subject != sub {
+			t.Fatalf("run %+v", r)
+		}
+		n.count(t, r)
 	}
-	for si, sub := range d.Subjects() {
-		runs, err := d.Runs(sub, "faces")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(runs) != want["runs"][si] {
-			t.Errorf("sub-%s: %d face runs, want %d", sub, len(runs), want["runs"][si])
-		}
-		var train, test, img int
-		unique := map[string]bool{}
-		for i, r := range runs {
-			if i > 0 {
-				p := runs[i-1]
-				if !lessLabel(p.Session, r.Session) && (p.Session != r.Session || p.Run >= r.Run) {
-					t.Fatalf("runs out of order: %+v before %+v", p.Entities, r.Entities)
-				}
-			}
-			if r.TR != 2 || r.NVols != 0 || !reflect.DeepEqual(r.Missing(), []string{"bold"}) || r.Task != "faces" || r.Subject != sub {
-				t.Fatalf("run %+v", r)
-			}
-			ev, err := ReadEvents(r.EventsPath)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, e := range ev {
-				switch e.TrialType {
-				case "train_face":
-					if !e.OneBack {
-						train++
-						unique[e.StimFile] = true
-					}
-				case "test_face":
-					test++
-				case "Img":
-					img++
-					if e.Duration < 12 || e.Duration > 12.1 {
-						t.Errorf("%s: Img trial of %v s", r.EventsPath, e.Duration)
-					}
-				case "Fix":
-				default:
-					t.Fatalf("%s: trial type %q", r.EventsPath, e.TrialType)
-				}
-			}
-		}
-		if train != want["train"][si] || len(unique) != want["train"][si] || test != want["test"][si] || img != want["img"][si] {
-			t.Errorf("sub-%s: train_face %d (unique %d), test_face %d, Img %d; DESIGN-ONLY.md says %d, %d, %d",
-				sub, train, len(unique), test, img, want["train"][si], want["test"][si], want["img"][si])
-		}
+	if n.train != want["train"][si] || len(n.unique) != want["train"][si] || n.test != want["test"][si] || n.img != want["img"][si] {
+		t.Errorf("sub-%s: train_face %d (unique %d), test_face %d, Img %d; DESIGN-ONLY.md says %d, %d, %d",
+			sub, n.train, len(n.unique), n.test, n.img, want["train"][si], want["test"][si], want["img"][si])
 	}
+}
 
+// count adds a run's trials; one-back repeats are not new training faces.
+func (n *designTrials) count(t *testing.T, r Run) {
+	ev, err := ReadEvents(r.EventsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ev {
+		switch e.TrialType {
+		case "train_face":
+			if !e.OneBack {
+				n.train++
+				n.unique[e.StimFile] = true
+			}
+		case "test_face":
+			n.test++
+		case "Img":
+			n.img++
+			if e.Duration < 12 || e.Duration > 12.1 {
+				t.Errorf("%s: Img trial of %v s", r.EventsPath, e.Duration)
+			}
+		case "Fix":
+		default:
+			t.Fatalf("%s: trial type %q", r.EventsPath, e.TrialType)
+		}
+	}
+}
+
+// checkDesignFirstRun checks sub-01's first face run: its file names and its
+// sidecar.
+func checkDesignFirstRun(t *testing.T, d *Dataset, root string) {
 	runs, err := d.Runs("sub-01", "faces")
 	if err != nil {
 		t.Fatal(err)
@@ -160,7 +188,11 @@ func TestDesignDataset(t *testing.T) {
 	if s.RepetitionTime != 2 || s.TaskName != "faces" || !(s.EchoTime > 0.02 && s.EchoTime < 0.04) || s.Extra["Manufacturer"] != "Philips" {
 		t.Errorf("sidecar %+v", s)
 	}
+}
 
+// checkDesignLocalizer checks the localizer task's events, whose trial types
+// differ from the face runs'.
+func checkDesignLocalizer(t *testing.T, d *Dataset) {
 	loc, err := d.Runs("01", "loc")
 	if err != nil {
 		t.Fatal(err)
@@ -388,17 +420,40 @@ func TestSidecarInheritance(t *testing.T) {
 }
 
 func TestDerivatives(t *testing.T) {
-	root := t.TempDir()
+	root, fp, want := writeFmriprepDataset(t)
+	d, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Derivatives() == nil || d.Derivatives().Description.GeneratedBy[0].Name != "fMRIPrep" {
+		t.Fatal("derivatives/fmriprep not found")
+	}
+	checkSpaceChoice(t, d)
+	d.UseDerivatives(d.Derivatives(), "T1w")
+	checkDerivativeRuns(t, d, fp, want)
+	checkDerivativesAlone(t, root, fp)
+}
+
+// fmriprepConfounds are the columns of the confounds tables that
+// writeFmriprepDataset writes.
+var fmriprepConfounds = []string{"global_signal", "trans_x", "trans_y", "trans_z", "rot_x", "rot_y", "rot_z", "trans_x_derivative1", "framewise_displacement"}
+
+// writeFmriprepDataset writes a raw dataset (sub-01, two sessions of one run)
+// with fMRIPrep derivatives in derivatives/fmriprep (fp): images in two
+// spaces, the template in two resolutions, and the same confounds table in
+// every session, which it returns (its first row NaN where fMRIPrep leaves
+// n/a).
+func writeFmriprepDataset(t *testing.T) (root, fp string, want [][]float64) {
+	root = t.TempDir()
 	if err := WriteDescription(root, Description{Name: "raw", BIDSVersion: "1.8.0"}); err != nil {
 		t.Fatal(err)
 	}
-	fp := filepath.Join(root, "derivatives", "fmriprep")
+	fp = filepath.Join(root, "derivatives", "fmriprep")
 	if err := WriteDescription(fp, Description{Name: "fMRIPrep - fMRI PREProcessing workflow", BIDSVersion: "1.4.0",
 		DatasetType: "derivative", GeneratedBy: []GeneratedBy{{Name: "fMRIPrep", Version: "23.2.1"}}}); err != nil {
 		t.Fatal(err)
 	}
-	cols := []string{"global_signal", "trans_x", "trans_y", "trans_z", "rot_x", "rot_y", "rot_z", "trans_x_derivative1", "framewise_displacement"}
-	var want [][]float64
+	cols := fmriprepConfounds
 	for ses := 1; ses <= 2; ses++ {
 		e := Entities{Subject: "01", Session: strconv.Itoa(ses), Task: "faces", Run: 1}
 		if err := WriteEvents(e.File(root, "events", ".tsv"), []Event{{Onset: 1, Duration: 1, TrialType: "Fix"}}); err != nil {
@@ -429,14 +484,12 @@ func TestDerivatives(t *testing.T) {
 		}
 		want = rows
 	}
+	return root, fp, want
+}
 
-	d, err := Open(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.Derivatives() == nil || d.Derivatives().Description.GeneratedBy[0].Name != "fMRIPrep" {
-		t.Fatal("derivatives/fmriprep not found")
-	}
+// checkSpaceChoice checks that the runs need one space, and in it one
+// resolution, that the derivatives have.
+func checkSpaceChoice(t *testing.T, d *Dataset) {
 	if _, err := d.Runs("01", "faces"); err == nil || !strings.Contains(err.Error(), "several spaces") {
 		t.Errorf("ambiguous spaces: %v", err)
 	}
@@ -448,7 +501,12 @@ func TestDerivatives(t *testing.T) {
 	if _, err := d.Runs("01", "faces"); err == nil || !strings.Contains(err.Error(), `no derivatives in space "MNIColin27"`) {
 		t.Errorf("absent space: %v", err)
 	}
-	d.UseDerivatives(d.Derivatives(), "T1w")
+}
+
+// checkDerivativeRuns checks the runs in d's derivatives space (T1w): their
+// paths, their confounds (motion columns, and all columns with n/a read as
+// 0) and their mask.
+func checkDerivativeRuns(t *testing.T, d *Dataset, fp string, want [][]float64) {
 	runs, err := d.Runs("sub-01", "faces")
 	if err != nil {
 		t.Fatal(err)
@@ -475,15 +533,19 @@ func TestDerivatives(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(allCols[0]) != len(cols) || allCols[0][7] != 0 || allCols[0][8] != 0 || allCols[1][8] != want[1][8] {
+	if len(allCols[0]) != len(fmriprepConfounds) || allCols[0][7] != 0 || allCols[0][8] != 0 || allCols[1][8] != want[1][8] {
 		t.Errorf("all confounds, first rows %v %v", allCols[0], allCols[1])
 	}
 	mask, err := nifti.ReadFile(runs[0].MaskPath)
 	if err != nil || len(mask.Data) != 24 {
 		t.Errorf("mask: %v", err)
 	}
+}
 
-	// The derivatives alone, as for a user without the raw dataset.
+// checkDerivativesAlone checks the derivatives opened alone, as for a user
+// without the raw dataset: runs with TR and volumes but no events (and no
+// mask, which the res-2 template has not).
+func checkDerivativesAlone(t *testing.T, root, fp string) {
 	dv, err := OpenDerivatives(fp)
 	if err != nil {
 		t.Fatal(err)

@@ -99,27 +99,82 @@ func Analyze(d *Dataset, opt Options) (*Analysis, error) {
 		return nil, err
 	}
 	a := &Analysis{Data: d, Fits: fits, Options: opt}
+	setups, err := decoders(d, fits)
+	if err != nil {
+		return nil, err
+	}
+	if a.Methods, err = decode(setups, opt); err != nil {
+		return nil, err
+	}
+	if a.Map, err = faceMap(d, fits, opt.MapAlpha); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
 
+// decoder is one method to cross-validate: a classifier, the patterns it
+// sees and what its report calls it and its folds.
+type decoder struct {
+	cl    mvpa.Classifier
+	data  mvpa.Data
+	name  string
+	desc  string
+	folds []string
+}
+
+// decoders builds the three methods of the report: correlation and shrinkage
+// LDA on the run-centred patterns (leave one run out), and correlation on
+// Haxby's odd/even halves.
+func decoders(d *Dataset, fits *Fits) ([]decoder, error) {
 	k, nr, nv := len(Categories), len(d.Runs), len(d.Mask)
-	X := mat.NewDense(nr*k, nv, nil)
-	labels := make([]int, nr*k)
-	runs := make([]int, nr*k)
+	X, labels, runs := runPatterns(fits, nr, k, nv)
+	// LDA works in the span of the patterns, where its covariance is exact.
+	Z, err := mvpa.GramCoordinates(X)
+	if err != nil {
+		return nil, err
+	}
+	Xh, hlabels, half, err := halfPatterns(d, X, labels, runs, k)
+	if err != nil {
+		return nil, err
+	}
+	runNames := make([]string, nr)
+	for r := range runNames {
+		runNames[r] = fmt.Sprintf("run %d", d.Runs[r].Index)
+	}
+	return []decoder{
+		{mvpa.Correlation{}, mvpa.Data{X: X, Labels: labels, Runs: runs, K: k}, "correlation",
+			"Haxby et al. (2001): class patterns = training-run mean betas minus their mean over categories; a held-out pattern (its run's mean over categories subtracted) goes to the class it correlates with best (Pearson r over voxels)", runNames},
+		{mvpa.ShrinkageLDA{Dim: nv}, mvpa.Data{X: Z, Labels: labels, Runs: runs, K: k}, "shrinkage LDA",
+			"linear discriminant, equal priors, pooled within-class covariance shrunk to a scaled identity with the Ledoit-Wolf (2004) intensity; same run-centred patterns (computed exactly in Gram coordinates)", runNames},
+		{mvpa.Correlation{}, mvpa.Data{X: Xh, Labels: hlabels, Runs: half, K: k}, "correlation, split half",
+			"Haxby et al. (2001)'s own scheme: the same correlation classifier on patterns averaged over the 6 odd and over the 6 even runs (each half's mean over categories subtracted); each half is identified from the other (2 folds, 16 patterns); labels permuted within halves",
+			[]string{"odd runs", "even runs"}},
+	}, nil
+}
+
+// runPatterns stacks each run's k category betas into one row each, with
+// their labels and runs, and subtracts each run's mean pattern.
+func runPatterns(fits *Fits, nr, k, nv int) (X *mat.Dense, labels, runs []int) {
+	n := nr * k
+	X = mat.NewDense(n, nv, nil)
+	labels = make([]int, n)
+	runs = make([]int, n)
 	for r, B := range fits.Betas {
 		for c := 0; c < k; c++ {
 			X.SetRow(r*k+c, B.RawRowView(c))
 			labels[r*k+c], runs[r*k+c] = c, r
 		}
 	}
-	X = mvpa.CentreRuns(X, runs)
-	Z, err := mvpa.GramCoordinates(X)
-	if err != nil {
-		return nil, err
-	}
-	// Haxby's own scheme: patterns averaged over the odd and over the even
-	// runs, one half identified from the other (2 folds).
-	Xh := mat.NewDense(2*k, nv, nil)
-	half := make([]int, 2*k)
-	hlabels := make([]int, 2*k)
+	return mvpa.CentreRuns(X, runs), labels, runs
+}
+
+// halfPatterns is Haxby's own scheme: patterns averaged over the odd and over
+// the even runs (half 0 and 1), one half identified from the other (2 folds).
+func halfPatterns(d *Dataset, X *mat.Dense, labels, runs []int, k int) (Xh *mat.Dense, hlabels, half []int, err error) {
+	_, nv := X.Dims()
+	Xh = mat.NewDense(2*k, nv, nil)
+	half = make([]int, 2*k)
+	hlabels = make([]int, 2*k)
 	counts := [2]int{}
 	for r := range d.Runs {
 		counts[1-d.Runs[r].Index%2]++
@@ -133,32 +188,20 @@ func Analyze(d *Dataset, opt Options) (*Analysis, error) {
 	}
 	for h := 0; h < 2; h++ {
 		if counts[h] == 0 {
-			return nil, fmt.Errorf("haxby: the split-half analysis needs odd and even runs; %d odd, %d even", counts[0], counts[1])
+			return nil, nil, nil, fmt.Errorf("haxby: the split-half analysis needs odd and even runs; %d odd, %d even", counts[0], counts[1])
 		}
 		for c := 0; c < k; c++ {
 			half[h*k+c], hlabels[h*k+c] = h, c
 		}
 	}
-	type setup struct {
-		cl    mvpa.Classifier
-		data  mvpa.Data
-		name  string
-		desc  string
-		folds []string
-	}
-	runNames := make([]string, nr)
-	for r := range runNames {
-		runNames[r] = fmt.Sprintf("run %d", d.Runs[r].Index)
-	}
-	setups := []setup{
-		{mvpa.Correlation{}, mvpa.Data{X: X, Labels: labels, Runs: runs, K: k}, "correlation",
-			"Haxby et al. (2001): class patterns = training-run mean betas minus their mean over categories; a held-out pattern (its run's mean over categories subtracted) goes to the class it correlates with best (Pearson r over voxels)", runNames},
-		{mvpa.ShrinkageLDA{Dim: nv}, mvpa.Data{X: Z, Labels: labels, Runs: runs, K: k}, "shrinkage LDA",
-			"linear discriminant, equal priors, pooled within-class covariance shrunk to a scaled identity with the Ledoit-Wolf (2004) intensity; same run-centred patterns (computed exactly in Gram coordinates)", runNames},
-		{mvpa.Correlation{}, mvpa.Data{X: Xh, Labels: hlabels, Runs: half, K: k}, "correlation, split half",
-			"Haxby et al. (2001)'s own scheme: the same correlation classifier on patterns averaged over the 6 odd and over the 6 even runs (each half's mean over categories subtracted); each half is identified from the other (2 folds, 16 patterns); labels permuted within halves",
-			[]string{"odd runs", "even runs"}},
-	}
+	return Xh, hlabels, half, nil
+}
+
+// decode cross-validates each decoder and, with permutations, tests it
+// against its permutation null (the same permutations for every decoder).
+func decode(setups []decoder, opt Options) ([]Method, error) {
+	k := len(Categories)
+	var methods []Method
 	bar := progress.New(opt.Progress, "permutations", opt.Permutations*len(setups))
 	bar.SetUnit("perm")
 	for _, s := range setups {
@@ -179,15 +222,20 @@ func Analyze(d *Dataset, opt Options) (*Analysis, error) {
 			m.NullMean = mean(nulls[0].Accuracy)
 			m.Null95 = quantile(nulls[0].Accuracy, 0.95)
 		}
-		a.Methods = append(a.Methods, m)
+		methods = append(methods, m)
 	}
 	bar.Done()
+	return methods, nil
+}
 
-	thr, err := glm.TThreshold(opt.MapAlpha, fits.DOF)
+// faceMap thresholds the all-runs face > others t map at one-sided level
+// alpha and finds its peak.
+func faceMap(d *Dataset, fits *Fits, alpha float64) (FaceMap, error) {
+	thr, err := glm.TThreshold(alpha, fits.DOF)
 	if err != nil {
-		return nil, err
+		return FaceMap{}, err
 	}
-	fm := FaceMap{NX: d.NX, NY: d.NY, Mean: d.MeanImage(), Mask: d.Mask, T: fits.TFace, DOF: fits.DOF, Alpha: opt.MapAlpha, Threshold: thr, MaxT: math.Inf(-1)}
+	fm := FaceMap{NX: d.NX, NY: d.NY, Mean: d.MeanImage(), Mask: d.Mask, T: fits.TFace, DOF: fits.DOF, Alpha: alpha, Threshold: thr, MaxT: math.Inf(-1)}
 	for j, v := range d.Mask {
 		t := fits.TFace[j]
 		if t > thr {
@@ -197,8 +245,7 @@ func Analyze(d *Dataset, opt Options) (*Analysis, error) {
 			fm.MaxT, fm.MaxAt = t, [2]int{v % d.NX, v / d.NX}
 		}
 	}
-	a.Map = fm
-	return a, nil
+	return fm, nil
 }
 
 func summarise(name, desc string, cv *mvpa.CVResult, labels, runs []int, k, nr int) Method {

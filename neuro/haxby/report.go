@@ -241,11 +241,27 @@ func pfmt(p float64, n int) string {
 	return fmt.Sprintf("%.3g", p)
 }
 
+// printf appends to the README being written.
+type printf func(format string, a ...any)
+
+// readme writes README.md: what the data are, the analysis, the results with
+// their figures and the literature beside them, and what the app can use.
 func readme(r *Report) string {
 	var b strings.Builder
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+	readmeIntro(w, r)
+	readmeAnalysis(w, r)
+	readmeResults(w, r)
+	readmeFaceMap(w, r)
+	readmeLiterature(w, r)
+	readmeForApp(w, r)
+	return b.String()
+}
+
+// readmeIntro says what the data are, where they come from and how to
+// reproduce the report.
+func readmeIntro(w printf, r *Report) {
 	n := r.Config.Permutations
-	cor, lda, sh := r.method("correlation"), r.method("shrinkage LDA"), r.method("correlation, split half")
 	w("# %s\n\n", r.Title)
 	w("**Real data.** Unlike `reports/fmri` (virtual subjects), every number here comes from real BOLD data: subject 1 of\n")
 	w("Haxby et al. (2001), as excerpted by PyMVPA — the posterior half of one axial slice (%d × %d voxels of %.1f × %.2f mm, %d with\n",
@@ -255,7 +271,12 @@ func readme(r *Report) string {
 	w("Data: %s %s The data stay in `%s`; they are not in the repository.\n\n", r.Citation, r.License, r.Data)
 	w("Reproduce (`make reproduce-haxby`, part of `make reproduce`; about 20 s on 2 cores):\n\n```\n%s\n```\n\n", r.Command)
 	w("Code version `%s`, %d permutations, seed %d; every number below is in [`results.json`](results.json).\n\n", r.CodeVersion, n, r.Config.Seed)
+}
 
+// readmeAnalysis describes the reading, the GLM, the decoders and the
+// permutation test.
+func readmeAnalysis(w printf, r *Report) {
+	n := r.Config.Permutations
 	w("## Analysis\n\n")
 	w("- **Reading**: `neuro/nifti` (gzip NIfTI-1, int16), `neuro/bids` (`bold_events.tsv`), `neuro/tsv.ReadMatrix` (the\n")
 	w("  whitespace-separated `bold_moest.txt`, 6 motion estimates per volume). Mask: the %d voxels non-zero in every volume.\n", r.Dataset.MaskVoxels)
@@ -277,7 +298,13 @@ func readme(r *Report) string {
 	w("  for *i* than for *j*; chance 50 %%); faces vs houses is that pair. **Permutation test**: the category labels are\n")
 	w("  shuffled within each run and the whole cross-validation is redone; since each block has its own regressor,\n")
 	w("  permuting a run's betas is exactly relabelling its blocks before the GLM. p = (1 + #null ≥ observed)/(1 + %d).\n\n", n)
+}
 
+// readmeResults writes the table of every method's measures, the decoding
+// figures and the table of every pair.
+func readmeResults(w printf, r *Report) {
+	n := r.Config.Permutations
+	cor, lda, sh := r.method("correlation"), r.method("shrinkage LDA"), r.method("correlation, split half")
 	w("## Results\n\n")
 	w("| measure | correlation (leave one run out) | shrinkage LDA (leave one run out) | correlation, split half (Haxby's scheme) | literature |\n")
 	w("|---|---|---|---|---|\n")
@@ -288,7 +315,6 @@ func readme(r *Report) string {
 	w("| pairwise, all 28 pairs (chance 50 %%) | %s, p %s | %s, p %s | %s, p %s | 96 %% (Haxby 2001, 6 subjects, split half) |\n",
 		pct(cor.Pairwise), pfmt(cor.PairwisePValue, n), pct(lda.Pairwise), pfmt(lda.PairwisePValue, n), pct(sh.Pairwise), pfmt(sh.PairwisePValue, n))
 	w("| faces vs houses | %s | %s | %s | 100 %% (Haxby 2001; see the literature table) |\n\n", pct(cor.FaceVsHouse), pct(lda.FaceVsHouse), pct(sh.FaceVsHouse))
-
 	w("![confusion matrices](confusion.png)\n\n")
 	w("Confusion matrices: rows are the true category, columns the decoded one; cells give counts of held-out patterns (12 per\n")
 	w("row for leave-one-run-out, 2 for split half) and are shaded by the row percentage.\n\n")
@@ -301,7 +327,11 @@ func readme(r *Report) string {
 		w("| %s – %s | %.0f | %.0f | %.0f |\n", p.A, p.B, 100*p.Accuracy, 100*lda.Pairs[i].Accuracy, 100*sh.Pairs[i].Accuracy)
 	}
 	w("\nIn %% (each pair: mean of both directions over 12 held-out runs, or the 2 halves for split half).\n\n")
+}
 
+// readmeFaceMap describes the face map and its peak, in world coordinates
+// from the affine.
+func readmeFaceMap(w printf, r *Report) {
 	fm := r.Map
 	a := r.Dataset.Affine
 	px, py := fm.MaxAt[0], fm.MaxAt[1]
@@ -310,7 +340,11 @@ func readme(r *Report) string {
 	w("serial correlation), over the mean EPI image, shown where |t| > %.2f (p < %g one-sided, uncorrected). %d of %d voxels\n", fm.Threshold, fm.Alpha, len(fm.FaceSelective), len(fm.Mask))
 	w("pass face > others; the peak, t = %.1f, is at voxel (%d, %d), world (%.1f, %.1f) mm in the file's frame.\n\n",
 		fm.MaxT, px, py, a[0][0]*float64(px)+a[0][3], a[1][1]*float64(py)+a[1][3])
+}
 
+// readmeLiterature sets our numbers beside the literature and says how our
+// data differ from Haxby's.
+func readmeLiterature(w printf, r *Report) {
 	w("## Beside the literature\n\n| measure | literature | source | ours |\n|---|---|---|---|\n")
 	for _, l := range r.Literature {
 		ours := l.Ours
@@ -327,9 +361,18 @@ func readme(r *Report) string {
 	w("patterns (each pair on 4 comparisons), so it is coarse. Leave-one-run-out patterns are single-run betas, noisier\n")
 	w("than 6-run averages, which hurts the correlation method most (it weighs all voxels equally); the shrinkage LDA, which\n")
 	w("weighs voxels by their noise, recovers much of it.\n\n")
+	cor, lda, sh := r.method("correlation"), r.method("shrinkage LDA"), r.method("correlation, split half")
+	readmeSmallObjects(w, []*Method{cor, lda, sh})
+	readmeBestCategories(w, []*Method{cor, lda})
+	w("\n\n")
+}
+
+// readmeSmallObjects compares, per method, the pairs among the four small
+// man-made objects with all other pairs: the hardest to tell apart.
+func readmeSmallObjects(w printf, methods []*Method) {
 	small := []string{"shoe", "scissors", "chair", "bottle"}
 	w("Pairs among the four small man-made objects (%s) against all other pairs, mean %% correct:", strings.Join(small, ", "))
-	for i, m := range []*Method{cor, lda, sh} {
+	for i, m := range methods {
 		var in, out []float64
 		for _, p := range m.Pairs {
 			if slices.Contains(small, p.A) && slices.Contains(small, p.B) {
@@ -339,14 +382,19 @@ func readme(r *Report) string {
 			}
 		}
 		sep := ";"
-		if i == 2 {
+		if i == len(methods)-1 {
 			sep = "."
 		}
 		w(" %s %.0f vs %.0f%s", m.Name, 100*mean(in), 100*mean(out), sep)
 	}
+}
+
+// readmeBestCategories names each leave-one-run-out method's best and worst
+// identified categories, and says so when faces are not the best.
+func readmeBestCategories(w printf, methods []*Method) {
 	w(" In the leave-one-run-out confusion matrices the best-identified categories are")
 	faceBest := false
-	for i, m := range []*Method{cor, lda} {
+	for i, m := range methods {
 		best, worst := 0, 0
 		for c := range Categories {
 			if m.Confusion[c][c] > m.Confusion[best][best] {
@@ -357,7 +405,7 @@ func readme(r *Report) string {
 			}
 		}
 		sep := ","
-		if i == 1 {
+		if i == len(methods)-1 {
 			sep = "."
 		}
 		faceBest = faceBest || Categories[best] == "face"
@@ -367,7 +415,10 @@ func readme(r *Report) string {
 		w(" Faces are not the best-identified category in this slice, and the face map has few face-selective voxels:\n")
 		w("consistent with a slice that misses most of the fusiform face area, which we cannot check without anatomy.")
 	}
-	w("\n\n")
+}
+
+// readmeForApp says what in results.json a "Real brain" panel can use.
+func readmeForApp(w printf, r *Report) {
 	w("## For the app\n\n")
 	w("`results.json` holds what a \"Real brain\" panel needs, with no access to the data: `dataset.grid_xy` and\n")
 	w("`dataset.affine` (voxel index v = x + %d·y; the affine's negative x step means x index increases towards the\n", r.Dataset.Grid[0])
@@ -377,5 +428,4 @@ func readme(r *Report) string {
 	w("enough to animate the decoding run by run), `folds` naming the rows. Categories are indices into `dataset.categories`.\n")
 	w("The panel must show the attribution in `citation`/`license` (CC BY-SA 3.0). `face_map.png` and `confusion.png` are\n")
 	w("static fallbacks.\n")
-	return b.String()
 }

@@ -50,6 +50,24 @@ func writeTruth(root string, cfg Config, pool *Pool, s *subject) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	if err := writeMasks(root, cfg, s); err != nil {
+		return err
+	}
+	if err := writeVoxelTuning(root, cfg, s); err != nil {
+		return err
+	}
+	if err := writeTuningWeights(root, pool, s); err != nil {
+		return err
+	}
+	if err := writeTuningMeta(root, pool, s); err != nil {
+		return err
+	}
+	return writeStimuli(root, s)
+}
+
+// writeMasks writes the brain and cortex masks, the ROI label image and its
+// look-up table.
+func writeMasks(root string, cfg Config, s *subject) error {
 	g := cfg.grid()
 	brain := make([]float64, g.Len())
 	cortex := make([]float64, g.Len())
@@ -80,11 +98,13 @@ func writeTruth(root string, cfg Config, pool *Pool, s *subject) error {
 	for i, n := range ROINames[1:] {
 		lut = append(lut, []string{strconv.Itoa(i + 1), n})
 	}
-	if err := tsv.Write(subjectFile(root, s.label, "desc-roi_dseg.tsv"), []string{"index", "name"}, lut); err != nil {
-		return err
-	}
+	return tsv.Write(subjectFile(root, s.label, "desc-roi_dseg.tsv"), []string{"index", "name"}, lut)
+}
 
-	// Per-voxel tuning, one row per cortical voxel in grid order.
+// writeVoxelTuning writes the per-voxel tuning table, one row per cortical
+// voxel in grid order.
+func writeVoxelTuning(root string, cfg Config, s *subject) error {
+	g := cfg.grid()
 	t := s.tun
 	head := []string{"voxel", "i", "j", "k", "roi", "rf_u", "rf_v", "rf_sigma", "vis_mix", "attr_mix",
 		"face_bias", "modulation", "imagery", "press", "hrf_shift", "ar_phi", "physio", "baseline"}
@@ -97,9 +117,14 @@ func writeTruth(root string, cfg Config, pool *Pool, s *subject) error {
 			f(t.FaceBias[v]), f(t.Modulation[v]), f(t.Imagery[v]), f(t.Press[v]), f(t.HRFShift[v]),
 			f(t.ARPhi[v]), f(t.Physio[v]), f(s.s0[s.cortexB[v]])}
 	}
-	if err := tsv.Write(subjectFile(root, s.label, "desc-voxels_tuning.tsv"), head, rows); err != nil {
-		return err
-	}
+	return tsv.Write(subjectFile(root, s.label, "desc-voxels_tuning.tsv"), head, rows)
+}
+
+// writeTuningWeights writes the channel and attribute weight matrices (one
+// row per cortical voxel) as .npy; a pool without attributes has no
+// attribute matrix.
+func writeTuningWeights(root string, pool *Pool, s *subject) error {
+	t := s.tun
 	nAttr := len(pool.AttrNames)
 	for _, m := range []struct {
 		suffix string
@@ -123,6 +148,12 @@ func writeTruth(root string, cfg Config, pool *Pool, s *subject) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// writeTuningMeta writes desc-tuning.json, which says how to read the tuning
+// files and the response model they parametrise.
+func writeTuningMeta(root string, pool *Pool, s *subject) error {
 	meta := map[string]any{
 		"Description": "True response model of the cortical voxels of a virtual subject. Rows of the .npy matrices and of desc-voxels_tuning.tsv follow the cortical voxels in NIfTI order (column voxel = linear index, x fastest).",
 		"Units": map[string]string{
@@ -137,11 +168,11 @@ func writeTruth(root string, cfg Config, pool *Pool, s *subject) error {
 		"NoiseScale":      s.noise,
 		"ImageSize":       pool.Size,
 	}
-	if err := writeJSON(subjectFile(root, s.label, "desc-tuning.json"), meta); err != nil {
-		return err
-	}
+	return writeJSON(subjectFile(root, s.label, "desc-tuning.json"), meta)
+}
 
-	// Stimuli.
+// writeStimuli writes the stimulus mapping and the test and imagery faces.
+func writeStimuli(root string, s *subject) error {
 	a := s.asg
 	if err := simtruth.WriteStimulusMap(root, s.label, a.maps); err != nil {
 		return err

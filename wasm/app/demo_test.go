@@ -665,6 +665,27 @@ func TestAddSubject(t *testing.T) {
 // and says why; once added, it decodes exactly as a one-file subject does.
 func TestRegionsFile(t *testing.T) {
 	o := fixture.Options{Voxels: 300, Subjects: 1, Seed: 13}
+	two, core, regions := loadSplitSubject(t, o)
+	sub := two.subs[0]
+	checkBadRegionsFiles(t, sub, core, regions)
+	a := checkRegionsOnDemand(t, two, regions)
+	checkOneFileDecodesAlike(t, a, o)
+}
+
+// readFixture reads one file of a fixture.
+func readFixture(t *testing.T, dir, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// loadSplitSubject writes a one-subject fixture whose region decoders are in
+// a regions file and loads the subject's core bundle only, returning it with
+// the bytes of its core bundle and of its regions file.
+func loadSplitSubject(t *testing.T, o fixture.Options) (two *loaded, core, regions []byte) {
 	split := t.TempDir()
 	ix, err := fixture.Write(split, o)
 	if err != nil {
@@ -674,18 +695,11 @@ func TestRegionsFile(t *testing.T) {
 	if ref.Regions == nil {
 		t.Fatal("the fixture wrote no regions file")
 	}
-	read := func(dir, name string) []byte {
-		b, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	m, err := site.LoadModel(ix.Generator.File, read(split, ix.Generator.File))
+	m, err := site.LoadModel(ix.Generator.File, readFixture(t, split, ix.Generator.File))
 	if err != nil {
 		t.Fatal(err)
 	}
-	core, regions := read(split, ref.File), read(split, ref.Regions.File)
+	core, regions = readFixture(t, split, ref.File), readFixture(t, split, ref.Regions.File)
 	sub, err := site.LoadSubject(ref.File, core, m.Latent())
 	if err != nil {
 		t.Fatal(err)
@@ -693,8 +707,12 @@ func TestRegionsFile(t *testing.T) {
 	if !sub.RegionsPending() || !sub.ROIs[0].Loaded() || sub.ROIs[1].Loaded() || len(sub.ROIs[1].Index) == 0 {
 		t.Fatalf("core bundle: pending %v, loaded all %v occipital %v", sub.RegionsPending(), sub.ROIs[0].Loaded(), sub.ROIs[1].Loaded())
 	}
+	return &loaded{dir: split, ix: ix, model: m, subs: []*site.Subject{sub}}, core, regions
+}
 
-	// Bad regions files leave the subject waiting, with an error naming the file.
+// checkBadRegionsFiles checks that bad regions files leave the subject
+// waiting, with an error naming the file.
+func checkBadRegionsFiles(t *testing.T, sub *site.Subject, core, regions []byte) {
 	other := fixture.Options{Voxels: 300, Subjects: 2, Seed: 14}
 	odir := t.TempDir()
 	oix, err := fixture.Write(odir, other)
@@ -709,7 +727,7 @@ func TestRegionsFile(t *testing.T) {
 	}{
 		{"truncated.fmb", truncated, "truncated.fmb:"},
 		{"core.fmb", core, "meta kind"},
-		{"sub-02.regions.fmb", read(odir, oix.Subjects[1].Regions.File), "meta subject"},
+		{"sub-02.regions.fmb", readFixture(t, odir, oix.Subjects[1].Regions.File), "meta subject"},
 	} {
 		err := sub.AddRegions(c.name, c.data)
 		if err == nil || !strings.HasPrefix(err.Error(), c.name+":") || !strings.Contains(err.Error(), c.want) {
@@ -719,8 +737,13 @@ func TestRegionsFile(t *testing.T) {
 			t.Fatalf("%s: a failed AddRegions loaded regions", c.name)
 		}
 	}
+}
 
-	two := &loaded{dir: split, ix: ix, model: m, subs: []*site.Subject{sub}}
+// checkRegionsOnDemand checks that the app asks for the regions file once,
+// when a region view first needs it, waits for it, and decodes the region
+// once it has arrived. It returns the app, showing occipital.
+func checkRegionsOnDemand(t *testing.T, two *loaded, regions []byte) *app.App {
+	sub, file := two.subs[0], two.ix.Subjects[0].Regions.File
 	a, _ := newApp(t, two)
 	asked := 0
 	a.OnNeed(func(id string, regions bool) {
@@ -750,10 +773,10 @@ func TestRegionsFile(t *testing.T) {
 	if msg, _ := a.Message(); strings.Contains(msg, "arrived") || a.Busy() {
 		t.Errorf("RegionsAdded before AddRegions: message %q, busy %v", msg, a.Busy())
 	}
-	if err := sub.AddRegions(ref.Regions.File, regions); err != nil {
+	if err := sub.AddRegions(file, regions); err != nil {
 		t.Fatal(err)
 	}
-	if err := sub.AddRegions(ref.Regions.File, regions); err == nil {
+	if err := sub.AddRegions(file, regions); err == nil {
 		t.Error("regions added twice")
 	}
 	a.RegionsAdded(sub)
@@ -764,8 +787,12 @@ func TestRegionsFile(t *testing.T) {
 	if !a.Ready() || a.AwaitingRegions() {
 		t.Fatal("occipital not decoded after its decoder arrived")
 	}
+	return a
+}
 
-	// The same subject written as one file decodes occipital identically.
+// checkOneFileDecodesAlike checks that the same subject written as one file
+// decodes occipital as a, which loaded it from two files.
+func checkOneFileDecodesAlike(t *testing.T, a *app.App, o fixture.Options) {
 	o.OneFile = true
 	one := loadSite(t, o)
 	if one.ix.Subjects[0].Regions != nil || one.subs[0].RegionsPending() {
@@ -784,9 +811,6 @@ func TestRegionsFile(t *testing.T) {
 	}
 }
 
-// A generator bundle with its first layer quantized loads with that layer
-// still encoded; the app makes it dense right after the first face, and the
-// faces are those of the dense weights.
 func TestGeneratorFirstLayerLazy(t *testing.T) {
 	s := loadSite(t, fixture.Options{Preset: "tiny", Voxels: 300, Subjects: 1, Seed: 15, Quant: quant.Q8})
 	if s.model.Gen.DenseFC() {
