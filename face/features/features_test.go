@@ -317,3 +317,23 @@ func TestShippedModel(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkForward measures one face through the shipped architecture.
+func BenchmarkForward(b *testing.B) {
+	cfg := Default()
+	cfg.Identities = 507
+	net, err := New(cfg, randomParams(cfg, 1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	img := make([]float32, 3*cfg.ImageSize*cfg.ImageSize)
+	for i := range img {
+		img[i] = 0.5
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := net.Forward(img); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
