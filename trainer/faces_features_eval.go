@@ -49,14 +49,13 @@ type forwardCheck struct {
 }
 
 type identityReport struct {
-	Classes  int     `json:"classes"`
-	Holdout  int     `json:"holdout_images"`
-	Top1     float64 `json:"top1"`
-	Top5     float64 `json:"top5"`
-	Chance   float64 `json:"chance"`
-	MinImgs  int     `json:"min_images_per_person"`
-	Comment  string  `json:"comment"`
-	TrainFit float64 `json:"train_batches_top1_last"` // the last training-history point
+	Classes int     `json:"classes"`
+	Holdout int     `json:"holdout_images"`
+	Top1    float64 `json:"top1"`
+	Top5    float64 `json:"top5"`
+	Chance  float64 `json:"chance"`
+	MinImgs int     `json:"min_images_per_person"`
+	Comment string  `json:"comment"`
 }
 
 // extracted holds the features of a list of images.
@@ -149,9 +148,6 @@ func featuresEval(ctx context.Context, args []string) error {
 			Top1: featnet.TopK(he.id, labels, cfg.Identities, 1), Top5: featnet.TopK(he.id, labels, cfg.Identities, 5),
 			Chance:  1 / float64(cfg.Identities),
 			Comment: "one image per training person with a class, never trained on; the test split's persons have no class (see verification_auc)"}
-		if h := tr.History; len(h) > 0 {
-			ir.TrainFit = h[len(h)-1].IDAcc
-		}
 		rep.Identity = ir
 	}
 	f, err := ckpt.Load(*model)
