@@ -6,6 +6,8 @@
 //	go run ./trainer faces train [flags]   train the VAE-GAN (checkpoints, resume, sample grids)
 //	go run ./trainer faces whiten [flags]  whiten a trained model's latent on its training faces
 //	go run ./trainer faces eval [flags]    evaluate a model against a PCA baseline (JSON + PNG grids)
+//	go run ./trainer faces features {train|eval} [flags]
+//	                                       the face-feature network of the virtual brain v2 (attributes + identity)
 //	go run ./trainer fmri ...              simulate, fit, evaluate and report the fMRI decoding
 //	go run ./trainer real haxby [flags]    decode object categories from real fMRI (Haxby et al. 2001)
 //
@@ -36,6 +38,7 @@ func main() {
 }
 
 const usage = `usage: trainer faces {train|whiten|eval} [flags]
+       trainer faces features {train|eval} [flags]
        trainer fmri {simulate|fit|eval|report} [flags]
        trainer real haxby [flags]`
 
@@ -44,7 +47,7 @@ func run(ctx context.Context, args []string) error {
 		return errors.New(usage)
 	}
 	cmds := map[string]map[string]func(context.Context, []string) error{
-		"faces": {"train": facesTrain, "whiten": facesWhiten, "eval": facesEval},
+		"faces": {"train": facesTrain, "whiten": facesWhiten, "eval": facesEval, "features": facesFeatures},
 		"fmri":  fmriCommands(),
 		"real":  realCommands(),
 	}
