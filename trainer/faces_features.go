@@ -11,8 +11,8 @@ import (
 
 	"fmriface/face/features"
 	"fmriface/trainer/featnet"
+	"fmriface/trainer/gorgoniablas"
 	"fmriface/trainer/vaegan"
-	"fmriface/util/fastblas"
 	"fmriface/util/version"
 )
 
@@ -53,7 +53,7 @@ func featuresTrain(ctx context.Context, args []string) error {
 	resume := fs.Bool("resume", false, "continue the training saved in -out")
 	fs.Parse(args)
 
-	blasName := fastblas.UseForTraining()
+	blasName := gorgoniablas.UseForTraining()
 	code := version.String()
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
