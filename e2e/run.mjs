@@ -78,9 +78,9 @@ async function canvasStats(page, file) {
   }, png.toString("base64"));
 }
 
-async function waitStatus(page, pred, what, timeout = 60000) {
+async function waitStatus(page, pred, what, timeout = 60000, arg = null) {
   try {
-    await page.waitForFunction(pred, null, { timeout, polling: 50 });
+    await page.waitForFunction(pred, arg, { timeout, polling: 50 });
     return true;
   } catch (e) {
     check(false, what, "timed out; status " + JSON.stringify(await status(page)) + "; live: " + await live(page));
@@ -185,9 +185,13 @@ async function mainTest(browser, url) {
   await waitStatus(page, () => globalThis.fmrifaceStatus.ready && globalThis.fmrifaceStatus.subject === "sub-02", "sub-02 decoded");
   await page.keyboard.press("s");
 
-  // Every panel draws something.
-  for (const [key, name] of [["1", "faces"], ["2", "pattern"], ["4", "gender"], ["5", "imagery"], ["6", "explore"], ["7", "about"]]) {
+  // The real-brain panel's file waits until the panel is opened.
+  const realFile = "data/" + (await (await fetch(new URL("data/index.json", url))).json()).real.file;
+  check((await wire.missing([realFile])).length === 1, "the real brain file is not downloaded before its panel opens");
+  // Every panel draws something (the real-brain panel, last, once its file is here).
+  for (const [key, name] of [["1", "faces"], ["2", "pattern"], ["4", "gender"], ["5", "imagery"], ["6", "explore"], ["7", "about"], ["8", "real"]]) {
     await page.keyboard.press(key);
+    if (key === "8") await waitStatus(page, () => globalThis.fmrifaceStatus.real === "ready", "8 downloads the real brain file");
     await page.waitForTimeout(400);
     const s = await canvasStats(page, join(outDir, `panel-${key}-${name}.png`));
     check(s.variance > 50, `panel ${key} (${name}) is drawn`, JSON.stringify(s));
@@ -200,7 +204,7 @@ async function mainTest(browser, url) {
   check(await focused() === "about-btn", "Tab on the last panel leaves the app for the About button", await focused());
   await page.keyboard.press("Shift+Tab");
   await page.waitForTimeout(200);
-  check(await focused() === "canvas" && (await status(page)).panel === "About", "Shift+Tab comes back to the app, on the same panel", `${await focused()} ${(await status(page)).panel}`);
+  check(await focused() === "canvas" && (await status(page)).panel === "Real brain", "Shift+Tab comes back to the app, on the same panel", `${await focused()} ${(await status(page)).panel}`);
   await page.keyboard.press("2");
   await page.waitForTimeout(200);
   await page.keyboard.press("Escape");
@@ -222,7 +226,7 @@ async function mainTest(browser, url) {
   await page.keyboard.press("d");
   check(/offline/.test(await live(page)), "D announces the download for offline use", await live(page));
   const ix = await (await fetch(new URL("data/index.json", url))).json();
-  const listed = [ix.generator, ...ix.subjects.flatMap((s) => s.regions ? [s, s.regions] : [s])].map((r) => "data/" + r.file);
+  const listed = [ix.generator, ...ix.subjects.flatMap((s) => s.regions ? [s, s.regions] : [s]), ...(ix.real ? [ix.real] : [])].map((r) => "data/" + r.file);
   const notArrived = await wire.waitFor(listed, 60000);
   check(notArrived.length === 0, "D downloads every listed file", "missing " + notArrived.join(", "));
   await waitStatus(page, () => globalThis.fmrifaceStatus.subjects === globalThis.fmrifaceData.subjectCount, "every subject joins the app");
@@ -274,6 +278,7 @@ function recordTransfer(page) {
     return paths.filter((p) => !got.some((r) => r.path.endsWith("/" + p)));
   };
   return {
+    missing,
     async sum() {
       const got = await rows();
       const wasm = got.find((r) => r.path.endsWith(".wasm"));
@@ -290,6 +295,60 @@ function recordTransfer(page) {
       return left;
     },
   };
+}
+
+// realTest opens ?panel=real, the link a course hands out for the real-brain
+// panel: its file (index.json's "real") downloads, the live region announces
+// the decoders' accuracies, the arrows step through the runs and decoders, a
+// click chooses a run, and axe-core finds nothing on the page.
+async function realTest(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.addInitScript(() => {
+    globalThis.__liveLog = [];
+    document.addEventListener("DOMContentLoaded", () => {
+      const el = document.getElementById("live");
+      if (!el) return;
+      new MutationObserver(() => globalThis.__liveLog.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
+    });
+  });
+  const wire = recordTransfer(page);
+  const ix = await (await fetch(new URL("data/index.json", url))).json();
+  check(!!ix.real && ix.real.bytes <= 100e3, `index.json lists the real brain file (${ix.real && ix.real.bytes} bytes, at most 100 kB)`, JSON.stringify(ix.real));
+  await page.goto(url + "?panel=real");
+  if (!await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.panel === "Real brain" && globalThis.fmrifaceStatus.real === "ready", "?panel=real opens the real brain panel with its file")) {
+    await context.close();
+    return;
+  }
+  check((await wire.missing(["data/" + ix.real.file])).length === 0, "?panel=real downloads the real brain file");
+  const announced = /Correct: correlation \(Haxby's method\) \d+\.\d% \(\d+ of \d+, p [=<] [\d.]+\); linear decoder \(shrinkage LDA\) \d+\.\d% \(\d+ of \d+, p [=<] [\d.]+\); chance 12\.5%/;
+  if (await waitStatus(page, (re) => globalThis.__liveLog.some((t) => new RegExp(re).test(t)), "the live region announces the accuracies", 10000, announced.source)) {
+    const heard = await page.evaluate(() => globalThis.__liveLog.find((t) => /Correct: correlation/.test(t)));
+    check(/TEST FIXTURE/.test(heard) && /face-selective/.test(heard) && /Held-out run 1 of 12/.test(heard), "the announcement says FIXTURE, the face-selective voxels and the first run", heard);
+    log("real brain announcement:", heard.slice(0, 300));
+  }
+  await page.waitForTimeout(300);
+  const shot = join(outDir, "real.png");
+  const st = await canvasStats(page, shot);
+  log("real brain panel:", JSON.stringify(st), "->", shot);
+  check(st.variance > 100 && st.colours > 50, "the real brain panel is drawn", JSON.stringify(st));
+  await page.keyboard.press("ArrowRight");
+  await waitStatus(page, () => globalThis.fmrifaceStatus.realRun === 1 && /^Held-out run 2 of 12/.test(document.getElementById("live").textContent), "Right steps to run 2 and says so");
+  await page.keyboard.press("ArrowDown");
+  await waitStatus(page, () => globalThis.fmrifaceStatus.realMethod === 1 && /linear decoder/.test(document.getElementById("live").textContent), "Down chooses the linear decoder and says so");
+  const row = await areaCenter(page, "run 7");
+  if (row) {
+    await page.mouse.click(row.x, row.y);
+    await waitStatus(page, () => globalThis.fmrifaceStatus.realRun === 6, "mouse: a click on run 7 shows it");
+  } else check(false, "the real brain panel's run rows are drawn");
+  await canvasStats(page, join(outDir, "real-run7-lda.png"));
+  check(/panel=real/.test(page.url()), "the address names the panel", page.url());
+  await axeAudit(page, "the real brain panel");
+  check(errors.length === 0, "real brain panel: no errors in the console", errors.join(" | ").slice(0, 400));
+  await context.close();
 }
 
 // deepLinkTest opens the page with ?subject=sub-02: the app starts on that
@@ -451,7 +510,17 @@ async function pointerTest(browser, url) {
     const back = await page.waitForFunction(() => !document.getElementById("about").open && document.activeElement === document.querySelector("canvas"), null, { timeout: 5000 })
       .then(() => true, () => false);
     check(back, "touch: Close returns to the app", await page.evaluate(() => JSON.stringify({ open: document.getElementById("about").open, focus: document.activeElement && (document.activeElement.id || document.activeElement.tagName) })));
-    for (const n of [2, 3, 4, 5, 7]) {
+    for (const n of [2, 3, 4, 5, 7, 8]) {
+      if (n === 8) {
+        if (!await tap("tab 8")) continue;
+        await waitStatus(page, () => globalThis.fmrifaceStatus.real === "ready", "touch: tab 8 downloads the real brain file");
+        const st = await canvasStats(page, join(outDir, "phone-panel-8.png"));
+        check(st.variance > 50, "touch: panel 8 (real brain) is drawn on the phone", JSON.stringify(st));
+        const off = (await page.evaluate(() => globalThis.fmrifaceAreas())).filter((a) => /^run \d+$/.test(a.name) && (a.x < 0 || a.x + a.w > 412 || a.y + a.h > 860));
+        check(off.length === 0, "touch: every run row of the real brain panel fits the phone's screen", JSON.stringify(off));
+        if (await tap("run 3")) await waitStatus(page, () => globalThis.fmrifaceStatus.realRun === 2, "touch: a tap on run 3 shows it");
+        continue;
+      }
       if (!await tap(`tab ${n}`)) continue;
       await page.waitForTimeout(400);
       const st = await canvasStats(page, join(outDir, `phone-panel-${n}.png`));
@@ -608,6 +677,7 @@ try {
     await bench(browser, url, parseInt(args.bench, 10));
   } else {
     await mainTest(browser, url);
+    await realTest(browser, url);
     await hidpiTest(browser, url);
     await pointerTest(browser, url);
     await deepLinkTest(browser, url);

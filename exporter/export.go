@@ -25,6 +25,10 @@ func export(o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	real, err := realFile(o, stderr)
+	if err != nil {
+		return err
+	}
 	folded, err := fold.Generator(m.Cfg, m.Params)
 	if err != nil {
 		return fmt.Errorf("model %s: %w", o.Model, err)
@@ -51,6 +55,14 @@ func export(o options, stdout, stderr io.Writer) error {
 	if err := writeBundles(o.Out, files); err != nil {
 		return err
 	}
+	if real != nil {
+		if err := writeBundles(o.Out, []outFile{*real}); err != nil {
+			return err
+		}
+		if err := checkReal(o.Out, real); err != nil {
+			return err
+		}
+	}
 
 	// Verification from disk, report, index.
 	bar.SetInfo("verify")
@@ -72,7 +84,7 @@ func export(o options, stdout, stderr io.Writer) error {
 		return fmt.Errorf("fidelity bars missed: %s (see %s); index.json not written", strings.Join(rep.Failures, "; "),
 			filepath.Join(o.Out, "export-report.json"))
 	}
-	return writeIndex(o, m, files)
+	return writeIndex(o, m, files, real)
 }
 
 // readExportInputs reads the face model, its axes and the subjects'

@@ -26,6 +26,14 @@
 //		decodes (see below); false: plain rounding.
 //	--date  the date recorded in index.json; by default the date the face
 //		model was saved, so that the same inputs give the same bytes.
+//	--real  reports/haxby/results.json
+//		the real-fMRI analysis (trainer real haxby) from which the site's
+//		realbrain file, the "Real brain" panel's data, is built (real.go;
+//		"" for none; the default is skipped with a note where it is missing).
+//	--real-only
+//		only (re)write the realbrain file into the site data already in
+//		--out (any index.json: the exporter's, or the test fixture's) and
+//		list it there, leaving every other file as it is.
 //
 // What it does:
 //
@@ -100,6 +108,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	o, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
+	}
+	if o.RealOnly {
+		return addReal(o, stdout, stderr)
 	}
 	fastblas.Use() // the decoders' calibrated rounding factorizes voxel × voxel matrices
 	return export(o, stdout, stderr)

@@ -19,6 +19,11 @@ type options struct {
 	GPTQ     bool     `json:"gptq"`
 	Date     string   `json:"-"`
 	Args     []string `json:"-"`
+	// Real is the real-fMRI report that the realbrain file is built from
+	// (real.go); recorded in that file's provenance, not the generator's.
+	Real     string `json:"-"`
+	realSet  bool   // --real was given
+	RealOnly bool   `json:"-"` // only add the realbrain file to the site data in --out (addReal)
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -34,9 +39,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.Pairwise, "pairwise", 1, "bar: pairwise-test pair outcomes that quantization may flip per subject")
 	fs.BoolVar(&o.GPTQ, "gptq", true, "round the decoders with GPTQ, calibrated on the patterns the site decodes (false: plain rounding)")
 	fs.StringVar(&o.Date, "date", "", "date for index.json (default: when the model was saved)")
+	fs.StringVar(&o.Real, "real", defaultReal, "results.json of trainer real haxby, for the site's realbrain file (\"\": none)")
+	fs.BoolVar(&o.RealOnly, "real-only", false, "only (re)write the realbrain file from --real into the site data already in --out, and list it in its index.json")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	fs.Visit(func(f *flag.Flag) { o.realSet = o.realSet || f.Name == "real" })
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}

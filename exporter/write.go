@@ -172,7 +172,9 @@ func writeBundles(dir string, files []outFile) error {
 
 const simulatedNotice = "The fMRI samples come from virtual subjects simulated on the real ds001761 protocol; they are not real brain data."
 
-func writeIndex(o options, m *model, files []outFile) error {
+// writeIndex writes index.json listing files and, where there is one, the
+// realbrain file real.
+func writeIndex(o options, m *model, files []outFile, real *outFile) error {
 	date := o.Date
 	if date == "" {
 		date = m.Train.Saved
@@ -205,6 +207,11 @@ func writeIndex(o options, m *model, files []outFile) error {
 	if ix.Simulated {
 		ix.Notice = simulatedNotice
 	}
+	if real != nil {
+		ent := real.entry()
+		ix.Real = &ent
+		keep[real.Name()] = true
+	}
 	data, err := ix.Encode()
 	if err != nil {
 		return err
@@ -216,10 +223,10 @@ func writeIndex(o options, m *model, files []outFile) error {
 }
 
 // removeStale deletes bundles of earlier exports that the index no longer
-// lists (only names this command writes: generator.* and sub-*.*.fmb).
+// lists (only names this command writes: generator.*, sub-*.* and realbrain.*.fmb).
 func removeStale(dir string, keep map[string]bool) error {
 	var stale []string
-	for _, pat := range []string{"generator.*.fmb", "sub-*.*.fmb"} {
+	for _, pat := range []string{"generator.*.fmb", "sub-*.*.fmb", "realbrain.*.fmb"} {
 		m, err := filepath.Glob(filepath.Join(dir, pat))
 		if err != nil {
 			return err

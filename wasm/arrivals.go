@@ -8,7 +8,7 @@ import (
 )
 
 // Files that arrive after the start: a subject's bundle or regions file the
-// app asked for (app.App.OnNeed), its failure, and the progress of the
+// app asked for (app.App.OnNeed) or the realbrain file (OnNeedReal), a failure, and the progress of the
 // download under way. The page queues them (page.subjects, page.progress);
 // each frame takes them to the app.
 
@@ -17,6 +17,10 @@ import (
 func (g *game) addSubjects() {
 	select {
 	case f := <-g.page.subjects:
+		if f.real {
+			g.addReal(f)
+			return
+		}
 		if f.failed != "" {
 			g.app.NeedFailed(f.id, f.regions, errors.New(f.failed))
 			return
@@ -49,6 +53,21 @@ func (g *game) addRegions(f file) {
 		return
 	}
 	g.app.RegionsAdded(s)
+}
+
+// addReal gives the app the realbrain file, or its failure.
+func (g *game) addReal(f file) {
+	if f.failed != "" {
+		g.app.RealFailed(errors.New(f.failed))
+		return
+	}
+	r, err := site.LoadRealBrainVerified(f.name, f.data)
+	if err == nil {
+		err = g.app.AddReal(r)
+	}
+	if err != nil {
+		g.app.RealFailed(err)
+	}
 }
 
 // downloads takes the latest progress report of the page's download.

@@ -251,6 +251,8 @@ func (g *game) footer(dst *ebiten.Image) {
 		keys = "Drag a slider, or Left/Right: gender   Up/Down: smile   Enter: random face   0: reset"
 	case app.PanelAbout:
 		keys = "The About section of the page (button at the top right) has this text with links"
+	case app.PanelReal:
+		keys = "Left / Right or click a row: held-out run   Up / Down: decoder"
 	default:
 		keys = "Arrows or click: choose a face"
 	}
@@ -259,7 +261,7 @@ func (g *game) footer(dst *ebiten.Image) {
 	sx := g.w - float64(len(status))*g.charW() - 12
 	// The keys line stops short of the status (a narrow screen shows what
 	// fits; touch has the buttons).
-	line := keys + "   |   1-7 or Tab: panels   S: subject   R: region   T: trials   D: offline   H: help"
+	line := keys + "   |   1-8 or Tab: panels   S: subject   R: region   T: trials   D: offline   H: help"
 	if n := int((sx-12)/g.charW()) - 2; len(line) > n {
 		line = line[:max(0, n-3)] + "..."
 	}
@@ -301,13 +303,17 @@ func (g *game) status() string {
 		status = "downloading " + a.PendingSubject()
 	case a.AwaitingRegions():
 		status = "downloading the region's decoder"
+	case a.RealPending() && a.Panel() == app.PanelReal:
+		status = "downloading the real brain data"
 	case g.dl.got < g.dl.total:
 		status = "downloading"
 	case a.Busy():
 		status = "decoding…"
 	}
 	if strings.HasPrefix(status, "downloading") {
-		if g.dl.got < g.dl.total {
+		if g.dl.got < g.dl.total && g.dl.total < 1e6 {
+			status += fmt.Sprintf(": %.0f of %.0f kB", float64(g.dl.got)/1e3, float64(g.dl.total)/1e3)
+		} else if g.dl.got < g.dl.total {
 			status += fmt.Sprintf(": %.1f of %.1f MB", float64(g.dl.got)/1e6, float64(g.dl.total)/1e6)
 		} else {
 			status += "…"

@@ -76,6 +76,9 @@ type game struct {
 	tex           map[app.Image]*texture
 	mosaic        *ebiten.Image
 	mosaicVersion int
+	// The real-brain panel's slice (real.go).
+	realImg     *ebiten.Image
+	realVersion int
 }
 
 type frameKey struct {

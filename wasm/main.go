@@ -51,6 +51,7 @@ func main() {
 	// Files other than the first subject's bundle download when the app
 	// asks (a subject chosen with S, a region view, D for offline use).
 	app.OnNeed(page.fetch)
+	app.OnNeedReal(page.fetchReal) // the real-brain panel's file, when first opened
 	page.openLink(app)
 	page.app = app
 	page.mark("appMs")

@@ -41,6 +41,10 @@ type page struct {
 	subjects chan file
 	onAdd    js.Func
 	onFail   js.Func
+	// onAddReal and onRealFail take the realbrain file (or its failure)
+	// into the same queue.
+	onAddReal  js.Func
+	onRealFail js.Func
 	// progress carries the bytes of the download under way (got, total),
 	// from fmrifaceProgress, for the status line.
 	progress   chan download
@@ -85,6 +89,9 @@ type file struct {
 	failed  string
 	id      string
 	regions bool
+	// real: the realbrain file (fmrifaceAddReal), or its failure
+	// (fmrifaceRealFailed) when failed is set.
+	real bool
 }
 
 // fetch asks the page to download a subject's bundle or regions file
@@ -93,6 +100,15 @@ type file struct {
 func (p *page) fetch(id string, regions bool) {
 	if f := p.global.Get("fmrifaceFetch"); f.Type() == js.TypeFunction {
 		f.Invoke(id, regions)
+	}
+}
+
+// fetchReal asks the page to download the realbrain file (app.App.OnNeedReal);
+// it arrives through fmrifaceAddReal, or its failure through
+// fmrifaceRealFailed.
+func (p *page) fetchReal() {
+	if f := p.global.Get("fmrifaceFetchReal"); f.Type() == js.TypeFunction {
+		f.Invoke()
 	}
 }
 
@@ -182,6 +198,33 @@ func (p *page) listenArrivals() {
 		return nil
 	})
 	p.global.Set("fmrifaceNeedFailed", p.onFail)
+	// fmrifaceAddReal(name, bytes) hands over the realbrain file;
+	// fmrifaceRealFailed(message) says its download failed.
+	p.onAddReal = js.FuncOf(func(this js.Value, args []js.Value) any {
+		if len(args) < 2 {
+			return nil
+		}
+		f := file{name: args[0].String(), data: make([]byte, args[1].Get("byteLength").Int()), real: true}
+		js.CopyBytesToGo(f.data, args[1])
+		select {
+		case p.subjects <- f:
+		default:
+		}
+		return nil
+	})
+	p.global.Set("fmrifaceAddReal", p.onAddReal)
+	p.onRealFail = js.FuncOf(func(this js.Value, args []js.Value) any {
+		msg := "unknown error"
+		if len(args) > 0 {
+			msg = args[0].String()
+		}
+		select {
+		case p.subjects <- file{real: true, failed: msg}:
+		default:
+		}
+		return nil
+	})
+	p.global.Set("fmrifaceRealFailed", p.onRealFail)
 }
 
 // listenProgress queues the progress reports of the page's download
@@ -390,6 +433,10 @@ func (p *page) sync(a *app.App) {
 	s.Set("gameRounds", game.Rounds)
 	s.Set("gameUser", game.UserScore)
 	s.Set("gameDecoder", game.DecoderScore)
+	real := a.Real()
+	s.Set("real", real.State.String())
+	s.Set("realRun", real.Run)
+	s.Set("realMethod", real.Method)
 	decoded := 0
 	for i := range faces.N {
 		if a.Decoded(i).Ready() {

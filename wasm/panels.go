@@ -49,6 +49,8 @@ func (g *game) drawPanel(dst *ebiten.Image, r rect) {
 		g.drawExplore(dst, r)
 	case app.PanelAbout:
 		g.drawAbout(dst, r)
+	case app.PanelReal:
+		g.drawReal(dst, r)
 	}
 }
 
@@ -379,6 +381,8 @@ func (g *game) drawAbout(dst *ebiten.Image, r rect) {
 		"What you see here. The subjects are virtual: their fMRI data were simulated on the real protocol of the study (OpenNeuro ds001761: the same onsets, runs and test faces), then analysed like the real data. They are NOT real brain data. " + g.app.Index().Notice,
 		"Citation. R. VanRullen and L. Reddy (2019), Reconstructing faces from fMRI patterns using deep generative neural networks. Communications Biology 2, 193. doi:10.1038/s42003-019-0438-y",
 		"Faces. The face model was trained on CelebA (Liu et al. 2015), available for non-commercial research purposes only; faces are shown as the generator draws them.",
+		"Real brain (panel 8). One slice of real fMRI from Haxby et al. (2001), one person (J. V. Haxby, M. I. Gobbini, M. L. Furey, A. Ishai, J. L. Schouten, P. Pietrini, Science 293:2425-2430), " +
+			"as excerpted by PyMVPA; CC BY-SA 3.0 (the authors hold the copyright). The category each block of a held-out run showed is decoded from the slice's voxels; it downloads when the panel is first opened (about 10 kB).",
 		"Keyboard. " + app.Help,
 		"Mouse and touch. Click or tap the tabs, the subject, region and trials buttons at the top, a face to choose it, a candidate in the pairwise test, and the buttons; drag the explore sliders.",
 	} {

@@ -8,6 +8,7 @@ const (
 	GeneratorKind = "generator"       // the face generator and the latent axes
 	SubjectKind   = "subject"         // one subject's patterns, latents and "all" decoder
 	RegionsKind   = "subject-regions" // a subject's decoders of the regions other than "all"
+	RealBrainKind = "realbrain"       // real fMRI of one slice and its category decoding (Haxby et al. 2001)
 )
 
 // NumROIs is the number of regions of interest of a subject bundle, "all"

@@ -21,6 +21,11 @@ const MaxIndexSize = 1 << 20
 // a damaged index cannot make the page download or allocate without bound.
 const MaxFileBytes = 512 << 20
 
+// MaxRealBytes bounds the realbrain bundle (Index.Real): one slice and a few
+// small tables, about 10 kB (infer/site.MaxRealBrainBytes is the reader's
+// bound, the same).
+const MaxRealBytes = 1 << 20
+
 // MaxSubjects bounds the number of subjects an index may list.
 const MaxSubjects = 64
 
@@ -67,6 +72,11 @@ type Index struct {
 	Notice    string       `json:"notice,omitempty"`
 	Generator FileRef      `json:"generator"`
 	Subjects  []SubjectRef `json:"subjects"`
+	// Real is the realbrain bundle of the "Real brain" panel (real fMRI,
+	// Haxby et al. 2001), which the page downloads when the panel is first
+	// opened; absent (and then not written, so that an index without it
+	// keeps its bytes) when the site has none.
+	Real *FileRef `json:"real,omitempty"`
 	// Fixture marks test data (random weights, synthetic subjects) written by
 	// site/fixture; the app shows a banner saying so. The exporter never sets it.
 	Fixture bool `json:"fixture,omitempty"`
@@ -108,7 +118,8 @@ func (ix *Index) Encode() ([]byte, error) {
 // Validate checks the fields the app relies on: the format, every file
 // reference (a plain file name, a size in range, a SHA-256), no file listed
 // twice, 1 to MaxSubjects subjects with distinct ids and a positive voxel
-// count. Errors name the field, e.g. "subjects[1].regions: …".
+// count, and the real file's reference where there is one (at most
+// MaxRealBytes). Errors name the field, e.g. "subjects[1].regions: …".
 func (ix *Index) Validate() error {
 	if ix.Format != IndexFormat {
 		return fmt.Errorf("format %q, want %q", ix.Format, IndexFormat)
@@ -153,11 +164,23 @@ func (ix *Index) Validate() error {
 			return fmt.Errorf("%s: n_voxels %d must be positive", what, s.NVoxels)
 		}
 	}
+	if r := ix.Real; r != nil {
+		if err := r.validate("real"); err != nil {
+			return err
+		}
+		if r.Bytes > MaxRealBytes {
+			return fmt.Errorf("real: %s: bytes %d, a realbrain bundle has at most %d", r.File, r.Bytes, MaxRealBytes)
+		}
+		if seen[r.File] {
+			return fmt.Errorf("real: file %q listed twice", r.File)
+		}
+	}
 	return nil
 }
 
 // Files lists every file the index names: the generator, then each
-// subject's bundle and, where it has one, its regions file.
+// subject's bundle and, where it has one, its regions file, then the real
+// file where there is one.
 func (ix *Index) Files() []FileRef {
 	refs := []FileRef{ix.Generator}
 	for _, s := range ix.Subjects {
@@ -165,6 +188,9 @@ func (ix *Index) Files() []FileRef {
 		if s.Regions != nil {
 			refs = append(refs, *s.Regions)
 		}
+	}
+	if ix.Real != nil {
+		refs = append(refs, *ix.Real)
 	}
 	return refs
 }

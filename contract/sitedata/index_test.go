@@ -11,6 +11,7 @@ var (
 	shaA = strings.Repeat("a", 64)
 	shaB = strings.Repeat("b", 64)
 	shaC = strings.Repeat("c", 64)
+	shaD = strings.Repeat("d", 64)
 )
 
 const good = `{"format":"fmriface-site/1","simulated":true,
@@ -71,6 +72,34 @@ func TestParseIndexRegions(t *testing.T) {
 		{`"bytes":4`, `"bytes":0`, "subjects[0].regions: sub-01.regions.3.fmb: bytes 0"},
 	} {
 		_, err := sitedata.ParseIndex([]byte(strings.Replace(withRegions, tc.from, tc.to, 1)))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s → %s: got %v, want an error mentioning %q", tc.from, tc.to, err, tc.want)
+		}
+	}
+}
+
+// The real file is optional and checked like any other, with its own bound.
+func TestParseIndexReal(t *testing.T) {
+	withReal := strings.Replace(good, `"n_voxels":3}]`, `"n_voxels":3}],"real":{"file":"realbrain.4.fmb","bytes":9000,"sha256":"`+shaD+`"}`, 1)
+	ix, err := sitedata.ParseIndex([]byte(withReal))
+	if err != nil || ix.Real == nil || ix.Real.Bytes != 9000 {
+		t.Fatalf("index with a real file: %+v, %v", ix, err)
+	}
+	if got := ix.Files(); len(got) != 3 || got[2].File != "realbrain.4.fmb" {
+		t.Errorf("Files() = %v", got)
+	}
+	if ix, err := sitedata.ParseIndex([]byte(good)); err != nil || ix.Real != nil {
+		t.Errorf("an index without one has no real file: %+v, %v", ix, err)
+	}
+	for _, tc := range []struct{ from, to, want string }{
+		{"realbrain.4.fmb", "sub-01.2.fmb", "real: file \"sub-01.2.fmb\" listed twice"},
+		{"realbrain.4.fmb", "../realbrain.fmb", "real: file name"},
+		{`"bytes":9000`, `"bytes":0`, "real: realbrain.4.fmb: bytes 0"},
+		{`"bytes":9000`, `"bytes":2000000`, "real: realbrain.4.fmb: bytes 2000000, a realbrain bundle has at most"},
+		{`"sha256":"` + shaD, `"sha256":"` + shaD[:8], "real: realbrain.4.fmb: sha256"},
+		{`"file":"realbrain.4.fmb"`, `"file":""`, "real: no file name"},
+	} {
+		_, err := sitedata.ParseIndex([]byte(strings.Replace(withReal, tc.from, tc.to, 1)))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s → %s: got %v, want an error mentioning %q", tc.from, tc.to, err, tc.want)
 		}
@@ -156,6 +185,10 @@ func TestEncodeBytes(t *testing.T) {
 		{"fixture", func(ix *sitedata.Index) { ix.Fixture = true }, strings.TrimSuffix(want, "\n}\n") + ",\n  \"fixture\": true\n}\n"},
 		{"one file", func(ix *sitedata.Index) { ix.Subjects[0].Regions = nil },
 			want[:strings.Index(want, "0.75,")] + "0.75\n" + want[strings.Index(want, "    }\n  ]"):]},
+		{"real", func(ix *sitedata.Index) {
+			ix.Real = &sitedata.FileRef{File: "realbrain.dddddddd.fmb", Bytes: 9000, SHA256: shaD}
+		},
+			strings.TrimSuffix(want, "\n}\n") + ",\n  \"real\": {\n    \"file\": \"realbrain.dddddddd.fmb\",\n    \"bytes\": 9000,\n    \"sha256\": \"" + shaD + "\"\n  }\n}\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ix := validIndex()

@@ -420,12 +420,14 @@ func readmeBestCategories(w printf, methods []*Method) {
 // readmeForApp says what in results.json a "Real brain" panel can use.
 func readmeForApp(w printf, r *Report) {
 	w("## For the app\n\n")
-	w("`results.json` holds what a \"Real brain\" panel needs, with no access to the data: `dataset.grid_xy` and\n")
-	w("`dataset.affine` (voxel index v = x + %d·y; the affine's negative x step means x index increases towards the\n", r.Dataset.Grid[0])
-	w("subject's left), `map.mean_image` (the slice, one value per voxel), `map.mask` with `map.t_face` (t per mask voxel),\n")
-	w("`map.threshold` and `map.face_selective` (the voxels above it); per method, `confusion`, `pairwise_matrix`, `pairs`,\n")
-	w("and `predicted[run][true category]` with `scores[run][true][category]` (the held-out run's correlations or discriminants,\n")
-	w("enough to animate the decoding run by run), `folds` naming the rows. Categories are indices into `dataset.categories`.\n")
-	w("The panel must show the attribution in `citation`/`license` (CC BY-SA 3.0). `face_map.png` and `confusion.png` are\n")
-	w("static fallbacks.\n")
+	w("The site's \"Real brain\" panel (panel 8, `?panel=real`) shows these results. The exporter builds its data file from this\n")
+	w("`results.json` (its `--real` flag, by default `reports/haxby/results.json`; `--real-only` adds the file to site data that\n")
+	w("exist already): a `realbrain` bundle of about 12 kB (docs/site-data.md), which the page downloads when the panel is first\n")
+	w("opened. It holds `map.mean_image`, `map.mask` with `map.t_face`, `map.threshold`, `map.alpha` and `map.dof` (the panel\n")
+	w("colours the voxels above the threshold, which the exporter checks are `map.face_selective`), the `dataset.affine` (the\n")
+	w("panel shows the subject's left on the left and anterior at the top) and, for the two leave-one-run-out methods,\n")
+	w("`predicted[run][true category]`, `confusion`, `accuracy`, `p_value`, `pairwise` and `pairwise_p_value`, with\n")
+	w("`dataset.categories`, the `folds` (run names), the `literature` rows and `citation`/`license` (CC BY-SA 3.0), shown with\n")
+	w("every number. The split-half method (quoted through the literature rows) and the `scores` stay here. `face_map.png` and\n")
+	w("`confusion.png` are static versions of the same views.\n")
 }

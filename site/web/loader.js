@@ -50,7 +50,7 @@
       $("app").append(c);
       c.tabIndex = 0;
       c.setAttribute("role", "application");
-      c.setAttribute("aria-label", "fmriface: faces decoded from fMRI. Keys: 1 to 7 choose a panel, H for help, Esc leaves the app. Results are announced.");
+      c.setAttribute("aria-label", "fmriface: faces decoded from fMRI. Keys: 1 to 8 choose a panel, H for help, Esc leaves the app. Results are announced.");
       c.setAttribute("aria-describedby", "live");
       c.focus();
     }
@@ -267,6 +267,11 @@
       if (s !== first) later.set(s.id, entry(s));
       if (s.regions) later.set(s.id + "/regions", entry(s.regions, s.id));
     });
+    // The real-brain panel's file (index.real, optional, about 10 kB)
+    // downloads when the panel is first opened (fmrifaceFetchReal) and joins
+    // the app through fmrifaceAddReal(name, bytes).
+    const REAL = "#real"; // a key no subject id can take (ids name files)
+    if (index.real) later.set(REAL, { ...entry(index.real), real: true });
     const total = files.reduce((n, f) => n + f.ref.bytes, 0);
     let done = 0;
     const bar = $("bar");
@@ -295,8 +300,9 @@
     const have = new Set([first.id]); // subjects the app holds
     const deliver = (k, f, b) => {
       added.add(k);
-      if (!f.regionsOf) have.add(f.ref.id);
       marks[f.url + " added"] = performance.now();
+      if (f.real) { globalThis.fmrifaceAddReal(f.key, b); return; }
+      if (!f.regionsOf) have.add(f.ref.id);
       if (f.regionsOf) globalThis.fmrifaceAddSubject(f.key, b, f.regionsOf);
       else globalThis.fmrifaceAddSubject(f.key, b);
     };
@@ -312,6 +318,23 @@
         last = now;
         globalThis.fmrifaceProgress(got, total);
       };
+    };
+    const why = (e) => navigator.onLine === false ? "the browser is offline (D saves every file while online)" : e.message || String(e);
+    globalThis.fmrifaceFetchReal = () => {
+      const f = later.get(REAL);
+      if (!f) {
+        globalThis.fmrifaceRealFailed("index.json lists no real brain file");
+        return;
+      }
+      queue = queue.then(async () => {
+        if (added.has(REAL)) return;
+        try {
+          deliver(REAL, f, await getFile(f.url, f.ref, reporter(f.ref.bytes)));
+        } catch (e) {
+          console.error("fmriface:", e.message || e);
+          globalThis.fmrifaceRealFailed(why(e));
+        }
+      });
     };
     globalThis.fmrifaceFetch = (id, regions) => {
       const k = regions ? id + "/regions" : id;
@@ -330,8 +353,7 @@
           deliver(k, f, await getFile(f.url, f.ref, reporter(f.ref.bytes)));
         } catch (e) {
           console.error("fmriface:", e.message || e);
-          const why = navigator.onLine === false ? "the browser is offline (D saves every subject while online)" : e.message || String(e);
-          globalThis.fmrifaceNeedFailed(id, regions, why);
+          globalThis.fmrifaceNeedFailed(id, regions, why(e));
         }
       });
     };

@@ -7,5 +7,6 @@ package app
 func (a *App) aboutShort() string {
 	return "VanRullen and Reddy (2019) decoded faces from fMRI through a VAE-GAN latent space. " +
 		"The subjects here are virtual: simulated on the real protocol, not real brain data. " +
+		"Panel 8, real brain, shows real fMRI from Haxby et al. (2001), one person, one slice (CC BY-SA 3.0): the object category decoded from each held-out run. " +
 		"The full text, citation and CelebA terms are in the About section of the page."
 }

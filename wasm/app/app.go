@@ -51,6 +51,7 @@ type App struct {
 	gender  genderReadout // gender.go: the read-out along axis.male
 	imagery imageryPanel  // imagery.go: the imagery face and its candidates
 	explore explorer      // explore.go: the random face and its sliders
+	real    realPanel     // real.go: the real fMRI slice and its decoding
 
 	// Downloads on demand (downloads.go). awaitRegions: the current
 	// region's decoder is still downloading, so the view decodes nothing
@@ -62,6 +63,7 @@ type App struct {
 	onNeed       func(id string, regions bool)
 	requested    map[need]bool
 	pendingSub   string
+	onNeedReal   func() // asks the host for the realbrain file (real.go)
 
 	firstFace time.Duration // from NewApp to the first decoded face; 0 until then
 	started   time.Time

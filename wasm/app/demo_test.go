@@ -24,6 +24,7 @@ type loaded struct {
 	ix    *sitedata.Index
 	model *site.Model
 	subs  []*site.Subject
+	real  *site.RealBrain // the realbrain file, where the fixture wrote one
 }
 
 func loadSite(t testing.TB, o fixture.Options) *loaded {
@@ -50,6 +51,11 @@ func loadSite(t testing.TB, o fixture.Options) *loaded {
 	}
 	if s.model, err = site.LoadModel(ix.Generator.File, read(ix.Generator.File)); err != nil {
 		t.Fatal(err)
+	}
+	if ix.Real != nil {
+		if s.real, err = site.LoadRealBrain(ix.Real.File, read(ix.Real.File)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, r := range ix.Subjects {
 		sub, err := site.LoadSubject(r.File, read(r.File), s.model.Latent())
@@ -546,7 +552,8 @@ func TestKeyFromName(t *testing.T) {
 		{"t", false, app.KeyTrials},
 		{"1", false, app.KeyPanel1},
 		{"7", false, app.KeyPanel1 + 6},
-		{"8", false, app.KeyNone},
+		{"8", false, app.KeyPanel1 + app.Key(app.PanelReal)},
+		{"9", false, app.KeyNone},
 		{"0", false, app.KeyReset},
 		{"?", true, app.KeyHelp},
 		{"d", false, app.KeyDownloadAll},
@@ -563,7 +570,7 @@ func TestKeyFromName(t *testing.T) {
 // Subjects other than the first download when a view needs them: S asks for
 // the next one and switches when it arrives; D asks for every missing file.
 func TestAddSubject(t *testing.T) {
-	s := loadSite(t, fixture.Options{Voxels: 300, Subjects: 3, Seed: 12})
+	s := loadSite(t, fixture.Options{Voxels: 300, Subjects: 3, Seed: 12, NoReal: true}) // real.go's tests ask for it
 	type asked struct {
 		id      string
 		regions bool

@@ -39,7 +39,9 @@
 //     ranks, which the other panels quote), pattern.go (patternPanel: the
 //     mosaic of mosaic.go), pairwise.go (pairwiseGame), gender.go
 //     (genderReadout), imagery.go (imageryPanel), explore.go (explorer: the
-//     random face and its sliders) and about.go;
+//     random face and its sliders), about.go and real.go (realPanel: the
+//     real fMRI slice of Haxby et al. 2001 and its category decoding, from
+//     the site's realbrain file, downloaded when the panel first opens);
 //   - the downloads on demand (downloads.go) and the live region's message.
 //
 // Keys (keys.go) are global commands or go to the panel on screen; pointers
@@ -48,10 +50,10 @@
 // # How a view reads it
 //
 // A view changes the app only through its methods: Press, Point, Drag,
-// SelectFace, Open, Update and the host's calls (AddSubject, RegionsAdded,
-// NeedFailed). It reads the app, once a frame it draws, through one view
+// SelectFace, SelectRun, Open, Update and the host's calls (AddSubject, RegionsAdded,
+// NeedFailed, AddReal, RealFailed). It reads the app, once a frame it draws, through one view
 // model a panel (App.Faces, App.Pattern, App.Pairwise, App.Gender,
-// App.Imagery, App.Explore): a small struct of plain values copied from the
+// App.Imagery, App.Explore, App.Real): a small struct of plain values copied from the
 // panel's state, with methods for what is looked up a face at a time
 // (FacesView.Rank, ImageryView.Order). A draw function then starts with one
 // call and reads fields, and what it holds is a copy it cannot write back,

@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Downloads on demand. The page starts the app with the first subject's
@@ -133,12 +134,19 @@ func megabytes(n int64) string {
 }
 
 // downloadAll answers D: every file not yet here is asked for, so that the
-// whole demo works offline afterwards (the page keeps what it downloads).
+// whole demo works offline afterwards (the page keeps what it downloads):
+// the subjects, their regions files and the real-brain panel's file.
 func (a *App) downloadAll() {
 	if a.index == nil {
 		return
 	}
 	var n int64
+	if r := a.index.Real; r != nil && a.real.data == nil {
+		if !a.real.asked {
+			n += r.Bytes
+		}
+		a.askReal()
+	}
 	for _, r := range a.index.Subjects {
 		s := a.SubjectByID(r.ID)
 		if s == nil {
@@ -154,17 +162,24 @@ func (a *App) downloadAll() {
 			a.ask(r.ID, true)
 		}
 	}
+	what, are := "Every subject", "is"
+	if a.index.Real != nil {
+		what, are = "Every subject and the real brain data", "are"
+	}
 	if n == 0 && a.allLoaded() {
-		a.say("Every subject is downloaded: the demo works offline.")
+		a.say("%s %s downloaded: the demo works offline.", what, are)
 		return
 	}
-	a.say("Downloading every subject for offline use (%s more).", megabytes(n))
+	a.say("Downloading %s for offline use (%s more).", strings.ToLower(what[:1])+what[1:], megabytes(n))
 }
 
 // allLoaded reports whether every file of the index is here.
 func (a *App) allLoaded() bool {
 	if a.index == nil {
 		return true
+	}
+	if a.index.Real != nil && a.real.data == nil {
+		return false
 	}
 	for _, r := range a.index.Subjects {
 		s := a.SubjectByID(r.ID)

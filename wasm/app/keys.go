@@ -6,10 +6,10 @@ type Key int
 // The keys the app understands (see Help).
 const (
 	KeyNone        Key = iota
-	KeyLeft            // previous face; pairwise: left; explore: less male
-	KeyRight           // next face; pairwise: right; explore: more male
-	KeyUp              // previous row of faces; explore: more smile
-	KeyDown            // next row of faces; explore: less smile
+	KeyLeft            // previous face; pairwise: left; explore: less male; real brain: previous run
+	KeyRight           // next face; pairwise: right; explore: more male; real brain: next run
+	KeyUp              // previous row of faces; explore: more smile; real brain: previous decoder
+	KeyDown            // next row of faces; explore: less smile; real brain: next decoder
 	KeyEnter           // pairwise: next pair; explore: new random face
 	KeyNextPanel       // Tab
 	KeyPrevPanel       // Shift+Tab
@@ -21,16 +21,17 @@ const (
 	KeyTrialsBack      // Shift+T
 	KeyReset           // 0: explore: sliders to zero
 	KeyHelp            // H or ?
-	KeyDownloadAll     // D: download every subject, for offline use
+	KeyDownloadAll     // D: download every file (subjects, real brain), for offline use
 	KeyLeave           // Esc: the focus goes back to the page (see LeavesApp)
-	KeyPanel1          // 1…7 select a panel
+	KeyPanel1          // 1…8 select a panel
 )
 
 // Help is the keyboard summary spoken for KeyHelp and printed by the page.
-const Help = "Keys: 1 to 7 or Tab choose a panel (faces, pattern, pairwise, gender, imagery, explore, about). " +
-	"S next subject, R next brain region, T fewer trials (Shift goes back); D downloads every subject for offline use. " +
+const Help = "Keys: 1 to 8 or Tab choose a panel (faces, pattern, pairwise, gender, imagery, explore, about, real brain). " +
+	"S next subject, R next brain region, T fewer trials (Shift goes back); D downloads everything for offline use. " +
 	"Arrows choose a face; in the pairwise test Left or Right picks the face the subject saw and Enter shows the next pair; " +
-	"in explore Left/Right move the gender slider, Up/Down the smile slider, Enter draws a random face, 0 resets. " +
+	"in explore Left/Right move the gender slider, Up/Down the smile slider, Enter draws a random face, 0 resets; " +
+	"in real brain Left/Right step through the held-out runs, Up/Down choose the decoder. " +
 	"Esc, Tab on the last panel or Shift+Tab on the first leave the app for the rest of the page."
 
 // KeyFromName maps a DOM KeyboardEvent.key value (and the Shift state) to a

@@ -26,10 +26,13 @@ type View struct {
 }
 
 // Slug names a panel in links: "faces", "pattern", "pairwise", "gender",
-// "imagery", "explore", "about".
+// "imagery", "explore", "about", "real".
 func (p Panel) Slug() string {
-	if p == PanelPairwise {
+	switch p {
+	case PanelPairwise:
 		return "pairwise"
+	case PanelReal:
+		return "real"
 	}
 	return strings.ToLower(p.String())
 }
@@ -81,7 +84,7 @@ func ParseView(q url.Values) (v View, problems []string) {
 			}
 		}
 		if !found {
-			bad("panel", "not faces, pattern, pairwise, gender, imagery, explore, about or 1 to 7")
+			bad("panel", "not faces, pattern, pairwise, gender, imagery, explore, about, real or 1 to 8")
 		}
 	}
 	if s := q.Get("region"); s != "" {

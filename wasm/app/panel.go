@@ -3,10 +3,12 @@ package app
 import "fmt"
 
 // Panel is one view of the app. Each has its own file: faces.go,
-// pattern.go, pairwise.go, gender.go, imagery.go, explore.go, about.go.
+// pattern.go, pairwise.go, gender.go, imagery.go, explore.go, about.go,
+// real.go.
 type Panel int
 
-// The panels, in the order of the number keys 1…7.
+// The panels, in the order of the number keys 1…8. The real-brain panel
+// came last, so that the links and keys of the others kept their numbers.
 const (
 	PanelFaces    Panel = iota // test faces as shown and as decoded
 	PanelPattern               // slice mosaic of a pattern, ROIs outlined
@@ -15,6 +17,7 @@ const (
 	PanelImagery               // imagery pattern, 20 candidates ranked
 	PanelExplore               // random faces, male and smile sliders
 	PanelAbout                 // the study and the data
+	PanelReal                  // real fMRI (Haxby et al. 2001): a slice, its category decoding
 	NumPanels
 )
 
@@ -34,6 +37,8 @@ func (p Panel) String() string {
 		return "Explore"
 	case PanelAbout:
 		return "About"
+	case PanelReal:
+		return "Real brain"
 	}
 	return fmt.Sprintf("Panel(%d)", int(p))
 }
@@ -44,6 +49,10 @@ func (a *App) Panel() Panel { return a.panel }
 // setPanel shows panel p and announces what it shows.
 func (a *App) setPanel(p Panel) {
 	if p == a.panel {
+		if p == PanelReal {
+			a.openReal() // again: retries a failed download
+			return
+		}
 		a.say("%s panel.", p)
 		return
 	}
@@ -64,6 +73,8 @@ func (a *App) setPanel(p Panel) {
 		a.say("About panel. %s", a.aboutShort())
 	case PanelPattern:
 		a.say("Pattern panel. %s", a.DescribePattern())
+	case PanelReal:
+		a.openReal()
 	default:
 		a.say("%s panel. %s", p, a.DescribeFace(a.sel))
 	}
@@ -80,5 +91,7 @@ func (a *App) panelKey(k Key) {
 		a.exploreKey(k)
 	case PanelImagery:
 		// Nothing to choose: the ranking is the result.
+	case PanelReal:
+		a.realKey(k)
 	}
 }

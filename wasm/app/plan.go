@@ -119,13 +119,19 @@ func (a *App) computeResults() {
 
 // decodedFaceDone is called when decoded face i is drawn: the first one
 // of the app, and the last one of a view once its results are in, are
-// announced.
+// announced (except on the real-brain panel, which shows no faces).
 func (a *App) decodedFaceDone(i int) {
 	all := true
 	for k := range a.decoded {
 		all = all && a.decoded[k].ready
 	}
 	switch {
+	case a.panel == PanelReal:
+		// The virtual subject's faces are not on screen: the live region
+		// keeps the real-brain panel's text.
+		if a.firstFace == 0 {
+			a.firstFace = max(a.now().Sub(a.started), time.Nanosecond)
+		}
 	case all && a.Ready():
 		if a.firstFace == 0 {
 			a.firstFace = max(a.now().Sub(a.started), time.Nanosecond)

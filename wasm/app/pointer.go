@@ -20,12 +20,14 @@ const (
 )
 
 // Target is what pointing at an area does: press Key; or, where Key is
-// KeyNone, set Slider from the pointer's position along the area; or, where
-// both are none, choose face Face.
+// KeyNone, set Slider from the pointer's position along the area; or show
+// held-out run Run−1 of the real-brain panel (Run ≥ 1); or, where all are
+// none, choose face Face.
 type Target struct {
 	Key    Key
 	Slider Slider
 	Face   int
+	Run    int
 }
 
 // Slides reports whether the target is a slider, which follows a drag.
@@ -76,6 +78,8 @@ func (a *App) Point(ar Area, x float64) {
 		a.say("%s", a.DescribeExplore())
 	case t.Key != KeyNone:
 		a.Press(t.Key)
+	case t.Run > 0:
+		a.SelectRun(t.Run - 1)
 	default:
 		a.SelectFace(t.Face)
 	}
