@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 )
 
 // options are the command's flags.
@@ -19,6 +20,24 @@ type options struct {
 	GPTQ     bool     `json:"gptq"`
 	Date     string   `json:"-"`
 	Args     []string `json:"-"`
+	// PCA exports the PCA baseline too. It is not in the provenance (nor,
+	// see bundleArgs, in the command the VAE-GAN's bundles record): they
+	// keep their bytes with or without it.
+	PCA bool `json:"-"`
+}
+
+// bundleArgs is the command line recorded in the generator's and the
+// subjects' bundles: Args without --pca, which does not change them.
+func (o options) bundleArgs() []string {
+	var out []string
+	for _, a := range o.Args {
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && name == "pca" {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -33,6 +52,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&o.Corr, "corr", 0.999, "bar: correlation of quantized vs float decoded latents")
 	fs.IntVar(&o.Pairwise, "pairwise", 1, "bar: pairwise-test pair outcomes that quantization may flip per subject")
 	fs.BoolVar(&o.GPTQ, "gptq", true, "round the decoders with GPTQ, calibrated on the patterns the site decodes (false: plain rounding)")
+	fs.BoolVar(&o.PCA, "pca", true, "also export the PCA baseline: --fmri's pca.npz and sub-XX/decoders-pca.npz (trainer fmri fit --models vaegan,pca)")
 	fs.StringVar(&o.Date, "date", "", "date for index.json (default: when the model was saved)")
 	if err := fs.Parse(args); err != nil {
 		return o, err

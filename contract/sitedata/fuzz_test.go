@@ -11,6 +11,7 @@ import (
 func FuzzParseIndex(f *testing.F) {
 	f.Add([]byte(`{"format":"fmriface-site/1"}`))
 	f.Add([]byte(good))
+	f.Add([]byte(withPCA))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ix, err := sitedata.ParseIndex(data)
 		if err != nil {
