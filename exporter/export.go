@@ -29,6 +29,12 @@ func export(o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var pp *pcaPlan // the PCA baseline, with --pca
+	if o.PCA {
+		if pp, err = readPCA(o, m, subs); err != nil {
+			return err
+		}
+	}
 	folded, err := fold.Generator(m.Cfg, m.Params)
 	if err != nil {
 		return fmt.Errorf("model %s: %w", o.Model, err)
@@ -42,7 +48,11 @@ func export(o options, stdout, stderr io.Writer) error {
 		}
 	}
 	faceZ := faceLatents(subs, evals)
-	bar := progress.New(stderr, "export", 1+len(subs))
+	steps := 1 + len(subs)
+	if pp != nil {
+		steps += 1 + len(pp.evals)
+	}
+	bar := progress.New(stderr, "export", steps)
 	defer bar.Done()
 	genChoices, subChoices, err := chooseEncodings(o, m, folded, axes, evals, faceZ, bar)
 	if err != nil {
@@ -51,6 +61,16 @@ func export(o options, stdout, stderr io.Writer) error {
 	files, err := encodeBundles(o, m, folded, axes, evals, genChoices, subChoices)
 	if err != nil {
 		return err
+	}
+	if pp != nil {
+		if err := pp.choose(o, bar); err != nil {
+			return err
+		}
+		pfiles, err := pp.encode(o, m)
+		if err != nil {
+			return err
+		}
+		files = append(files, pfiles...)
 	}
 	if err := writeBundles(o.Out, files); err != nil {
 		return err
@@ -66,7 +86,7 @@ func export(o options, stdout, stderr io.Writer) error {
 
 	// Verification from disk, report, index.
 	bar.SetInfo("verify")
-	rep, err := verify(o, m, faceZ, evals, files)
+	rep, err := verify(o, m, faceZ, evals, files, pp)
 	if err != nil {
 		return err
 	}
@@ -74,8 +94,12 @@ func export(o options, stdout, stderr io.Writer) error {
 	for _, cs := range subChoices {
 		all = append(all, cs...)
 	}
+	if pp != nil {
+		all = append(all, pp.choices()...)
+	}
 	sortChoices(all)
 	rep.Tensors = all
+	summarize(rep, files)
 	printReport(stdout, rep)
 	if err := writeJSON(filepath.Join(o.Out, "export-report.json"), rep); err != nil {
 		return err

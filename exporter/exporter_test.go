@@ -58,11 +58,15 @@ func TestExportFixture(t *testing.T) {
 	// Every listed file exists with the listed size and hash, and its name
 	// carries its hash.
 	listed := []sitedata.FileRef{ix.Generator}
+	if ix.PCA == nil {
+		t.Fatal("index lists no PCA bundle")
+	}
+	listed = append(listed, *ix.PCA)
 	for _, s := range ix.Subjects {
-		if s.Regions == nil {
-			t.Fatalf("%s has no regions file", s.ID)
+		if s.Regions == nil || s.PCA == nil || s.PCA.Regions == nil {
+			t.Fatalf("%s lacks its regions file or its PCA files", s.ID)
 		}
-		listed = append(listed, s.FileRef, *s.Regions)
+		listed = append(listed, s.FileRef, *s.Regions, s.PCA.FileRef, *s.PCA.Regions)
 	}
 	for _, e := range listed {
 		data, err := os.ReadFile(filepath.Join(f.out, e.File))
@@ -91,13 +95,36 @@ func checkExportReport(t *testing.T, path string) {
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"psnr_db", "latent_corr_min", "pairwise_changed_pairs", "bytes_total", "tensors"} {
+	for _, k := range []string{"psnr_db", "latent_corr_min", "pairwise_changed_pairs", "bytes_total", "tensors", "vaegan", "pca", "bytes_parts"} {
 		if _, ok := rep[k]; !ok {
 			t.Errorf("export-report.json has no %s", k)
 		}
 	}
 	if rep["psnr_db"].(float64) < 40 || rep["latent_corr_min"].(float64) < 0.999 || rep["pairwise_changed_pairs"].(float64) > 1 {
 		t.Errorf("bars: %v %v %v", rep["psnr_db"], rep["latent_corr_min"], rep["pairwise_changed_pairs"])
+	}
+	// Each space's bars and bytes, beside each other.
+	var spaceBytes float64
+	for _, space := range []string{"vaegan", "pca"} {
+		sp, _ := rep[space].(map[string]any)
+		for _, k := range []string{"psnr_db", "latent_corr_min", "pairwise_changed_pairs", "bytes_total", "dominant"} {
+			if _, ok := sp[k]; !ok {
+				t.Errorf("export-report.json: %s has no %s", space, k)
+			}
+		}
+		if sp["psnr_db"].(float64) < 40 || sp["latent_corr_min"].(float64) < 0.999 || sp["pairwise_changed_pairs"].(float64) > 1 {
+			t.Errorf("%s bars: %v %v %v", space, sp["psnr_db"], sp["latent_corr_min"], sp["pairwise_changed_pairs"])
+		}
+		spaceBytes += sp["bytes_total"].(float64)
+	}
+	if spaceBytes != rep["bytes_total"].(float64) {
+		t.Errorf("the spaces' bytes add up to %v, the site's to %v", spaceBytes, rep["bytes_total"])
+	}
+	parts := rep["bytes_parts"].(map[string]any)
+	for _, k := range []string{"first_face", "regions", "pca_comparison", "pca_regions"} {
+		if v, _ := parts[k].(float64); v <= 0 {
+			t.Errorf("bytes_parts.%s = %v", k, parts[k])
+		}
 	}
 }
 
@@ -322,8 +349,8 @@ func TestDeterministic(t *testing.T) {
 	}
 	a := snapshot()
 	b := snapshot()
-	if len(a) != len(b) || len(a) != 7 {
-		t.Fatalf("first run wrote %d files, second %d (want 7: index, report, generator, 2 subjects with their regions files)", len(a), len(b))
+	if len(a) != len(b) || len(a) != 12 {
+		t.Fatalf("first run wrote %d files, second %d (want 12: index, report, generator, 2 subjects with their regions files, the PCA and its 2 subjects with theirs)", len(a), len(b))
 	}
 	for name, data := range a {
 		if !bytes.Equal(data, b[name]) {
@@ -337,7 +364,7 @@ func TestDeterministic(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := snapshot()
-	if len(c) != 7 {
+	if len(c) != 12 {
 		t.Fatalf("after a change, %d files in the output (stale bundles left?)", len(c))
 	}
 	ix := readIndex(t, f.out)

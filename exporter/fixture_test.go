@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"fmriface/contract/handoff"
+	"fmriface/face/pca"
 	"fmriface/infer/arch"
 	"fmriface/util/ckpt"
 )
@@ -94,8 +95,48 @@ func newFixtureIn(t testing.TB, dir string, cfg arch.Config, subjects, voxels in
 		if err := handoff.Write(handoff.Path(f.fmri, id), s); err != nil {
 			t.Fatal(err)
 		}
+		// The PCA baseline's subject: its own voxels and fit, latents of
+		// the synthetic PCA's size.
+		ps, err := handoff.Synthetic(handoff.SyntheticOptions{ID: id, Seed: uint64(100 + i), Latent: fixturePCAK, Voxels: voxels, Noise: 6})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps.Space = handoff.SpacePCA
+		if err := handoff.Write(handoff.PCAPath(f.fmri, id), ps); err != nil {
+			t.Fatal(err)
+		}
 	}
+	syntheticPCA(t, handoff.PCABasisPath(f.fmri), fixturePCAK, cfg.ImageSize)
 	return f
+}
+
+// fixturePCAK is the synthetic PCA's number of components.
+const fixturePCAK = 24
+
+// syntheticPCA writes a PCA model of k random components of 3·s·s pixels
+// whose norms fall like a face PCA's standard deviations (the synthetic
+// subjects' latents do not), around a grey mean image: three bands at the
+// fixture's size (pcaBandEdges), of very different weight.
+func syntheticPCA(t testing.TB, path string, k, s int) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(9, 9))
+	d := 3 * s * s
+	m := &pca.Model{K: k, D: d, Mean: make([]float32, d), Components: make([]float32, k*d), Explained: make([]float64, k),
+		Config: pca.Config{N: 100, K: k, Seed: 9}}
+	for i := range m.Mean {
+		m.Mean[i] = float32(0.5 + 0.1*rng.NormFloat64())
+	}
+	for r := range k {
+		sd := 3 / (1 + float64(r)) / math.Sqrt(float64(d))
+		for j := range d {
+			m.Components[r*d+j] = float32(sd * rng.NormFloat64())
+		}
+		m.Explained[r] = 1 / (1 + float64(r))
+		m.TotalVar += m.Explained[r] * 1.2
+	}
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func (f fixture) args(extra ...string) []string {

@@ -24,6 +24,9 @@
 //	--gptq true
 //		round the decoders with GPTQ, calibrated on the patterns the site
 //		decodes (see below); false: plain rounding.
+//	--pca true
+//		also export the PCA baseline (see below) from --fmri's pca.npz and
+//		sub-XX/decoders-pca.npz; false: the VAE-GAN alone.
 //	--date  the date recorded in index.json; by default the date the face
 //		model was saved, so that the same inputs give the same bytes.
 //	--real  reports/haxby/results.json
@@ -80,6 +83,23 @@
 // and error per tensor and writes it, with the bars, to export-report.json.
 // index.json is written only when every bar holds; otherwise the exporter
 // exits with status 1.
+//
+// The PCA baseline (--pca): the paper's 1024-component pixel PCA beside the
+// VAE-GAN, downloaded when the app first shows the comparison. Its bundle
+// holds the mean image and the components in bands of rows (8, 8, 16, 32,
+// then 64), each band in its own encoding: the bands share the face-error
+// budget of --psnr plus 1 dB, all start at q3, and the band whose next
+// encoding removes the most error per byte moves up until the budget holds
+// (then, while the faces drawn with all of them quantized miss --psnr plus
+// 0.5 dB, the same step goes on). Each subject's PCA fit (its own voxels) is
+// a bundle and a regions file in the subject layout, encoded like the
+// VAE-GAN subject's. The same bars hold, measured the same way: faces drawn
+// through the app's loader (package infer/site) from the stored basis
+// against the float PCA's, over the PCA's test, imagery and decoded
+// latents; decoded PCA latents against the float pipeline's; the pairwise
+// test on the PCA latents. export-report.json reports each space apart
+// ("vaegan", "pca") and the bytes of each part of a visit ("bytes_parts").
+// The generator's and the subjects' bundles do not depend on --pca.
 //
 // Files are named by content (generator.<8 hex of the SHA-256>.fmb,
 // sub-XX.<hash>.fmb; index.json lists each file's size and the SHA-256 of

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 )
 
 // options are the command's flags.
@@ -24,6 +25,24 @@ type options struct {
 	Real     string `json:"-"`
 	realSet  bool   // --real was given
 	RealOnly bool   `json:"-"` // only add the realbrain file to the site data in --out (addReal)
+	// PCA exports the PCA baseline too. It is not in the provenance (nor,
+	// see bundleArgs, in the command the VAE-GAN's bundles record): they
+	// keep their bytes with or without it.
+	PCA bool `json:"-"`
+}
+
+// bundleArgs is the command line recorded in the generator's and the
+// subjects' bundles: Args without --pca, which does not change them.
+func (o options) bundleArgs() []string {
+	var out []string
+	for _, a := range o.Args {
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && name == "pca" {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -38,6 +57,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&o.Corr, "corr", 0.999, "bar: correlation of quantized vs float decoded latents")
 	fs.IntVar(&o.Pairwise, "pairwise", 1, "bar: pairwise-test pair outcomes that quantization may flip per subject")
 	fs.BoolVar(&o.GPTQ, "gptq", true, "round the decoders with GPTQ, calibrated on the patterns the site decodes (false: plain rounding)")
+	fs.BoolVar(&o.PCA, "pca", true, "also export the PCA baseline: --fmri's pca.npz and sub-XX/decoders-pca.npz (trainer fmri fit --models vaegan,pca)")
 	fs.StringVar(&o.Date, "date", "", "date for index.json (default: when the model was saved)")
 	fs.StringVar(&o.Real, "real", defaultReal, "results.json of trainer real haxby, for the site's realbrain file (\"\": none)")
 	fs.BoolVar(&o.RealOnly, "real-only", false, "only (re)write the realbrain file from --real into the site data already in --out, and list it in its index.json")

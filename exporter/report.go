@@ -29,6 +29,21 @@ func printReport(w io.Writer, rep *report) {
 		fmt.Fprintf(w, "%s: pairwise (all voxels) float %.4f, quantized %.4f, %d pairs flipped (bar ≤ %d)\n",
 			s.ID, s.PairwiseFloat["all"], s.PairwiseQuant["all"], s.Flipped["all"], rep.Bars.PairwiseChange)
 	}
+	if p := rep.PCA; p != nil {
+		fmt.Fprintf(w, "PCA faces: PSNR %.2f dB pooled over %d faces, worst face %.2f dB (bar ≥ %v)\n", p.PSNRdB, p.Faces, p.PSNRMindB, rep.Bars.PSNRdB)
+		fmt.Fprintf(w, "PCA decoded latents: min correlation with float %.6f (bar ≥ %v)\n", p.LatentCorrMin, rep.Bars.LatentCorr)
+		for _, s := range rep.PCASubjects {
+			fmt.Fprintf(w, "%s PCA: pairwise (all voxels) float %.4f, quantized %.4f, %d pairs flipped (bar ≤ %d)\n",
+				s.ID, s.PairwiseFloat["all"], s.PairwiseQuant["all"], s.Flipped["all"], rep.Bars.PairwiseChange)
+		}
+		fmt.Fprintf(w, "PCA baseline %d bytes (%.2f MB): %s\n", p.BytesTotal, float64(p.BytesTotal)/1e6, p.Dominant)
+	}
+	fmt.Fprintf(w, "VAE-GAN %d bytes (%.2f MB): %s\n", rep.VAEGAN.BytesTotal, float64(rep.VAEGAN.BytesTotal)/1e6, rep.VAEGAN.Dominant)
+	fmt.Fprintf(w, "first face %d bytes; first subject's regions %d", rep.Parts.FirstFace, rep.Parts.Regions)
+	if rep.PCA != nil {
+		fmt.Fprintf(w, "; PCA comparison for one subject %d, its PCA regions %d", rep.Parts.PCAComparison, rep.Parts.PCARegions)
+	}
+	fmt.Fprintln(w)
 	if rep.Pass {
 		fmt.Fprintln(w, "all fidelity bars hold")
 	} else {

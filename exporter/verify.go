@@ -16,21 +16,56 @@ import (
 
 // report is export-report.json.
 type report struct {
-	PSNRdB               float64            `json:"psnr_db"`     // pooled over all faces
-	PSNRMindB            float64            `json:"psnr_min_db"` // of the worst face
-	Faces                int                `json:"faces"`
-	LatentCorrMin        float64            `json:"latent_corr_min"`
-	PairwiseChangedPairs int                `json:"pairwise_changed_pairs"` // worst subject, all voxels
-	BytesTotal           int64              `json:"bytes_total"`
-	BytesGenerator       int64              `json:"bytes_generator"`
-	BytesSubjects        int64              `json:"bytes_subjects"`
-	Dominant             string             `json:"dominant"`
-	Bars                 bars               `json:"bars"`
-	Pass                 bool               `json:"pass"`
-	Failures             []string           `json:"failures,omitempty"`
-	Files                []sitedata.FileRef `json:"files"`
-	Subjects             []subjectReport    `json:"subjects"`
-	Tensors              []*choice          `json:"tensors"`
+	PSNRdB               float64 `json:"psnr_db"`     // pooled over all faces
+	PSNRMindB            float64 `json:"psnr_min_db"` // of the worst face
+	Faces                int     `json:"faces"`
+	LatentCorrMin        float64 `json:"latent_corr_min"`
+	PairwiseChangedPairs int     `json:"pairwise_changed_pairs"` // worst subject, all voxels
+	BytesTotal           int64   `json:"bytes_total"`
+	BytesGenerator       int64   `json:"bytes_generator"`
+	BytesSubjects        int64   `json:"bytes_subjects"`
+	BytesPCA             int64   `json:"bytes_pca,omitempty"` // the PCA baseline's files
+	Dominant             string  `json:"dominant"`
+	// The fidelity and bytes of each latent space apart: the fields above
+	// (the VAE-GAN's; bytes_total is the whole site data's) and the PCA
+	// baseline's, with what the page downloads for each part.
+	VAEGAN      spaceReport        `json:"vaegan"`
+	PCA         *spaceReport       `json:"pca,omitempty"`
+	Parts       partBytes          `json:"bytes_parts"`
+	PCASubjects []subjectReport    `json:"pca_subjects,omitempty"`
+	Bars        bars               `json:"bars"`
+	Pass        bool               `json:"pass"`
+	Failures    []string           `json:"failures,omitempty"`
+	Files       []sitedata.FileRef `json:"files"`
+	Subjects    []subjectReport    `json:"subjects"`
+	Tensors     []*choice          `json:"tensors"`
+}
+
+// spaceReport is one latent space's bars and bytes.
+type spaceReport struct {
+	PSNRdB               float64 `json:"psnr_db"`     // faces of its stored generator or basis, pooled
+	PSNRMindB            float64 `json:"psnr_min_db"` // the worst face
+	Faces                int     `json:"faces"`
+	LatentCorrMin        float64 `json:"latent_corr_min"`
+	PairwiseChangedPairs int     `json:"pairwise_changed_pairs"` // worst subject, all voxels
+	BytesTotal           int64   `json:"bytes_total"`            // this space's files
+	Dominant             string  `json:"dominant"`
+}
+
+// partBytes is what each step of a visit downloads (bundles only: index.json
+// and the app come on top).
+type partBytes struct {
+	// FirstFace is the generator and the first subject's bundle, which the
+	// page loads before the first face.
+	FirstFace int64 `json:"first_face"`
+	// Regions is the first subject's regions file (its first region view).
+	Regions int64 `json:"regions"`
+	// PCAComparison is the PCA bundle and the first subject's PCA bundle:
+	// what showing the comparison for one subject adds.
+	PCAComparison int64 `json:"pca_comparison,omitempty"`
+	// PCARegions is that subject's PCA regions file (a region view of the
+	// comparison).
+	PCARegions int64 `json:"pca_regions,omitempty"`
 }
 
 type bars struct {
@@ -60,11 +95,15 @@ func finite(x float64) float64 {
 
 // verify reads every bundle back from disk, loads it as the app will
 // (loadAsTheApp), and checks the bars against the float pipeline.
-func verify(o options, m *model, faceZ [][]float32, evals []*subjectEval, files []outFile) (*report, error) {
-	if err := loadAsTheApp(o, files); err != nil {
+func verify(o options, m *model, faceZ [][]float32, evals []*subjectEval, files []outFile, pp *pcaPlan) (*report, error) {
+	sp, err := loadAsTheApp(o, files)
+	if err != nil {
 		return nil, err
 	}
 	rep := &report{Bars: bars{o.PSNR, o.Corr, o.Pairwise}, LatentCorrMin: 1}
+	if pp != nil {
+		rep.PCA = &spaceReport{LatentCorrMin: 1}
+	}
 	fail := func(format string, args ...any) { rep.Failures = append(rep.Failures, fmt.Sprintf(format, args...)) }
 	for _, f := range files {
 		path := filepath.Join(o.Out, f.Name())
@@ -74,9 +113,16 @@ func verify(o options, m *model, faceZ [][]float32, evals []*subjectEval, files 
 		}
 		rep.Files = append(rep.Files, f.entry())
 		rep.BytesTotal += b.Size()
-		if f.Kind == "generator" {
+		switch f.Kind {
+		case "generator":
 			rep.BytesGenerator += b.Size()
 			if err := verifyGenerator(b, path, m, faceZ, rep); err != nil {
+				return nil, err
+			}
+			continue
+		case "pca", "pca-subject", "pca-regions":
+			rep.BytesPCA += b.Size()
+			if err := verifyPCAFile(o, f, b, path, files, sp, pp, rep, fail); err != nil {
 				return nil, err
 			}
 			continue
@@ -108,6 +154,9 @@ func verify(o options, m *model, faceZ [][]float32, evals []*subjectEval, files 
 	if rep.PSNRdB < o.PSNR {
 		fail("faces: PSNR %.2f dB < %v dB", rep.PSNRdB, o.PSNR)
 	}
+	if rep.PCA != nil && rep.PCA.PSNRdB < o.PSNR {
+		fail("pca faces: PSNR %.2f dB < %v dB", rep.PCA.PSNRdB, o.PSNR)
+	}
 	rep.Pass = len(rep.Failures) == 0
 	rep.Dominant = dominant(rep)
 	return rep, nil
@@ -116,15 +165,17 @@ func verify(o options, m *model, faceZ [][]float32, evals []*subjectEval, files 
 // loadAsTheApp reads every bundle back from disk through package infer/site,
 // the browser app's loaders, so that an export the page would refuse fails
 // here. files lists the generator first and each subject's regions file
-// after its bundle, as run writes them.
-func loadAsTheApp(o options, files []outFile) error {
+// after its bundle, as run writes them, then the PCA bundle before the PCA
+// subjects. It returns the PCA as the app loads it (nil without one).
+func loadAsTheApp(o options, files []outFile) (*site.PCA, error) {
 	latent := 0
+	var sp *site.PCA
 	subjects := map[*subjectEval]*site.Subject{}
 	for _, f := range files {
 		path := filepath.Join(o.Out, f.Name())
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return fmt.Errorf("verify: %w", err)
+			return nil, fmt.Errorf("verify: %w", err)
 		}
 		switch f.Kind {
 		case "generator":
@@ -132,26 +183,35 @@ func loadAsTheApp(o options, files []outFile) error {
 			if m, err = site.LoadModel(path, data); err == nil {
 				latent = m.Latent()
 			}
-		case "subject":
+		case "pca":
+			sp, err = site.LoadPCA(path, data)
+		case "subject", "pca-subject":
 			var s *site.Subject
-			if s, err = site.LoadSubject(path, data, latent); err == nil {
+			if f.Kind == "subject" {
+				s, err = site.LoadSubject(path, data, latent)
+			} else if sp == nil {
+				err = fmt.Errorf("%s comes before the PCA bundle", path)
+			} else {
+				s, err = site.LoadPCASubject(path, data, sp.K)
+			}
+			if err == nil {
 				if s.ID != f.Subject.s.ID || s.V != f.Subject.s.NVoxels() {
 					err = fmt.Errorf("%s: loads as subject %s with %d voxels, want %s with %d", path, s.ID, s.V, f.Subject.s.ID, f.Subject.s.NVoxels())
 				}
 				subjects[f.Subject] = s
 			}
-		case "regions":
+		case "regions", "pca-regions":
 			s := subjects[f.Subject]
 			if s == nil {
-				return fmt.Errorf("verify: %s comes before its subject's bundle", path)
+				return nil, fmt.Errorf("verify: %s comes before its subject's bundle", path)
 			}
 			err = s.AddRegions(path, data)
 		}
 		if err != nil {
-			return fmt.Errorf("verify: the app would refuse the bundle: %w", err)
+			return nil, fmt.Errorf("verify: the app would refuse the bundle: %w", err)
 		}
 	}
-	return nil
+	return sp, nil
 }
 
 // verifyGenerator runs the generator stored in b and compares its faces
@@ -263,6 +323,10 @@ func dominant(rep *report) string {
 	if rep.BytesTotal == 0 {
 		return ""
 	}
-	return fmt.Sprintf("generator %.0f%%, subjects %.0f%%", 100*float64(rep.BytesGenerator)/float64(rep.BytesTotal),
+	d := fmt.Sprintf("generator %.0f%%, subjects %.0f%%", 100*float64(rep.BytesGenerator)/float64(rep.BytesTotal),
 		100*float64(rep.BytesSubjects)/float64(rep.BytesTotal))
+	if rep.BytesPCA > 0 {
+		d += fmt.Sprintf(", PCA baseline %.0f%%", 100*float64(rep.BytesPCA)/float64(rep.BytesTotal))
+	}
+	return d
 }

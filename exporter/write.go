@@ -20,8 +20,13 @@ import (
 
 // outFile is one bundle to write.
 type outFile struct {
-	Kind    string // "generator", "subject" or "regions" (a subject's region decoders)
-	Prefix  string // "generator", the subject id, or the id + ".regions"
+	// Kind is "generator", "subject" or "regions" (a subject's region
+	// decoders), or for the PCA baseline "pca", "pca-subject" or
+	// "pca-regions".
+	Kind string
+	// Prefix is "generator", the subject id, or the id + ".regions"; "pca",
+	// the id + ".pca" or + ".pca-regions".
+	Prefix  string
 	Data    []byte
 	Subject *subjectEval
 }
@@ -47,10 +52,11 @@ func (f outFile) entry() sitedata.FileRef {
 	return sitedata.FileRef{File: f.Name(), Bytes: int64(len(f.Data)), SHA256: f.SHA256()}
 }
 
-// regionsOf returns the regions file written for e's subject, or nil.
+// regionsOf returns the regions file written for e's subject (VAE-GAN or
+// PCA: each has its own subjectEval), or nil.
 func regionsOf(files []outFile, e *subjectEval) *outFile {
 	for i := range files {
-		if files[i].Kind == "regions" && files[i].Subject == e {
+		if (files[i].Kind == "regions" || files[i].Kind == "pca-regions") && files[i].Subject == e {
 			return &files[i]
 		}
 	}
@@ -72,7 +78,7 @@ func generatorBundle(m *model, folded map[string][]float32, axes *handoff.Axes, 
 	if m.Train.Config.SplitFile != "" {
 		training += " (split " + m.Train.Config.SplitFile + ")"
 	}
-	w.SetProvenance(bundle.Provenance{Command: o.Args, Config: cfg, Seed: int64(m.Train.Config.Seed),
+	w.SetProvenance(bundle.Provenance{Command: o.bundleArgs(), Config: cfg, Seed: int64(m.Train.Config.Seed),
 		CodeVersion: version.String(), TrainingData: training})
 	kinds := kindOf(cs)
 	for _, p := range fold.GeneratorParams(m.Cfg) {
@@ -96,7 +102,11 @@ func subjectBundle(e *subjectEval, cs []*choice, o options) ([]byte, error) {
 	s := e.s
 	w := bundle.NewWriter()
 	V := s.NVoxels()
-	w.SetMeta(bundle.KeyKind, sitedata.SubjectKind)
+	kind := sitedata.SubjectKind
+	if s.Space == handoff.SpacePCA {
+		kind = sitedata.PCASubjectKind
+	}
+	w.SetMeta(bundle.KeyKind, kind)
 	w.SetMeta("n_voxels", int64(V))
 	w.SetMeta("rois", sitedata.ROINames())
 	w.SetMeta("simulated", s.Simulated)
@@ -111,7 +121,7 @@ func subjectBundle(e *subjectEval, cs []*choice, o options) ([]byte, error) {
 		return nil, err
 	}
 	w.SetMeta("analysis", json.RawMessage(analysis))
-	w.SetProvenance(bundle.Provenance{Command: o.Args, Config: analysis, Seed: s.Provenance.Seed,
+	w.SetProvenance(bundle.Provenance{Command: o.bundleArgs(), Config: analysis, Seed: s.Provenance.Seed,
 		CodeVersion: version.String(), TrainingData: s.Provenance.TrainingData, Subject: s.ID, VoxelCount: int64(V)})
 	w.AddInt16("voxels.ijk", []int{V, 3}, s.VoxelIJK)
 	w.AddUint8("voxels.roi", []int{V}, s.VoxelROI)
@@ -138,12 +148,16 @@ func subjectBundle(e *subjectEval, cs []*choice, o options) ([]byte, error) {
 func regionsBundle(e *subjectEval, cs []*choice, o options) ([]byte, error) {
 	s := e.s
 	w := bundle.NewWriter()
-	w.SetMeta(bundle.KeyKind, sitedata.RegionsKind)
+	kind := sitedata.RegionsKind
+	if s.Space == handoff.SpacePCA {
+		kind = sitedata.PCARegionsKind
+	}
+	w.SetMeta(bundle.KeyKind, kind)
 	w.SetMeta("subject", s.ID)
 	w.SetMeta("n_voxels", int64(s.NVoxels()))
 	w.SetMeta("latent", int64(s.Latent))
 	w.SetMeta("simulated", s.Simulated)
-	w.SetProvenance(bundle.Provenance{Command: o.Args, Seed: s.Provenance.Seed, CodeVersion: version.String(),
+	w.SetProvenance(bundle.Provenance{Command: o.bundleArgs(), Seed: s.Provenance.Seed, CodeVersion: version.String(),
 		TrainingData: s.Provenance.TrainingData, Subject: s.ID, VoxelCount: int64(s.NVoxels())})
 	for _, c := range cs {
 		if isRegionDecoder(c.Name) {
@@ -192,8 +206,13 @@ func writeIndex(o options, m *model, files []outFile, real *outFile) error {
 		case "generator":
 			ix.Generator = ent
 			continue
-		case "regions":
+		case "regions", "pca-regions":
 			continue // attached to its subject below
+		case "pca":
+			ix.PCA = &ent
+			continue
+		case "pca-subject":
+			continue // attached to its subject after the loop
 		}
 		s := f.Subject.s
 		ix.Simulated = ix.Simulated && s.Simulated
@@ -204,6 +223,7 @@ func writeIndex(o options, m *model, files []outFile, real *outFile) error {
 		}
 		ix.Subjects = append(ix.Subjects, is)
 	}
+	attachPCA(&ix, files)
 	if ix.Simulated {
 		ix.Notice = simulatedNotice
 	}
@@ -223,10 +243,10 @@ func writeIndex(o options, m *model, files []outFile, real *outFile) error {
 }
 
 // removeStale deletes bundles of earlier exports that the index no longer
-// lists (only names this command writes: generator.*, sub-*.* and realbrain.*.fmb).
+// lists (only names this command writes: generator.*, pca.*, sub-*.* and realbrain.*.fmb).
 func removeStale(dir string, keep map[string]bool) error {
 	var stale []string
-	for _, pat := range []string{"generator.*.fmb", "sub-*.*.fmb", "realbrain.*.fmb"} {
+	for _, pat := range []string{"generator.*.fmb", "sub-*.*.fmb", "realbrain.*.fmb", "pca.*.fmb"} {
 		m, err := filepath.Glob(filepath.Join(dir, pat))
 		if err != nil {
 			return err
@@ -244,6 +264,25 @@ func removeStale(dir string, keep map[string]bool) error {
 		}
 	}
 	return nil
+}
+
+// attachPCA lists each PCA subject's files under its subject.
+func attachPCA(ix *sitedata.Index, files []outFile) {
+	for _, f := range files {
+		if f.Kind != "pca-subject" {
+			continue
+		}
+		p := &sitedata.PCASubjectRef{FileRef: f.entry(), NVoxels: f.Subject.s.NVoxels(), PairwiseFloat: f.Subject.pairF["all"].Accuracy}
+		if r := regionsOf(files, f.Subject); r != nil {
+			re := r.entry()
+			p.Regions = &re
+		}
+		for i := range ix.Subjects {
+			if ix.Subjects[i].ID == f.Subject.s.ID {
+				ix.Subjects[i].PCA = p
+			}
+		}
+	}
 }
 
 func writeJSON(path string, v any) error {

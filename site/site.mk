@@ -44,13 +44,23 @@ site-fixture:
 	$(GO) run ./site/fakesite -out out/site-fixture
 
 # site-data: the real site data from the shipped face model (models/default):
-# simulate the four virtual subjects, fit their decoders, export. About 5
+# simulate the four virtual subjects, fit their decoders, export. About 5–8
 # minutes on 2 cores; an existing fit in out/fmri (make reproduce) is reused.
+# SITE_PCA=1 also fits and exports the PCA baseline (issue 21: the app does not
+# show it yet; it adds about 10 minutes and 27 MB brotli of site data).
+SITE_PCA ?= 0
+ifeq ($(SITE_PCA),1)
+SITE_MODELS := vaegan,pca
+SITE_FIT_OK := test -f out/fmri/sub-04/decoders.npz && test -f out/fmri/sub-04/decoders-pca.npz && test -f out/fmri/pca.npz
+else
+SITE_MODELS := vaegan
+SITE_FIT_OK := test -f out/fmri/sub-04/decoders.npz
+endif
 site-data:
-	@if test -f out/fmri/sub-04/decoders.npz; then echo "site-data: reusing the fMRI fit in out/fmri"; else \
+	@if $(SITE_FIT_OK); then echo "site-data: reusing the fMRI fit in out/fmri"; else \
 	  $(GO) run ./trainer fmri simulate --faces $(FACES) --design $(DESIGN)$(NOISE_FLAG) --overwrite && \
-	  $(GO) run ./trainer fmri fit --faces $(FACES) --models vaegan --ridge=false --curve ""; fi
-	$(GO) run ./exporter --out $(SITE_DATA)
+	  $(GO) run ./trainer fmri fit --faces $(FACES) --models $(SITE_MODELS) --ridge=false --curve ""; fi
+	$(GO) run ./exporter --out $(SITE_DATA) --pca=$(if $(filter 1,$(SITE_PCA)),true,false)
 
 # demo builds the site data on first use, then serves the site.
 demo:

@@ -110,6 +110,16 @@ func fmriFit(ctx context.Context, args []string) error {
 		return err
 	}
 	defer fm.close()
+	if fm.pca != nil {
+		// The PCA subjects' latents are this model's coefficients: the
+		// exporter draws their faces with it (handoff.PCABasisPath).
+		if err := os.MkdirAll(f.out, 0o755); err != nil {
+			return err
+		}
+		if err := fm.pca.Save(handoff.PCABasisPath(f.out)); err != nil {
+			return err
+		}
+	}
 	fitCfg, _ := json.Marshal(map[string]any{"t_alpha": f.tAlpha, "f_alpha": f.fAlpha, "ridge": f.ridge, "ridge_folds": f.ridgeFolds, "curve": fracs, "curve_models": f.curveModels,
 		"subsets": f.subsets, "pca_k": f.pcaK, "high_pass_s": glm.DefaultHighPass, "serial_correlations": "OLS",
 		"modulators": "mean-centred over all training faces", "blas": blasName})
@@ -182,18 +192,24 @@ func (r *fmriFitRun) subject(s string, st *analysis.Stimuli) error {
 	if err != nil {
 		return err
 	}
-	var export *handoff.Subject
+	// A PCA hand-off of an earlier fit would not match this one's; it is
+	// written again below if this run fits the PCA baseline.
+	if err := os.Remove(handoff.PCAPath(r.f.out, "sub-"+s)); err != nil && !os.IsNotExist(err) {
+		return err
+	}
 	for _, sp := range r.fm.spaces {
 		ex, err := r.space(s, d, st, sp, res)
 		if err != nil {
 			return err
 		}
-		if ex != nil {
-			export = ex
+		if ex == nil {
+			continue
 		}
-	}
-	if export != nil {
-		if err := handoff.Write(handoff.Path(r.f.out, export.ID), export); err != nil {
+		path := handoff.Path(r.f.out, ex.ID)
+		if ex.Space == handoff.SpacePCA {
+			path = handoff.PCAPath(r.f.out, ex.ID)
+		}
+		if err := handoff.Write(path, ex); err != nil {
 			return err
 		}
 	}
@@ -228,18 +244,16 @@ func (r *fmriFitRun) newResult(s string, d *analysis.Data, st *analysis.Stimuli)
 	return res, nil
 }
 
-// space fits one latent space for subject s and adds its results to res.
-// For the VAE-GAN it also renders the test faces as shown and returns the
-// exporter's hand-off.
+// space fits one latent space for subject s and adds its results to res,
+// and returns the exporter's hand-off of that space (docs/fmri-outputs.md).
+// For the VAE-GAN it also renders the test faces as shown.
 func (r *fmriFitRun) space(s string, d *analysis.Data, st *analysis.Stimuli, sp *faceSpace, res *analysis.SubjectResult) (*handoff.Subject, error) {
 	f := r.f
 	opt := analysis.FitOptions{TAlpha: f.tAlpha, FAlpha: f.fAlpha, Ridge: f.ridge, RidgeFolds: f.ridgeFolds, Seed: f.seed, Progress: os.Stderr}
 	if slices.Contains(strings.Split(f.curveModels, ","), sp.name) {
 		opt.Curve = r.fracs
 	}
-	if sp.name == "vaegan" {
-		opt.Subsets = f.subsets
-	}
+	opt.Subsets = f.subsets // both spaces hand their fewer-trial patterns to the exporter
 	mf, err := analysis.FitModel(d, st, analysis.Model{Name: sp.name, L: sp.dim, Latent: sp.latent}, opt)
 	if err != nil {
 		return nil, err
@@ -248,14 +262,14 @@ func (r *fmriFitRun) space(s string, d *analysis.Data, st *analysis.Stimuli, sp 
 	if err != nil {
 		return nil, err
 	}
-	var export *handoff.Subject
 	if sp.name == "vaegan" {
 		if res.Shown, err = r.fm.render(sp, mr.TrueTest); err != nil {
 			return nil, err
 		}
-		if export, err = exportSubject(d, st, mf, mr, res, sp, f.model, r.noise[s], r.fitCfg, r.args); err != nil {
-			return nil, err
-		}
+	}
+	export, err := exportSubject(d, st, mf, mr, res, sp, f.model, r.noise[s], r.fitCfg, r.args)
+	if err != nil {
+		return nil, err
 	}
 	res.Models = append(res.Models, *mr)
 	fmt.Fprintf(os.Stderr, "sub-%s %s: %d of %d voxels selected (t > %.2f, F > %.3f), ROIs %v, λ %g\n", s, sp.name,
@@ -560,16 +574,23 @@ func (fm *faceModels) modelResult(sp *faceSpace, mf *analysis.ModelFit, res *ana
 	return mr, nil
 }
 
-// exportSubject makes the exporter's subject file from the VAE-GAN fit.
+// exportSubject makes the exporter's subject file from the fit of one
+// latent space: the VAE-GAN's decoders.npz, or the PCA baseline's
+// decoders-pca.npz (Space handoff.SpacePCA; its latents are the PCA's
+// coefficients, its model written beside the subjects by fmriFit).
 func exportSubject(d *analysis.Data, st *analysis.Stimuli, mf *analysis.ModelFit, mr *analysis.ModelResult, res *analysis.SubjectResult,
 	sp *faceSpace, model string, noise float64, fitCfg []byte, args []string) (*handoff.Subject, error) {
 	if len(mf.ROIErrors) > 0 {
 		// The exporter needs a decoder per ROI; say why there is none.
-		fmt.Fprintf(os.Stderr, "%s: WARNING: no %s written: ROIs without a decoder: %v\n", res.Subject, handoff.FileName, mf.ROIErrors)
+		fmt.Fprintf(os.Stderr, "%s: WARNING: no %s hand-off written: ROIs without a decoder: %v\n", res.Subject, sp.name, mf.ROIErrors)
 		return nil, nil
 	}
 	V := len(mf.Selected)
-	s := &handoff.Subject{ID: res.Subject, Simulated: res.Simulated, Latent: sp.dim,
+	space := ""
+	if sp.name == "pca" {
+		space = handoff.SpacePCA
+	}
+	s := &handoff.Subject{ID: res.Subject, Simulated: res.Simulated, Latent: sp.dim, Space: space,
 		Provenance: handoff.Provenance{Command: append([]string{"trainer", "fmri", "fit"}, args...), CodeVersion: version.String(),
 			NoiseLevel: noise, Model: model, FitConfig: fitCfg,
 			TrainingData: fmt.Sprintf("%s sub-%s, %d runs", map[bool]string{true: "fmrisim virtual subject", false: "BIDS dataset"}[res.Simulated], d.Subject, len(d.Runs))},

@@ -59,7 +59,7 @@ type ROI struct {
 type Subject struct {
 	ID         string // "sub-01"
 	Simulated  bool   // true for the virtual subjects of neuro/sim
-	Latent     int    // L, the face model's latent size
+	Latent     int    // L, the face model's latent size (K, the components, for SpacePCA)
 	Provenance Provenance
 
 	GridShape [3]int  // the voxel grid (i, j, k sizes)
@@ -81,6 +81,12 @@ type Subject struct {
 	ImageryPattern []float32 // (V)
 	ImageryLatents []float32 // (M, L): the imagined face at ImageryTarget and M−1 others
 	ImageryTarget  int
+
+	// Space is the latent space the decoders map to: "" for the face
+	// model's (the VAE-GAN, decoders.npz) or SpacePCA for the PCA
+	// baseline's (decoders-pca.npz, see pca.go), which has its own voxel
+	// selection and so its own voxels, ROIs and patterns.
+	Space string
 }
 
 // meta is the __meta__ record.
@@ -96,6 +102,9 @@ type meta struct {
 	ROIs          []string   `json:"rois"`
 	ImageryTarget int        `json:"imagery_target"`
 	Provenance    Provenance `json:"provenance"`
+	// LatentSpace is Subject.Space, omitted for the face model's so that
+	// its files keep their bytes.
+	LatentSpace string `json:"latent_space,omitempty"`
 }
 
 // Path is the subject file of subject id under dir: dir/id/decoders.npz.
@@ -139,7 +148,7 @@ func Write(path string, s *Subject) error {
 	}
 	V, L, N, R := s.NVoxels(), s.Latent, s.NTest(), s.NSubsets()
 	m := meta{Format: Format, Subject: s.ID, Simulated: s.Simulated, Latent: L, NVoxels: V, NTest: N,
-		NSubsets: R, NImagery: s.NImagery(), ROIs: ROINames(), ImageryTarget: s.ImageryTarget, Provenance: s.Provenance}
+		NSubsets: R, NImagery: s.NImagery(), ROIs: ROINames(), ImageryTarget: s.ImageryTarget, LatentSpace: s.Space, Provenance: s.Provenance}
 	ts := []ckpt.Tensor{
 		{Name: "grid.shape", Shape: []int{3}, Data: ints(s.GridShape[:])},
 		{Name: "voxels.ijk", Shape: []int{V, 3}, Data: ints(s.VoxelIJK)},
@@ -173,12 +182,17 @@ func ints[T int | int16 | int32 | uint8](v []T) []float32 {
 
 // ReadDir reads every dir/sub-*/decoders.npz, sorted by subject.
 func ReadDir(dir string) ([]*Subject, error) {
-	paths, err := filepath.Glob(filepath.Join(dir, "sub-*", FileName))
+	return readDir(dir, FileName, "", "run the fMRI analysis first (trainer fmri fit)")
+}
+
+// readDir reads every dir/sub-*/name, whose subjects must be in space.
+func readDir(dir, name, space, hint string) ([]*Subject, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "sub-*", name))
 	if err != nil {
 		return nil, err
 	}
 	if len(paths) == 0 {
-		return nil, fmt.Errorf("%s: no sub-*/%s: run the fMRI analysis first (trainer fmri fit)", dir, FileName)
+		return nil, fmt.Errorf("%s: no sub-*/%s: %s", dir, name, hint)
 	}
 	slices.Sort(paths)
 	out := make([]*Subject, 0, len(paths))
@@ -189,6 +203,9 @@ func ReadDir(dir string) ([]*Subject, error) {
 		}
 		if want := filepath.Base(filepath.Dir(p)); s.ID != want {
 			return nil, fmt.Errorf("%s: holds subject %q, but its folder says %q", p, s.ID, want)
+		}
+		if s.Space != space {
+			return nil, fmt.Errorf("%s: holds latent space %q, want %q", p, s.Space, space)
 		}
 		out = append(out, s)
 	}
@@ -224,7 +241,7 @@ func fromFile(f *ckpt.File) (*Subject, error) {
 		return nil, err
 	}
 	a := arrays{f}
-	s := &Subject{ID: m.Subject, Simulated: m.Simulated, Latent: m.Latent, Provenance: m.Provenance, ImageryTarget: m.ImageryTarget}
+	s := &Subject{ID: m.Subject, Simulated: m.Simulated, Latent: m.Latent, Space: m.LatentSpace, Provenance: m.Provenance, ImageryTarget: m.ImageryTarget}
 	if err := a.readVoxels(s, m.NVoxels); err != nil {
 		return nil, err
 	}
@@ -413,6 +430,8 @@ func (s *Subject) Validate() error {
 	}
 	V, L, N, R := s.NVoxels(), s.Latent, s.NTest(), s.NSubsets()
 	switch {
+	case s.Space != "" && s.Space != SpacePCA:
+		return fmt.Errorf("latent space %q: want \"\" (the face model's) or %q", s.Space, SpacePCA)
 	case L <= 0:
 		return fmt.Errorf("latent size %d", L)
 	case V == 0:

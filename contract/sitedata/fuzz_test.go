@@ -13,6 +13,7 @@ func FuzzParseIndex(f *testing.F) {
 	f.Add([]byte(`{"format":"fmriface-site/1"}`))
 	f.Add([]byte(good))
 	f.Add([]byte(strings.Replace(good, `"n_voxels":3}]`, `"n_voxels":3}],"real":{"file":"realbrain.4.fmb","bytes":9000,"sha256":"`+shaD+`"}`, 1)))
+	f.Add([]byte(withPCA))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ix, err := sitedata.ParseIndex(data)
 		if err != nil {

@@ -52,6 +52,9 @@ type SubjectRef struct {
 	// "all", which the page downloads after the first face. Absent when the
 	// subject's bundle holds every decoder.
 	Regions *FileRef `json:"regions,omitempty"`
+	// PCA is the subject's PCA baseline (pca.go), downloaded when the
+	// comparison is first shown; absent in indexes without it.
+	PCA *PCASubjectRef `json:"pca,omitempty"`
 }
 
 // GeneratedBy says what wrote the site data.
@@ -77,6 +80,9 @@ type Index struct {
 	// opened; absent (and then not written, so that an index without it
 	// keeps its bytes) when the site has none.
 	Real *FileRef `json:"real,omitempty"`
+	// PCA is the PCA baseline's face space (pca.go); absent when the site
+	// has no PCA comparison, and then so is every subject's PCA.
+	PCA *FileRef `json:"pca,omitempty"`
 	// Fixture marks test data (random weights, synthetic subjects) written by
 	// site/fixture; the app shows a banner saying so. The exporter never sets it.
 	Fixture bool `json:"fixture,omitempty"`
@@ -163,6 +169,9 @@ func (ix *Index) Validate() error {
 		if s.NVoxels <= 0 {
 			return fmt.Errorf("%s: n_voxels %d must be positive", what, s.NVoxels)
 		}
+		if err := s.PCA.validate(what+".pca", ix.PCA != nil, seen); err != nil {
+			return err
+		}
 	}
 	if r := ix.Real; r != nil {
 		if err := r.validate("real"); err != nil {
@@ -175,12 +184,12 @@ func (ix *Index) Validate() error {
 			return fmt.Errorf("real: file %q listed twice", r.File)
 		}
 	}
-	return nil
+	return ix.validatePCA(seen)
 }
 
 // Files lists every file the index names: the generator, then each
-// subject's bundle and, where it has one, its regions file, then the real
-// file where there is one.
+// subject's bundle and, where it has one, its regions file; then the real
+// file where there is one; then the PCA files, if any (pca.go).
 func (ix *Index) Files() []FileRef {
 	refs := []FileRef{ix.Generator}
 	for _, s := range ix.Subjects {
@@ -192,7 +201,7 @@ func (ix *Index) Files() []FileRef {
 	if ix.Real != nil {
 		refs = append(refs, *ix.Real)
 	}
-	return refs
+	return ix.appendPCAFiles(refs)
 }
 
 func (f FileRef) validate(what string) error {

@@ -2,7 +2,10 @@
 // structures the browser infers with: LoadModel turns a generator bundle into
 // a Model (an nn.Generator and the latent axes), LoadSubject a subject bundle
 // into a Subject (its patterns, true latents and one ROI decoder per region),
-// and Subject.AddRegions adds the decoders of its regions file. The browser app
+// and Subject.AddRegions adds the decoders of its regions file. For the PCA
+// baseline, LoadPCA turns the PCA bundle into a PCA (faces from PCA latents,
+// PCA.Image, reading the stored components in place) and LoadPCASubject a
+// subject's PCA bundle into a Subject in the PCA's latent space. The browser app
 // (wasm/app) decodes with what they return; the exporter loads every bundle it
 // writes through the same functions, so a bundle the app would refuse fails
 // the export.

@@ -114,6 +114,10 @@ type Subject struct {
 	Label     []uint8 // V region labels, 1…3
 	ROIs      [sitedata.NumROIs]ROI
 	Mean      []float32 // L: latent.mean, the training faces' mean latent (each ROI's Mean)
+	// Space is "" for the face model's latent space, SpacePCA for a
+	// subject's PCA bundle (LoadPCASubject), whose latents are PCA
+	// coefficients (L = K) and whose voxels are the PCA fit's own.
+	Space string
 
 	Patterns     []float32 // N×V, all presentations pooled
 	Subsets      []float32 // R×N×V, disjoint subsets of the presentations
@@ -148,23 +152,39 @@ func (s *Subject) ImageryLatent(i int) []float32 { return s.ImageryLatents[i*s.L
 // LoadSubject parses and checks a subject bundle whose decoders map to latent
 // dimension L; name (the file name) prefixes every error.
 func LoadSubject(name string, data []byte, latent int) (*Subject, error) {
-	return loadSubject(name, data, latent, bundle.Parse)
+	return loadSubject(name, data, latent, "", bundle.Parse)
 }
 
 // LoadSubjectVerified is LoadSubject for bytes already checked against the
 // site's index (see LoadModelVerified).
 func LoadSubjectVerified(name string, data []byte, latent int) (*Subject, error) {
-	return loadSubject(name, data, latent, bundle.ParseVerified)
+	return loadSubject(name, data, latent, "", bundle.ParseVerified)
 }
 
-func loadSubject(name string, data []byte, latent int, parse parseFunc) (*Subject, error) {
+// SpacePCA is Subject.Space for a subject's PCA bundle.
+const SpacePCA = "pca"
+
+// loadSubject loads a subject bundle of the given kind: "" for the face
+// model's (whose kind the fixture omits; it must not be a PCA subject's),
+// or sitedata.PCASubjectKind, which must be there.
+func loadSubject(name string, data []byte, latent int, kind string, parse parseFunc) (*Subject, error) {
 	b, err := parse(data, bundle.Limits{})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	got, _ := b.MetaString(bundle.KeyKind)
+	if kind != "" && got != kind {
+		return nil, fmt.Errorf("%s: meta kind = %q, want %q", name, got, kind)
+	}
+	if kind == "" && got == sitedata.PCASubjectKind {
+		return nil, fmt.Errorf("%s: meta kind = %q: a PCA subject bundle (LoadPCASubject)", name, got)
+	}
 	s, err := subjectFromBundle(b, latent)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if kind == sitedata.PCASubjectKind {
+		s.Space = SpacePCA
 	}
 	return s, nil
 }
@@ -435,8 +455,12 @@ func (s *Subject) addRegions(name string, data []byte, parse parseFunc) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	if kind, err := b.MetaString(bundle.KeyKind); err != nil || kind != sitedata.RegionsKind {
-		return fmt.Errorf("%s: meta kind = %q, want %q (%v)", name, kind, sitedata.RegionsKind, err)
+	want := sitedata.RegionsKind
+	if s.Space == SpacePCA {
+		want = sitedata.PCARegionsKind
+	}
+	if kind, err := b.MetaString(bundle.KeyKind); err != nil || kind != want {
+		return fmt.Errorf("%s: meta kind = %q, want %q (%v)", name, kind, want, err)
 	}
 	if id, err := b.MetaString("subject"); err != nil || id != s.ID {
 		return fmt.Errorf("%s: meta subject = %q, want %q (%v)", name, id, s.ID, err)

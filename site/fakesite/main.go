@@ -3,7 +3,7 @@
 // browser app and its end-to-end test run without the exporter's real data.
 // Its output is never a result; the page shows a "TEST FIXTURE" banner for it.
 //
-//	go run ./site/fakesite -out out/site-fixture [-preset tiny|default|paper] [-voxels 600]
+//	go run ./site/fakesite -out out/site-fixture [-preset tiny|default|paper] [-voxels 600] [-pca]
 package main
 
 import (
@@ -23,6 +23,7 @@ func main() {
 	voxels := flag.Int("voxels", 600, "voxels per subject")
 	seed := flag.Uint64("seed", 1, "random seed")
 	q := flag.String("quant", "f32", "storage of the big float tensors (f32, f16, q8, q4)")
+	withPCA := flag.Bool("pca", false, "add the PCA baseline: a PCA bundle and per subject a PCA subject with its regions file")
 	flag.Parse()
 	kind, err := quant.ParseKind(*q)
 	if err != nil {
@@ -30,7 +31,7 @@ func main() {
 		os.Exit(2)
 	}
 	ix, err := fixture.Write(*out, fixture.Options{
-		Preset: *preset, Subjects: *subjects, Voxels: *voxels, Seed: *seed, Quant: kind,
+		Preset: *preset, Subjects: *subjects, Voxels: *voxels, Seed: *seed, Quant: kind, PCA: *withPCA,
 		Command: "fakesite " + strings.Join(os.Args[1:], " "),
 	})
 	if err != nil {
