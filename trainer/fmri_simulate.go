@@ -32,6 +32,9 @@ func fmriSimulate(ctx context.Context, args []string) error {
 	glmRuns := fs.Int("glm-runs", sim.DefaultGLMRuns, "runs of the figure's face-vs-fixation GLM")
 	figSub := fs.String("figure-subject", "", "subject of the figure (default: the first)")
 	overwrite := fs.Bool("overwrite", false, "replace an earlier simulation in --out")
+	brain := fs.String("brain", sim.BrainV1, "brain model: v1 (Gabor energy + attributes) or v2 (a visual hierarchy with the face-feature network; docs/virtual-subjects.md)")
+	v2 := sim.DefaultBrainV2()
+	fs.StringVar(&v2.FeatureModel, "feature-model", v2.FeatureModel, "brain v2: the face-feature network")
 	fs.Parse(args)
 
 	cfg := def
@@ -70,6 +73,11 @@ func fmriSimulate(ctx context.Context, args []string) error {
 	for i, v := range g {
 		cfg.Grid[i] = int(v)
 	}
+	if *brain == sim.BrainV2 {
+		cfg.Brain, cfg.V2 = sim.BrainV2, v2
+	} else if *brain != sim.BrainV1 {
+		return fmt.Errorf("--brain %q: want v1 or v2", *brain)
+	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -89,7 +97,7 @@ func fmriSimulate(ctx context.Context, args []string) error {
 	fmt.Fprintf(os.Stderr, "simulate: %d faces (%d train, %d test), subjects %v, noise %v, grid %v at %g mm, seed %d\n",
 		len(pool.Faces), len(pool.Train), len(pool.Test), cfg.Subjects, cfg.Noise, cfg.Grid, cfg.VoxelMM, cfg.Seed)
 	sum, err := sim.Simulate(ctx, cfg, pool, sim.Options{DesignRoot: *design, Out: *out,
-		Command: "trainer fmri simulate " + strings.Join(args, " "), Overwrite: *overwrite, Progress: os.Stderr})
+		Command: "trainer fmri simulate " + strings.Join(args, " "), Overwrite: *overwrite, Progress: os.Stderr, FeatureCache: *cache})
 	if err != nil {
 		return err
 	}
