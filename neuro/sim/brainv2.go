@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"fmriface/util/progress"
 )
 
 // Brain models (Config.Brain).
@@ -238,7 +240,16 @@ func addLevel(out, z []float32, rows, k int, w []float32, mix []float64) {
 // mid level and embedding, each projected on cfg.V2.Dims random directions
 // shared by every subject.
 func (sf *stimulusFeatures) addV2Levels(ctx context.Context, cfg Config, pool *Pool, ids []int, opt Options) error {
-	low, err := imageFeatures(ctx, pool.Size, pool.Image, ids, nil)
+	var bar *progress.Bar
+	var tick func()
+	if opt.Progress != nil {
+		bar = progress.New(opt.Progress, "low level", len(ids))
+		tick = func() { bar.Add(1) }
+	}
+	low, err := imageFeatures(ctx, pool.Size, pool.Image, ids, tick)
+	if bar != nil {
+		bar.Done()
+	}
 	if err != nil {
 		return err
 	}
