@@ -1,9 +1,12 @@
 package sim
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -141,5 +144,63 @@ func TestAddLevel(t *testing.T) {
 		if math.Abs(sd-want) > 1e-3 || math.Abs(s/rows) > 1e-4 {
 			t.Errorf("voxel %d: mean %.4f, sd %.4f, want 0 and %g", v, s/rows, sd, want)
 		}
+	}
+}
+
+// The brain v2 simulates with the shipped face-feature network: it is
+// deterministic, the second run reads the cached features, its BOLD differs
+// from v1's, and the record names the brain.
+func TestSimulateV2(t *testing.T) {
+	model := filepath.Join("..", "..", "models", "features", "model.npz")
+	if _, err := os.Stat(model); err != nil {
+		t.Skip("no shipped feature network")
+	}
+	design := testDesign(t, []string{"01"}, 1, 60)
+	pool := testPool(90, 50, 64)
+	cache := t.TempDir()
+	run := func(cfg Config) string {
+		out := filepath.Join(t.TempDir(), "sim")
+		if _, err := Simulate(context.Background(), cfg, pool, Options{DesignRoot: design, Out: out, Command: "test", FeatureCache: cache}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	cfg := tinyConfig("01")
+	cfg.NVols = 60
+	v1 := run(cfg)
+	cfg.Brain, cfg.V2 = BrainV2, DefaultBrainV2()
+	cfg.V2.FeatureModel = model
+	cfg.V2.Dims = 8
+	a := run(cfg)
+	cached, _ := filepath.Glob(filepath.Join(cache, "featnet-*.npy"))
+	if len(cached) != 1 {
+		t.Fatalf("cache holds %v, want one feature file", cached)
+	}
+	b := run(cfg)
+	bold := "sub-01/ses-01/func/sub-01_ses-01_task-faces_run-01_bold.nii.gz"
+	read := func(dir, rel string) []byte {
+		x, err := os.ReadFile(filepath.Join(dir, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	for _, c := range []struct {
+		name  string
+		x, y  string
+		equal bool
+	}{
+		{"v2 twice (second from the cache)", a, b, true},
+		{"v2 against v1", a, v1, false},
+	} {
+		if got := bytes.Equal(read(c.x, bold), read(c.y, bold)); got != c.equal {
+			t.Errorf("%s: BOLD equal %v, want %v", c.name, got, c.equal)
+		}
+	}
+	if d := string(read(a, "dataset_description.json")); !strings.Contains(d, `"Brain": "v2"`) {
+		t.Errorf("the description does not record the brain v2")
+	}
+	if d := string(read(v1, "dataset_description.json")); strings.Contains(d, `"Brain"`) || strings.Contains(d, `"V2"`) {
+		t.Errorf("a v1 description records a brain field")
 	}
 }
