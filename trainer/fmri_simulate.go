@@ -35,7 +35,20 @@ func fmriSimulate(ctx context.Context, args []string) error {
 	brain := fs.String("brain", sim.BrainV1, "brain model: v1 (Gabor energy + attributes) or v2 (a visual hierarchy with the face-feature network; docs/virtual-subjects.md)")
 	v2 := sim.DefaultBrainV2()
 	fs.StringVar(&v2.FeatureModel, "feature-model", v2.FeatureModel, "brain v2: the face-feature network")
+	v2Region := map[int]*string{}
+	for r := sim.ROIOccipital; r <= sim.ROIFrontoparietal; r++ {
+		p := v2.Regions[r]
+		v2Region[r] = fs.String("v2-"+sim.ROINames[r], joinFloats([]float64{p.Low, p.Mid, p.High, p.Gain}),
+			"brain v2, "+sim.ROINames[r]+": low,mid,high level shares and gain")
+	}
 	fs.Parse(args)
+	for r, spec := range v2Region {
+		v, err := parseFloats(*spec)
+		if err != nil || len(v) != 4 {
+			return fmt.Errorf("--v2-%s %q: want four numbers low,mid,high,gain", sim.ROINames[r], *spec)
+		}
+		v2.Regions[r] = sim.RegionV2{Low: v[0], Mid: v[1], High: v[2], Gain: v[3]}
+	}
 
 	cfg := def
 	cfg.Seed, cfg.VoxelMM, cfg.MaxRuns, cfg.GLMRuns, cfg.FigureSubject = *seed, *voxel, *maxRuns, *glmRuns, *figSub
