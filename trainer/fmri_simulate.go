@@ -32,7 +32,23 @@ func fmriSimulate(ctx context.Context, args []string) error {
 	glmRuns := fs.Int("glm-runs", sim.DefaultGLMRuns, "runs of the figure's face-vs-fixation GLM")
 	figSub := fs.String("figure-subject", "", "subject of the figure (default: the first)")
 	overwrite := fs.Bool("overwrite", false, "replace an earlier simulation in --out")
+	brain := fs.String("brain", sim.BrainV1, "brain model: v1 (Gabor energy + attributes) or v2 (a visual hierarchy with the face-feature network; docs/virtual-subjects.md)")
+	v2 := sim.DefaultBrainV2()
+	fs.StringVar(&v2.FeatureModel, "feature-model", v2.FeatureModel, "brain v2: the face-feature network")
+	v2Region := map[int]*string{}
+	for r := sim.ROIOccipital; r <= sim.ROIFrontoparietal; r++ {
+		p := v2.Regions[r]
+		v2Region[r] = fs.String("v2-"+sim.ROINames[r], joinFloats([]float64{p.Low, p.Mid, p.High, p.Gain}),
+			"brain v2, "+sim.ROINames[r]+": low,mid,high level shares and gain")
+	}
 	fs.Parse(args)
+	for r, spec := range v2Region {
+		v, err := parseFloats(*spec)
+		if err != nil || len(v) != 4 {
+			return fmt.Errorf("--v2-%s %q: want four numbers low,mid,high,gain", sim.ROINames[r], *spec)
+		}
+		v2.Regions[r] = sim.RegionV2{Low: v[0], Mid: v[1], High: v[2], Gain: v[3]}
+	}
 
 	cfg := def
 	cfg.Seed, cfg.VoxelMM, cfg.MaxRuns, cfg.GLMRuns, cfg.FigureSubject = *seed, *voxel, *maxRuns, *glmRuns, *figSub
@@ -70,6 +86,11 @@ func fmriSimulate(ctx context.Context, args []string) error {
 	for i, v := range g {
 		cfg.Grid[i] = int(v)
 	}
+	if *brain == sim.BrainV2 {
+		cfg.Brain, cfg.V2 = sim.BrainV2, v2
+	} else if *brain != sim.BrainV1 {
+		return fmt.Errorf("--brain %q: want v1 or v2", *brain)
+	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -89,7 +110,7 @@ func fmriSimulate(ctx context.Context, args []string) error {
 	fmt.Fprintf(os.Stderr, "simulate: %d faces (%d train, %d test), subjects %v, noise %v, grid %v at %g mm, seed %d\n",
 		len(pool.Faces), len(pool.Train), len(pool.Test), cfg.Subjects, cfg.Noise, cfg.Grid, cfg.VoxelMM, cfg.Seed)
 	sum, err := sim.Simulate(ctx, cfg, pool, sim.Options{DesignRoot: *design, Out: *out,
-		Command: "trainer fmri simulate " + strings.Join(args, " "), Overwrite: *overwrite, Progress: os.Stderr})
+		Command: "trainer fmri simulate " + strings.Join(args, " "), Overwrite: *overwrite, Progress: os.Stderr, FeatureCache: *cache})
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,16 @@ type Config struct {
 	GLMRuns       int
 	// NoFigure skips the figure and its GLM (tests).
 	NoFigure bool
+
+	// Brain is the brain model: "" or BrainV1 (the default), or BrainV2.
+	// Omitted from the record when empty, so v1 records are unchanged.
+	Brain string `json:",omitempty"`
+	// V2 holds the brain v2's parameters (nil unless Brain is BrainV2).
+	V2 *BrainV2Config `json:",omitempty"`
 }
+
+// isV2 reports whether the configuration simulates the brain v2.
+func (c *Config) isV2() bool { return c.Brain == BrainV2 }
 
 // DefaultNoise returns the default noise scale of sub-01…04, calibrated (on
 // simulation seed 2, with the shipped face model; scripts/calibrate.sh and
@@ -87,6 +96,21 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxRuns < 0 || c.GLMRuns < 0 {
 		return fmt.Errorf("sim: negative run count")
+	}
+	switch c.Brain {
+	case "", BrainV1:
+		if c.V2 != nil {
+			return fmt.Errorf("sim: brain v2 parameters given for brain %q", c.Brain)
+		}
+	case BrainV2:
+		if c.V2 == nil {
+			return fmt.Errorf("sim: brain v2 without its parameters")
+		}
+		if err := c.V2.Validate(); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("sim: brain %q: want %s or %s", c.Brain, BrainV1, BrainV2)
 	}
 	if c.FigureSubject != "" && !seen[strings.TrimPrefix(c.FigureSubject, "sub-")] {
 		return fmt.Errorf("sim: figure subject %q is not simulated", c.FigureSubject)

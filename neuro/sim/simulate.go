@@ -25,6 +25,9 @@ type Options struct {
 	Command    string    // the command line, recorded in the description
 	Overwrite  bool      // replace an earlier simulation in Out
 	Progress   io.Writer // progress bars and notes; nil = quiet
+	// FeatureCache is where the brain v2 caches the face-feature network's
+	// features of the stimuli ("" = no cache).
+	FeatureCache string
 }
 
 // Noise sources, as percent signal change at noise scale 1.
@@ -94,6 +97,11 @@ func Simulate(ctx context.Context, cfg Config, pool *Pool, opt Options) (*Summar
 	sf, err := shownFeatures(ctx, pool, ids, opt.Progress)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.isV2() {
+		if err := sf.addV2Levels(ctx, cfg, pool, ids, opt); err != nil {
+			return nil, err
+		}
 	}
 
 	sum := &Summary{Config: cfg, Images: len(ids), Version: versionString()}
@@ -180,6 +188,11 @@ type stimulusFeatures struct {
 	featRow map[int]int // pool index → row of feat
 	attrZ   []float32   // len(pool.Faces) × nAttr
 	nAttr   int
+	// Brain v2 only: the low level (normalised Gabor energies, standardised,
+	// like feat) and the mid and high levels projected on V2.Dims random
+	// directions (rows of feat × Dims, standardised).
+	low       []float32
+	mid, high []float32
 }
 
 // shownFeatures computes the features of the faces ids (sorted pool
@@ -210,7 +223,7 @@ func shownFeatures(ctx context.Context, pool *Pool, ids []int, prog io.Writer) (
 // summarises it. With figure, it also returns the figure's data: the
 // noise-free signal of its first run.
 func (s *subject) simulate(ctx context.Context, cfg Config, pool *Pool, out string, hrf *hrfTable, sf *stimulusFeatures, figure bool, runBar *progress.Bar) (SubjectSummary, *figureData, error) {
-	if err := s.build(ctx, cfg, sf.feat, sf.featRow, sf.attrZ, sf.nAttr); err != nil {
+	if err := s.build(ctx, cfg, sf); err != nil {
 		return SubjectSummary{}, nil, err
 	}
 	if err := writeTruth(out, cfg, pool, s); err != nil {
@@ -288,23 +301,30 @@ func poolAttributes(p *Pool) []float32 {
 }
 
 // build makes the subject's brain and its responses to its stimuli.
-func (s *subject) build(ctx context.Context, cfg Config, feat []float32, featRow map[int]int, attrZ []float32, nAttr int) error {
+func (s *subject) build(ctx context.Context, cfg Config, sf *stimulusFeatures) error {
 	g := cfg.grid()
 	var err error
 	if s.anat, err = makeAnatomy(cfg.Seed, s.label, g); err != nil {
 		return err
 	}
+	nAttr := sf.nAttr
 	s.tun = makeTuning(cfg.Seed, s.label, s.anat, nAttr)
 	ids, rowOf := s.asg.stimulusRows()
 	s.rowOf = rowOf
-	f := make([]float32, len(ids)*NumFeatures)
-	at := make([]float32, len(ids)*nAttr)
-	for r, id := range ids {
-		copy(f[r*NumFeatures:], feat[featRow[id]*NumFeatures:(featRow[id]+1)*NumFeatures])
-		copy(at[r*nAttr:], attrZ[id*nAttr:(id+1)*nAttr])
-	}
-	if s.resp, err = voxelResponses(ctx, f, at, len(ids), nAttr, s.tun, nil); err != nil {
-		return err
+	if cfg.isV2() {
+		if s.resp, err = s.responsesV2(ctx, cfg, sf, ids); err != nil {
+			return err
+		}
+	} else {
+		f := make([]float32, len(ids)*NumFeatures)
+		at := make([]float32, len(ids)*nAttr)
+		for r, id := range ids {
+			copy(f[r*NumFeatures:], sf.feat[sf.featRow[id]*NumFeatures:(sf.featRow[id]+1)*NumFeatures])
+			copy(at[r*nAttr:], sf.attrZ[id*nAttr:(id+1)*nAttr])
+		}
+		if s.resp, err = voxelResponses(ctx, f, at, len(ids), nAttr, s.tun, nil); err != nil {
+			return err
+		}
 	}
 
 	// Baseline intensity: grey matter brighter than white matter, with a
