@@ -327,7 +327,11 @@ async function realTest(browser, url) {
   const announced = /Correct: correlation \(Haxby's method\) \d+\.\d% \(\d+ of \d+, p [=<] [\d.]+\); linear decoder \(shrinkage LDA\) \d+\.\d% \(\d+ of \d+, p [=<] [\d.]+\); chance 12\.5%/;
   if (await waitStatus(page, (re) => globalThis.__liveLog.some((t) => new RegExp(re).test(t)), "the live region announces the accuracies", 10000, announced.source)) {
     const heard = await page.evaluate(() => globalThis.__liveLog.find((t) => /Correct: correlation/.test(t)));
-    check(/TEST FIXTURE/.test(heard) && /face-selective/.test(heard) && /Held-out run 1 of 12/.test(heard), "the announcement says FIXTURE, the face-selective voxels and the first run", heard);
+    // The fixture's file must say so; the real file (a site built by the
+    // exporter) must name its source and say nothing of a fixture.
+    const origin = ix.fixture ? /TEST FIXTURE/.test(heard) : /Haxby et al\. \(2001\)/.test(heard) && !/FIXTURE/.test(heard);
+    check(origin && /face-selective/.test(heard) && /Held-out run 1 of 12/.test(heard),
+      `the announcement names its data (${ix.fixture ? "TEST FIXTURE" : "Haxby et al. 2001"}), the face-selective voxels and the first run`, heard);
     log("real brain announcement:", heard.slice(0, 300));
   }
   await page.waitForTimeout(300);
