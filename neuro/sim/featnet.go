@@ -24,9 +24,10 @@ import (
 
 // netLevels returns the face-feature network's mid level and embedding of
 // the images ids of the pool: rows × (dMid + dHigh), mid first. They are
-// cached in cacheDir (when not "") under the hashes of the model file and of
-// the images' names and size, so that a later simulation of the same faces
-// skips the forward passes (about 30 ms a face and core).
+// cached in cacheDir (when not "") in one file per model and pool, a row per
+// pool face, NaN where a face has not been seen yet: every seed of the
+// simulation shares it and computes only the faces no earlier run showed
+// (about 30 ms a face and core).
 func netLevels(ctx context.Context, modelPath, cacheDir string, pool *Pool, ids []int, prog io.Writer) (out []float32, dMid, dHigh int, err error) {
 	raw, err := os.ReadFile(modelPath)
 	if err != nil {
@@ -43,24 +44,59 @@ func netLevels(ctx context.Context, modelPath, cacheDir string, pool *Pool, ids 
 	}
 	dMid, dHigh = cfg.MidSize(), cfg.Embed
 	d := dMid + dHigh
-	ih := sha256.New()
-	fmt.Fprintf(ih, "size %d\n", pool.Size)
-	for _, id := range ids {
-		fmt.Fprintf(ih, "%s\n", pool.Faces[id].Name)
+	ph := sha256.New()
+	fmt.Fprintf(ph, "size %d\n", pool.Size)
+	for _, f := range pool.Faces {
+		fmt.Fprintf(ph, "%s\n", f.Name)
 	}
 	var cache string
+	var all []float32 // the pool's cached rows, or nil without a cache
 	if cacheDir != "" {
-		cache = filepath.Join(cacheDir, fmt.Sprintf("featnet-%s-%s.npy", hex.EncodeToString(mh[:8]), hex.EncodeToString(ih.Sum(nil)[:8])))
-		if out, err := readF32(cache, len(ids), d); err == nil {
-			return out, dMid, dHigh, nil
+		cache = filepath.Join(cacheDir, fmt.Sprintf("featnet-%s-pool-%s.npy", hex.EncodeToString(mh[:8]), hex.EncodeToString(ph.Sum(nil)[:8])))
+		if all, err = readF32(cache, len(pool.Faces), d); err != nil {
+			all = make([]float32, len(pool.Faces)*d)
+			for i := range all {
+				all[i] = float32(math.NaN())
+			}
+		}
+	}
+	var todo []int // positions in ids still to compute
+	for k, id := range ids {
+		if all == nil || math.IsNaN(float64(all[id*d])) {
+			todo = append(todo, k)
 		}
 	}
 	out = make([]float32, len(ids)*d)
+	if len(todo) > 0 {
+		if err := forwardAll(ctx, modelPath, net, pool, ids, todo, out, dMid, d, prog); err != nil {
+			return nil, 0, 0, err
+		}
+	}
+	if all == nil {
+		return out, dMid, dHigh, nil
+	}
+	for _, k := range todo {
+		copy(all[ids[k]*d:(ids[k]+1)*d], out[k*d:(k+1)*d])
+	}
+	if len(todo) > 0 {
+		if err := writeF32(cache, all, len(pool.Faces), d); err != nil {
+			return nil, 0, 0, err
+		}
+	}
+	for k, id := range ids {
+		copy(out[k*d:(k+1)*d], all[id*d:(id+1)*d])
+	}
+	return out, dMid, dHigh, nil
+}
+
+// forwardAll runs the network on the faces ids[k] for k in todo, on every
+// core, writing row k of out (dMid mid values, then the embedding).
+func forwardAll(ctx context.Context, modelPath string, net *features.Net, pool *Pool, ids, todo []int, out []float32, dMid, d int, prog io.Writer) error {
 	var bar *progress.Bar
 	if prog != nil {
-		bar = progress.New(prog, "feature network", len(ids))
+		bar = progress.New(prog, "feature network", len(todo))
 	}
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(ids)))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(todo)))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var once sync.Once
@@ -78,14 +114,15 @@ func netLevels(ctx context.Context, modelPath, cacheDir string, pool *Pool, ids 
 				}
 			}
 			for {
-				k := int(next.Add(1) - 1)
-				if k >= len(ids) || firstErr != nil {
+				j := int(next.Add(1) - 1)
+				if j >= len(todo) || firstErr != nil {
 					return
 				}
 				if ctx.Err() != nil {
 					fail(ctx.Err())
 					return
 				}
+				k := todo[j]
 				a, e := n.Forward(pool.Image(ids[k]))
 				if e != nil {
 					fail(fmt.Errorf("sim: face %s: %w", pool.Faces[ids[k]].Name, e))
@@ -103,15 +140,7 @@ func netLevels(ctx context.Context, modelPath, cacheDir string, pool *Pool, ids 
 	if bar != nil {
 		bar.Done()
 	}
-	if firstErr != nil {
-		return nil, 0, 0, firstErr
-	}
-	if cache != "" {
-		if err := writeF32(cache, out, len(ids), d); err != nil {
-			return nil, 0, 0, err
-		}
-	}
-	return out, dMid, dHigh, nil
+	return firstErr
 }
 
 // readF32 reads a rows × cols float32 .npy file.
