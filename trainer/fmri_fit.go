@@ -35,6 +35,7 @@ import (
 // fmriFitFlags are the options of `fmri fit`.
 type fmriFitFlags struct {
 	data, stimDir, faces, cache, model, splitPath, out string
+	featureModel                                       string
 	subjects, models, curve, curveModels               string
 	tAlpha, fAlpha                                     float64
 	ridge                                              bool
@@ -50,6 +51,7 @@ func parseFMRIFitFlags(args []string) *fmriFitFlags {
 	fs.StringVar(&f.faces, "faces", "../shared/faces/celeba", "face images (CelebA-style folder) the stimuli name")
 	fs.StringVar(&f.cache, "cache", "out/cache", "folder for the image, latent and PCA caches")
 	fs.StringVar(&f.model, "model", "models/default/model.npz", "face model")
+	fs.StringVar(&f.featureModel, "feature-model", "models/features/model.npz", "face-feature network for the RSA's stimulus levels (\"\" = no stimulus levels)")
 	fs.StringVar(&f.splitPath, "split", "", "person split JSON (default: split.json next to the model)")
 	fs.StringVar(&f.out, "out", "out/fmri", "output folder (one sub-XX folder per subject)")
 	fs.StringVar(&f.subjects, "subjects", "", "subjects, comma-separated (default: all)")
@@ -192,6 +194,11 @@ func (r *fmriFitRun) subject(s string, st *analysis.Stimuli) error {
 	if err != nil {
 		return err
 	}
+	if r.f.featureModel != "" {
+		if res.LevelRDM, err = r.fm.levelRDMs(res.TestKeys, r.f.featureModel, r.f.cache); err != nil {
+			return fmt.Errorf("sub-%s: stimulus levels: %w", s, err)
+		}
+	}
 	// A PCA hand-off of an earlier fit would not match this one's; it is
 	// written again below if this run fits the PCA baseline.
 	if err := os.Remove(handoff.PCAPath(r.f.out, "sub-"+s)); err != nil && !os.IsNotExist(err) {
@@ -272,6 +279,9 @@ func (r *fmriFitRun) space(s string, d *analysis.Data, st *analysis.Stimuli, sp 
 		return nil, err
 	}
 	res.Models = append(res.Models, *mr)
+	if res.BrainRDM == nil {
+		res.BrainRDM = mf.BrainRDM
+	}
 	fmt.Fprintf(os.Stderr, "sub-%s %s: %d of %d voxels selected (t > %.2f, F > %.3f), ROIs %v, λ %g\n", s, sp.name,
 		len(mf.Selected), len(d.Voxels), mf.TThreshold, mf.FThreshold, mr.NVoxels, mf.Lambda)
 	return export, nil
@@ -311,6 +321,61 @@ func simNoise(root string) map[string]float64 {
 	return out
 }
 
+// levelRDMs are the RSA's stimulus references: the dissimilarity matrices
+// of the test faces keys in each feature level of the brain v2 (computed
+// from the images, whichever brain made the data), each feature
+// standardised over the test faces first as the simulator standardises
+// them over its stimuli.
+func (fm *faceModels) levelRDMs(keys []string, featureModel, cache string) (map[string][][]float64, error) {
+	byName := make(map[string]int, len(fm.pool.Faces))
+	for i, f := range fm.pool.Faces {
+		byName[f.Name] = i
+	}
+	ids := make([]int, len(keys))
+	for i, k := range keys {
+		id, ok := byName[k]
+		if !ok {
+			return nil, fmt.Errorf("test face %s is not in the face set", k)
+		}
+		ids[i] = id
+	}
+	low, mid, high, err := sim.StimulusLevels(context.Background(), fm.pool, ids, featureModel, cache, sim.DefaultBrainV2().NormSigma)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][][]float64{}
+	for name, rows := range map[string][][]float64{analysis.LevelLow: low, analysis.LevelMid: mid, analysis.LevelHigh: high} {
+		if out[name], err = analysis.RDM(standardizeColumns(rows)); err != nil {
+			return nil, fmt.Errorf("%s level: %w", name, err)
+		}
+	}
+	return out, nil
+}
+
+// standardizeColumns z-scores each column over the rows in place (a
+// constant column becomes 0) and returns rows.
+func standardizeColumns(rows [][]float64) [][]float64 {
+	for k := range rows[0] {
+		var m, ss float64
+		for _, r := range rows {
+			m += r[k]
+		}
+		m /= float64(len(rows))
+		for _, r := range rows {
+			ss += (r[k] - m) * (r[k] - m)
+		}
+		sd := math.Sqrt(ss / float64(len(rows)))
+		for _, r := range rows {
+			if sd > 0 {
+				r[k] = (r[k] - m) / sd
+			} else {
+				r[k] = 0
+			}
+		}
+	}
+	return rows
+}
+
 // faceSpace is one latent space: every face's latent by key.
 type faceSpace struct {
 	name   string
@@ -321,6 +386,7 @@ type faceSpace struct {
 }
 
 type faceModels struct {
+	pool   *sim.Pool // the face set with the model's split, for the stimulus levels
 	size   int
 	spaces []*faceSpace
 	infer  *vaegan.Infer
@@ -357,7 +423,11 @@ func loadFaceSpaces(modelPath, faces, cache, splitPath string, k int, seed uint6
 	if err != nil {
 		return nil, err
 	}
-	fm := &faceModels{size: cfg.ImageSize, infer: in}
+	pool, err := sim.PoolFromCelebA(ds, split)
+	if err != nil {
+		return nil, err
+	}
+	fm := &faceModels{pool: pool, size: cfg.ImageSize, infer: in}
 	n := len(ds.Faces)
 	d := 3 * cfg.ImageSize * cfg.ImageSize
 	all := ds.Pixels

@@ -56,6 +56,10 @@ type SubjectEval struct {
 	NoiseLevel float64                       `json:"noise_level,omitempty"`
 	Models     map[string]map[string]Metrics `json:"models"`
 	Extras     map[string]*ModelExtras       `json:"extras"`
+	// RSA[roi][reference] is the Spearman correlation of the ROI's RDM with
+	// a reference's: each latent space's true latents (by model name) and
+	// each stimulus feature level (low, mid, high); absent without RDMs.
+	RSA map[string]map[string]float64 `json:"rsa,omitempty"`
 }
 
 // EvalOptions tune Evaluate.
@@ -130,7 +134,42 @@ func Evaluate(r *SubjectResult, opt EvalOptions) (*SubjectEval, error) {
 		}
 		se.Extras[m.Name] = ex
 	}
+	var err error
+	if se.RSA, err = subjectRSA(r); err != nil {
+		return nil, fmt.Errorf("%s: RSA: %w", r.Subject, err)
+	}
 	return se, nil
+}
+
+// subjectRSA compares each ROI's RDM with those of the true latents and of
+// the stimulus feature levels.
+func subjectRSA(r *SubjectResult) (map[string]map[string]float64, error) {
+	if len(r.BrainRDM) == 0 {
+		return nil, nil
+	}
+	refs := map[string][][]float64{}
+	for _, m := range r.Models {
+		rdm, err := RDM(m.TrueTest)
+		if err != nil {
+			return nil, fmt.Errorf("%s latents: %w", m.Name, err)
+		}
+		refs[m.Name] = rdm
+	}
+	for l, rdm := range r.LevelRDM {
+		refs[l] = rdm
+	}
+	out := map[string]map[string]float64{}
+	for roi, brain := range r.BrainRDM {
+		out[roi] = map[string]float64{}
+		for name, ref := range refs {
+			rho, err := CompareRDMs(brain, ref)
+			if err != nil {
+				return nil, fmt.Errorf("%s against %s: %w", roi, name, err)
+			}
+			out[roi][name] = rho
+		}
+	}
+	return out, nil
 }
 
 // hwc converts a CHW RGB image (the face model's layout) to HWC float64,
@@ -221,6 +260,7 @@ func Mean(vals []*float64) *float64 {
 type Evaluation struct {
 	Subjects    []*SubjectEval                `json:"subjects"`
 	Group       map[string]map[string]Metrics `json:"group_mean"`
+	GroupRSA    map[string]map[string]float64 `json:"group_mean_rsa,omitempty"`
 	GroupRidge  map[string]map[string]Metrics `json:"group_mean_ridge,omitempty"`
 	Command     []string                      `json:"command,omitempty"`
 	CodeVersion string                        `json:"code_version,omitempty"`
@@ -231,6 +271,28 @@ type Evaluation struct {
 
 // Summarize fills the group means.
 func (e *Evaluation) Summarize() {
+	e.GroupRSA = nil
+	sums, counts := map[string]map[string]float64{}, map[string]map[string]int{}
+	for _, s := range e.Subjects {
+		for roi, refs := range s.RSA {
+			if sums[roi] == nil {
+				sums[roi], counts[roi] = map[string]float64{}, map[string]int{}
+			}
+			for ref, rho := range refs {
+				sums[roi][ref] += rho
+				counts[roi][ref]++
+			}
+		}
+	}
+	for roi, refs := range sums {
+		if e.GroupRSA == nil {
+			e.GroupRSA = map[string]map[string]float64{}
+		}
+		e.GroupRSA[roi] = map[string]float64{}
+		for ref, sum := range refs {
+			e.GroupRSA[roi][ref] = sum / float64(counts[roi][ref])
+		}
+	}
 	e.Group = map[string]map[string]Metrics{}
 	e.GroupRidge = map[string]map[string]Metrics{}
 	models := map[string]bool{}

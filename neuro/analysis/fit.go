@@ -110,7 +110,10 @@ type ModelFit struct {
 	Curve          []CurvePoint
 	Subsets        *mat.Dense // (R·N) × V, split r's faces in rows r·N…
 	SubsetTrials   []int      // per split, the fewest presentations of any face
-	Seconds        map[string]float64
+	// BrainRDM are the test faces' dissimilarity matrices per ROI over the
+	// visually responsive voxels (rsa.go).
+	BrainRDM map[string][][]float64
+	Seconds  map[string]float64
 }
 
 // FitModel runs the analysis of one subject for one latent space. d.Y is
@@ -187,6 +190,9 @@ func (mf *ModelFit) fitAndDecode(d *Data, m Model, lay *Layout, opt FitOptions, 
 	mf.DOF = res.DOF
 	lap("fit")
 	if err := mf.selectVoxels(d, m, lay, res, opt); err != nil {
+		return nil, err
+	}
+	if mf.BrainRDM, err = brainRDMs(d, res, lay, mf.TThreshold); err != nil {
 		return nil, err
 	}
 

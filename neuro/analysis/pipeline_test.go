@@ -189,6 +189,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 	}
 	checkFitBookkeeping(t, mf)
 	res := coarseResult(t, d, stim, pool, mf, zmap, L)
+	res.BrainRDM = mf.BrainRDM
 	path := filepath.Join(t.TempDir(), "sub-01", ResultFileName)
 	if err := WriteResult(path, res); err != nil {
 		t.Fatal(err)
@@ -202,6 +203,23 @@ func TestPipelineEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkCoarseScores(t, ev, mf.Lambda)
+	checkRSA(t, ev)
+}
+
+// checkRSA: the brain's RDMs survive the results file and resemble the
+// coarse latent's (the simulated voxels see the pixels it summarises).
+func checkRSA(t *testing.T, ev *SubjectEval) {
+	t.Helper()
+	for _, roi := range roiNames {
+		rho, ok := ev.RSA[roi]["coarse"]
+		t.Logf("RSA %s: ρ %.3f", roi, rho)
+		if !ok || math.IsNaN(rho) {
+			t.Errorf("RSA %s against the coarse latent missing", roi)
+		}
+	}
+	if rho := ev.RSA["all"]["coarse"]; rho < 0.1 {
+		t.Errorf("RSA all voxels against the coarse latent: ρ %.3f, want ≥ 0.1 (0.18 when written; independent RDMs: |ρ| < 0.1)", rho)
+	}
 }
 
 // checkFitBookkeeping checks the fit's decoders, ROIs, patterns and subsets

@@ -40,6 +40,8 @@ const (
 //	<model>.<variant>.<roi>.imagery (L) decoded imagery latent
 //	<model>.<variant>.images       (N, 3·S·S) decoded faces, all voxels
 //	<model>.curve<i>.test          (N, L) decoded from a fraction of the training faces
+//	rsa.brain.<roi>                (N, N) the test faces' RDM over the ROI's responsive voxels
+//	rsa.level.<low|mid|high>       (N, N) their RDM in a stimulus feature level
 type SubjectResult struct {
 	Subject       string        `json:"subject"`
 	Simulated     bool          `json:"simulated"`
@@ -58,7 +60,16 @@ type SubjectResult struct {
 	Provenance    any           `json:"provenance,omitempty"`
 
 	Shown [][]float32 `json:"-"`
+	// BrainRDM (per ROI) and LevelRDM (per stimulus feature level: low,
+	// mid, high) are N × N dissimilarity matrices over the test faces for
+	// the representational similarity analysis (rsa.go); either may be
+	// empty (an older fit, or no feature network).
+	BrainRDM map[string][][]float64 `json:"-"`
+	LevelRDM map[string][][]float64 `json:"-"`
 }
+
+// rsaLevels are the stimulus feature levels a LevelRDM may hold.
+var rsaLevels = []string{LevelLow, LevelMid, LevelHigh}
 
 // ModelResult is one latent space's part of a SubjectResult.
 type ModelResult struct {
@@ -133,6 +144,16 @@ func WriteResult(path string, r *SubjectResult) error {
 	var ts []ckpt.Tensor
 	if len(r.Shown) > 0 {
 		ts = append(ts, rows32Tensor("shown", r.Shown))
+	}
+	for _, roi := range roiNames {
+		if m, ok := r.BrainRDM[roi]; ok {
+			ts = append(ts, rowsTensor("rsa.brain."+roi, m))
+		}
+	}
+	for _, l := range rsaLevels {
+		if m, ok := r.LevelRDM[l]; ok {
+			ts = append(ts, rowsTensor("rsa.level."+l, m))
+		}
 	}
 	for _, m := range r.Models {
 		p := m.Name + "."
@@ -215,6 +236,12 @@ func ReadResult(path string) (*SubjectResult, error) {
 			return nil, err
 		}
 	}
+	if r.BrainRDM, err = a.rdms("rsa.brain.", roiNames); err != nil {
+		return nil, err
+	}
+	if r.LevelRDM, err = a.rdms("rsa.level.", rsaLevels); err != nil {
+		return nil, err
+	}
 	for name := range f.Tensors {
 		if !a.used[name] {
 			return nil, fmt.Errorf("read %s: unexpected array %s", path, name)
@@ -261,6 +288,21 @@ func (a *resultArrays) rows(name string, n, l int, required bool) ([][]float64, 
 				return nil, fmt.Errorf("read %s: array %s has a non-finite value", a.path, name)
 			}
 			out[i][k] = v
+		}
+	}
+	return out, nil
+}
+
+// rdms reads the optional N × N arrays prefix+name.
+func (a *resultArrays) rdms(prefix string, names []string) (map[string][][]float64, error) {
+	out := map[string][][]float64{}
+	for _, name := range names {
+		m, err := a.rows(prefix+name, a.n, a.n, false)
+		if err != nil {
+			return nil, err
+		}
+		if m != nil {
+			out[name] = m
 		}
 	}
 	return out, nil
