@@ -78,8 +78,8 @@ type fmriFitRun struct {
 	sim    bool // ds is a simulation with its ground truth
 	fm     *faceModels
 	fracs  []float64 // training-size curve
-	noise  map[string]float64
-	fitCfg []byte // the fit's options, recorded in the outputs
+	rec    simRecord // the simulation's noise, seed and brain
+	fitCfg []byte    // the fit's options, recorded in the outputs
 }
 
 // fmriFit runs the paper's GLM and decoding for every subject of a dataset
@@ -125,7 +125,7 @@ func fmriFit(ctx context.Context, args []string) error {
 	fitCfg, _ := json.Marshal(map[string]any{"t_alpha": f.tAlpha, "f_alpha": f.fAlpha, "ridge": f.ridge, "ridge_folds": f.ridgeFolds, "curve": fracs, "curve_models": f.curveModels,
 		"subsets": f.subsets, "pca_k": f.pcaK, "high_pass_s": glm.DefaultHighPass, "serial_correlations": "OLS",
 		"modulators": "mean-centred over all training faces", "blas": blasName})
-	run := &fmriFitRun{f: f, args: args, ds: ds, sim: sim, fm: fm, fracs: fracs, noise: simNoise(f.data), fitCfg: fitCfg}
+	run := &fmriFitRun{f: f, args: args, ds: ds, sim: sim, fm: fm, fracs: fracs, rec: readSimRecord(f.data, sim), fitCfg: fitCfg}
 	for _, s := range subs {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -230,7 +230,7 @@ func (r *fmriFitRun) subject(s string, st *analysis.Stimuli) error {
 // newResult starts subject s's results: provenance, its test faces (with
 // their gender) and its imagery candidates.
 func (r *fmriFitRun) newResult(s string, d *analysis.Data, st *analysis.Stimuli) (*analysis.SubjectResult, error) {
-	res := &analysis.SubjectResult{Subject: "sub-" + s, Simulated: r.sim, NoiseLevel: r.noise[s], ImageSize: r.fm.size,
+	res := &analysis.SubjectResult{Subject: "sub-" + s, Simulated: r.sim, NoiseLevel: r.rec.noise[s], Seed: r.rec.seed, Brain: r.rec.brain, ImageSize: r.fm.size,
 		NMask: len(d.Voxels), NScans: d.Y.RawMatrix().Rows, NRuns: len(d.Runs), ImageryTarget: -1,
 		Provenance: map[string]any{"command": append([]string{"trainer", "fmri", "fit"}, r.args...), "code_version": version.String(),
 			"data": r.f.data, "model": r.f.model, "fit_config": json.RawMessage(r.fitCfg)}}
@@ -274,7 +274,7 @@ func (r *fmriFitRun) space(s string, d *analysis.Data, st *analysis.Stimuli, sp 
 			return nil, err
 		}
 	}
-	export, err := exportSubject(d, st, mf, mr, res, sp, f.model, r.noise[s], r.fitCfg, r.args)
+	export, err := exportSubject(d, st, mf, mr, res, sp, f.model, r.rec.noise[s], r.fitCfg, r.args)
 	if err != nil {
 		return nil, err
 	}
@@ -298,10 +298,21 @@ func openFMRIDataset(root string) (*bids.Dataset, bool, error) {
 	return ds, false, err
 }
 
-// simNoise reads the per-subject noise levels of a simulation from its
-// dataset description (empty for real data).
-func simNoise(root string) map[string]float64 {
-	out := map[string]float64{}
+// simRecord is what a simulation's dataset description says of it: the
+// per-subject noise levels, the seed and the brain model (empty for real
+// data; "v1" for a simulation written before the brain had a name).
+type simRecord struct {
+	noise map[string]float64
+	seed  int64
+	brain string
+}
+
+func readSimRecord(root string, simulated bool) simRecord {
+	out := simRecord{noise: map[string]float64{}}
+	if !simulated {
+		return out
+	}
+	out.brain = sim.BrainV1
 	b, err := os.ReadFile(filepath.Join(root, "dataset_description.json"))
 	if err != nil {
 		return out
@@ -310,13 +321,21 @@ func simNoise(root string) map[string]float64 {
 		Config struct {
 			Subjects []string
 			Noise    []float64
+			Seed     int64
+			Brain    string
 		}
 	}
-	if json.Unmarshal(b, &desc) != nil || len(desc.Config.Subjects) != len(desc.Config.Noise) {
+	if json.Unmarshal(b, &desc) != nil {
 		return out
 	}
-	for i, s := range desc.Config.Subjects {
-		out[s] = desc.Config.Noise[i]
+	out.seed = desc.Config.Seed
+	if desc.Config.Brain != "" {
+		out.brain = desc.Config.Brain
+	}
+	if len(desc.Config.Subjects) == len(desc.Config.Noise) {
+		for i, s := range desc.Config.Subjects {
+			out.noise[s] = desc.Config.Noise[i]
+		}
 	}
 	return out
 }

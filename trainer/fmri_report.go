@@ -21,6 +21,7 @@ func fmriReport(ctx context.Context, args []string) error {
 	out := fs.String("out", "reports/fmri", "report folder (README.md + PNG figures)")
 	intro := fs.String("intro", "", "Markdown file placed after the title (default: <out>/intro.md if present)")
 	outro := fs.String("outro", "", "Markdown file placed at the end (default: <out>/discussion.md if present)")
+	compare := fs.String("compare", "", "another brain's evaluation JSON to show beside this one (e.g. reports/fmri/brain-v1/eval.json)")
 	fs.Parse(args)
 	if *evalPath == "" {
 		*evalPath = filepath.Join(*dir, "eval.json")
@@ -34,6 +35,19 @@ func fmriReport(ctx context.Context, args []string) error {
 		return fmt.Errorf("read %s: %w", *evalPath, err)
 	}
 	in := analysis.ReportInput{Eval: &ev, Out: *out, Title: "fMRI decoding of faces: our pipeline beside VanRullen & Reddy (2019)"}
+	if *compare != "" {
+		b, err := os.ReadFile(*compare)
+		if err != nil {
+			return fmt.Errorf("--compare: %w", err)
+		}
+		in.Compare = &analysis.Evaluation{}
+		if err := json.Unmarshal(b, in.Compare); err != nil {
+			return fmt.Errorf("read %s: %w", *compare, err)
+		}
+		if len(in.Compare.Subjects) == 0 {
+			return fmt.Errorf("read %s: no evaluated subjects", *compare)
+		}
+	}
 	for _, s := range ev.Subjects {
 		r, err := analysis.ReadResult(analysis.ResultPath(*dir, s.Subject))
 		if err != nil {

@@ -53,6 +53,8 @@ type ModelExtras struct {
 type SubjectEval struct {
 	Subject    string                        `json:"subject"`
 	Simulated  bool                          `json:"simulated"`
+	SimSeed    int64                         `json:"sim_seed,omitempty"`
+	Brain      string                        `json:"sim_brain,omitempty"`
 	NoiseLevel float64                       `json:"noise_level,omitempty"`
 	Models     map[string]map[string]Metrics `json:"models"`
 	Extras     map[string]*ModelExtras       `json:"extras"`
@@ -73,7 +75,7 @@ func ip(v int) *int         { return &v }
 
 // Evaluate scores a subject's decoded latents with the paper's measures.
 func Evaluate(r *SubjectResult, opt EvalOptions) (*SubjectEval, error) {
-	se := &SubjectEval{Subject: r.Subject, Simulated: r.Simulated, NoiseLevel: r.NoiseLevel,
+	se := &SubjectEval{Subject: r.Subject, Simulated: r.Simulated, SimSeed: r.Seed, Brain: r.Brain, NoiseLevel: r.NoiseLevel,
 		Models: map[string]map[string]Metrics{}, Extras: map[string]*ModelExtras{}}
 	for mi := range r.Models {
 		m := &r.Models[mi]

@@ -21,6 +21,9 @@ type ReportInput struct {
 	Title   string
 	Intro   string // Markdown placed after the title (how it was made, calibration)
 	Outro   string // Markdown placed at the end (discussion, timings)
+	// Compare is another brain's evaluation (e.g. the brain v1 on the same
+	// seed), shown beside this one; nil for none.
+	Compare *Evaluation
 }
 
 var modelLabel = map[string]string{"vaegan": "VAE-GAN", "pca": "PCA"}
@@ -149,6 +152,10 @@ func WriteReport(in ReportInput) error {
 	if err := in.roiFigure(&b, models); err != nil {
 		return err
 	}
+	in.brainTable(&b, models)
+	if err := in.rsaSection(&b, models); err != nil {
+		return err
+	}
 	if err := in.vaeganFigures(&b); err != nil {
 		return err
 	}
@@ -161,6 +168,9 @@ func WriteReport(in ReportInput) error {
 		return err
 	}
 	b.WriteString(in.Outro)
+	if err := in.Eval.WriteResults(in.Out); err != nil {
+		return err
+	}
 	return atomicfile.WriteFile(filepath.Join(in.Out, "README.md"), []byte(b.String()), 0o644)
 }
 

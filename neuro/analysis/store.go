@@ -47,6 +47,7 @@ type SubjectResult struct {
 	Simulated     bool          `json:"simulated"`
 	NoiseLevel    float64       `json:"noise_level,omitempty"`
 	Seed          int64         `json:"sim_seed,omitempty"`
+	Brain         string        `json:"sim_brain,omitempty"` // the simulation's brain model (sim.BrainV1, BrainV2)
 	TestImages    []string      `json:"test_images"`
 	TestKeys      []string      `json:"test_keys"`
 	TestMale      []bool        `json:"test_male"`
