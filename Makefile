@@ -6,7 +6,7 @@ FACES   ?= ../shared/faces/celeba
 DESIGN  ?= ../shared/ds001761-design
 GOROOT_WASM := $(shell $(GO) env GOROOT)/lib/wasm
 
-.PHONY: all test test-go test-wasm fuzz vet train train-resume eval bench reproduce reproduce-haxby clean
+.PHONY: all test test-go test-wasm fuzz vet train train-resume eval bench reproduce reproduce-v1 reproduce-haxby clean
 
 all: test
 
@@ -44,15 +44,28 @@ eval:
 	$(GO) run ./trainer faces eval --faces $(FACES) --model models/default/model.npz --out models/default
 
 ## reproduce: the fMRI analysis on four virtual subjects (simulate, fit, eval,
-## report → reports/fmri), with the noise levels calibrated on simulation seed 2
-## (sim.DefaultNoise in neuro/sim/config.go; NOISE=a,b,c,d overrides them)
+## report → reports/fmri, with results.json), with the brain v2 and its noise
+## levels calibrated on simulation seed 2 (neuro/sim; NOISE=a,b,c,d overrides
+## them, BRAIN=v1 picks the older brain). The report shows the brain v1 beside
+## it when reports/fmri/brain-v1/eval.json exists (make reproduce-v1).
 NOISE ?=
 NOISE_FLAG = $(if $(NOISE), --noise $(NOISE))
+BRAIN ?=
+BRAIN_FLAG = $(if $(BRAIN), --brain $(BRAIN))
+V1_EVAL = reports/fmri/brain-v1/eval.json
 reproduce: reproduce-haxby
-	$(GO) run ./trainer fmri simulate --faces $(FACES) --design $(DESIGN)$(NOISE_FLAG) --overwrite
+	$(GO) run ./trainer fmri simulate --faces $(FACES) --design $(DESIGN)$(BRAIN_FLAG)$(NOISE_FLAG) --overwrite
 	$(GO) run ./trainer fmri fit --faces $(FACES)
 	$(GO) run ./trainer fmri eval
-	$(GO) run ./trainer fmri report
+	$(GO) run ./trainer fmri report$(if $(wildcard $(V1_EVAL)), --compare $(V1_EVAL))
+
+## reproduce-v1: the brain v1 on the same seed, fitted as the calibration
+## fits (OLS only) → reports/fmri/brain-v1 (README, results.json, eval.json)
+reproduce-v1:
+	$(GO) run ./trainer fmri simulate --faces $(FACES) --design $(DESIGN) --brain v1 --out out/virtual-v1 --overwrite
+	$(GO) run ./trainer fmri fit --faces $(FACES) --data out/virtual-v1 --out out/fmri-v1 --ridge=false --curve "" --subsets 0
+	$(GO) run ./trainer fmri eval --dir out/fmri-v1 --out $(V1_EVAL)
+	$(GO) run ./trainer fmri report --dir out/fmri-v1 --eval $(V1_EVAL) --out reports/fmri/brain-v1 --intro /dev/null --outro /dev/null
 
 ## reproduce-haxby: category decoding on real fMRI (Haxby et al. 2001, one slice;
 ## data CC BY-SA 3.0, read in place) → reports/haxby (about 20 s)

@@ -25,14 +25,15 @@ func fmriSimulate(ctx context.Context, args []string) error {
 	out := fs.String("out", "out/virtual-ds001761", "output BIDS dataset")
 	seed := fs.Int64("seed", def.Seed, "random seed (the output is deterministic for a seed)")
 	subjects := fs.String("subjects", strings.Join(def.Subjects, ","), "subjects to simulate, comma-separated")
-	noise := fs.String("noise", joinFloats(def.Noise), "noise scale per subject, comma-separated (one value = all subjects)")
+	noise := fs.String("noise", "", "noise scale per subject, comma-separated (one value = all subjects; default: the brain's calibrated levels, "+
+		sim.BrainV1+" "+joinFloats(sim.DefaultNoiseFor(sim.BrainV1))+", "+sim.BrainV2+" "+joinFloats(sim.DefaultNoiseFor(sim.BrainV2))+")")
 	grid := fs.String("grid", fmt.Sprintf("%d,%d,%d", def.Grid[0], def.Grid[1], def.Grid[2]), "voxel grid x,y,z")
 	voxel := fs.Float64("voxel", def.VoxelMM, "voxel size, mm")
 	maxRuns := fs.Int("max-runs", 0, "simulate only the first N runs per subject (0 = all)")
 	glmRuns := fs.Int("glm-runs", sim.DefaultGLMRuns, "runs of the figure's face-vs-fixation GLM")
 	figSub := fs.String("figure-subject", "", "subject of the figure (default: the first)")
 	overwrite := fs.Bool("overwrite", false, "replace an earlier simulation in --out")
-	brain := fs.String("brain", sim.BrainV1, "brain model: v1 (Gabor energy + attributes) or v2 (a visual hierarchy with the face-feature network; docs/virtual-subjects.md)")
+	brain := fs.String("brain", sim.DefaultBrain, "brain model: v1 (Gabor energy + attributes) or v2 (a visual hierarchy with the face-feature network; docs/virtual-subjects.md)")
 	v2 := sim.DefaultBrainV2()
 	fs.StringVar(&v2.FeatureModel, "feature-model", v2.FeatureModel, "brain v2: the face-feature network")
 	v2Region := map[int]*string{}
@@ -53,6 +54,10 @@ func fmriSimulate(ctx context.Context, args []string) error {
 	cfg := def
 	cfg.Seed, cfg.VoxelMM, cfg.MaxRuns, cfg.GLMRuns, cfg.FigureSubject = *seed, *voxel, *maxRuns, *glmRuns, *figSub
 	cfg.Subjects = strings.Split(*subjects, ",")
+	def.Noise = sim.DefaultNoiseFor(*brain)
+	if *noise == "" {
+		*noise = joinFloats(def.Noise)
+	}
 	nz, err := parseFloats(*noise)
 	if err != nil {
 		return fmt.Errorf("--noise: %w", err)

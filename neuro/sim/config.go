@@ -45,6 +45,23 @@ func (c *Config) isV2() bool { return c.Brain == BrainV2 }
 // NOISE=… is given.
 func DefaultNoise() []float64 { return []float64{5.6, 5.4, 9.9, 9.4} }
 
+// DefaultBrain is the brain model `trainer fmri simulate` uses unless told
+// otherwise (--brain).
+const DefaultBrain = BrainV2
+
+// DefaultNoiseV2 is the brain v2's noise scale of sub-01…04, calibrated
+// with its region parameters (DefaultBrainV2) on simulation seed 2 against
+// the paper's pairwise accuracies (scripts/calibrate_v2.py).
+func DefaultNoiseV2() []float64 { return []float64{5.6, 5.4, 9.9, 9.4} }
+
+// DefaultNoiseFor is the default noise of a brain model.
+func DefaultNoiseFor(brain string) []float64 {
+	if brain == BrainV2 {
+		return DefaultNoiseV2()
+	}
+	return DefaultNoise()
+}
+
 // DefaultGLMRuns is the number of runs of the figure's face-vs-fixation GLM
 // (Config.GLMRuns = 0).
 const DefaultGLMRuns = 12
