@@ -169,7 +169,7 @@ func readStimuliTables(f *fmriFitFlags, sim bool, subs []string) (map[string]*an
 		case sim:
 			st, err = analysis.SimStimuli(f.data, s)
 		default:
-			err = fmt.Errorf("%s has no simulated ground truth: give the stimulus mapping with --stimuli (columns stim_file, celeba_file[, male]; see `go doc fmriface/fmripipe ReadStimuli`)", f.data)
+			err = fmt.Errorf("%s has no simulated ground truth: give the stimulus mapping with --stimuli (columns stim_file, celeba_file[, male]; see `go doc fmriface/neuro/analysis ReadStimuli`)", f.data)
 		}
 		if err != nil {
 			return nil, err
