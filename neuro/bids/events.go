@@ -149,9 +149,9 @@ func EventsDictionary(stimulusNote string) map[string]any {
 			"Description": "Kind of trial of the ds001761 face task (VanRullen & Reddy 2019): 3-s trials, the face shown for 1 s.",
 			"Levels": map[string]string{
 				"train_face": "a face of the training set (each shown once, or twice when a one-back repeat follows)",
-				"test_face":  "one of the 20 test faces, shown in every session",
+				"test_face":  "one of the subject's 20 test faces, each shown about 45 to 56 times over the sessions",
 				"Fix":        "fixation trial, no face",
-				"Img":        "imagery block (12 s): the participant imagines a face learnt before the scan",
+				"Img":        "imagery block (12 s): the participant imagines one face, chosen beforehand from a set of 20",
 			},
 		},
 		StimulusColumn: map[string]any{
