@@ -279,7 +279,7 @@ func (mf *ModelFit) fitRidge(d *Data, m Model, lay *Layout, opt FitOptions, X, y
 	}
 	mf.Lambda, mf.Lambdas, mf.CVError, mf.RidgeSkipped = rcv.Lambda, rcv.Lambdas, rcv.CVError, rcv.Skipped
 	if len(rcv.Skipped) > 0 && opt.Progress != nil {
-		fmt.Fprintf(opt.Progress, "  warning: sub-%s %s: ridge λ %v skipped: a cross-validation fold's training system is singular there (fewer training scans than columns); λ = %g chosen among %v\n",
+		fmt.Fprintf(opt.Progress, "  warning: sub-%s %s: ridge λ %v skipped: a cross-validation fold's training system is singular there (a regressor is empty once the fold is held out, e.g. faces shown in one session only, or too few scans); λ = %g chosen among %v\n",
 			d.Subject, m.Name, rcv.Skipped, rcv.Lambda, rcv.Lambdas)
 	}
 	wr, err := decoding.AssembleW(rcv.Beta, lay.Mods, lay.Face, nil)

@@ -25,8 +25,9 @@ type ridgeResult struct {
 	Lambdas []float64 // the λ whose cross-validation error is finite
 	CVError []float64 // per λ of Lambdas: held-out squared error per scan and voxel, pooled over folds
 	// Skipped are the λ left out of Lambdas: a fold's training Gram matrix
-	// plus λ is singular there (a design with fewer training scans than
-	// columns in some fold, which only a large enough λ makes solvable).
+	// plus λ is singular there (a column empty once the fold is held out,
+	// such as test faces shown in one session only, or fewer training scans
+	// than columns), which only a positive λ makes solvable.
 	Skipped []float64
 	Beta    *mat.Dense
 }
