@@ -6,7 +6,7 @@ FACES   ?= ../shared/faces/celeba
 DESIGN  ?= ../shared/ds001761-design
 GOROOT_WASM := $(shell $(GO) env GOROOT)/lib/wasm
 
-.PHONY: all test test-go test-wasm test-bids fuzz vet train train-resume eval bench reproduce reproduce-haxby clean
+.PHONY: all test test-go test-wasm fuzz vet train train-resume eval bench reproduce reproduce-haxby clean
 
 all: test
 
@@ -36,6 +36,7 @@ fuzz:
 # package-lock) on a small simulated dataset: neuro/sim TestBIDSValidator,
 # which test-go skips until this installs the validator (docs/real-data.md).
 BIDS_VALIDATOR_DIR = neuro/sim/testdata/bids-validator
+.PHONY: test-bids
 
 $(BIDS_VALIDATOR_DIR)/node_modules: $(BIDS_VALIDATOR_DIR)/package.json $(BIDS_VALIDATOR_DIR)/package-lock.json
 	cd $(BIDS_VALIDATOR_DIR) && npm ci --no-audit --no-fund
