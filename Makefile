@@ -10,8 +10,8 @@ GOROOT_WASM := $(shell $(GO) env GOROOT)/lib/wasm
 
 all: test
 
-## test: vet, unit tests (native and WebAssembly under Node), short fuzz runs
-test: vet test-go test-wasm fuzz test-e2e
+## test: vet, unit tests (native and WebAssembly under Node), short fuzz runs, BIDS validator
+test: vet test-go test-wasm fuzz test-e2e test-bids
 
 # The WebAssembly packages, derived rather than listed: every package of the
 # module that the browser app (./wasm) or its tests build on, plus infer/fold,
@@ -31,6 +31,19 @@ test-wasm:
 
 fuzz:
 	./scripts/fuzz-short.sh
+
+# The official BIDS validator (npm bids-validator 1.15.0, pinned by its
+# package-lock) on a small simulated dataset: neuro/sim TestBIDSValidator,
+# which test-go skips until this installs the validator (docs/real-data.md).
+BIDS_VALIDATOR_DIR = neuro/sim/testdata/bids-validator
+.PHONY: test-bids
+
+$(BIDS_VALIDATOR_DIR)/node_modules: $(BIDS_VALIDATOR_DIR)/package.json $(BIDS_VALIDATOR_DIR)/package-lock.json
+	cd $(BIDS_VALIDATOR_DIR) && npm ci --no-audit --no-fund
+	@touch $@
+
+test-bids: $(BIDS_VALIDATOR_DIR)/node_modules
+	$(GO) test -count=1 -v -run '^TestBIDSValidator$$' ./neuro/sim/
 
 ## train: the default VAE-GAN (about 35 min on 2 cores); Ctrl-C saves, train-resume continues
 train:

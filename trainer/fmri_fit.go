@@ -171,7 +171,7 @@ func readStimuliTables(f *fmriFitFlags, sim bool, subs []string) (map[string]*an
 		case sim:
 			st, err = analysis.SimStimuli(f.data, s)
 		default:
-			err = fmt.Errorf("%s has no simulated ground truth: give the stimulus mapping with --stimuli (columns stim_file, celeba_file[, male]; see `go doc fmriface/fmripipe ReadStimuli`)", f.data)
+			err = fmt.Errorf("%s has no simulated ground truth: give the stimulus mapping with --stimuli (columns stim_file, celeba_file[, male]; see `go doc fmriface/neuro/analysis ReadStimuli`)", f.data)
 		}
 		if err != nil {
 			return nil, err
@@ -614,7 +614,7 @@ func denseRows(m *mat.Dense) [][]float64 {
 func (fm *faceModels) modelResult(sp *faceSpace, mf *analysis.ModelFit, res *analysis.SubjectResult) (*analysis.ModelResult, error) {
 	mr := &analysis.ModelResult{Name: sp.name, L: sp.dim, NTrain: mf.Layout.NTrain, DOF: mf.DOF, TThreshold: mf.TThreshold,
 		FThreshold: mf.FThreshold, ROIErrors: mf.ROIErrors, Lambda: mf.Lambda, Lambdas: mf.Lambdas, CVError: mf.CVError,
-		Seconds: mf.Seconds, MaleAxis: sp.male, NVoxels: map[string]int{},
+		Seconds: mf.Seconds, RidgeSkipped: mf.RidgeSkipped, MaleAxis: sp.male, NVoxels: map[string]int{},
 		Test: map[string]map[string][][]float64{}, Imagery: map[string]map[string][]float64{}, Images: map[string][][]float32{}}
 	for _, roi := range decoding.ROINames() {
 		idx, _ := mf.ROIs.Get(roi)

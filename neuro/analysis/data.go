@@ -180,13 +180,14 @@ func (d *Data) readSeries(runs []bids.Run, first *nifti.Header, starts []int, op
 	}
 	jobs := make(chan int)
 	errs := make([]error, len(runs))
+	warns := make([][]string, len(runs))
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				errs[i] = readRun(boldPath(runs[i]), first, d, starts[i], runs[i].NVols)
+				warns[i], errs[i] = readRun(boldPath(runs[i]), first, d, starts[i], runs[i].NVols)
 				if bar != nil {
 					bar.Add(1)
 				}
@@ -198,6 +199,13 @@ func (d *Data) readSeries(runs []bids.Run, first *nifti.Header, starts []int, op
 	}
 	close(jobs)
 	wg.Wait()
+	if opt.Progress != nil {
+		for _, ws := range warns {
+			for _, w := range ws {
+				fmt.Fprintf(opt.Progress, "warning: %s\n", w)
+			}
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -208,37 +216,43 @@ func runName(e bids.Entities) string {
 	return fmt.Sprintf("run-%02d", e.Run)
 }
 
-// readRun streams one run's volumes into rows [start, start+nvols) of d.Y.
-func readRun(path string, ref *nifti.Header, d *Data, start, nvols int) error {
+// readRun streams one run's volumes into rows [start, start+nvols) of d.Y
+// and returns the reader's warnings (bytes after the image data).
+func readRun(path string, ref *nifti.Header, d *Data, start, nvols int) ([]string, error) {
 	r, err := nifti.Open(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer r.Close()
 	h := r.Header()
 	for a := 0; a < 3; a++ {
 		if h.Dim[a] != ref.Dim[a] {
-			return fmt.Errorf("read %s: grid %s differs from the first run's %s", path, h.DimString(), ref.DimString())
+			return nil, fmt.Errorf("read %s: grid %s differs from the first run's %s", path, h.DimString(), ref.DimString())
 		}
 	}
 	if r.NumVolumes() != nvols {
-		return fmt.Errorf("read %s: %d volumes, the dataset index says %d", path, r.NumVolumes(), nvols)
+		return nil, fmt.Errorf("read %s: %d volumes, the dataset index says %d", path, r.NumVolumes(), nvols)
 	}
 	vol := make([]float64, r.VolumeLen())
 	for t := 0; t < nvols; t++ {
 		if err := r.NextVolume64(vol); err != nil {
-			return err
+			return nil, err
 		}
 		row := d.Y.RawRowView(start + t)
 		for j, v := range d.Voxels {
 			x := vol[v]
 			if math.IsNaN(x) || math.IsInf(x, 0) {
-				return fmt.Errorf("read %s: volume %d, voxel %d is %v", path, t, v, x)
+				return nil, fmt.Errorf("read %s: volume %d, voxel %d is %v", path, t, v, x)
 			}
 			row[j] = x
 		}
 	}
-	return nil
+	// Past the last volume: the reader checks the end of the data (a gzip
+	// stream's checksum, bytes after the data) only when asked once more.
+	if err := r.NextVolume64(vol); err != io.EOF {
+		return nil, fmt.Errorf("read %s: after volume %d: %w", path, nvols, err)
+	}
+	return r.Warnings(), nil
 }
 
 // brainMask returns the analysis mask over the image grid.

@@ -105,8 +105,9 @@ type ModelFit struct {
 	Decoded        map[string]*Decoded          // "ols", "ridge"
 	ROIErrors      map[string]string            // ROIs without a decoder, and why
 	Lambda         float64
-	Lambdas        []float64
-	CVError        []float64
+	Lambdas        []float64 // the ridge λ grid, less RidgeSkipped
+	CVError        []float64 // per λ of Lambdas
+	RidgeSkipped   []float64 // λ whose cross-validation system was singular in a fold
 	Curve          []CurvePoint
 	Subsets        *mat.Dense // (R·N) × V, split r's faces in rows r·N…
 	SubsetTrials   []int      // per split, the fewest presentations of any face
@@ -282,7 +283,11 @@ func (mf *ModelFit) fitRidge(d *Data, m Model, lay *Layout, opt FitOptions, X, y
 	if err != nil {
 		return fmt.Errorf("sub-%s %s: ridge: %w", d.Subject, m.Name, err)
 	}
-	mf.Lambda, mf.Lambdas, mf.CVError = rcv.Lambda, rcv.Lambdas, rcv.CVError
+	mf.Lambda, mf.Lambdas, mf.CVError, mf.RidgeSkipped = rcv.Lambda, rcv.Lambdas, rcv.CVError, rcv.Skipped
+	if len(rcv.Skipped) > 0 && opt.Progress != nil {
+		fmt.Fprintf(opt.Progress, "  warning: sub-%s %s: ridge λ %v skipped: a cross-validation fold's training system is singular there (a regressor is empty once the fold is held out, e.g. faces shown in one session only, or too few scans); λ = %g chosen among %v\n",
+			d.Subject, m.Name, rcv.Skipped, rcv.Lambda, rcv.Lambdas)
+	}
 	wr, err := decoding.AssembleW(rcv.Beta, lay.Mods, lay.Face, nil)
 	if err != nil {
 		return err

@@ -22,8 +22,13 @@ func RidgeLambdas() []float64 {
 // ridgeResult is a cross-validated ridge fit.
 type ridgeResult struct {
 	Lambda  float64
-	Lambdas []float64
-	CVError []float64 // per λ: held-out squared error per scan and voxel, pooled over folds
+	Lambdas []float64 // the λ whose cross-validation error is finite
+	CVError []float64 // per λ of Lambdas: held-out squared error per scan and voxel, pooled over folds
+	// Skipped are the λ left out of Lambdas: a fold's training Gram matrix
+	// plus λ is singular there (a column empty once the fold is held out,
+	// such as test faces shown in one session only, or fewer training scans
+	// than columns), which only a positive λ makes solvable.
+	Skipped []float64
 	Beta    *mat.Dense
 }
 
@@ -67,17 +72,37 @@ func ridgeFromOLS(X, Y *mat.Dense, G *mat.SymDense, H *mat.Dense, groups []int, 
 		count += len(fr) * len(idx)
 		addFoldErrors(cvErr, lambdas, X, Y, fr, idx, s, gs, hcv)
 	}
-	best, err := pickLambda(cvErr, count)
+	kept, keptErr, skipped := finiteErrors(lambdas, cvErr)
+	if len(kept) == 0 {
+		return nil, fmt.Errorf("analysis: ridge: every λ of %v gives a singular training Gram matrix in some cross-validation fold (%d columns)", lambdas, p)
+	}
+	best, err := pickLambda(keptErr, count)
 	if err != nil {
 		return nil, err
 	}
-	lam := lambdas[best]
+	lam := kept[best]
 	beta, err := solveRidge(gs, h, lam)
 	if err != nil {
 		return nil, err
 	}
 	scaleRows(beta, s)
-	return &ridgeResult{Lambda: lam, Lambdas: slices.Clone(lambdas), CVError: cvErr, Beta: beta}, nil
+	return &ridgeResult{Lambda: lam, Lambdas: kept, CVError: keptErr, Skipped: skipped, Beta: beta}, nil
+}
+
+// finiteErrors splits the λ grid into those with a finite pooled error
+// (returned with their errors, in order) and the skipped ones (+Inf or NaN:
+// a fold's system was singular), so that no infinity reaches the results'
+// JSON.
+func finiteErrors(lambdas, cvErr []float64) (kept, keptErr, skipped []float64) {
+	for i, lam := range lambdas {
+		if math.IsInf(cvErr[i], 0) || math.IsNaN(cvErr[i]) {
+			skipped = append(skipped, lam)
+			continue
+		}
+		kept = append(kept, lam)
+		keptErr = append(keptErr, cvErr[i])
+	}
+	return kept, keptErr, skipped
 }
 
 // foldRows are the rows of each fold: the sorted group labels merged into

@@ -89,6 +89,9 @@ type ModelResult struct {
 	Seconds    map[string]float64 `json:"seconds,omitempty"`
 	Variants   []string           `json:"variants"`
 
+	// RidgeSkipped are the λ left out of Lambdas: singular in a fold.
+	RidgeSkipped []float64 `json:"ridge_lambdas_skipped,omitempty"`
+
 	TrueTest    [][]float64                       `json:"-"`
 	TrueImagery [][]float64                       `json:"-"`
 	MaleAxis    []float64                         `json:"-"`
@@ -427,6 +430,14 @@ func (r *SubjectResult) validate() error {
 		}
 		if len(m.TrueTest) != n {
 			return fmt.Errorf("model %s: %d true test latents for %d faces", m.Name, len(m.TrueTest), n)
+		}
+		if len(m.CVError) != len(m.Lambdas) {
+			return fmt.Errorf("model %s: %d ridge CV errors for %d λ", m.Name, len(m.CVError), len(m.Lambdas))
+		}
+		for i, e := range m.CVError {
+			if math.IsInf(e, 0) || math.IsNaN(e) {
+				return fmt.Errorf("model %s: ridge CV error of λ %g is %v (JSON has no such number: leave the λ out, in ridge_lambdas_skipped)", m.Name, m.Lambdas[i], e)
+			}
 		}
 		for _, v := range m.Variants {
 			if !slices.Contains([]string{VariantOLS, VariantRidge}, v) {

@@ -11,8 +11,10 @@ import (
 )
 
 // Event is one row of an events.tsv. In ds001761 TrialType is train_face,
-// test_face, Fix or Img, StimFile names the image ("sub01/run53/F0031.jpg"),
-// and OneBack marks an immediate repeat of the previous image.
+// test_face, Fix or Img, StimFile names the image ("sub01/run53/F0031.jpg",
+// the stim_file column of the real dataset, the stimulus column of a dataset
+// written by WriteEvents), and OneBack marks an immediate repeat of the
+// previous image.
 type Event struct {
 	Onset     float64 // seconds from the first volume
 	Duration  float64 // seconds
@@ -21,8 +23,17 @@ type Event struct {
 	OneBack   bool
 }
 
+// StimulusColumn is the column in which WriteEvents names each image. BIDS's
+// own stim_file column must name a file of the dataset's stimuli/ folder (the
+// validator's STIMULUS_FILE_MISSING error otherwise), and a dataset written
+// here holds no image: the virtual subjects' faces are CelebA images, which
+// are never copied. The ds001761 README calls the column "stimulus" too;
+// WriteEventsDictionary describes it.
+const StimulusColumn = "stimulus"
+
 // ReadEvents reads an events.tsv strictly: the columns onset, duration and
-// trial_type are required (stim_file and oneback are optional); onsets must be
+// trial_type are required (stim_file, or StimulusColumn when the file has no
+// stim_file, and oneback are optional); onsets must be
 // finite numbers, durations finite and ≥ 0, oneback 0, 1 or n/a. Values are
 // trimmed of surrounding spaces (ds001761's localizer files pad trial_type).
 // Errors name the file, the line and the column.
@@ -45,8 +56,11 @@ func ReadEvents(path string) ([]Event, error) {
 	onsetRaw, _ := t.Column("onset")
 	tt, _ := t.Column("trial_type")
 	var stim, oneback []string
-	if t.Has("stim_file") {
+	switch {
+	case t.Has("stim_file"):
 		stim, _ = t.Column("stim_file")
+	case t.Has(StimulusColumn):
+		stim, _ = t.Column(StimulusColumn)
 	}
 	if t.Has("oneback") {
 		oneback, _ = t.Column("oneback")
@@ -87,8 +101,9 @@ func ReadEvents(path string) ([]Event, error) {
 }
 
 // WriteEvents writes an events.tsv with the ds001761 columns onset, duration,
-// trial_type, stim_file and oneback, atomically, creating the folder if needed.
-// Numbers are written so that ReadEvents gives them back exactly.
+// trial_type, StimulusColumn (ds001761's stim_file) and oneback, atomically,
+// creating the folder if needed. Numbers are written so that ReadEvents gives
+// them back exactly.
 func WriteEvents(path string, events []Event) error {
 	rows := make([][]string, len(events))
 	orNA := func(s string) string {
@@ -113,7 +128,51 @@ func WriteEvents(path string, events []Event) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return tsv.Write(path, []string{"onset", "duration", "trial_type", "stim_file", "oneback"}, rows)
+	return tsv.Write(path, []string{"onset", "duration", "trial_type", StimulusColumn, "oneback"}, rows)
+}
+
+// EventsDictionary is the BIDS data dictionary (an events.json) of the
+// columns WriteEvents writes beyond onset and duration: the ds001761 trial
+// types, StimulusColumn and oneback. stimulusNote is appended to the
+// stimulus column's description (what a reader should know about the images
+// of this dataset).
+func EventsDictionary(stimulusNote string) map[string]any {
+	stim := "Name of the image shown, as in OpenNeuro ds001761 (its stim_file column: a path under that " +
+		"dataset's stimuli/ folder, e.g. sub01/run27/F1178.jpg; placeholders/fixation.png on fixation and " +
+		"imagery trials). Not BIDS's stim_file: this dataset holds no stimuli/ folder."
+	if stimulusNote != "" {
+		stim += " " + stimulusNote
+	}
+	return map[string]any{
+		"trial_type": map[string]any{
+			"LongName":    "Trial type",
+			"Description": "Kind of trial of the ds001761 face task (VanRullen & Reddy 2019): 3-s trials, the face shown for 1 s.",
+			"Levels": map[string]string{
+				"train_face": "a face of the training set (each shown once, or twice when a one-back repeat follows)",
+				"test_face":  "one of the subject's 20 test faces, each shown about 45 to 56 times over the sessions",
+				"Fix":        "fixation trial, no face",
+				"Img":        "imagery block (12 s): the participant imagines one face, chosen beforehand from a set of 20",
+			},
+		},
+		StimulusColumn: map[string]any{
+			"LongName":    "Stimulus name",
+			"Description": stim,
+		},
+		"oneback": map[string]any{
+			"LongName":    "One-back repeat",
+			"Description": "Whether the image repeats the previous trial's (the one-back task: the participant presses a button).",
+			"Levels": map[string]string{
+				"0": "not a repeat",
+				"1": "an immediate repeat of the previous image (excluded from decoder training)",
+			},
+		},
+	}
+}
+
+// WriteJSON writes any JSON object (a data dictionary such as
+// EventsDictionary's) to path, keys sorted and indented, atomically.
+func WriteJSON(path string, v map[string]any) error {
+	return writeObject(path, struct{}{}, v)
 }
 
 // MotionColumns returns the six fMRIPrep head-motion regressors.

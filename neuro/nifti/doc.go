@@ -37,8 +37,11 @@
 // (axes, datatype, bitpix, vox_offset, extension sizes) and the declared data
 // size is checked against the file size before anything is allocated; the
 // streaming reader itself holds only a few 64 KiB buffers. A truncated gzip stream,
-// data shorter or longer than the header says, or an invalid header give an
-// error that names the file and the numbers; nothing panics.
+// data shorter than the header says, or an invalid header give an error that
+// names the file and the numbers; nothing panics. Bytes after the data (some
+// converters pad files; nibabel ignores them) are read past, not rejected:
+// Reader.Warnings (and Image.Warnings) name the file and count them, up to a
+// bound (the data size or 64 MiB) past which a gzip stream is an error.
 //
 // # Writing
 //

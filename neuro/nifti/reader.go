@@ -14,6 +14,10 @@ import (
 // besides the header, whatever the image size.
 const chunkBytes = 64 << 10
 
+// maxTrailingBytes bounds the bytes after the image data that a compressed
+// or unsized file may hold (or the data's own size, if larger).
+const maxTrailingBytes = 64 << 20
+
 // Reader streams the volumes of a NIfTI-1 image. Create one with Open or
 // NewReader, call NextVolume until it returns io.EOF, then Close.
 type Reader struct {
@@ -32,6 +36,7 @@ type Reader struct {
 	inter  float64
 	scaled bool
 	err    error // sticky: once a read fails, every later one fails the same way
+	warns  []string
 }
 
 // Open opens a .nii or .nii.gz file (gzip is detected from the content, not the
@@ -94,9 +99,12 @@ func NewReader(src io.Reader, name string, size int64) (*Reader, error) {
 	} else if h.VoxOffset > maxVoxOffset {
 		return fail("vox_offset %d exceeds %d", h.VoxOffset, maxVoxOffset)
 	}
-	if !r.gz && size >= 0 && size-h.VoxOffset != h.DataBytes() {
+	if !r.gz && size >= 0 && size-h.VoxOffset < h.DataBytes() {
 		return fail("header dims %s of %v need %d data bytes after vox_offset %d, but the file holds %d",
 			h.DimString(), h.Datatype, h.DataBytes(), h.VoxOffset, size-h.VoxOffset)
+	}
+	if !r.gz && size >= 0 && size-h.VoxOffset > h.DataBytes() {
+		r.warnExtra(h, size-h.VoxOffset-h.DataBytes())
 	}
 	if err := r.readExtensions(h, b[348] != 0); err != nil {
 		return fail("%v", err)
@@ -106,6 +114,19 @@ func NewReader(src io.Reader, name string, size int64) (*Reader, error) {
 	r.slope, r.inter, r.scaled = h.Scaling()
 	return r, nil
 }
+
+// warnExtra records that n bytes follow the image data. nibabel reads such
+// files (it stops where the header's dims end), and so does this reader.
+func (r *Reader) warnExtra(h *Header, n int64) {
+	r.warns = append(r.warns, fmt.Sprintf("%s: %d extra bytes after the %d data bytes that header dims %s of %v account for (ignored, as nibabel does)",
+		r.name, n, h.DataBytes(), h.DimString(), h.Datatype))
+}
+
+// Warnings lists what the reader accepted but a user should know, each
+// naming the file: so far, bytes after the image data (reported when the
+// header is read for a plain file of known size, else after the last
+// volume).
+func (r *Reader) Warnings() []string { return r.warns }
 
 // readExtensions reads the extensions when the flag is set, then skips to
 // vox_offset. Every size is checked against vox_offset before it is allocated.
@@ -188,7 +209,8 @@ func (r *Reader) VolumeLen() int { return r.vlen }
 
 // NextVolume decodes the next 3-D volume into dst (length VolumeLen, x fastest)
 // with scaling applied, in float32. It returns io.EOF after the last volume,
-// once it has checked that the data end where the header says.
+// once it has checked the end of the data (bytes after them are reported by
+// Warnings, not rejected).
 func (r *Reader) NextVolume(dst []float32) error {
 	if err := r.checkLen(len(dst)); err != nil {
 		return err
@@ -250,19 +272,27 @@ func (r *Reader) next(emit func(start int, v []float64)) error {
 	return nil
 }
 
-// checkEnd makes sure the data stop where the header says (and, for gzip,
-// that the stream's checksum verifies).
+// checkEnd makes sure the data stop where the header says, or records how
+// many bytes follow them (for gzip, it also verifies the stream's
+// checksum). A plain file of known size was measured when it was opened.
 func (r *Reader) checkEnd() error {
-	var one [1]byte
-	n, err := r.readFull(one[:])
-	switch {
-	case n > 0:
-		return fmt.Errorf("read %s: data continue past the %d bytes that header dims %s of %v account for",
-			r.name, r.hdr.DataBytes(), r.hdr.DimString(), r.hdr.Datatype)
-	case err == io.EOF:
+	if !r.gz && r.size >= 0 {
 		return io.EOF
 	}
-	return fmt.Errorf("read %s: after the last volume: %s", r.name, r.explain(err))
+	// Bytes past the data are counted up to a bound, so that a small gzip
+	// stream cannot keep the reader inflating for long.
+	limit := max(r.hdr.DataBytes(), maxTrailingBytes)
+	n, err := io.Copy(io.Discard, io.LimitReader(r.src, limit+1))
+	switch {
+	case err != nil:
+		return fmt.Errorf("read %s: after the last volume: %s", r.name, r.explain(err))
+	case n > limit:
+		return fmt.Errorf("read %s: data continue for more than %d bytes past the %d bytes that header dims %s of %v account for",
+			r.name, limit, r.hdr.DataBytes(), r.hdr.DimString(), r.hdr.Datatype)
+	case n > 0:
+		r.warnExtra(r.hdr, n)
+	}
+	return io.EOF
 }
 
 // decode converts stored values to float64 and applies the scaling.
@@ -322,8 +352,9 @@ func (r *Reader) Close() error {
 
 // Image is a whole image in memory, values scaled, x fastest then y, z, t.
 type Image struct {
-	Header *Header
-	Data   []float64
+	Header   *Header
+	Data     []float64
+	Warnings []string // the reader's (Reader.Warnings)
 }
 
 // Volume returns the t-th 3-D volume (a slice of Data, not a copy).
@@ -380,6 +411,7 @@ func (r *Reader) ReadAll() (*Image, error) {
 	for {
 		err := r.next(add)
 		if err == io.EOF {
+			im.Warnings = r.Warnings()
 			return im, nil
 		}
 		if err != nil {

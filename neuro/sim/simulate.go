@@ -614,15 +614,28 @@ func (s *subject) writeRun(cfg Config, out string, run DesignRun, sig *runSignal
 	if err := bids.WriteEvents(e.File(out, "events", ".tsv"), run.Events); err != nil {
 		return err
 	}
-	side := bids.Sidecar{RepetitionTime: cfg.TR, TaskName: e.Task, Extra: map[string]any{
-		"Simulated":      true,
-		"SimulationNote": "virtual subject made by fmriface (not real brain data); events are the real ds001761 subject's",
+	side := bids.Sidecar{RepetitionTime: cfg.TR, SliceTiming: sliceTiming(cfg), TaskName: e.Task, Extra: map[string]any{
+		"Simulated": true,
+		"SimulationNote": "virtual subject made by fmriface (not real brain data); events are the real ds001761 subject's; " +
+			"every voxel of a volume is sampled at the middle of its TR, hence one SliceTiming value for all slices",
 	}}
 	if err := bids.WriteSidecar(e.File(out, "bold", ".json"), side); err != nil {
 		return err
 	}
 	cols := append(bids.MotionColumns(), "global_signal", "framewise_displacement")
 	return bids.WriteConfounds(e.DerivFile(simtruth.Dir(out), "", "confounds", "timeseries", ".tsv"), cols, confoundRows(sig.motion, global))
+}
+
+// sliceTiming is the acquisition time of each slice within a volume: the
+// simulator samples every voxel at the middle of the TR (taskSignal's
+// (i + 0.5)·TR, where the analysis evaluates its regressors too), so every
+// slice has TR/2. The real ds001761 sidecars give no SliceTiming.
+func sliceTiming(cfg Config) []float64 {
+	st := make([]float64, cfg.Grid[2])
+	for i := range st {
+		st[i] = cfg.TR / 2
+	}
+	return st
 }
 
 // writeBOLD writes the run's series as an int16 NIfTI image on the grid

@@ -212,10 +212,17 @@ func writeDescriptions(out string, cfg Config, command string) error {
 	if err := atomicfile.WriteFile(filepath.Join(out, "README"), []byte(readme), 0o644); err != nil {
 		return err
 	}
+	if err := writeBIDSMetadata(out, cfg); err != nil {
+		return err
+	}
 	return bids.WriteDescription(out, bids.Description{
 		Name:        "fmriface virtual subjects on the ds001761 protocol (SIMULATED, not real brain data)",
-		BIDSVersion: "1.8.0", DatasetType: "raw", License: "CC0", GeneratedBy: gen,
+		BIDSVersion: "1.8.0", DatasetType: "raw", License: "CC0", GeneratedBy: gen, Authors: simAuthors(),
 		Extra: map[string]any{
+			"SourceDatasets":   simSourceDatasets(),
+			"Acknowledgements": simRoles,
+			"HowToAcknowledge": "The BOLD images are simulated by fmriface; for the design and events, cite VanRullen & Reddy (2019), " +
+				"Communications Biology 2:193, and OpenNeuro ds001761.",
 			"Simulated":    true,
 			"Warning":      "SIMULATED virtual subjects: synthetic BOLD images driven by the real ds001761 events; not real brain data",
 			"Command":      command,
