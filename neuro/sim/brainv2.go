@@ -55,14 +55,16 @@ type BrainV2Config struct {
 	FeatureModel string
 }
 
-// DefaultBrainV2 returns the brain v2's default parameters (not yet
-// calibrated; issue 20).
+// DefaultBrainV2 returns the brain v2's default parameters: the region
+// mixes and gains of the calibration's last step on simulation seed 2
+// (scripts/calibrate_v2.py, docs/virtual-subjects.md), with the noise levels
+// of DefaultNoiseV2.
 func DefaultBrainV2() *BrainV2Config {
 	return &BrainV2Config{
 		Regions: [4]RegionV2{
-			ROIOccipital:      {Low: 1, Mid: 0.6, High: 0, Gain: 1},
-			ROITemporal:       {Low: 0.1, Mid: 0.4, High: 1, Gain: 1},
-			ROIFrontoparietal: {Low: 0, Mid: 0.2, High: 1, Gain: 1},
+			ROIOccipital:      {Low: 1, Mid: 0.647407, High: 0, Gain: 2.106},
+			ROITemporal:       {Low: 0.1, Mid: 0.609213, High: 1, Gain: 0.900012},
+			ROIFrontoparietal: {Low: 0, Mid: 0.134996, High: 1, Gain: 3.798},
 		},
 		ColorWeight:  0.3,
 		NormSigma:    0.1,
