@@ -78,7 +78,7 @@ reproduce-v1:
 	$(GO) run ./trainer fmri simulate --faces $(FACES) --design $(DESIGN) --brain v1 --out out/virtual-v1 --overwrite
 	$(GO) run ./trainer fmri fit --faces $(FACES) --data out/virtual-v1 --out out/fmri-v1 --ridge=false --curve "" --subsets 0
 	$(GO) run ./trainer fmri eval --dir out/fmri-v1 --out $(V1_EVAL)
-	$(GO) run ./trainer fmri report --dir out/fmri-v1 --eval $(V1_EVAL) --out reports/fmri/brain-v1 --intro /dev/null --outro /dev/null
+	$(GO) run ./trainer fmri report --dir out/fmri-v1 --eval $(V1_EVAL) --out reports/fmri/brain-v1 --intro /dev/null --outro /dev/null --face-grids=false
 
 ## reproduce-haxby: category decoding on real fMRI (Haxby et al. 2001, one slice;
 ## data CC BY-SA 3.0, read in place) → reports/haxby (about 20 s)

@@ -21,6 +21,7 @@ func fmriReport(ctx context.Context, args []string) error {
 	out := fs.String("out", "reports/fmri", "report folder (README.md + PNG figures)")
 	intro := fs.String("intro", "", "Markdown file placed after the title (default: <out>/intro.md if present)")
 	outro := fs.String("outro", "", "Markdown file placed at the end (default: <out>/discussion.md if present)")
+	faces := fs.Bool("face-grids", true, "draw each subject's test faces as shown and decoded (reads <dir>/sub-XX/results.npz)")
 	compare := fs.String("compare", "", "another brain's evaluation JSON to show beside this one (e.g. reports/fmri/brain-v1/eval.json)")
 	fs.Parse(args)
 	if *evalPath == "" {
@@ -49,6 +50,9 @@ func fmriReport(ctx context.Context, args []string) error {
 		}
 	}
 	for _, s := range ev.Subjects {
+		if !*faces {
+			break
+		}
 		r, err := analysis.ReadResult(analysis.ResultPath(*dir, s.Subject))
 		if err != nil {
 			return err

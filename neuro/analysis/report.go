@@ -324,6 +324,9 @@ func (in *ReportInput) ssimTable(b *strings.Builder, models []string) {
 // faceGrids writes, per subject, the test faces as shown above their OLS
 // decodings (all voxels) with each model; never a CelebA original.
 func (in *ReportInput) faceGrids(b *strings.Builder, models []string) error {
+	if len(in.Results) == 0 {
+		return nil
+	}
 	fmt.Fprintf(b, "\n## The 20 test faces\n\nRows: as shown (generator of the true latent) | decoded with the VAE-GAN | decoded with PCA (all voxels, the paper's decoder). No CelebA original is shown.\n\n")
 	for _, r := range in.Results {
 		file := "faces_" + r.Subject + ".png"
