@@ -26,6 +26,33 @@ type mulOp struct {
 	ldb     int
 	tb      bool
 	c       []float32
+	// aTri and bTri say that op(A) or op(B) is triangular, so that tiles
+	// of zeros are skipped; sym computes only C's lower triangle (C is
+	// symmetric; mirror fills the rest).
+	aTri, bTri tri
+	sym        bool
+	list       []int32 // the tiles to compute
+}
+
+// tri is the shape of a matrix.
+type tri uint8
+
+const (
+	full  tri = iota
+	upper     // zero below the diagonal
+	lower     // zero above the diagonal
+)
+
+// zero reports whether the block rows [r0, r1) × columns [c0, c1) of a
+// matrix of shape t holds only zeros.
+func (t tri) zero(r0, r1, c0, c1 int) bool {
+	switch t {
+	case upper:
+		return c1-1 < r0
+	case lower:
+		return c0 > r1-1
+	}
+	return false
 }
 
 func (o *mulOp) grid() (gm, gn, gk int) {
@@ -34,13 +61,46 @@ func (o *mulOp) grid() (gm, gn, gk int) {
 
 // tiles is the number of steps of the product.
 func (o *mulOp) tiles() int {
+	if o.list != nil {
+		return len(o.list)
+	}
 	gm, gn, gk := o.grid()
-	return gm * gn * gk
+	o.list = make([]int32, 0, gm*gn*gk)
+	for ib := 0; ib < gm; ib++ {
+		i0, i1 := ib*tileMN, min(o.m, (ib+1)*tileMN)
+		for jb := 0; jb < gn; jb++ {
+			if o.sym && jb > ib {
+				continue
+			}
+			j0, j1 := jb*tileMN, min(o.n, (jb+1)*tileMN)
+			for kb := 0; kb < gk; kb++ {
+				k0, k1 := kb*tileK, min(o.k, (kb+1)*tileK)
+				if o.aTri.zero(i0, i1, k0, k1) || o.bTri.zero(k0, k1, j0, j1) {
+					continue
+				}
+				o.list = append(o.list, int32((ib*gn+jb)*gk+kb))
+			}
+		}
+	}
+	return len(o.list)
+}
+
+// mirror copies the lower triangle of a symmetric product to its upper one.
+func (o *mulOp) mirror() {
+	n := o.n
+	for i := 0; i < n; i++ {
+		for j := 0; j < i; j++ {
+			o.c[j*n+i] = o.c[i*n+j]
+		}
+	}
 }
 
 // step computes tile t: a block of C over one chunk of the inner dimension.
+// A symmetric product's diagonal tiles are computed whole.
 func (o *mulOp) step(ws *gemm.Workspace, t int) {
+	o.tiles()
 	_, gn, gk := o.grid()
+	t = int(o.list[t])
 	kb := t % gk
 	t /= gk
 	jb, ib := t%gn, t/gn

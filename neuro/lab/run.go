@@ -177,7 +177,6 @@ type Job struct {
 	lam        []float64 // XᵀX + cI, then its factor
 	u          []float64 // Lλ⁻ᵀ
 	u32        []float32
-	ginv       []float32 // (XᵀX + cI)⁻¹
 	lc32       []float32 // Lc (n > p)
 	m32        []float32 // (XᵀX + cI)⁻¹ XᵀF, p × K
 	nmat       []float32 // N, p × r
@@ -388,7 +387,7 @@ func (j *Job) gramSetup() (int, error) {
 	j.gram32 = make([]float32, p*p)
 	j.phi = make([]float32, p*K)
 	return j.setOps(
-		&mulOp{m: p, n: p, k: n, a: j.xc, lda: p, ta: true, b: j.xc, ldb: p, c: j.gram32},
+		&mulOp{m: p, n: p, k: n, a: j.xc, lda: p, ta: true, b: j.xc, ldb: p, c: j.gram32, sym: true},
 		&mulOp{m: p, n: K, k: n, a: j.xc, lda: p, ta: true, b: j.fc, ldb: K, c: j.phi},
 	), nil
 }
@@ -397,6 +396,7 @@ func (j *Job) gramSetup() (int, error) {
 // square root) and XᵀX + cI. Steps: p columns of each factor.
 func (j *Job) factorSetup() (int, error) {
 	p := j.p
+	j.ops[0].mirror()
 	j.gram = make([]float64, p*p)
 	to64(j.gram, j.gram32)
 	j.gram32 = nil
@@ -443,13 +443,12 @@ func (j *Job) fitSetup() (int, error) {
 	j.u32 = make([]float32, p*p)
 	to32(j.u32, j.u)
 	j.u = nil
-	j.ginv = make([]float32, p*p)
 	j.m32 = make([]float32, p*K)
 	// M = U (Uᵀ Φ): two thin products instead of forming Γλ⁻¹ first.
 	ut := make([]float32, p*K)
 	ops := []*mulOp{
-		{m: p, n: K, k: p, a: j.u32, lda: p, ta: true, b: j.phi, ldb: K, c: ut},
-		{m: p, n: K, k: p, a: j.u32, lda: p, b: ut, ldb: K, c: j.m32},
+		{m: p, n: K, k: p, a: j.u32, lda: p, ta: true, b: j.phi, ldb: K, c: ut, aTri: lower},
+		{m: p, n: K, k: p, a: j.u32, lda: p, b: ut, ldb: K, c: j.m32, aTri: upper},
 	}
 	switch {
 	case j.cfg.Decoder == DecoderInversion:
@@ -463,9 +462,11 @@ func (j *Job) fitSetup() (int, error) {
 		}
 		j.lc32 = lc
 		j.nmat = make([]float32, p*p)
+		// N = U (Uᵀ Lc): Uᵀ Lc is lower triangular.
+		tmp := make([]float32, p*p)
 		ops = append(ops,
-			&mulOp{m: p, n: p, k: p, a: j.u32, lda: p, b: j.u32, ldb: p, tb: true, c: j.ginv},
-			&mulOp{m: p, n: p, k: p, a: j.ginv, lda: p, b: lc, ldb: p, c: j.nmat})
+			&mulOp{m: p, n: p, k: p, a: j.u32, lda: p, ta: true, b: lc, ldb: p, c: tmp, aTri: lower, bTri: lower},
+			&mulOp{m: p, n: p, k: p, a: j.u32, lda: p, b: tmp, ldb: p, c: j.nmat, aTri: upper, bTri: lower})
 	}
 	j.gram = nil
 	return j.setOps(ops...), nil
@@ -474,7 +475,7 @@ func (j *Job) fitSetup() (int, error) {
 // voxelSetup picks the voxels and draws the test noise vectors; the steps
 // orthonormalise the loadings and noise vectors (modified Gram–Schmidt).
 func (j *Job) voxelSetup() (int, error) {
-	j.ginv, j.lc32, j.lam = nil, nil, nil
+	j.lc32, j.lam = nil, nil
 	j.vox = j.sub.pick(j.cfg.Region, j.cfg.Voxels)
 	V := len(j.vox)
 	K := j.K
@@ -589,10 +590,14 @@ func (j *Job) decoderSetup() (int, error) {
 	}
 	j.p1 = make([]float32, p*m)
 	j.nt = make([]float32, p*j.q)
+	nTri := full
+	if j.cfg.Decoder == DecoderInversion {
+		nTri = upper // N = Lλ⁻ᵀ
+	}
 	return j.setOps(
 		&mulOp{m: p, n: m, k: K, a: j.m32, lda: K, b: j.bc32, ldb: m, c: j.p1},
-		&mulOp{m: p, n: m, k: r, a: j.nmat, lda: r, b: j.g32, ldb: m, c: j.p1},
-		&mulOp{m: p, n: j.q, k: r, a: j.nmat, lda: r, b: j.t32, ldb: j.q, c: j.nt},
+		&mulOp{m: p, n: m, k: r, a: j.nmat, lda: r, b: j.g32, ldb: m, c: j.p1, aTri: nTri},
+		&mulOp{m: p, n: j.q, k: r, a: j.nmat, lda: r, b: j.t32, ldb: j.q, c: j.nt, aTri: nTri, bTri: lower},
 	), nil
 }
 
@@ -628,14 +633,15 @@ func (j *Job) wwSetup() (int, error) {
 	j.h32 = make([]float32, p*p)
 	j.wu32 = make([]float32, p*TestFaces)
 	return j.setOps(
-		&mulOp{m: p, n: p, k: m, a: j.p1, lda: m, b: j.p1, ldb: m, tb: true, c: j.h32},
-		&mulOp{m: p, n: p, k: j.q, a: j.nt, lda: j.q, b: j.nt, ldb: j.q, tb: true, c: j.h32},
+		&mulOp{m: p, n: p, k: m, a: j.p1, lda: m, b: j.p1, ldb: m, tb: true, c: j.h32, sym: true},
+		&mulOp{m: p, n: p, k: j.q, a: j.nt, lda: j.q, b: j.nt, ldb: j.q, tb: true, c: j.h32, sym: true},
 		&mulOp{m: p, n: TestFaces, k: m, a: j.p1, lda: m, b: j.a32, ldb: TestFaces, c: j.wu32},
 	), nil
 }
 
 func (j *Job) decodeSetup() (int, error) {
 	p := j.p
+	j.ops[0].mirror() // both products wrote the same lower triangle
 	j.h = make([]float64, p*p)
 	to64(j.h, j.h32)
 	j.h32, j.p1, j.nt = nil, nil, nil
@@ -684,4 +690,13 @@ func (j *Job) scoreStep(int) error {
 	}
 	j.res = &Result{Config: j.cfg, Voxels: len(j.vox), Decoded: dec, Corr: r, Pairwise: pw, PairwiseP: pv, OneOf: rec}
 	return nil
+}
+
+// DefaultConfig is the lab's opening experiment on a subject: the paper's
+// design at a quarter of its training faces, the VAE-GAN latent space, the
+// region's 2,000 most strongly tuned voxels (the pipeline keeps about half
+// of a subject's 4,400), noise scale 6 (about the calibrated subjects').
+func DefaultConfig(subject string) Config {
+	return Config{Subject: subject, Space: SpaceVAEGAN, Train: 2000, Reps: 45, Noise: 6, Region: "all",
+		Voxels: 2000, Decoder: DecoderInversion, Seed: 1}
 }
