@@ -25,7 +25,7 @@ func BenchmarkRun(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				if _, err := Run(context.Background(), d, bc.cfg, nil); err != nil {
+				if _, err := Run(context.Background(), d, bc.cfg, nil, nil); err != nil {
 					b.Fatal(err)
 				}
 			}

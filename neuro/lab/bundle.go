@@ -6,14 +6,15 @@ import (
 
 	"fmriface/bundle"
 	"fmriface/bundle/quant"
+	"fmriface/contract/sitedata"
 )
 
 // Bundle kinds of the lab's two site files: the base file (features,
 // subjects, the VAE-GAN latents) is downloaded when the panel first opens;
 // the PCA latents when the PCA space is first chosen.
 const (
-	KindBase = "lab"
-	KindPCA  = "lab-pca"
+	KindBase = sitedata.LabKind
+	KindPCA  = sitedata.LabPCAKind
 )
 
 // Encodings is how Encode stores each part.

@@ -33,11 +33,11 @@ func TestBundleRoundTrip(t *testing.T) {
 	cfg := baseConfig()
 	for _, space := range []string{SpaceVAEGAN, SpacePCA} {
 		cfg.Space = space
-		a, err := Run(context.Background(), d, cfg, nil)
+		a, err := Run(context.Background(), d, cfg, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := Run(context.Background(), got, cfg, nil)
+		b, err := Run(context.Background(), got, cfg, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,8 +58,8 @@ func TestBundleRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Space = SpaceVAEGAN
-	a, _ := Run(context.Background(), d, cfg, nil)
-	b, err := Run(context.Background(), q, cfg, nil)
+	a, _ := Run(context.Background(), d, cfg, nil, nil)
+	b, err := Run(context.Background(), q, cfg, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

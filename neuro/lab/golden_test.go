@@ -20,7 +20,7 @@ func goldenRun(t *testing.T) *Result {
 	}
 	cfg := Config{Subject: "sub-01", Space: SpaceVAEGAN, Train: 380, Reps: 8, Noise: 12, Region: "all",
 		Voxels: 250, Decoder: DecoderRidge, Lambda: 0.1, Seed: 2026}
-	res, err := Run(context.Background(), d, cfg, nil)
+	res, err := Run(context.Background(), d, cfg, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -116,10 +116,11 @@ const (
 	OneOfChance    = 1.0 / TestFaces
 )
 
-// Run does a whole experiment; progress (may be nil) gets the fraction done
-// and the current stage's name every few steps.
-func Run(ctx context.Context, d *Data, cfg Config, progress func(frac float64, stage string)) (*Result, error) {
-	j, err := NewJob(d, cfg)
+// Run does a whole experiment; cache (may be nil) as for NewJob; progress
+// (may be nil) gets the fraction done and the current stage's name every
+// few steps.
+func Run(ctx context.Context, d *Data, cfg Config, cache *FitCache, progress func(frac float64, stage string)) (*Result, error) {
+	j, err := NewJob(d, cfg, cache)
 	if err != nil {
 		return nil, err
 	}
@@ -196,10 +197,40 @@ type Job struct {
 	a32        []float32 // test coordinates, m × 20
 	wu32       []float32 // W u, p × 20
 	ops        []*mulOp
+	cache      *FitCache
 }
 
-// NewJob checks the configuration and plans the run.
-func NewJob(d *Data, cfg Config) (*Job, error) {
+// FitCache keeps the last encoding fit (the products of the training
+// latents, which depend only on the space, the training faces and the
+// decoder), so that runs that change only the subject, the noise, the
+// repetitions, the voxels or the seed skip most of the work. The zero value
+// is empty; it is not safe for concurrent jobs.
+type FitCache struct {
+	key        fitKey
+	ok         bool
+	xbar, fbar []float64
+	m32, nmat  []float32
+}
+
+type fitKey struct {
+	space   string
+	train   int
+	decoder string
+	lambda  float64
+	data    *Data
+}
+
+func keyOf(d *Data, c Config) fitKey {
+	k := fitKey{space: c.Space, train: c.Train, decoder: c.Decoder, data: d}
+	if c.Decoder == DecoderRidge {
+		k.lambda = c.Lambda
+	}
+	return k
+}
+
+// NewJob checks the configuration and plans the run; cache (may be nil)
+// supplies and keeps the encoding fit.
+func NewJob(d *Data, cfg Config, cache *FitCache) (*Job, error) {
 	if err := cfg.Validate(d); err != nil {
 		return nil, err
 	}
@@ -209,7 +240,12 @@ func NewJob(d *Data, cfg Config) (*Job, error) {
 	j.r = j.p // n > p+1: the noise's square root is p × p
 	j.sigma = cfg.Noise * d.NoiseUnit
 	j.x = d.Latents[cfg.Space]
+	j.cache = cache
 	j.plan()
+	if cache != nil && cache.ok && cache.key == keyOf(d, cfg) {
+		j.xbar, j.fbar, j.m32, j.nmat = cache.xbar, cache.fbar, cache.m32, cache.nmat
+		j.stages = j.stages[5:] // from "voxels" on
+	}
 	for _, s := range j.stages {
 		j.costAll += s.cost
 	}
@@ -294,8 +330,8 @@ func (j *Job) Result() (*Result, error) {
 // release drops the job's buffers once it has ended (the result stays), so
 // that a finished job held by the app costs nothing.
 func (j *Job) release() {
-	res, err := j.res, j.err
-	*j = Job{d: j.d, cfg: j.cfg, done: true, res: res, err: err}
+	res, err, c := j.res, j.err, j.cache
+	*j = Job{d: j.d, cfg: j.cfg, done: true, res: res, err: err, cache: c}
 }
 
 func (j *Job) plan() {
@@ -476,6 +512,9 @@ func (j *Job) fitSetup() (int, error) {
 // orthonormalise the loadings and noise vectors (modified Gram–Schmidt).
 func (j *Job) voxelSetup() (int, error) {
 	j.lc32, j.lam = nil, nil
+	if c := j.cache; c != nil {
+		*c = FitCache{key: keyOf(j.d, j.cfg), ok: true, xbar: j.xbar, fbar: j.fbar, m32: j.m32, nmat: j.nmat}
+	}
 	j.vox = j.sub.pick(j.cfg.Region, j.cfg.Voxels)
 	V := len(j.vox)
 	K := j.K

@@ -133,7 +133,7 @@ func TestNoiselessMatchesDirect(t *testing.T) {
 			cfg := baseConfig()
 			cfg.Noise = 0
 			tc.mod(&cfg)
-			res, err := Run(context.Background(), d, cfg, nil)
+			res, err := Run(context.Background(), d, cfg, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -169,7 +169,7 @@ func TestNoisyMatchesDirectInDistribution(t *testing.T) {
 				cfg := baseConfig()
 				cfg.Noise, cfg.Reps, cfg.Seed = 1.5, 2, uint64(100+s)
 				tc.mod(&cfg)
-				res, err := Run(context.Background(), d, cfg, nil)
+				res, err := Run(context.Background(), d, cfg, nil, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -217,11 +217,11 @@ func meanSE(x []float64) (float64, float64) {
 func TestDeterministicAndNoiseMatters(t *testing.T) {
 	d := smallData(t, 300)
 	cfg := baseConfig()
-	a, err := Run(context.Background(), d, cfg, nil)
+	a, err := Run(context.Background(), d, cfg, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Run(context.Background(), d, cfg, nil)
+	b, err := Run(context.Background(), d, cfg, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func TestDeterministicAndNoiseMatters(t *testing.T) {
 		}
 	}
 	cfg.Noise = 40
-	c, err := Run(context.Background(), d, cfg, nil)
+	c, err := Run(context.Background(), d, cfg, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +245,7 @@ func TestDeterministicAndNoiseMatters(t *testing.T) {
 
 func TestJobProgressAndCancel(t *testing.T) {
 	d := smallData(t, 300)
-	j, err := NewJob(d, baseConfig())
+	j, err := NewJob(d, baseConfig(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +267,7 @@ func TestJobProgressAndCancel(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Run(ctx, d, baseConfig(), nil); !errors.Is(err, context.Canceled) {
+	if _, err := Run(ctx, d, baseConfig(), nil, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled run: %v", err)
 	}
 }
@@ -295,10 +295,79 @@ func TestConfigErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := baseConfig()
 			tc.mod(&cfg)
-			_, err := NewJob(d, cfg)
+			_, err := NewJob(d, cfg, nil)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want one mentioning %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// A cached fit gives the runs it serves the same result as a fresh one.
+func TestFitCache(t *testing.T) {
+	d := smallData(t, 300)
+	var c FitCache
+	for _, tc := range []struct {
+		name string
+		mod  func(*Config)
+	}{
+		{"first", func(c *Config) {}},
+		{"other noise and subject (cached)", func(c *Config) { c.Noise, c.Subject = 2, "sub-02" }},
+		{"other voxels and seed (cached)", func(c *Config) { c.Voxels, c.Seed = 40, 9 }},
+		{"ridge (new fit)", func(c *Config) { c.Decoder, c.Lambda = DecoderRidge, 0.5 }},
+		{"fewer faces (new fit)", func(c *Config) { c.Train = 120 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := baseConfig()
+			tc.mod(&cfg)
+			a, err := Run(context.Background(), d, cfg, &c, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := Run(context.Background(), d, cfg, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if decodedHash(a.Decoded) != decodedHash(b.Decoded) {
+				t.Error("the cached fit changed the result")
+			}
+		})
+	}
+}
+
+// Calibration recovers a noise unit whose accuracies match targets made by
+// the lab itself at a known unit.
+func TestCalibrateNoiseUnit(t *testing.T) {
+	d := smallData(t, 300)
+	d.NoiseUnit = 20
+	var targets []Target
+	for _, s := range []string{"sub-01", "sub-02"} {
+		var acc float64
+		for seed := uint64(1); seed <= 3; seed++ {
+			res, err := Run(context.Background(), d, d.FullConfig(s, 0, seed), nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			acc += res.Pairwise.Accuracy / 3
+		}
+		targets = append(targets, Target{Subject: s, Pairwise: acc})
+	}
+	if targets[0].Pairwise > 0.97 || targets[1].Pairwise < 0.55 {
+		t.Fatalf("targets %+v: the test wants accuracies away from the ends", targets)
+	}
+	d.NoiseUnit = 0.1
+	cal, err := CalibrateNoiseUnit(context.Background(), d, targets, 3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cal.NoiseUnit < 18 || cal.NoiseUnit > 22 || d.NoiseUnit != cal.NoiseUnit {
+		t.Errorf("noise unit %.3f (data %.3f), want about 20", cal.NoiseUnit, d.NoiseUnit)
+	}
+	if err := cal.CheckAgainst(targets, 0.02); err != nil {
+		t.Error(err)
+	}
+	targets[1].Pairwise += 0.2
+	if err := cal.CheckAgainst(targets, 0.05); err == nil || !strings.Contains(err.Error(), "sub-02") {
+		t.Errorf("a target 20 points off: %v", err)
 	}
 }
