@@ -244,7 +244,7 @@ func labFiles(o options, stdout, stderr io.Writer) ([]outFile, error) {
 	}
 	chk := labCheck{Source: src, NoiseUnit: cal.NoiseUnit, Seeds: cal.Seeds, Tolerance: o.LabTolerance, Lab: cal.Pairwise,
 		DriveKept: fd.DriveKept, TestReps: fd.TestReps, InputCommand: in.Command, InputVersion: in.Version,
-		Encodings: fmt.Sprintf("features %v, latents %v, loadings %v", enc.Features, enc.Latents, enc.Loads),
+		Encodings:     fmt.Sprintf("features %v, latents %v, loadings %v", enc.Features, enc.Latents, enc.Loads),
 		CalibrationOn: "the quantized data, mean pairwise over the subjects"}
 	fd.NoiseUnit = cal.NoiseUnit
 	var cache lab.FitCache
