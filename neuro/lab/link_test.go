@@ -2,6 +2,7 @@ package lab
 
 import (
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 )
@@ -99,5 +100,22 @@ func TestCurve(t *testing.T) {
 	cv.Add(res(other, 0.6)) // two settings changed: a new curve
 	if len(cv.Points) != 1 || cv.Points[0].X != 20 {
 		t.Errorf("new curve: %+v", cv)
+	}
+}
+
+// docs/teaching.md opens every preset's runs by their links.
+func TestTeachingPageLinks(t *testing.T) {
+	raw, err := os.ReadFile("../../docs/teaching.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(raw)
+	for _, p := range Presets() {
+		for _, x := range p.Values {
+			q := p.Config("sub-01").SetKnob(p.Vary, x).Query(url.Values{"panel": {"lab"}}, "sub-01")
+			if link := "(?" + q.Encode() + ")"; !strings.Contains(page, link) {
+				t.Errorf("preset %s, %s = %v: docs/teaching.md has no link %s", p.Slug, p.Vary, x, link)
+			}
+		}
 	}
 }
