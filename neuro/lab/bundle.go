@@ -22,11 +22,14 @@ type Encodings struct {
 	Features, Latents, Loads quant.Kind
 }
 
-// DefaultEncodings is what the exporter uses: 4-bit features and loadings,
-// 3-bit latents (blocks of 32 values with one scale each; the effect on
-// accuracy is measured by the exporter).
+// DefaultEncodings is what the exporter uses: 3 bits a value (blocks of 32
+// values with one scale each) for the features, the latents and the
+// loadings, which keeps the base file of 8,020 faces and four subjects of
+// 4,400 voxels under 5 MiB (4-bit features and loadings came to 5.47 MB);
+// the exporter calibrates on the quantized data and records the accuracy
+// of the float data beside it.
 func DefaultEncodings() Encodings {
-	return Encodings{Features: quant.Q4, Latents: quant.Q3, Loads: quant.Q4}
+	return Encodings{Features: quant.Q3, Latents: quant.Q3, Loads: quant.Q3}
 }
 
 // subjectMeta is a subject's entry in the base file's metadata.

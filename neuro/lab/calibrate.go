@@ -74,7 +74,7 @@ func CalibrateNoiseUnit(ctx context.Context, d *Data, targets []Target, seeds in
 	var best []float64
 	bestUnit := 0.0
 	bestGap := math.Inf(1)
-	for it := 0; it < 16; it++ {
+	for it := 0; it < 12; it++ { // the bracket narrows to ±1.5 %
 		mid := (lo + hi) / 2
 		acc, mean, err := eval(math.Exp(mid))
 		if err != nil {
