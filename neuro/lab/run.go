@@ -197,6 +197,7 @@ type Job struct {
 	a32        []float32 // test coordinates, m × 20
 	wu32       []float32 // W u, p × 20
 	ops        []*mulOp
+	decoded    [][]float64
 	cache      *FitCache
 }
 
@@ -244,7 +245,7 @@ func NewJob(d *Data, cfg Config, cache *FitCache) (*Job, error) {
 	j.plan()
 	if cache != nil && cache.ok && cache.key == keyOf(d, cfg) {
 		j.xbar, j.fbar, j.m32, j.nmat = cache.xbar, cache.fbar, cache.m32, cache.nmat
-		j.stages = j.stages[5:] // from "voxels" on
+		j.stages = j.stages[6:] // from "voxels" on
 	}
 	for _, s := range j.stages {
 		j.costAll += s.cost
@@ -342,6 +343,7 @@ func (j *Job) plan() {
 	}
 	m := K + TestFaces + 1
 	j.stages = []stage{
+		{name: "means", cost: n * (p + K), setup: j.meanSetup, step: j.meanStep},
 		{name: "centring", cost: n * (p + K), setup: j.centreSetup, step: j.centreStep},
 		{name: "XᵀX", cost: n * p * (p + K), setup: j.gramSetup, step: j.opsStep},
 		{name: "factoring", cost: 3 * p * p * p / 6, setup: j.factorSetup, step: j.factorStep},
@@ -352,6 +354,7 @@ func (j *Job) plan() {
 		{name: "decoder", cost: p*(K+r)*m + p*r*r, setup: j.decoderSetup, step: j.opsStep},
 		{name: "WWᵀ", cost: p * p * (m + r), setup: j.wwSetup, step: j.opsStep},
 		{name: "decoding", cost: p * p * p / 6, setup: j.decodeSetup, step: j.decodeStep},
+		{name: "decoding", cost: p * p * TestFaces, setup: j.solveSetup, step: j.solveStep},
 		{name: "scoring", cost: 1, setup: func() (int, error) { return 1, nil }, step: j.scoreStep},
 	}
 }
@@ -359,11 +362,16 @@ func (j *Job) plan() {
 // rowsPerStep is the rows of a row-wise pass done per step.
 const rowsPerStep = 256
 
-func (j *Job) centreSetup() (int, error) {
+func (j *Job) meanSetup() (int, error) {
+	j.xbar = make([]float64, j.p)
+	j.fbar = make([]float64, j.K)
+	return (j.n + rowsPerStep - 1) / rowsPerStep, nil
+}
+
+// meanStep adds a block of rows to the sums; the last divides.
+func (j *Job) meanStep(s int) error {
 	n, p, K := j.n, j.p, j.K
-	j.xbar = make([]float64, p)
-	j.fbar = make([]float64, K)
-	for i := 0; i < n; i++ {
+	for i := s * rowsPerStep; i < min(n, (s+1)*rowsPerStep); i++ {
 		for c, v := range j.x[i*p : (i+1)*p] {
 			j.xbar[c] += float64(v)
 		}
@@ -371,12 +379,19 @@ func (j *Job) centreSetup() (int, error) {
 			j.fbar[c] += float64(v)
 		}
 	}
-	for c := range j.xbar {
-		j.xbar[c] /= float64(n)
+	if (s+1)*rowsPerStep >= n {
+		for c := range j.xbar {
+			j.xbar[c] /= float64(n)
+		}
+		for c := range j.fbar {
+			j.fbar[c] /= float64(n)
+		}
 	}
-	for c := range j.fbar {
-		j.fbar[c] /= float64(n)
-	}
+	return nil
+}
+
+func (j *Job) centreSetup() (int, error) {
+	n, p, K := j.n, j.p, j.K
 	j.xc = make([]float32, n*p)
 	j.fc = make([]float32, n*K)
 	return (n + rowsPerStep - 1) / rowsPerStep, nil
@@ -691,22 +706,35 @@ func (j *Job) decodeStep(i int) error {
 	return cholColumn(j.h, j.p, i, fmt.Sprintf("WWᵀ (the encoding model of %d voxels)", len(j.vox)))
 }
 
+func (j *Job) solveSetup() (int, error) {
+	j.decoded = make([][]float64, TestFaces)
+	return TestFaces, nil
+}
+
+// solveStep decodes test face t: ẑ = (WWᵀ)⁻¹ W u + x̄.
+func (j *Job) solveStep(t int) error {
+	p := j.p
+	b := make([]float64, p)
+	for c := range b {
+		b[c] = float64(j.wu32[c*TestFaces+t])
+	}
+	cholSolve(j.h, p, b)
+	for c := range b {
+		b[c] += j.xbar[c]
+	}
+	j.decoded[t] = b
+	return nil
+}
+
 func (j *Job) scoreStep(int) error {
 	p, d := j.p, j.d
 	dec := make([]float32, TestFaces*p)
-	decoded := make([][]float64, TestFaces)
+	decoded := j.decoded
 	truth := make([][]float64, TestFaces)
-	for t := 0; t < TestFaces; t++ {
-		b := make([]float64, p)
-		for c := range b {
-			b[c] = float64(j.wu32[c*TestFaces+t])
+	for t, b := range decoded {
+		for c, v := range b {
+			dec[t*p+c] = float32(v)
 		}
-		cholSolve(j.h, p, b)
-		for c := range b {
-			b[c] += j.xbar[c]
-			dec[t*p+c] = float32(b[c])
-		}
-		decoded[t] = b
 		tr := make([]float64, p)
 		to64(tr, j.x[(d.Train+t)*p:(d.Train+t+1)*p])
 		truth[t] = tr
