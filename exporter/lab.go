@@ -237,8 +237,14 @@ func labFiles(o options, stdout, stderr io.Writer) ([]outFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(stderr, "lab: calibrating the noise unit on %d subjects against %s\n", len(targets), src)
-	cal, err := lab.CalibrateNoiseUnit(context.Background(), qd, targets, o.LabSeeds, stderr)
+	var cal *lab.Calibration
+	if o.LabNoiseUnit > 0 {
+		fmt.Fprintf(stderr, "lab: noise unit %v as given; checking %d subjects against %s\n", o.LabNoiseUnit, len(targets), src)
+		cal, err = lab.Measure(context.Background(), qd, targets, o.LabNoiseUnit, o.LabSeeds)
+	} else {
+		fmt.Fprintf(stderr, "lab: calibrating the noise unit on %d subjects against %s\n", len(targets), src)
+		cal, err = lab.CalibrateNoiseUnit(context.Background(), qd, targets, o.LabSeeds, stderr)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -246,6 +252,9 @@ func labFiles(o options, stdout, stderr io.Writer) ([]outFile, error) {
 		DriveKept: fd.DriveKept, TestReps: fd.TestReps, InputCommand: in.Command, InputVersion: in.Version,
 		Encodings:     fmt.Sprintf("features %v, latents %v, loadings %v", enc.Features, enc.Latents, enc.Loads),
 		CalibrationOn: "the quantized data, mean pairwise over the subjects"}
+	if o.LabNoiseUnit > 0 {
+		chk.CalibrationOn = "given (--lab-noise-unit), checked on the quantized data"
+	}
 	fd.NoiseUnit = cal.NoiseUnit
 	var cache lab.FitCache
 	for _, t := range targets {

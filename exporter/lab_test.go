@@ -136,3 +136,32 @@ func TestReportPairwise(t *testing.T) {
 		t.Error("a missing report: no error")
 	}
 }
+
+// --lab-noise-unit skips the calibration but not the check.
+func TestLabNoiseUnitGiven(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := sitefixture.Write(dir, sitefixture.Options{Voxels: 60, Subjects: 1, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	labPath, evalPath := writeLabInput(t, t.TempDir(), 0)
+	args := []string{"--lab-only", "--lab", labPath, "--lab-pipeline", evalPath, "--out", dir, "--lab-noise-unit"}
+	if err := run(append(args, "20"), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	d, err := lab.DecodeBase("lab", mustRead(t, filepath.Join(dir, readIndex(t, dir).Lab.File)))
+	if err != nil || d.NoiseUnit != 20 {
+		t.Fatalf("noise unit %v, %v", d, err)
+	}
+	if err := run(append(args, "200"), io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "points apart") {
+		t.Errorf("a unit far off: %v", err)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -39,6 +39,7 @@ type options struct {
 	LabVoxelShare float64 `json:"-"`
 	LabSeeds      int     `json:"-"`
 	LabTolerance  float64 `json:"-"`
+	LabNoiseUnit  float64 `json:"-"`
 }
 
 // bundleArgs is the command line recorded in the generator's and the
@@ -78,6 +79,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&o.LabVoxelShare, "lab-voxel-share", 0.5, "share of a subject's voxels the lab uses at the full settings when the pipeline's count is unknown (its median-F selection keeps about half)")
 	fs.IntVar(&o.LabSeeds, "lab-seeds", 3, "lab runs (seeds) averaged per subject in the calibration and the check")
 	fs.Float64Var(&o.LabTolerance, "lab-tolerance", 0.05, "bar: the lab's pairwise accuracy at the full settings within this of the pipeline's, per subject")
+	fs.Float64Var(&o.LabNoiseUnit, "lab-noise-unit", 0, "use this noise unit instead of calibrating it (a re-export of the same lab data, e.g. with its PCA latents added: the unit its last export recorded); the check against the pipeline still runs")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

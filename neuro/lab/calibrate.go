@@ -50,20 +50,15 @@ func CalibrateNoiseUnit(ctx context.Context, d *Data, targets []Target, seeds in
 	for _, t := range targets {
 		want += t.Pairwise / float64(len(targets))
 	}
-	var cache FitCache
 	eval := func(unit float64) ([]float64, float64, error) {
-		d.NoiseUnit = unit
-		acc := make([]float64, len(targets))
+		m, err := Measure(ctx, d, targets, unit, seeds)
+		if err != nil {
+			return nil, 0, err
+		}
+		acc := m.Pairwise
 		var mean float64
-		for i, t := range targets {
-			for s := 1; s <= seeds; s++ {
-				res, err := Run(ctx, d, d.FullConfig(t.Subject, t.Voxels, uint64(s)), &cache, nil)
-				if err != nil {
-					return nil, 0, err
-				}
-				acc[i] += res.Pairwise.Accuracy / float64(seeds)
-			}
-			mean += acc[i] / float64(len(targets))
+		for _, a := range acc {
+			mean += a / float64(len(targets))
 		}
 		if log != nil {
 			fmt.Fprintf(log, "lab calibration: noise unit %.4g → mean pairwise %.4f (target %.4f)\n", unit, mean, want)
@@ -91,6 +86,28 @@ func CalibrateNoiseUnit(ctx context.Context, d *Data, targets []Target, seeds in
 	}
 	d.NoiseUnit = bestUnit
 	return &Calibration{NoiseUnit: bestUnit, Seeds: seeds, Pairwise: best}, nil
+}
+
+// Measure runs the full settings of each target's subject at a given noise
+// unit (mean over seeds 1…seeds), setting d.NoiseUnit: the check of a unit
+// calibrated before.
+func Measure(ctx context.Context, d *Data, targets []Target, unit float64, seeds int) (*Calibration, error) {
+	if !(unit > 0) || seeds < 1 {
+		return nil, fmt.Errorf("lab: noise unit %v and seeds %d must be positive", unit, seeds)
+	}
+	d.NoiseUnit = unit
+	var cache FitCache
+	c := &Calibration{NoiseUnit: unit, Seeds: seeds, Pairwise: make([]float64, len(targets))}
+	for i, t := range targets {
+		for s := 1; s <= seeds; s++ {
+			res, err := Run(ctx, d, d.FullConfig(t.Subject, t.Voxels, uint64(s)), &cache, nil)
+			if err != nil {
+				return nil, err
+			}
+			c.Pairwise[i] += res.Pairwise.Accuracy / float64(seeds)
+		}
+	}
+	return c, nil
 }
 
 // CheckAgainst reports the subjects whose lab accuracy in c is more than tol
