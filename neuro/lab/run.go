@@ -245,7 +245,12 @@ func NewJob(d *Data, cfg Config, cache *FitCache) (*Job, error) {
 	j.plan()
 	if cache != nil && cache.ok && cache.key == keyOf(d, cfg) {
 		j.xbar, j.fbar, j.m32, j.nmat = cache.xbar, cache.fbar, cache.m32, cache.nmat
-		j.stages = j.stages[6:] // from "voxels" on
+		for i, st := range j.stages {
+			if st.name == "voxels" { // the first stage after the fit
+				j.stages = j.stages[i:]
+				break
+			}
+		}
 	}
 	for _, s := range j.stages {
 		j.costAll += s.cost
