@@ -40,8 +40,9 @@ func fmriLab(ctx context.Context, args []string) error {
 	train := fs.Int("train", 8000, "training faces (the first subject's, in the order of its stimulus files)")
 	k := fs.Int("k", 128, "stimulus features kept (the truncated SVD's rank)")
 	seed := fs.Int64("seed", 1, "simulation seed (the site data's subjects: 1)")
-	brain := fs.String("brain", sim.BrainV1, "brain model, as trainer fmri simulate's --brain")
-	noise := fs.String("noise", "", "noise scale per subject (default: the simulator's calibrated ones)")
+	brain := fs.String("brain", sim.DefaultBrain, "brain model, as trainer fmri simulate's --brain (its default too)")
+	featureModel := fs.String("feature-model", sim.DefaultBrainV2().FeatureModel, "brain v2: the face-feature network")
+	noise := fs.String("noise", "", "noise scale per subject (default: the simulator's calibrated ones for --brain)")
 	spaces := fs.String("spaces", "vaegan,pca", "latent spaces: vaegan and/or pca")
 	pcaK := fs.Int("pca-k", 1024, "PCA components (as trainer fmri fit)")
 	pcaSeed := fs.Uint64("pca-seed", 1, "PCA seed (trainer fmri fit's --seed)")
@@ -53,6 +54,7 @@ func fmriLab(ctx context.Context, args []string) error {
 	blasName := gorgoniablas.Use()
 	cfg := sim.DefaultConfig()
 	cfg.Seed = *seed
+	cfg.Noise = sim.DefaultNoiseFor(*brain)
 	if *noise != "" {
 		nz, err := parseFloats(*noise)
 		if err != nil {
@@ -63,6 +65,7 @@ func fmriLab(ctx context.Context, args []string) error {
 	switch *brain {
 	case sim.BrainV2:
 		cfg.Brain, cfg.V2 = sim.BrainV2, sim.DefaultBrainV2()
+		cfg.V2.FeatureModel = *featureModel
 	case sim.BrainV1:
 	default:
 		return fmt.Errorf("--brain %q: want %s or %s", *brain, sim.BrainV1, sim.BrainV2)
