@@ -47,6 +47,7 @@ func fmriLab(ctx context.Context, args []string) error {
 	pcaK := fs.Int("pca-k", 1024, "PCA components (as trainer fmri fit)")
 	pcaSeed := fs.Uint64("pca-seed", 1, "PCA seed (trainer fmri fit's --seed)")
 	svdSeed := fs.Uint64("svd-seed", 1, "seed of the randomized SVD")
+	reuse := fs.String("latents-from", "", "take the latents from an earlier lab.npz of the same faces (another brain: the faces and their latents do not depend on it)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -100,8 +101,26 @@ func fmriLab(ctx context.Context, args []string) error {
 		px = append(px, ds.Image(i)...)
 	}
 	tensors := []ckpt.Tensor{{Name: "features", Shape: []int{n, *k}, Data: feat}}
+	names := make([]string, len(lb.Faces))
+	for i, f := range lb.Faces {
+		names[i] = pool.Faces[f].Name
+	}
+	var earlier *ckpt.File
+	if *reuse != "" {
+		if earlier, err = sameFaces(*reuse, names); err != nil {
+			return err
+		}
+	}
 	for _, sp := range strings.Split(*spaces, ",") {
 		var z []float32
+		if earlier != nil {
+			t, ok := earlier.Tensors["latents."+sp]
+			if !ok {
+				return fmt.Errorf("--latents-from %s: no %s latents", *reuse, sp)
+			}
+			tensors = append(tensors, ckpt.Tensor{Name: "latents." + sp, Shape: t.Shape, Data: t.Data})
+			continue
+		}
 		switch sp {
 		case "vaegan":
 			w, _, err := vaegan.LoadModel(*model)
@@ -144,10 +163,6 @@ func fmriLab(ctx context.Context, args []string) error {
 			ckpt.Tensor{Name: "roi.sub-" + s.Label, Shape: []int{V}, Data: roi},
 			ckpt.Tensor{Name: "load.sub-" + s.Label, Shape: []int{*k, V}, Data: loads[i]})
 		subjects[i] = map[string]any{"name": "sub-" + s.Label, "noise": s.Noise, "voxels": V}
-	}
-	names := make([]string, len(lb.Faces))
-	for i, f := range lb.Faces {
-		names[i] = pool.Faces[f].Name
 	}
 	meta := map[string]any{"format": LabFormat, "train": lb.Train, "test": n - lb.Train, "k": *k,
 		"drive_kept": kept, "subjects": subjects, "faces": names, "sim": cfg, "version": version.String(),
@@ -298,4 +313,29 @@ func orthonormal(Y *mat.Dense) *mat.Dense {
 		q = mat.DenseCopyOf(next.T())
 	}
 	return q
+}
+
+// sameFaces loads an earlier lab file and checks that it holds the same
+// faces, in the same order.
+func sameFaces(path string, names []string) (*ckpt.File, error) {
+	f, err := ckpt.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("--latents-from: %w", err)
+	}
+	var meta struct {
+		Format string   `json:"format"`
+		Faces  []string `json:"faces"`
+	}
+	if err := f.DecodeMeta(&meta); err != nil || meta.Format != LabFormat {
+		return nil, fmt.Errorf("--latents-from %s: not a lab file (%v)", path, err)
+	}
+	if len(meta.Faces) != len(names) {
+		return nil, fmt.Errorf("--latents-from %s: %d faces, this run has %d", path, len(meta.Faces), len(names))
+	}
+	for i := range names {
+		if meta.Faces[i] != names[i] {
+			return nil, fmt.Errorf("--latents-from %s: face %d is %s, this run's is %s", path, i, meta.Faces[i], names[i])
+		}
+	}
+	return f, nil
 }
