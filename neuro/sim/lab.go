@@ -14,8 +14,9 @@ type LabSubject struct {
 	// Modulation is each voxel's response change per standard deviation of
 	// its drive, percent (the brain v2's region gain included).
 	Modulation []float64
-	// Drive is faces × voxels: each voxel's standardised drive for each
-	// face of LabBrain.Faces, computed as in a simulation.
+	// Drive is faces × voxels: each voxel's drive for each face of
+	// LabBrain.Faces, computed as in a simulation (centred over these
+	// faces, its parts standardised and mixed).
 	Drive []float32
 }
 

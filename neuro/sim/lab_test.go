@@ -8,9 +8,8 @@ import (
 )
 
 // LabDrives gives the lab the simulator's own drives: the first subject's
-// training faces then its test faces, every subject's voxels standardised
-// over them, the same for the same seed, and the responses of a simulation
-// for the faces both see.
+// training faces then its test faces, every subject's drives centred
+// over them, the same for the same seed.
 func TestLabDrives(t *testing.T) {
 	design := testDesign(t, []string{"01", "02"}, 3, 80)
 	pool := testPool(160, 100, 32)
@@ -46,7 +45,10 @@ func TestLabDrives(t *testing.T) {
 				m += x / float64(n)
 				q += x * x / float64(n)
 			}
-			if math.Abs(m) > 1e-4 || math.Abs(q-m*m-1) > 1e-3 {
+			// Mean 0; variance 1 for a pure visual voxel, near 1 for a mix
+			// of two standardised parts (v1: VisMix² + AttrMix² = 1 plus
+			// their covariance).
+			if math.Abs(m) > 1e-4 || q-m*m < 0.3 || q-m*m > 2 {
 				t.Errorf("sub-%s voxel %d: drive mean %.2g, variance %.4f", s.Label, v, m, q-m*m)
 			}
 		}
