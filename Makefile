@@ -6,7 +6,7 @@ FACES   ?= ../shared/faces/celeba
 DESIGN  ?= ../shared/ds001761-design
 GOROOT_WASM := $(shell $(GO) env GOROOT)/lib/wasm
 
-.PHONY: all test test-go test-wasm fuzz vet train train-resume eval bench reproduce reproduce-v1 reproduce-haxby clean
+.PHONY: all test test-go test-wasm fuzz vet train train-resume eval bench bench-lab reproduce reproduce-v1 reproduce-haxby clean
 
 all: test
 
@@ -15,9 +15,10 @@ test: vet test-go test-wasm fuzz test-e2e test-bids
 
 # The WebAssembly packages, derived rather than listed: every package of the
 # module that the browser app (./wasm) or its tests build on, plus infer/fold,
-# which promises to build for WebAssembly though only the exporter imports it.
+# which promises to build for WebAssembly though only the exporter imports it,
+# and neuro/lab, whose golden run must be bit-identical natively and under Node.
 WASM_PKGS = $(or $(shell GOOS=js GOARCH=wasm $(GO) list -deps -test ./wasm/... | grep -E '^fmriface/[^ ]+$$' | grep -v '\.test$$'),\
-	$(error cannot list the WebAssembly packages: GOOS=js GOARCH=wasm $(GO) list -deps -test ./wasm/... failed)) fmriface/infer/fold
+	$(error cannot list the WebAssembly packages: GOOS=js GOARCH=wasm $(GO) list -deps -test ./wasm/... failed)) fmriface/infer/fold fmriface/neuro/lab
 
 vet:
 	$(GO) vet ./...
@@ -89,6 +90,11 @@ reproduce-haxby:
 ## bench: Go benchmarks; see BENCHMARKS.md for the side-by-side reference runs
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./trainer/vaegan/ ./trainer/ops/ ./infer/nn/ ./infer/gemm/ ./neuro/glm/ ./bundle/ ./bundle/quant/
+
+## bench-lab: a Lab run at the default and the largest settings, natively and in WebAssembly under Node (BENCHMARKS.md)
+bench-lab:
+	$(GO) test -run '^$$' -bench Run -benchtime 1x ./neuro/lab/
+	PATH="$$PATH:$(GOROOT_WASM)" GOOS=js GOARCH=wasm $(GO) test -run '^$$' -bench Run -benchtime 1x ./neuro/lab/
 
 include site/site.mk
 

@@ -108,7 +108,10 @@ func export(o options, stdout, stderr io.Writer) error {
 		return fmt.Errorf("fidelity bars missed: %s (see %s); index.json not written", strings.Join(rep.Failures, "; "),
 			filepath.Join(o.Out, "export-report.json"))
 	}
-	return writeIndex(o, m, files, real)
+	if err := writeIndex(o, m, files, real); err != nil {
+		return err
+	}
+	return addLab(o, stdout, stderr)
 }
 
 // readExportInputs reads the face model, its axes and the subjects'

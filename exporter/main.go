@@ -132,6 +132,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if o.RealOnly {
 		return addReal(o, stdout, stderr)
 	}
+	if o.LabOnly {
+		o.labSet = true // the data must exist
+		return addLab(o, stdout, stderr)
+	}
 	fastblas.Use() // the decoders' calibrated rounding factorizes voxel × voxel matrices
 	return export(o, stdout, stderr)
 }

@@ -29,6 +29,17 @@ type options struct {
 	// see bundleArgs, in the command the VAE-GAN's bundles record): they
 	// keep their bytes with or without it.
 	PCA bool `json:"-"`
+	// Lab is trainer fmri lab's output, the Lab panel's data (lab.go);
+	// LabPipeline the full pipeline's eval.json it is checked against.
+	Lab           string  `json:"-"`
+	labSet        bool    // --lab was given
+	LabOnly       bool    `json:"-"`
+	LabPipeline   string  `json:"-"`
+	LabReps       int     `json:"-"`
+	LabVoxelShare float64 `json:"-"`
+	LabSeeds      int     `json:"-"`
+	LabTolerance  float64 `json:"-"`
+	LabNoiseUnit  float64 `json:"-"`
 }
 
 // bundleArgs is the command line recorded in the generator's and the
@@ -61,10 +72,21 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.Date, "date", "", "date for index.json (default: when the model was saved)")
 	fs.StringVar(&o.Real, "real", defaultReal, "results.json of trainer real haxby, for the site's realbrain file (\"\": none)")
 	fs.BoolVar(&o.RealOnly, "real-only", false, "only (re)write the realbrain file from --real into the site data already in --out, and list it in its index.json")
+	fs.StringVar(&o.Lab, "lab", defaultLab, "lab.npz of trainer fmri lab, for the Lab panel's files (\"\": none)")
+	fs.BoolVar(&o.LabOnly, "lab-only", false, "only (re)write the Lab panel's files from --lab into the site data already in --out, and list them in its index.json")
+	fs.StringVar(&o.LabPipeline, "lab-pipeline", defaultLabPipeline, "the full pipeline's eval.json the lab is calibrated and checked against (default, when missing: the table of "+labReport+")")
+	fs.IntVar(&o.LabReps, "lab-test-reps", 45, "presentations of a test face in the full experiment (ds001761: 45 to 56)")
+	fs.Float64Var(&o.LabVoxelShare, "lab-voxel-share", 0.5, "share of a subject's voxels the lab uses at the full settings when the pipeline's count is unknown (its median-F selection keeps about half)")
+	fs.IntVar(&o.LabSeeds, "lab-seeds", 3, "lab runs (seeds) averaged per subject in the calibration and the check")
+	fs.Float64Var(&o.LabTolerance, "lab-tolerance", 0.05, "bar: the lab's pairwise accuracy at the full settings within this of the pipeline's, per subject")
+	fs.Float64Var(&o.LabNoiseUnit, "lab-noise-unit", 0, "use this noise unit instead of calibrating it (a re-export of the same lab data, e.g. with its PCA latents added: the unit its last export recorded); the check against the pipeline still runs")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	fs.Visit(func(f *flag.Flag) { o.realSet = o.realSet || f.Name == "real" })
+	fs.Visit(func(f *flag.Flag) {
+		o.realSet = o.realSet || f.Name == "real"
+		o.labSet = o.labSet || f.Name == "lab"
+	})
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}

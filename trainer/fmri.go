@@ -9,5 +9,6 @@ func fmriCommands() map[string]func(context.Context, []string) error {
 		"fit":      fmriFit,
 		"eval":     fmriEval,
 		"report":   fmriReport,
+		"lab":      fmriLab,
 	}
 }

@@ -83,6 +83,8 @@ type Index struct {
 	// PCA is the PCA baseline's face space (pca.go); absent when the site
 	// has no PCA comparison, and then so is every subject's PCA.
 	PCA *FileRef `json:"pca,omitempty"`
+	// Lab is the Lab panel's data (lab.go); absent when the site has none.
+	Lab *LabRef `json:"lab,omitempty"`
 	// Fixture marks test data (random weights, synthetic subjects) written by
 	// site/fixture; the app shows a banner saying so. The exporter never sets it.
 	Fixture bool `json:"fixture,omitempty"`
@@ -184,12 +186,19 @@ func (ix *Index) Validate() error {
 			return fmt.Errorf("real: file %q listed twice", r.File)
 		}
 	}
-	return ix.validatePCA(seen)
+	if err := ix.validatePCA(seen); err != nil {
+		return err
+	}
+	if ix.Lab != nil {
+		return ix.Lab.validate(seen)
+	}
+	return nil
 }
 
 // Files lists every file the index names: the generator, then each
 // subject's bundle and, where it has one, its regions file; then the real
-// file where there is one; then the PCA files, if any (pca.go).
+// file where there is one; then the PCA files, if any (pca.go); then the
+// lab files (lab.go).
 func (ix *Index) Files() []FileRef {
 	refs := []FileRef{ix.Generator}
 	for _, s := range ix.Subjects {
@@ -201,7 +210,7 @@ func (ix *Index) Files() []FileRef {
 	if ix.Real != nil {
 		refs = append(refs, *ix.Real)
 	}
-	return ix.appendPCAFiles(refs)
+	return append(ix.appendPCAFiles(refs), ix.Lab.files()...)
 }
 
 func (f FileRef) validate(what string) error {
