@@ -29,10 +29,15 @@ type choice struct {
 	Escalate int      `json:"escalated,omitempty"` // steps up the ladder for the end-to-end bars
 
 	Rounding string `json:"rounding,omitempty"` // "gptq" where round was used
+	// FloorMin and FloorMax bound the rows' scale floors (quant.EncodeFloor)
+	// where the tensor has them.
+	FloorMin float64 `json:"scale_floor_min,omitempty"`
+	FloorMax float64 `json:"scale_floor_max,omitempty"`
 
 	kind  quant.Kind
 	pos   int
 	data  []float32 // float values
+	floor []float32 // per row: the scale floor it is encoded with, or nil
 	vals  []float32 // values as stored (dequantized)
 	score func(vals []float32) (effect float64, ok bool, err error)
 	// round, if set, returns the values stored in a quantized kind in
