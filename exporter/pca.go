@@ -150,7 +150,7 @@ func choosePCABasis(pm *pca.Model, pe *pcaEval, o options) ([]*choice, error) {
 		mse *= mse
 		return mse, mse <= mean.Bound, nil
 	}
-	if err := mean.choose(slices.Index(ladder, quant.Q8)); err != nil {
+	if err := mean.choose(0); err != nil {
 		return nil, err
 	}
 	escalations := 0
@@ -455,11 +455,7 @@ func (p *pcaPlan) bundle(o options, m *model) ([]byte, error) {
 	w.SetProvenance(bundle.Provenance{Command: o.Args, Config: cfg, Seed: int64(pm.Config.Seed), CodeVersion: version.String(),
 		TrainingData: fmt.Sprintf("pixel PCA of %d training faces of the face model's split (%s)", pm.Config.N, m.Train.Config.Faces)})
 	for _, c := range p.basis {
-		if c.floor != nil {
-			w.AddFloat32Floor(c.Name, c.Shape, c.data, c.kind, c.floor)
-		} else {
-			w.AddFloat32(c.Name, c.Shape, c.stored(), c.kind)
-		}
+		c.addTo(w)
 	}
 	b, err := w.Bytes()
 	if err != nil {

@@ -229,7 +229,9 @@ func TestPCABarsFail(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range pp.choices() {
-		if c.Kind != "q3" && c.Bundle == "pca" {
+		// The mean image's share of the face error is one row's, so it
+		// may take q4 where the rows take q3.
+		if c.Bundle == "pca" && c.Kind != "q3" && (c.Name != "mean" || c.Kind != "q4") {
 			t.Errorf("%s under a 10 dB bar: %s, want q3", c.Name, c.Kind)
 		}
 	}
