@@ -41,7 +41,7 @@ site-wasm:
 site:
 	@test -f $(SITE_DATA)/index.json || { \
 	  echo "make site: no site data in $(SITE_DATA) (index.json missing)."; \
-	  echo "  Real data: run the exporter (go run ./exporter), which writes $(SITE_DATA)."; \
+	  echo "  Real data: a clone has them committed in site/data; make site-data (needs ../shared) rebuilds them."; \
 	  echo "  To try the app without it: make site-fixture && make site SITE_DATA=out/site-fixture"; \
 	  echo "  (a TEST FIXTURE: random untrained model, synthetic subjects; the page says so)."; \
 	  exit 1; }
