@@ -126,8 +126,9 @@ func (c *choice) choose(pos int) error {
 
 // chooseFloor stores a tensor with floorRound as q8 on one uniform grid,
 // whose step it chooses: the coarsest (by bisection on its logarithm, to
-// within a factor 1.2) between the q8 step of the tensor's largest value and
-// four times its RMS at which the tensor's own bound holds. A uniform step
+// within a factor 1.2) between a sixteenth of the q8 step of the tensor's
+// largest value (each row then keeps its own q8 step but for the smallest
+// rows) and four times its RMS at which the tensor's own bound holds. A uniform step
 // is the right grid for a decoder whose columns (latent dimensions) differ
 // in scale by orders of magnitude, as the PCA latent's do: every dimension
 // of a decoded latent gets the same absolute error, which is what its
@@ -167,7 +168,7 @@ func (c *choice) chooseFloor() error {
 		c.F32Bytes, _ = quant.EncodedSize(quant.F32, c.Shape)
 		return true, nil
 	}
-	fine, coarse := m/127, 4*math.Sqrt(ss/float64(len(c.data)))
+	fine, coarse := m/127/16, 4*math.Sqrt(ss/float64(len(c.data)))
 	if coarse <= fine {
 		coarse = 2 * fine
 	}

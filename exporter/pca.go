@@ -96,12 +96,10 @@ func fileSHA256(path string) (string, error) {
 // choose picks the encodings of the PCA bundle and of each PCA subject's.
 func (p *pcaPlan) choose(o options, bar *progress.Bar) error {
 	bar.SetInfo("pca")
-	zc := p.faceZ
-	if len(zc) > chooseLatents {
-		zc = spread(zc, chooseLatents)
-	}
+	// Every face the bar compares (a few hundred; one product each): the
+	// basis is then checked on exactly the faces the verification draws.
 	var err error
-	if p.basis, err = choosePCABasis(p.pm, newPCAEval(p.pm, zc), o); err != nil {
+	if p.basis, err = choosePCABasis(p.pm, newPCAEval(p.pm, p.faceZ), o); err != nil {
 		return err
 	}
 	bar.Add(1)
@@ -120,7 +118,7 @@ func (p *pcaPlan) choose(o options, bar *progress.Bar) error {
 }
 
 // pcaKinds are the encodings a row of the basis may take, coarsest first.
-var pcaKinds = []quant.Kind{quant.Q3, quant.Q4, quant.Q8, quant.F16}
+var pcaKinds = []quant.Kind{quant.Q3, quant.Q4, quant.Q8, quant.F16, quant.F32}
 
 // choosePCABasis picks the encoding of the basis, row by row, and of the
 // mean image. A row's error reaches a face multiplied by the face's
@@ -134,13 +132,14 @@ var pcaKinds = []quant.Kind{quant.Q3, quant.Q4, quant.Q8, quant.F16}
 // each. A row takes the coarsest encoding whose error stays within 1.25 θ
 // at that step (q3 and q4 cannot step finer than their blocks' largest
 // value allows); an encoding is never coarser than a later row's, so the
-// rows fall into at most four bands (basis.000 the finest). θ is the
-// largest level (by bisection) whose summed row errors, measured on the
-// faces pe draws, fit the budget; while the faces drawn with the whole
-// basis quantized miss the bar plus 0.5 dB, the budget shrinks by a fifth
+// rows fall into at most five bands (basis.000 the finest). θ is the
+// largest level (by bisection) whose summed row errors fit the budget (the
+// bar plus 0.5 dB), with wₖ measured on the faces pe draws, which are the
+// faces the bar is verified on; while those faces, drawn with the whole
+// basis quantized, miss the bar plus 0.25 dB, the budget shrinks by a fifth
 // (counted as escalations).
 func choosePCABasis(pm *pca.Model, pe *pcaEval, o options) ([]*choice, error) {
-	target := mseFor(o.PSNR + 1)
+	target := mseFor(o.PSNR + 0.5)
 	s := int(math.Round(math.Sqrt(float64(pm.D / 3))))
 	w := pe.energy()
 	mean := &choice{Bundle: "pca", Name: "mean", Shape: []int{3, s, s}, data: pm.Mean}
@@ -164,7 +163,7 @@ func choosePCABasis(pm *pca.Model, pe *pcaEval, o options) ([]*choice, error) {
 			c.Escalate = escalations
 		}
 		joint, _ := pe.mse(values(cs))
-		if psnr(joint) >= o.PSNR+0.5 || escalations == 20 {
+		if psnr(joint) >= o.PSNR+0.25 || escalations == 20 {
 			// After 20 (the budget at 1 % of the bar's), the verification
 			// reports the bar it misses.
 			return cs, nil
@@ -197,7 +196,7 @@ func waterFill(pm *pca.Model, w []float64, budget float64) (*basisPlan, error) {
 		return nil, err
 	}
 	if best.total > budget {
-		return best, nil // finer than f16 is not offered: the joint check reports it
+		return best, nil // f32 everywhere but still over: the joint check reports it
 	}
 	for range 40 {
 		mid := math.Sqrt(lo * hi)
@@ -250,8 +249,8 @@ func planAt(pm *pca.Model, w []float64, theta float64) (*basisPlan, error) {
 				break
 			}
 		}
-		if p.kind[k] == quant.F16 {
-			fine = len(pcaKinds) - 1
+		if p.err[k] > 1.25*theta {
+			fine = len(pcaKinds) - 1 // f32, the last resort
 		}
 		p.total += p.err[k]
 	}
@@ -276,7 +275,7 @@ func (p *basisPlan) choices(pm *pca.Model, target float64) []*choice {
 			c.vals = append(c.vals, p.vals[r]...)
 			c.Effect += p.err[r]
 		}
-		if k != quant.F16 {
+		if k != quant.F16 && k != quant.F32 {
 			c.floor = p.floor[r0:r1]
 			c.FloorMin, c.FloorMax = float64(slices.Min(c.floor)), float64(slices.Max(c.floor))
 		}

@@ -65,7 +65,7 @@ func TestWaterFill(t *testing.T) {
 				}
 			}
 			for r := range k {
-				if p.kind[r] != quant.F16 && p.err[r] > 1.25*p.theta*(1+1e-9) {
+				if p.kind[r] != quant.F32 && p.err[r] > 1.25*p.theta*(1+1e-9) {
 					t.Errorf("row %d (%v): error %.3g over 1.25 θ = %.3g", r, p.kind[r], p.err[r], 1.25*p.theta)
 				}
 			}
