@@ -154,7 +154,7 @@ func choosePCABasis(pm *pca.Model, pe *pcaEval, o options) ([]*choice, error) {
 	}
 	escalations := 0
 	for {
-		plan, err := waterFill(pm, w, target-mean.Effect)
+		plan, err := waterFill(pm, w, target-mean.Effect, pcaKinds)
 		if err != nil {
 			return nil, err
 		}
@@ -186,12 +186,12 @@ type basisPlan struct {
 
 // waterFill finds the largest level θ whose rows' summed face errors stay
 // within budget (bisection on log θ).
-func waterFill(pm *pca.Model, w []float64, budget float64) (*basisPlan, error) {
+func waterFill(pm *pca.Model, w []float64, budget float64, kinds []quant.Kind) (*basisPlan, error) {
 	if !(budget > 0) {
 		return nil, fmt.Errorf("pca basis: no face-error budget left (%g) after the mean image", budget)
 	}
 	lo, hi := budget/float64(pm.K)/1e6, budget
-	best, err := planAt(pm, w, lo)
+	best, err := planAt(pm, w, lo, kinds)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +200,7 @@ func waterFill(pm *pca.Model, w []float64, budget float64) (*basisPlan, error) {
 	}
 	for range 40 {
 		mid := math.Sqrt(lo * hi)
-		p, err := planAt(pm, w, mid)
+		p, err := planAt(pm, w, mid, kinds)
 		if err != nil {
 			return nil, err
 		}
@@ -216,12 +216,13 @@ func waterFill(pm *pca.Model, w []float64, budget float64) (*basisPlan, error) {
 	return best, nil
 }
 
-// planAt encodes every row at level θ.
-func planAt(pm *pca.Model, w []float64, theta float64) (*basisPlan, error) {
+// planAt encodes every row at level θ in the coarsest of kinds (coarsest
+// first) that keeps its error within 1.25 θ.
+func planAt(pm *pca.Model, w []float64, theta float64, kinds []quant.Kind) (*basisPlan, error) {
 	K, D := pm.K, pm.D
 	p := &basisPlan{theta: theta, kind: make([]quant.Kind, K), floor: make([]float32, K), vals: make([][]float32, K), err: make([]float64, K)}
 	shape := []int{1, D}
-	fine := 0 // the finest position in pcaKinds of any later row
+	fine := 0 // the finest position in kinds of any later row
 	for k := K - 1; k >= 0; k-- {
 		row := pm.Components[k*D : (k+1)*D]
 		// Past twice the row's largest value every value rounds to 0, so
@@ -234,23 +235,23 @@ func planAt(pm *pca.Model, w []float64, theta float64) (*basisPlan, error) {
 		if w[k] > 0 {
 			p.floor[k] = float32(min(2*m, math.Sqrt(12*theta/w[k])))
 		}
-		for pos := fine; pos < len(pcaKinds); pos++ {
-			vals, err := quant.RoundTripFloor(pcaKinds[pos], shape, row, p.floor[k:k+1])
+		for pos := fine; pos < len(kinds); pos++ {
+			vals, err := quant.RoundTripFloor(kinds[pos], shape, row, p.floor[k:k+1])
 			if err != nil {
-				if pos < len(pcaKinds)-1 {
+				if pos < len(kinds)-1 {
 					continue // e.g. a scale out of float16's range
 				}
 				return nil, fmt.Errorf("pca basis row %d: %w", k, err)
 			}
 			_, rmse, _ := quant.Error(row, vals)
-			p.kind[k], p.vals[k], p.err[k] = pcaKinds[pos], vals, w[k]*rmse*rmse
+			p.kind[k], p.vals[k], p.err[k] = kinds[pos], vals, w[k]*rmse*rmse
 			if p.err[k] <= 1.25*theta {
 				fine = pos
 				break
 			}
 		}
 		if p.err[k] > 1.25*theta {
-			fine = len(pcaKinds) - 1 // f32, the last resort
+			fine = len(kinds) - 1 // f32, the last resort
 		}
 		p.total += p.err[k]
 	}

@@ -51,7 +51,7 @@ func TestWaterFill(t *testing.T) {
 			for r := range w {
 				w[r] = tc.energy(r)
 			}
-			p, err := waterFill(pm, w, tc.budget)
+			p, err := waterFill(pm, w, tc.budget, pcaKinds)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -90,8 +90,8 @@ func TestWaterFill(t *testing.T) {
 	for r := range w {
 		w[r] = 100 / math.Pow(1+float64(r), 2)
 	}
-	fine, _ := waterFill(pm, w, 1e-6)
-	coarse, _ := waterFill(pm, w, 1e-4)
+	fine, _ := waterFill(pm, w, 1e-6, pcaKinds)
+	coarse, _ := waterFill(pm, w, 1e-4, pcaKinds)
 	if !(coarse.theta > fine.theta) || !(coarse.floor[k-1] > fine.floor[k-1]) {
 		t.Errorf("budget 1e-4 against 1e-6: θ %.3g vs %.3g, last floor %.3g vs %.3g", coarse.theta, fine.theta, coarse.floor[k-1], fine.floor[k-1])
 	}
@@ -318,7 +318,7 @@ func TestPCABasisEncodings(t *testing.T) {
 		mse, worst := pe.mse(map[string][]float32{"mean": pp.pm.Mean, sitedata.PCABandName(0): v})
 		t.Logf("basis all %v: %d bytes, PSNR %.2f dB pooled over %d faces, worst face %.2f dB", k, size, psnr(mse), len(pp.faceZ), psnr(worst))
 	}
-	cs, err := choosePCABasis(pp.pm, newPCAEval(pp.pm, spread(pp.faceZ, chooseLatents)), o)
+	cs, err := choosePCABasis(pp.pm, newPCAEval(pp.pm, pp.faceZ), o)
 	pp.basis = cs
 	if err != nil {
 		t.Fatal(err)
