@@ -124,7 +124,7 @@ var pcaKinds = []quant.Kind{quant.Q3, quant.Q4, quant.Q8, quant.F16, quant.F32}
 // mean image. A row's error reaches a face multiplied by the face's
 // coefficient of that row, and the coefficients' energy w_k falls by orders
 // of magnitude from the first components to the last, so the rows share the
-// face-error budget (the bar plus 1 dB) by reverse water-filling: every row
+// face-error budget (the bar plus 0.5 dB) by reverse water-filling: every row
 // gets the same share θ of the error, which a uniform quantizer of step
 // Δ_k = √(12θ/w_k) gives it (Δ²/12 per value). The step is each row's scale
 // floor (quant.EncodeFloor); the late rows' steps are coarse, most of their
