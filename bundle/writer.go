@@ -87,6 +87,25 @@ func (w *Writer) AddFloat32(name string, shape []int, data []float32, enc quant.
 	return nil
 }
 
+// AddFloat32Floor is AddFloat32 with a lower bound on each row's scales
+// (quant.EncodeFloor): the values of row r are stored on a grid no finer
+// than floor[r], which a compressor then packs into fewer bits.
+func (w *Writer) AddFloat32Floor(name string, shape []int, data []float32, enc quant.Kind, floor []float32) error {
+	d, err := dtypeOf(enc)
+	if err != nil {
+		return w.fail(fmt.Errorf("bundle: tensor %q: %w", name, err))
+	}
+	if err := w.checkTensor(name, shape, len(data)); err != nil {
+		return err
+	}
+	p, err := quant.EncodeFloor(enc, shape, data, floor)
+	if err != nil {
+		return w.fail(fmt.Errorf("bundle: tensor %q: %w", name, err))
+	}
+	w.tensors[name] = &wtensor{dtype: d, shape: slices.Clone(shape), payload: p}
+	return nil
+}
+
 // AddInt16 adds an int16 tensor, e.g. voxel coordinates.
 func (w *Writer) AddInt16(name string, shape []int, data []int16) error {
 	return addInt(w, name, shape, data, I16)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"fmriface/bundle"
 	"fmriface/bundle/quant"
 )
 
@@ -29,15 +30,32 @@ type choice struct {
 	Escalate int      `json:"escalated,omitempty"` // steps up the ladder for the end-to-end bars
 
 	Rounding string `json:"rounding,omitempty"` // "gptq" where round was used
+	// FloorMin and FloorMax bound the rows' scale floors (quant.EncodeFloor)
+	// where the tensor has them.
+	FloorMin float64 `json:"scale_floor_min,omitempty"`
+	FloorMax float64 `json:"scale_floor_max,omitempty"`
 
 	kind  quant.Kind
 	pos   int
 	data  []float32 // float values
+	floor []float32 // per row: the scale floor it is encoded with, or nil
 	vals  []float32 // values as stored (dequantized)
 	score func(vals []float32) (effect float64, ok bool, err error)
 	// round, if set, returns the values stored in a quantized kind in
 	// place of plain rounding (a decoder's calibrated rounding, gptq).
 	round func(k quant.Kind) ([]float32, error)
+	// floorRound, if set, rounds the tensor as q8 on a uniform grid of step
+	// floor (a decoder of the PCA subjects: chooseFloor).
+	floorRound func(floor float32) ([]float32, error)
+}
+
+// addTo adds the tensor as chosen to a bundle.
+func (c *choice) addTo(w *bundle.Writer) {
+	if c.floor != nil {
+		w.AddFloat32Floor(c.Name, c.Shape, c.stored(), c.kind, c.floor)
+		return
+	}
+	w.AddFloat32(c.Name, c.Shape, c.stored(), c.kind)
 }
 
 // stored returns the values to encode: the calibrated rounding where there
@@ -53,6 +71,7 @@ func (c *choice) stored() []float32 {
 // the tensor's own bound holds.
 func (c *choice) try(pos int) (ok bool, err error) {
 	k := ladder[pos]
+	c.floor, c.FloorMin, c.FloorMax = nil, 0, 0
 	var vals []float32
 	rounding := ""
 	if c.round != nil && k != quant.F16 && k != quant.F32 {
@@ -105,12 +124,88 @@ func (c *choice) choose(pos int) error {
 	return fmt.Errorf("tensor %s: no encoding could be measured", c.Name)
 }
 
+// chooseFloor stores a tensor with floorRound as q8 on one uniform grid,
+// whose step it chooses: the coarsest (by bisection on its logarithm, to
+// within a factor 1.2) between a sixteenth of the q8 step of the tensor's
+// largest value (each row then keeps its own q8 step but for the smallest
+// rows) and four times its RMS at which the tensor's own bound holds. A uniform step
+// is the right grid for a decoder whose columns (latent dimensions) differ
+// in scale by orders of magnitude, as the PCA latent's do: every dimension
+// of a decoded latent gets the same absolute error, which is what its
+// correlation weighs, and the columns far below the step round to zero,
+// which brotli stores in a fraction of a bit per value. Where even the
+// finest step misses the bound, the ladder from q8 decides.
+func (c *choice) chooseFloor() error {
+	var ss, m float64
+	for _, v := range c.data {
+		ss += float64(v) * float64(v)
+		m = max(m, math.Abs(float64(v)))
+	}
+	rows, _, err := quant.Layout(c.Shape)
+	if err != nil || len(c.data) == 0 || m == 0 {
+		return c.choose(slices.Index(ladder, quant.Q8))
+	}
+	at := func(step float64) (bool, error) {
+		vals, err := c.floorRound(float32(step))
+		if err != nil {
+			return false, err
+		}
+		eff, ok, err := c.score(vals)
+		if err != nil || !ok {
+			if err == nil {
+				c.Rejected = append(c.Rejected, fmt.Sprintf("q8 on a uniform grid of step %.3g: %s %.3g over %.3g or a flipped pair", step, c.Measure, eff, c.Bound))
+			}
+			return false, err
+		}
+		floor := make([]float32, rows)
+		for i := range floor {
+			floor[i] = float32(step)
+		}
+		c.pos, c.kind, c.Kind, c.vals, c.Effect, c.Rounding = slices.Index(ladder, quant.Q8), quant.Q8, quant.Q8.String(), vals, eff, "gptq"
+		c.floor, c.FloorMin, c.FloorMax = floor, step, step
+		c.MaxAbs, c.RMSE, c.RelRMSE = quant.Error(c.data, vals)
+		c.Bytes, _ = quant.EncodedSize(quant.Q8, c.Shape)
+		c.F32Bytes, _ = quant.EncodedSize(quant.F32, c.Shape)
+		return true, nil
+	}
+	fine, coarse := m/127/16, 4*math.Sqrt(ss/float64(len(c.data)))
+	if coarse <= fine {
+		coarse = 2 * fine
+	}
+	if ok, err := at(coarse); err != nil || ok {
+		return err
+	}
+	if ok, err := at(fine); err != nil {
+		return err
+	} else if !ok {
+		return c.choose(slices.Index(ladder, quant.Q8))
+	}
+	for coarse/fine > 1.2 {
+		mid := math.Sqrt(fine * coarse)
+		ok, err := at(mid)
+		if err != nil {
+			return err
+		}
+		if ok {
+			fine = mid
+		} else {
+			coarse = mid
+		}
+	}
+	_, err = at(fine) // the last accepted step (the bisection may have tried a coarser one last)
+	return err
+}
+
 // settle chooses every tensor's encoding, then, while pass reports that the
 // chosen set misses an end-to-end bar, moves the tensor whose effect is
 // largest relative to its bound one step up the ladder.
 func settle(cs []*choice, pass func() (bool, error)) error {
 	for _, c := range cs {
-		if err := c.choose(0); err != nil {
+		choose := func() error { return c.choose(0) }
+		if c.floorRound != nil {
+			choose = c.chooseFloor
+		}
+		if err := choose(); err != nil {
 			return err
 		}
 	}
@@ -132,10 +227,43 @@ func settle(cs []*choice, pass func() (bool, error)) error {
 			return nil // everything is float32: the verification will report the bar it misses
 		}
 		worst.Escalate++
+		if step := float64(worst.floor0()) / 2; step > 0 && step*127 >= maxAbs(worst.data) {
+			// A uniform grid steps up by halving its step, down to q8's own.
+			vals, err := worst.floorRound(float32(step))
+			if err != nil {
+				return err
+			}
+			eff, _, err := worst.score(vals)
+			if err != nil {
+				return err
+			}
+			for i := range worst.floor {
+				worst.floor[i] = float32(step)
+			}
+			worst.vals, worst.Effect, worst.FloorMin, worst.FloorMax = vals, eff, step, step
+			worst.MaxAbs, worst.RMSE, worst.RelRMSE = quant.Error(worst.data, vals)
+			continue
+		}
 		if err := worst.choose(worst.pos + 1); err != nil {
 			return err
 		}
 	}
+}
+
+// floor0 is the tensor's scale floor, 0 where it has none.
+func (c *choice) floor0() float32 {
+	if len(c.floor) == 0 {
+		return 0
+	}
+	return c.floor[0]
+}
+
+func maxAbs(x []float32) float64 {
+	var m float64
+	for _, v := range x {
+		m = max(m, math.Abs(float64(v)))
+	}
+	return m
 }
 
 func ratio(c *choice) float64 {

@@ -312,6 +312,19 @@ func chooseSubject(e *subjectEval, o options) ([]*choice, error) {
 			x := calibration(e, r.Voxels)
 			rows := len(r.Voxels)
 			c.round = func(k quant.Kind) ([]float32, error) { return gptq(k, c.data, rows, L, x) }
+			if s.Space == handoff.SpacePCA {
+				// One factorization for every step tried (chooseFloor).
+				var g *gptqFactor
+				c.floorRound = func(floor float32) ([]float32, error) {
+					if g == nil {
+						var err error
+						if g, err = newGPTQ(rows, x); err != nil {
+							return nil, err
+						}
+					}
+					return g.round(quant.Q8, c.data, L, floor)
+				}
+			}
 		}
 	}
 	decoded(add("test.patterns", []int{N, V}), nil, patternBound)
@@ -340,6 +353,9 @@ func chooseSubject(e *subjectEval, o options) ([]*choice, error) {
 		r, err := e.eval(overlay(e.float, values(cs)), nil)
 		return r.MinCorr >= o.Corr && r.Flipped["all"] <= o.Pairwise, err
 	})
+	for _, c := range cs {
+		c.floorRound = nil // frees the GPTQ factors
+	}
 	return cs, err
 }
 

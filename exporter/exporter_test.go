@@ -408,7 +408,9 @@ func TestQuantizationChoice(t *testing.T) {
 			if c.Kind != "f32" && c.Effect > c.Bound && c.Escalate == 0 {
 				t.Errorf("%s/%s: effect %g above its bound %g", c.Bundle, c.Name, c.Effect, c.Bound)
 			}
-			if c.Kind != "q3" && len(c.Rejected) == 0 {
+			// A tensor on a uniform grid (scale floors) is chosen by its
+			// step, not by the ladder.
+			if c.Kind != "q3" && len(c.Rejected) == 0 && c.FloorMax == 0 {
 				t.Errorf("%s/%s stored as %s with no cheaper encoding rejected", c.Bundle, c.Name, c.Kind)
 			}
 		}

@@ -116,7 +116,7 @@ const fixturePCAK = 24
 // syntheticPCA writes a PCA model of k random components of 3·s·s pixels
 // whose norms fall like a face PCA's standard deviations (the synthetic
 // subjects' latents do not), around a grey mean image: three bands at the
-// fixture's size (pcaBandEdges), of very different weight.
+// fixture's size, of very different weight.
 func syntheticPCA(t testing.TB, path string, k, s int) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(9, 9))

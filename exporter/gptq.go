@@ -33,6 +33,27 @@ func gptq(k quant.Kind, d []float32, rows, cols int, x []float32) ([]float32, er
 	if rows <= 0 || cols <= 0 || len(d) != rows*cols || len(x)%rows != 0 {
 		return nil, fmt.Errorf("gptq: %d values for %d×%d, %d inputs", len(d), rows, cols, len(x))
 	}
+	g, err := newGPTQ(rows, x)
+	if err != nil {
+		return nil, err
+	}
+	return g.round(k, d, cols, 0)
+}
+
+// gptqFactor is the part of GPTQ that depends on the inputs alone (the
+// factor U of (xᵀx)⁻¹), kept so that one decoder can be rounded in several
+// encodings at the cost of one factorization.
+type gptqFactor struct {
+	rows int
+	u    blas64.Triangular
+}
+
+// newGPTQ factors the inputs x (n × rows, row-major) of a matrix of rows
+// rows.
+func newGPTQ(rows int, x []float32) (*gptqFactor, error) {
+	if rows <= 0 || len(x)%rows != 0 {
+		return nil, fmt.Errorf("gptq: %d inputs for %d rows", len(x), rows)
+	}
 	n := len(x) / rows
 	// H = xᵀx, damped by gptqDamp of its mean diagonal (GPTQ uses 1 %) so that it
 	// is invertible when n < rows; a row no input reads gets weight 1.
@@ -69,8 +90,17 @@ func gptq(k quant.Kind, d []float32, rows, cols int, x []float32) ([]float32, er
 	}
 	var ut mat.TriDense
 	ch.UTo(&ut)
-	u := ut.RawTriangular() // row-major upper triangle: row i from column i on
+	return &gptqFactor{rows: rows, u: ut.RawTriangular()}, nil
+}
 
+// round is gptq with the factored inputs; floor, where > 0, is the scale
+// floor of every row (quant.EncodeFloor): a uniform grid of that step over
+// the whole matrix.
+func (g *gptqFactor) round(k quant.Kind, d []float32, cols int, floor float32) ([]float32, error) {
+	rows, u := g.rows, g.u // u: row-major upper triangle, row i from column i on
+	if cols <= 0 || len(d) != rows*cols {
+		return nil, fmt.Errorf("gptq: %d values for %d×%d", len(d), rows, cols)
+	}
 	w := mat.NewDense(rows, cols, f64(d))
 	out := make([]float32, rows*cols)
 	row := make([]float32, cols)
@@ -82,7 +112,7 @@ func gptq(k quant.Kind, d []float32, rows, cols int, x []float32) ([]float32, er
 			for j, v := range wi {
 				row[j] = float32(v)
 			}
-			q, err := quant.RoundTrip(k, []int{1, cols}, row)
+			q, err := quant.RoundTripFloor(k, []int{1, cols}, row, []float32{floor})
 			if err != nil {
 				return nil, fmt.Errorf("gptq: row %d: %w", i, err)
 			}

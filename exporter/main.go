@@ -86,14 +86,15 @@
 //
 // The PCA baseline (--pca): the paper's 1024-component pixel PCA beside the
 // VAE-GAN, downloaded when the app first shows the comparison. Its bundle
-// holds the mean image and the components in bands of rows (8, 8, 16, 32,
-// then 64), each band in its own encoding: the bands share the face-error
-// budget of --psnr plus 1 dB, all start at q3, and the band whose next
-// encoding removes the most error per byte moves up until the budget holds
-// (then, while the faces drawn with all of them quantized miss --psnr plus
-// 0.5 dB, the same step goes on). Each subject's PCA fit (its own voxels) is
+// holds the mean image and the components, row by row in the coarsest
+// encoding that keeps the row's share of the face error: the rows share the
+// budget of --psnr plus 0.5 dB by reverse water-filling (each row's step
+// √(12θ/w_k), w_k the energy of its coefficients in the faces of the bar,
+// stored as its scale floor, quant.EncodeFloor), and consecutive rows of one
+// encoding form a band (at most five). Each subject's PCA fit (its own voxels) is
 // a bundle and a regions file in the subject layout, encoded like the
-// VAE-GAN subject's. The same bars hold, measured the same way: faces drawn
+// VAE-GAN subject's but for the decoders, each on one uniform q8 grid (the
+// coarsest step that keeps its bound, GPTQ-rounded). The same bars hold, measured the same way: faces drawn
 // through the app's loader (package infer/site) from the stored basis
 // against the float PCA's, over the PCA's test, imagery and decoded
 // latents; decoded PCA latents against the float pipeline's; the pairwise

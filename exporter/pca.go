@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"gonum.org/v1/gonum/blas"
@@ -92,30 +93,13 @@ func fileSHA256(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// pcaBandEdges cuts the K components into bands, each stored in its own
-// encoding: narrow at the top, where the variance falls fastest (8, 8, 16
-// and 32 rows), then 64 rows each.
-func pcaBandEdges(k int) []int {
-	edges := []int{0}
-	for r, step := 0, 8; r < k; {
-		r = min(k, r+step)
-		edges = append(edges, r)
-		if r >= 16 && step < 64 {
-			step *= 2
-		}
-	}
-	return edges
-}
-
 // choose picks the encodings of the PCA bundle and of each PCA subject's.
 func (p *pcaPlan) choose(o options, bar *progress.Bar) error {
 	bar.SetInfo("pca")
-	zc := p.faceZ
-	if len(zc) > chooseLatents {
-		zc = spread(zc, chooseLatents)
-	}
+	// Every face the bar compares (a few hundred; one product each): the
+	// basis is then checked on exactly the faces the verification draws.
 	var err error
-	if p.basis, err = choosePCABasis(p.pm, newPCAEval(p.pm, zc), o); err != nil {
+	if p.basis, err = choosePCABasis(p.pm, newPCAEval(p.pm, p.faceZ), o); err != nil {
 		return err
 	}
 	bar.Add(1)
@@ -133,118 +117,178 @@ func (p *pcaPlan) choose(o options, bar *progress.Bar) error {
 	return nil
 }
 
-// choosePCABasis picks the encoding of each band of components and of the
-// mean image. A band's error reaches a face multiplied by the latents'
-// coefficients of its rows, which fall by orders of magnitude from the first
-// components to the last, so one encoding for the whole basis would be
-// either too coarse at the top or wasted on the tail. The bands share the
-// budget of the bar plus 1 dB: each starts at q3, then, while the sum of
-// their face errors (each measured alone on the faces ge draws) exceeds the
-// budget, the band whose next encoding removes the most error per byte
-// moves up; then, while the faces drawn with every band quantized miss the
-// bar plus 0.5 dB, the same step continues (counted as escalations).
+// pcaKinds are the encodings a row of the basis may take, coarsest first.
+var pcaKinds = []quant.Kind{quant.Q3, quant.Q4, quant.Q8, quant.F16, quant.F32}
+
+// choosePCABasis picks the encoding of the basis, row by row, and of the
+// mean image. A row's error reaches a face multiplied by the face's
+// coefficient of that row, and the coefficients' energy w_k falls by orders
+// of magnitude from the first components to the last, so the rows share the
+// face-error budget (the bar plus 0.5 dB) by reverse water-filling: every row
+// gets the same share θ of the error, which a uniform quantizer of step
+// Δ_k = √(12θ/w_k) gives it (Δ²/12 per value). The step is each row's scale
+// floor (quant.EncodeFloor); the late rows' steps are coarse, most of their
+// values round to 0 or ±1, and brotli stores them in a fraction of a bit
+// each. A row takes the coarsest encoding whose error stays within 1.25 θ
+// at that step (q3 and q4 cannot step finer than their blocks' largest
+// value allows); an encoding is never coarser than a later row's, so the
+// rows fall into at most five bands (basis.000 the finest). θ is the
+// largest level (by bisection) whose summed row errors fit the budget (the
+// bar plus 0.5 dB), with wₖ measured on the faces pe draws, which are the
+// faces the bar is verified on; while those faces, drawn with the whole
+// basis quantized, miss the bar plus 0.25 dB, the budget shrinks by a fifth
+// (counted as escalations).
 func choosePCABasis(pm *pca.Model, pe *pcaEval, o options) ([]*choice, error) {
-	target := mseFor(o.PSNR + 1)
-	edges := pcaBandEdges(pm.K)
+	target := mseFor(o.PSNR + 0.5)
 	s := int(math.Round(math.Sqrt(float64(pm.D / 3))))
-	var cs []*choice
-	var coefs []blas32.General // the faces' coefficients of each choice's rows
-	for b := 0; b+1 < len(edges); b++ {
-		r0, r1 := edges[b], edges[b+1]
-		cs = append(cs, &choice{Bundle: "pca", Name: sitedata.PCABandName(b), Shape: []int{r1 - r0, pm.D}, data: pm.Components[r0*pm.D : r1*pm.D]})
-		coefs = append(coefs, pe.columns(r0, r1))
+	w := pe.energy()
+	mean := &choice{Bundle: "pca", Name: "mean", Shape: []int{3, s, s}, data: pm.Mean}
+	mean.Measure, mean.Bound = "face MSE", target/float64(pm.K+1)
+	mean.score = func(vals []float32) (float64, bool, error) {
+		_, mse, _ := quant.Error(mean.data, vals)
+		mse *= mse
+		return mse, mse <= mean.Bound, nil
 	}
-	cs = append(cs, &choice{Bundle: "pca", Name: "mean", Shape: []int{3, s, s}, data: pm.Mean})
-	coefs = append(coefs, pe.ones())
-	// Every band's face error in every encoding of the ladder.
-	mse := make([][]float64, len(cs))
-	size := make([][]int64, len(cs))
-	failed := make([][]string, len(cs)) // per choice and ladder position: why it cannot encode
-	for i, c := range cs {
-		c.Measure, c.Bound = "face MSE (shared budget)", target
-		coef := coefs[i]
-		c.score = func(vals []float32) (float64, bool, error) { return pe.bandMSE(coef, c.data, vals), true, nil }
-		mse[i], size[i], failed[i] = make([]float64, len(ladder)), make([]int64, len(ladder)), make([]string, len(ladder))
-		for pos, k := range ladder {
-			vals, err := quant.RoundTrip(k, c.Shape, c.data)
-			if err != nil {
-				mse[i][pos], failed[i][pos] = math.Inf(1), err.Error()
-				continue
-			}
-			mse[i][pos], _, _ = c.score(vals)
-			size[i][pos], _ = quant.EncodedSize(k, c.Shape)
-		}
-	}
-	pos := make([]int, len(cs))
-	total := 0.0
-	for i := range cs {
-		for !(mse[i][pos[i]] < math.Inf(1)) {
-			pos[i]++ // f32 always encodes
-		}
-		total += mse[i][pos[i]]
-	}
-	// step moves up the band with the most error removed per byte.
-	step := func() bool {
-		best, bestNext, bestGain := -1, 0, 0.0
-		for i := range cs {
-			next := pos[i] + 1
-			for next < len(ladder) && !(mse[i][next] < math.Inf(1)) {
-				next++ // an encoding that failed on this band
-			}
-			if next == len(ladder) {
-				continue
-			}
-			gain := (mse[i][pos[i]] - mse[i][next]) / float64(max(1, size[i][next]-size[i][pos[i]]))
-			if gain > bestGain {
-				best, bestNext, bestGain = i, next, gain
-			}
-		}
-		if best < 0 {
-			return false
-		}
-		total += mse[best][bestNext] - mse[best][pos[best]]
-		pos[best] = bestNext
-		return true
-	}
-	for total > target && step() {
-	}
-	apply := func() error {
-		for i, c := range cs {
-			c.Rejected = c.Rejected[:0]
-			for p := 0; p < pos[i]; p++ {
-				why := fmt.Sprintf("face MSE %.3g (a wider encoding bought more of the budget per byte)", mse[i][p])
-				if failed[i][p] != "" {
-					why = failed[i][p]
-				}
-				c.Rejected = append(c.Rejected, fmt.Sprintf("%v: %s", ladder[p], why))
-			}
-			if ok, err := c.try(pos[i]); err != nil || !ok {
-				return fmt.Errorf("pca %s: %v", c.Name, err)
-			}
-		}
-		return nil
-	}
-	if err := apply(); err != nil {
+	if err := mean.choose(0); err != nil {
 		return nil, err
 	}
+	escalations := 0
 	for {
-		joint, _ := pe.mse(values(cs))
-		if psnr(joint) >= o.PSNR+0.5 {
-			return cs, nil
-		}
-		before := append([]int(nil), pos...)
-		if !step() {
-			return cs, nil // everything is float32: the verification reports the bar it misses
-		}
-		for i := range pos {
-			if pos[i] != before[i] {
-				cs[i].Escalate++
-			}
-		}
-		if err := apply(); err != nil {
+		plan, err := waterFill(pm, w, target-mean.Effect, pcaKinds)
+		if err != nil {
 			return nil, err
 		}
+		cs := append(plan.choices(pm, target), mean)
+		for _, c := range cs[:len(cs)-1] {
+			c.Escalate = escalations
+		}
+		joint, _ := pe.mse(values(cs))
+		if psnr(joint) >= o.PSNR+0.25 || escalations == 20 {
+			// After 20 (the budget at 1 % of the bar's), the verification
+			// reports the bar it misses.
+			return cs, nil
+		}
+		target *= 0.8
+		escalations++
 	}
+}
+
+// basisPlan is one level of the water-filling: each row's encoding, scale
+// floor, stored values and face error.
+type basisPlan struct {
+	theta float64
+	kind  []quant.Kind
+	floor []float32
+	vals  [][]float32
+	err   []float64
+	total float64
+}
+
+// waterFill finds the largest level θ whose rows' summed face errors stay
+// within budget (bisection on log θ).
+func waterFill(pm *pca.Model, w []float64, budget float64, kinds []quant.Kind) (*basisPlan, error) {
+	if !(budget > 0) {
+		return nil, fmt.Errorf("pca basis: no face-error budget left (%g) after the mean image", budget)
+	}
+	lo, hi := budget/float64(pm.K)/1e6, budget
+	best, err := planAt(pm, w, lo, kinds)
+	if err != nil {
+		return nil, err
+	}
+	if best.total > budget {
+		return best, nil // f32 everywhere but still over: the joint check reports it
+	}
+	for range 40 {
+		mid := math.Sqrt(lo * hi)
+		p, err := planAt(pm, w, mid, kinds)
+		if err != nil {
+			return nil, err
+		}
+		if p.total <= budget {
+			lo, best = mid, p
+		} else {
+			hi = mid
+		}
+		if hi/lo < 1.01 {
+			break
+		}
+	}
+	return best, nil
+}
+
+// planAt encodes every row at level θ in the coarsest of kinds (coarsest
+// first) that keeps its error within 1.25 θ.
+func planAt(pm *pca.Model, w []float64, theta float64, kinds []quant.Kind) (*basisPlan, error) {
+	K, D := pm.K, pm.D
+	p := &basisPlan{theta: theta, kind: make([]quant.Kind, K), floor: make([]float32, K), vals: make([][]float32, K), err: make([]float64, K)}
+	shape := []int{1, D}
+	fine := 0 // the finest position in kinds of any later row
+	for k := K - 1; k >= 0; k-- {
+		row := pm.Components[k*D : (k+1)*D]
+		// Past twice the row's largest value every value rounds to 0, so
+		// the floor stops there (and a row no face reads is all zeros).
+		var m float64
+		for _, v := range row {
+			m = max(m, math.Abs(float64(v)))
+		}
+		p.floor[k] = float32(2 * m)
+		if w[k] > 0 {
+			p.floor[k] = float32(min(2*m, math.Sqrt(12*theta/w[k])))
+		}
+		for pos := fine; pos < len(kinds); pos++ {
+			vals, err := quant.RoundTripFloor(kinds[pos], shape, row, p.floor[k:k+1])
+			if err != nil {
+				if pos < len(kinds)-1 {
+					continue // e.g. a scale out of float16's range
+				}
+				return nil, fmt.Errorf("pca basis row %d: %w", k, err)
+			}
+			_, rmse, _ := quant.Error(row, vals)
+			p.kind[k], p.vals[k], p.err[k] = kinds[pos], vals, w[k]*rmse*rmse
+			if p.err[k] <= 1.25*theta {
+				fine = pos
+				break
+			}
+		}
+		if p.err[k] > 1.25*theta {
+			fine = len(kinds) - 1 // f32, the last resort
+		}
+		p.total += p.err[k]
+	}
+	return p, nil
+}
+
+// choices turns a plan into one choice per band of rows that share an
+// encoding.
+func (p *basisPlan) choices(pm *pca.Model, target float64) []*choice {
+	var cs []*choice
+	D := pm.D
+	for r0 := 0; r0 < pm.K; {
+		r1 := r0 + 1
+		for r1 < pm.K && p.kind[r1] == p.kind[r0] {
+			r1++
+		}
+		k := p.kind[r0]
+		c := &choice{Bundle: "pca", Name: sitedata.PCABandName(len(cs)), Shape: []int{r1 - r0, D}, data: pm.Components[r0*D : r1*D],
+			Measure: "face MSE (water-filling)", Bound: target, kind: k, Kind: k.String()}
+		c.vals = make([]float32, 0, (r1-r0)*D)
+		for r := r0; r < r1; r++ {
+			c.vals = append(c.vals, p.vals[r]...)
+			c.Effect += p.err[r]
+		}
+		if k != quant.F16 && k != quant.F32 {
+			c.floor = p.floor[r0:r1]
+			c.FloorMin, c.FloorMax = float64(slices.Min(c.floor)), float64(slices.Max(c.floor))
+		}
+		c.Rounding = "" // plain rounding at the floor: stored() encodes data
+		c.MaxAbs, c.RMSE, c.RelRMSE = quant.Error(c.data, c.vals)
+		c.Bytes, _ = quant.EncodedSize(k, c.Shape)
+		c.F32Bytes, _ = quant.EncodedSize(quant.F32, c.Shape)
+		c.Rejected = []string{fmt.Sprintf("water level θ = %.3g face MSE per row, rows %d–%d", p.theta, r0, r1-1)}
+		cs = append(cs, c)
+		r0 = r1
+	}
+	return cs
 }
 
 // pcaEval compares quantized PCA bases with the float one on a set of
@@ -291,9 +335,16 @@ func (e *pcaEval) mse(vals map[string][]float32) (pooled, worst float64) {
 	if e.cmp == nil {
 		e.cmp = make([]float32, e.pm.K*d)
 	}
-	edges := pcaBandEdges(e.pm.K)
-	for b := 0; b+1 < len(edges); b++ {
-		copy(e.cmp[edges[b]*d:], vals[sitedata.PCABandName(b)])
+	off := 0
+	for b := 0; ; b++ {
+		v, ok := vals[sitedata.PCABandName(b)]
+		if !ok {
+			break
+		}
+		off += copy(e.cmp[off:], v)
+	}
+	if off != len(e.cmp) {
+		panic(fmt.Sprintf("pcaEval.mse: the bands hold %d values, the basis %d", off, len(e.cmp)))
 	}
 	return faceMSE(e.faces(e.cmp, vals["mean"], e.buf), e.ref, d)
 }
@@ -312,6 +363,21 @@ func faceMSE(faces, ref []float32, d int) (pooled, worst float64) {
 		worst = max(worst, s/float64(d))
 	}
 	return sum / float64(len(ref)), worst
+}
+
+// energy is each component's mean squared coefficient over the faces.
+func (e *pcaEval) energy() []float64 {
+	K := e.pm.K
+	w := make([]float64, K)
+	for i := range e.z.Rows {
+		for k, v := range e.z.Data[i*e.z.Stride : i*e.z.Stride+K] {
+			w[k] += float64(v) * float64(v)
+		}
+	}
+	for k := range w {
+		w[k] /= float64(max(1, e.z.Rows))
+	}
+	return w
 }
 
 // columns returns the latents' coefficients of components [r0, r1).
@@ -389,7 +455,7 @@ func (p *pcaPlan) bundle(o options, m *model) ([]byte, error) {
 	w.SetProvenance(bundle.Provenance{Command: o.Args, Config: cfg, Seed: int64(pm.Config.Seed), CodeVersion: version.String(),
 		TrainingData: fmt.Sprintf("pixel PCA of %d training faces of the face model's split (%s)", pm.Config.N, m.Train.Config.Faces)})
 	for _, c := range p.basis {
-		w.AddFloat32(c.Name, c.Shape, c.stored(), c.kind)
+		c.addTo(w)
 	}
 	b, err := w.Bytes()
 	if err != nil {

@@ -4,43 +4,96 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/andybalholm/brotli"
+
 	"fmriface/bundle"
 	"fmriface/bundle/quant"
 	"fmriface/contract/handoff"
 	"fmriface/contract/sitedata"
+	"fmriface/face/pca"
 	"fmriface/infer/arch"
 	"fmriface/util/fastblas"
 	"fmriface/util/progress"
 )
 
-func TestPCABandEdges(t *testing.T) {
-	var big []int
-	for _, e := range []int{0, 8, 16, 32, 64} {
-		big = append(big, e)
-	}
-	for e := 128; e <= 1024; e += 64 {
-		big = append(big, e)
+// The water-filling gives every row the same share of the face error, so
+// rows whose coefficients carry little energy get coarse steps and coarse
+// encodings; the plan fits its budget, its encodings never get finer down
+// the rows, and the bands it makes cover the basis.
+func TestWaterFill(t *testing.T) {
+	dir := t.TempDir()
+	const k, s = 48, 8
+	path := filepath.Join(dir, "pca.npz")
+	syntheticPCA(t, path, k, s)
+	pm, err := pca.Load(path)
+	if err != nil {
+		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		k    int
-		want []int
+		name   string
+		energy func(r int) float64
+		budget float64
 	}{
-		{1, []int{0, 1}},
-		{8, []int{0, 8}},
-		{12, []int{0, 8, 12}},
-		{24, []int{0, 8, 16, 24}},
-		{100, []int{0, 8, 16, 32, 64, 100}},
-		{1024, big},
+		{"falling energy, 40 dB", func(r int) float64 { return 100 / math.Pow(1+float64(r), 2) }, 1e-4},
+		{"falling energy, 50 dB", func(r int) float64 { return 100 / math.Pow(1+float64(r), 2) }, 1e-5},
+		{"flat energy", func(int) float64 { return 1 }, 1e-4},
+		{"unread tail", func(r int) float64 { return float64(max(0, 24-r)) }, 1e-4},
 	} {
-		if got := pcaBandEdges(tc.k); !slices.Equal(got, tc.want) {
-			t.Errorf("pcaBandEdges(%d) = %v, want %v", tc.k, got, tc.want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			w := make([]float64, k)
+			for r := range w {
+				w[r] = tc.energy(r)
+			}
+			p, err := waterFill(pm, w, tc.budget, pcaKinds)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.total > tc.budget {
+				t.Errorf("summed row errors %.3g over the budget %.3g", p.total, tc.budget)
+			}
+			pos := func(q quant.Kind) int { return slices.Index(pcaKinds, q) }
+			for r := 1; r < k; r++ {
+				if pos(p.kind[r]) > pos(p.kind[r-1]) {
+					t.Errorf("row %d %v is finer than row %d %v", r, p.kind[r], r-1, p.kind[r-1])
+				}
+			}
+			for r := range k {
+				if p.kind[r] != quant.F32 && p.err[r] > 1.25*p.theta*(1+1e-9) {
+					t.Errorf("row %d (%v): error %.3g over 1.25 θ = %.3g", r, p.kind[r], p.err[r], 1.25*p.theta)
+				}
+			}
+			cs := p.choices(pm, tc.budget)
+			rows := 0
+			for i, c := range cs {
+				if c.Name != sitedata.PCABandName(i) || len(c.vals) != c.Shape[0]*pm.D || c.Shape[1] != pm.D {
+					t.Errorf("band %d: %s, shape %v, %d values", i, c.Name, c.Shape, len(c.vals))
+				}
+				rows += c.Shape[0]
+			}
+			if rows != k || len(cs) > len(pcaKinds) {
+				t.Errorf("%d bands cover %d rows, want at most %d bands over %d", len(cs), rows, len(pcaKinds), k)
+			}
+			if tc.name == "unread tail" && (p.kind[k-1] != quant.Q3 || p.err[k-1] != 0) {
+				t.Errorf("an unread row is stored as %v with error %g, want q3 zeros", p.kind[k-1], p.err[k-1])
+			}
+		})
+	}
+	// The rows' floors follow √(12θ/w): a coarser budget, coarser floors.
+	w := make([]float64, k)
+	for r := range w {
+		w[r] = 100 / math.Pow(1+float64(r), 2)
+	}
+	fine, _ := waterFill(pm, w, 1e-6, pcaKinds)
+	coarse, _ := waterFill(pm, w, 1e-4, pcaKinds)
+	if !(coarse.theta > fine.theta) || !(coarse.floor[k-1] > fine.floor[k-1]) {
+		t.Errorf("budget 1e-4 against 1e-6: θ %.3g vs %.3g, last floor %.3g vs %.3g", coarse.theta, fine.theta, coarse.floor[k-1], fine.floor[k-1])
 	}
 }
 
@@ -176,7 +229,9 @@ func TestPCABarsFail(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range pp.choices() {
-		if c.Kind != "q3" && c.Bundle == "pca" {
+		// The mean image's share of the face error is one row's, so it
+		// may take q4 where the rows take q3.
+		if c.Bundle == "pca" && c.Kind != "q3" && (c.Name != "mean" || c.Kind != "q4") {
 			t.Errorf("%s under a 10 dB bar: %s, want q3", c.Name, c.Kind)
 		}
 	}
@@ -253,31 +308,37 @@ func TestPCABasisEncodings(t *testing.T) {
 		t.Fatal(err)
 	}
 	pe := newPCAEval(pp.pm, pp.faceZ)
-	edges := pcaBandEdges(pp.pm.K)
-	d := pp.pm.D
 	for _, k := range []quant.Kind{quant.Q3, quant.Q4, quant.Q8, quant.F16} {
-		vals := map[string][]float32{"mean": pp.pm.Mean}
-		var size int64
-		for b := 0; b+1 < len(edges); b++ {
-			shape := []int{edges[b+1] - edges[b], d}
-			v, err := quant.RoundTrip(k, shape, pp.pm.Components[edges[b]*d:edges[b+1]*d])
-			if err != nil {
-				t.Fatal(err)
-			}
-			n, _ := quant.EncodedSize(k, shape)
-			vals[sitedata.PCABandName(b)], size = v, size+n
+		shape := []int{pp.pm.K, pp.pm.D}
+		v, err := quant.RoundTrip(k, shape, pp.pm.Components)
+		if err != nil {
+			t.Fatal(err)
 		}
-		mse, worst := pe.mse(vals)
+		size, _ := quant.EncodedSize(k, shape)
+		mse, worst := pe.mse(map[string][]float32{"mean": pp.pm.Mean, sitedata.PCABandName(0): v})
 		t.Logf("basis all %v: %d bytes, PSNR %.2f dB pooled over %d faces, worst face %.2f dB", k, size, psnr(mse), len(pp.faceZ), psnr(worst))
 	}
-	cs, err := choosePCABasis(pp.pm, newPCAEval(pp.pm, spread(pp.faceZ, chooseLatents)), o)
+	cs, err := choosePCABasis(pp.pm, newPCAEval(pp.pm, pp.faceZ), o)
+	pp.basis = cs
 	if err != nil {
 		t.Fatal(err)
 	}
 	var size int64
 	for _, c := range cs {
 		size += c.Bytes
+		t.Logf("%s: %v %v, floors %.3g…%.3g, face MSE %.3g", c.Name, c.Shape, c.Kind, c.FloorMin, c.FloorMax, c.Effect)
 	}
 	mse, worst := pe.mse(values(cs))
-	t.Logf("basis in bands (the exporter's): %d bytes, PSNR %.2f dB pooled, worst face %.2f dB", size, psnr(mse), psnr(worst))
+	t.Logf("basis water-filled (the exporter's): %d bytes raw, PSNR %.2f dB pooled, worst face %.2f dB", size, psnr(mse), psnr(worst))
+	// What brotli makes of it, as site/build compresses (quality 11 is
+	// slow; 9 is within a few per cent).
+	b, err := pp.bundle(o, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var br bytes.Buffer
+	bw := brotli.NewWriterOptions(&br, brotli.WriterOptions{Quality: 9, LGWin: 24})
+	bw.Write(b)
+	bw.Close()
+	t.Logf("PCA bundle: %d bytes, brotli (quality 9) %d", len(b), br.Len())
 }

@@ -134,7 +134,7 @@ func subjectBundle(e *subjectEval, cs []*choice, o options) ([]byte, error) {
 	w.AddUint8("test.male", []int{s.NTest()}, s.TestMale)
 	for _, c := range cs {
 		if !isRegionDecoder(c.Name) {
-			w.AddFloat32(c.Name, c.Shape, c.stored(), c.kind)
+			c.addTo(w)
 		}
 	}
 	b, err := w.Bytes()
@@ -161,7 +161,7 @@ func regionsBundle(e *subjectEval, cs []*choice, o options) ([]byte, error) {
 		TrainingData: s.Provenance.TrainingData, Subject: s.ID, VoxelCount: int64(s.NVoxels())})
 	for _, c := range cs {
 		if isRegionDecoder(c.Name) {
-			w.AddFloat32(c.Name, c.Shape, c.stored(), c.kind)
+			c.addTo(w)
 		}
 	}
 	b, err := w.Bytes()

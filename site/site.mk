@@ -4,8 +4,9 @@
 #   make site          build the site into $(SITE_OUT) from the exporter's data in $(SITE_DATA)
 #   make site-fixture  write a TEST FIXTURE data folder (random untrained model, synthetic
 #                      subjects; NOT results) to out/site-fixture
-#   make site-data     simulate, fit and export the real site data into $(SITE_DATA)
-#   make demo          make site-data if missing, make site, then serve it on http://$(SITE_ADDR)/
+#   make site-data     simulate, fit and export the real site data into $(SITE_DATA), in place
+#   make demo          make site and serve it on http://$(SITE_ADDR)/ from the committed site data
+#                      in $(SITE_DATA) (make site-data first only where it is missing)
 #   make demo-fixture  serve the app on the TEST FIXTURE at once (no real data)
 #   make test-e2e      build the site from the fixture and drive it with headless Chromium
 #   make bench-site    decode benchmark of the default-size model in Chromium and Node
@@ -16,7 +17,14 @@
 #                      (make site first)
 
 GO        ?= go
-SITE_DATA ?= out/site-data
+# The site data are committed in site/data (issue 21), so that a fresh clone
+# serves the demo without ../shared; make site-data rewrites them in place.
+SITE_DATA ?= site/data
+# Brotli quality of make site's .br copies: 11 for what is published and
+# measured; make demo, whose copies go to localhost, uses DEMO_BROTLI, which
+# compresses the data of a fresh clone within its time (docs: README).
+SITE_BROTLI ?= 11
+DEMO_BROTLI ?= 5
 SITE_OUT  ?= site/dist
 SITE_ADDR ?= 127.0.0.1:8080
 SITE_WASM ?= out/site/app.wasm
@@ -33,22 +41,22 @@ site-wasm:
 site:
 	@test -f $(SITE_DATA)/index.json || { \
 	  echo "make site: no site data in $(SITE_DATA) (index.json missing)."; \
-	  echo "  Real data: run the exporter (go run ./exporter), which writes $(SITE_DATA)."; \
+	  echo "  Real data: a clone has them committed in site/data; make site-data (needs ../shared) rebuilds them."; \
 	  echo "  To try the app without it: make site-fixture && make site SITE_DATA=out/site-fixture"; \
 	  echo "  (a TEST FIXTURE: random untrained model, synthetic subjects; the page says so)."; \
 	  exit 1; }
 	$(SITE_MAKE) site-wasm
-	$(GO) run ./site/build -wasm $(SITE_WASM) -data $(SITE_DATA) -out $(SITE_OUT)
+	$(GO) run ./site/build -wasm $(SITE_WASM) -data $(SITE_DATA) -out $(SITE_OUT) -brotli $(SITE_BROTLI)
 
 site-fixture:
 	$(GO) run ./site/fakesite -out out/site-fixture
 
 # site-data: the real site data from the shipped face model (models/default):
-# simulate the four virtual subjects, fit their decoders, export. About 5–8
+# simulate the four virtual subjects, fit their decoders (VAE-GAN and the PCA
+# baseline), export into $(SITE_DATA), replacing what was there. About 25
 # minutes on 2 cores; an existing fit in out/fmri (make reproduce) is reused.
-# SITE_PCA=1 also fits and exports the PCA baseline (issue 21: the app does not
-# show it yet; it adds about 10 minutes and 27 MB brotli of site data).
-SITE_PCA ?= 0
+# SITE_PCA=0 leaves the PCA baseline out (about 10 minutes less).
+SITE_PCA ?= 1
 ifeq ($(SITE_PCA),1)
 SITE_MODELS := vaegan,pca
 SITE_FIT_OK := test -f out/fmri/sub-04/decoders.npz && test -f out/fmri/sub-04/decoders-pca.npz && test -f out/fmri/pca.npz
@@ -62,10 +70,14 @@ site-data:
 	  $(GO) run ./trainer fmri fit --faces $(FACES) --models $(SITE_MODELS) --ridge=false --curve ""; fi
 	$(GO) run ./exporter --out $(SITE_DATA) --pca=$(if $(filter 1,$(SITE_PCA)),true,false)
 
-# demo builds the site data on first use, then serves the site.
+# demo serves the committed site data; it builds them only where they are
+# missing (which needs the faces).
 demo:
-	@test -f $(SITE_DATA)/index.json || $(SITE_MAKE) site-data
-	$(SITE_MAKE) site
+	@test -f $(SITE_DATA)/index.json || { test -d $(FACES) || { \
+	  echo "make demo: no site data in $(SITE_DATA) (index.json missing), and no faces in $(FACES) to build them."; \
+	  echo "  A clone of the repository has them in site/data; to try the app without them: make demo-fixture."; \
+	  exit 1; }; $(SITE_MAKE) site-data; }
+	$(SITE_MAKE) site SITE_BROTLI=$(DEMO_BROTLI)
 	$(GO) run ./site/serve -addr $(SITE_ADDR) -dir $(SITE_OUT)
 
 # demo-fixture serves the app at once on a TEST FIXTURE (random untrained

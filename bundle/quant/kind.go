@@ -176,6 +176,49 @@ func Encode(k Kind, shape []int, data []float32) ([]byte, error) {
 // quantized encodings reject NaN and ±Inf; F16 rejects finite values that
 // overflow half precision (|x| ≥ 65520), while F32 and F16 keep NaN and ±Inf.
 func AppendEncode(dst []byte, k Kind, shape []int, data []float32) ([]byte, error) {
+	return appendEncode(dst, k, shape, data, nil)
+}
+
+// EncodeFloor is Encode with a lower bound on the scales: row r's scale
+// (Q8) or each of its blocks' scales (Q4, Q4F32, Q3) is at least floor[r].
+// A scale coarser than the values need rounds the small values to zero and
+// the others to a few distinct integers, which a general-purpose compressor
+// (brotli, gzip) stores in fewer bits than the packing has: together they
+// are an entropy-coded uniform quantizer of step floor[r]. Readers need
+// nothing new, since a scale may be any value its field holds. floor has one
+// entry per row of Layout(shape), each finite and ≥ 0 (0: no bound); F32
+// and F16 ignore it.
+func EncodeFloor(k Kind, shape []int, data, floor []float32) ([]byte, error) {
+	rows, _, err := Layout(shape)
+	if err != nil {
+		return nil, err
+	}
+	if len(floor) != rows {
+		return nil, fmt.Errorf("quant: %d scale floors for the %d rows of shape %v", len(floor), rows, shape)
+	}
+	for r, f := range floor {
+		if !(f >= 0) || math.IsInf(float64(f), 0) {
+			return nil, fmt.Errorf("quant: row %d: scale floor %v, want finite and ≥ 0", r, f)
+		}
+	}
+	return appendEncode(nil, k, shape, data, floor)
+}
+
+// RoundTripFloor is RoundTrip through EncodeFloor.
+func RoundTripFloor(k Kind, shape []int, data, floor []float32) ([]float32, error) {
+	p, err := EncodeFloor(k, shape, data, floor)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float32, len(data))
+	if err := Decode(k, shape, p, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// appendEncode is AppendEncode with optional scale floors (nil: none).
+func appendEncode(dst []byte, k Kind, shape []int, data, floor []float32) ([]byte, error) {
 	size, err := EncodedSize(k, shape)
 	if err != nil {
 		return dst, err
@@ -202,9 +245,9 @@ func AppendEncode(dst []byte, k Kind, shape []int, data []float32) ([]byte, erro
 			return dst[:start], err
 		}
 	case Q8:
-		encodeQ8(out, rows, cols, data)
+		encodeQ8(out, rows, cols, data, floor)
 	case Q4, Q4F32, Q3:
-		if err := encodeBlocks(out, k, rows, cols, data); err != nil {
+		if err := encodeBlocks(out, k, rows, cols, data, floor); err != nil {
 			return dst[:start], err
 		}
 	}

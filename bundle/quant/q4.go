@@ -42,7 +42,7 @@ func (k Kind) blockRange() (lo, hi float64) {
 
 // encodeBlocks writes the scales and packed values of a Q4, Q4F32 or Q3
 // payload.
-func encodeBlocks(out []byte, k Kind, rows, cols int, data []float32) error {
+func encodeBlocks(out []byte, k Kind, rows, cols int, data, floor []float32) error {
 	nb := blocksPerRow(cols)
 	sb, pb := k.scaleBytes(), k.packedBytes()
 	packed := out[rows*nb*sb:]
@@ -63,6 +63,11 @@ func encodeBlocks(out []byte, k Kind, rows, cols int, data []float32) error {
 				bestErr := math.Inf(1)
 				for i := range blockSteps {
 					s := float32(m / (hi + float64(i)/8))
+					// At the floor, every later step is finer still: this one is the last.
+					last := floor != nil && s <= floor[r]
+					if last {
+						s = floor[r]
+					}
 					if k != Q4F32 {
 						h := Float32ToFloat16(s)
 						if h == 0x7c00 {
@@ -80,6 +85,9 @@ func encodeBlocks(out []byte, k Kind, rows, cols int, data []float32) error {
 					e := roundBlock(&q, blk[:n], s, lo, hi)
 					if e < bestErr {
 						bestErr, scale, best = e, s, q
+					}
+					if last {
+						break
 					}
 				}
 			}

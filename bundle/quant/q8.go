@@ -11,7 +11,7 @@ import (
 // away from zero), so |x − value| ≤ scale/2 and −128 is never written; a
 // reader decodes it like any other value.
 
-func encodeQ8(out []byte, rows, cols int, data []float32) {
+func encodeQ8(out []byte, rows, cols int, data, floor []float32) {
 	q := out[4*rows:]
 	for r := 0; r < rows; r++ {
 		row := data[r*cols : (r+1)*cols]
@@ -24,6 +24,9 @@ func encodeQ8(out []byte, rows, cols int, data []float32) {
 		// one step down keeps every decoded value finite.
 		for math.IsInf(float64(float32(float64(scale)*127)), 0) {
 			scale = math.Nextafter32(scale, 0)
+		}
+		if floor != nil && scale < floor[r] {
+			scale = floor[r] // |x|/scale ≤ 127 still: no value is clipped
 		}
 		binary.LittleEndian.PutUint32(out[4*r:], math.Float32bits(scale))
 		if scale == 0 {

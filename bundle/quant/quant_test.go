@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -416,5 +417,77 @@ func TestDecodeRowsAndFinite(t *testing.T) {
 				t.Fatalf("FirstNonFinite = %d (value %v), want about %d", i, dec[max(i, 0)], want)
 			}
 		})
+	}
+}
+
+// EncodeFloor with zero floors is Encode; with a floor above a row's plain
+// scale it stores that row on the floor's grid (error at most half the
+// floor, most values zero where the floor is coarse), which a reader decodes
+// like any other payload; bad floors are refused.
+func TestEncodeFloor(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	const rows, cols = 3, 100
+	shape := []int{rows, cols}
+	data := make([]float32, rows*cols)
+	for i := range data {
+		data[i] = float32(rng.NormFloat64() * 0.01)
+	}
+	for _, k := range Kinds() {
+		t.Run(k.String(), func(t *testing.T) {
+			plain, err := Encode(k, shape, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			zero, err := EncodeFloor(k, shape, data, make([]float32, rows))
+			if err != nil || !bytes.Equal(zero, plain) {
+				t.Fatalf("zero floors: %v, same bytes as Encode %v", err, bytes.Equal(zero, plain))
+			}
+			// Row 0 no floor, row 1 a floor of 0.02 (about 2 σ), row 2 a floor past its values.
+			floor := []float32{0, 0.02, 1}
+			got, err := RoundTripFloor(k, shape, data, floor)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := RoundTrip(k, shape, data)
+			if k == F32 || k == F16 {
+				if !slices.Equal(got, want) {
+					t.Error("f32/f16 changed by a floor")
+				}
+				return
+			}
+			if !slices.Equal(got[:cols], want[:cols]) {
+				t.Error("row 0 (floor 0) differs from plain encoding")
+			}
+			zeros := 0
+			for c := range cols {
+				x, v := data[cols+c], got[cols+c]
+				if d := math.Abs(float64(x - v)); d > 0.01*1.001 {
+					t.Fatalf("row 1 value %d: %g stored as %g, error over half the floor", c, x, v)
+				}
+				if v == 0 {
+					zeros++
+				}
+				if got[2*cols+c] != 0 {
+					t.Fatalf("row 2 value %d stored as %g under a floor of 1", c, got[2*cols+c])
+				}
+			}
+			if zeros < cols/2 {
+				t.Errorf("row 1: %d of %d values are zero under a floor of 2σ, want most", zeros, cols)
+			}
+		})
+	}
+	for _, tc := range []struct {
+		name  string
+		floor []float32
+		want  string
+	}{
+		{"too few", []float32{0, 0}, "3 rows"},
+		{"negative", []float32{0, -1, 0}, "row 1"},
+		{"NaN", []float32{0, 0, float32(math.NaN())}, "row 2"},
+		{"Inf", []float32{float32(math.Inf(1)), 0, 0}, "row 0"},
+	} {
+		if _, err := EncodeFloor(Q4, shape, data, tc.floor); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one naming %q", tc.name, err, tc.want)
+		}
 	}
 }
