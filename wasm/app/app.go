@@ -65,7 +65,7 @@ type App struct {
 	onNeed       func(id string, regions bool)
 	requested    map[need]bool
 	pendingSub   string
-	onNeedReal   func() // asks the host for the realbrain file (real.go)
+	onNeedReal   func()                        // asks the host for the realbrain file (real.go)
 	onNeedPCA    func(id string, regions bool) // asks the host for a PCA file (compare.go)
 
 	firstFace time.Duration // from NewApp to the first decoded face; 0 until then

@@ -20,9 +20,9 @@ import (
 type View struct {
 	Subject string // a subject id; "" for the index's first
 	Panel   Panel
-	ROI     int // 0 is all voxels
-	Trials  int // trials averaged per face; 0 for all of them
-	Face    int // the chosen test face, from 0
+	ROI     int  // 0 is all voxels
+	Trials  int  // trials averaged per face; 0 for all of them
+	Face    int  // the chosen test face, from 0
 	Compare bool // the PCA comparison is on (compare=pca)
 }
 

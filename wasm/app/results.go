@@ -21,7 +21,7 @@ import (
 
 // Measures of the results panel.
 const (
-	MeasurePairwise = "pairwise"          // of the N·(N−1) ordered pairs
+	MeasurePairwise = "pairwise"         // of the N·(N−1) ordered pairs
 	MeasureFirst    = "full_recognition" // faces ranked first of the N
 	MeasureGender   = "gender"           // decoded faces read as the sex shown
 	MeasureImagery  = "imagery_pairwise" // the imagined face against each of the N−1 others
