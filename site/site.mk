@@ -3,7 +3,7 @@
 #
 #   make site          build the site into $(SITE_OUT) from the exporter's data in $(SITE_DATA)
 #   make site-fixture  write a TEST FIXTURE data folder (random untrained model, synthetic
-#                      subjects; NOT results) to out/site-fixture
+#                      subjects, a random PCA; NOT results) to out/site-fixture
 #   make site-data     simulate, fit and export the real site data into $(SITE_DATA)
 #   make demo          make site-data if missing, make site, then serve it on http://$(SITE_ADDR)/
 #   make demo-fixture  serve the app on the TEST FIXTURE at once (no real data)
@@ -41,7 +41,7 @@ site:
 	$(GO) run ./site/build -wasm $(SITE_WASM) -data $(SITE_DATA) -out $(SITE_OUT)
 
 site-fixture:
-	$(GO) run ./site/fakesite -out out/site-fixture
+	$(GO) run ./site/fakesite -pca -out out/site-fixture
 
 # site-data: the real site data from the shipped face model (models/default):
 # simulate the four virtual subjects, fit their decoders, export. About 5–8
@@ -80,7 +80,7 @@ e2e/node_modules: e2e/package.json e2e/package-lock.json
 	@touch $@
 
 test-e2e: e2e/node_modules
-	$(GO) run ./site/fakesite -out out/e2e/data
+	$(GO) run ./site/fakesite -pca -out out/e2e/data
 	$(SITE_MAKE) site SITE_DATA=out/e2e/data SITE_OUT=out/e2e/dist
 	$(GO) build -o out/e2e/serve ./site/serve
 	node e2e/run.mjs --serve out/e2e/serve --dir out/e2e/dist --out out/e2e --chromium $(CHROMIUM)

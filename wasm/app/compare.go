@@ -536,3 +536,16 @@ func (v CompareView) Beats(i int) int { return v.c.scores.perFace[i] }
 // PCAPending reports whether a PCA file the view on screen needs is
 // downloading.
 func (a *App) PCAPending() bool { return a.wantPCA() && a.pcaState() == PCADownloading }
+
+// PCALatent is the number of PCA coefficients (the PCA bundle's K), for
+// loading a PCA subject; false until the PCA bundle is here.
+func (a *App) PCALatent() (int, bool) {
+	if a.cmp.pca == nil {
+		return 0, false
+	}
+	return a.cmp.pca.K, true
+}
+
+// PCA is the PCA bundle, or nil until it arrives. It is shared: the caller
+// must not modify it.
+func (a *App) PCA() *site.PCA { return a.cmp.pca }
