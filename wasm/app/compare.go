@@ -170,6 +170,9 @@ func (a *App) PCARegionsAdded(s *site.Subject) {
 func (a *App) PCAFailed(id string, regions bool, err error) {
 	a.rev++
 	delete(a.requested, need{id: id, regions: regions, pca: true})
+	if a.cmp.failed != "" {
+		return // a file it builds on failed, and that was said
+	}
 	a.cmp.failed = err.Error()
 	what := "The PCA bundle"
 	switch {
@@ -210,13 +213,13 @@ func (a *App) pcaState() PCAState {
 		}
 		return PCAReady
 	}
+	if a.cmp.failed != "" {
+		return PCAFailed
+	}
 	for _, k := range a.pcaNeeds(id, a.roi) {
 		if a.requested[k] {
 			return PCADownloading
 		}
-	}
-	if a.cmp.failed != "" {
-		return PCAFailed
 	}
 	return PCAWaiting
 }
