@@ -55,8 +55,10 @@ func loadPCAFiles(t *testing.T, s *loaded) pcaFiles {
 // asks records what the app asks its host for.
 type asks struct{ got []string }
 
-func (k *asks) pca(id string, regions bool) { k.got = append(k.got, fmt.Sprintf("pca %q %v", id, regions)) }
-func (k *asks) take() []string           { g := k.got; k.got = nil; return g }
+func (k *asks) pca(id string, regions bool) {
+	k.got = append(k.got, fmt.Sprintf("pca %q %v", id, regions))
+}
+func (k *asks) take() []string { g := k.got; k.got = nil; return g }
 
 // naiveLatents decodes subject s's test patterns (subset, region roi) by
 // the definition, ẑ = y[Index]·D + mean, in float64.
