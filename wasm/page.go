@@ -495,9 +495,11 @@ func (p *page) sync(a *app.App) {
 	s.Set("gamePCA", game.PCAScore)
 	s.Set("gamePCARounds", game.PCARounds)
 	ready := 0
-	for _, r := range a.Results().Rows {
-		if r.State == app.ResultReady {
-			ready++
+	if a.Panel() == app.PanelResults { // the panel's rows are built only where they are shown
+		for _, r := range a.Results().Rows {
+			if r.State == app.ResultReady {
+				ready++
+			}
 		}
 	}
 	s.Set("resultsReady", ready)
