@@ -6,10 +6,13 @@
 // start from the cache, and the error messages for a damaged
 // file and for a browser without WebAssembly or WebGL. Screenshots go to --out.
 //
+// It also shows the paper's comparison (VAE-GAN beside PCA) and the results
+// panel (compareTest); --only compare runs that test alone.
+//
 // With --bench N it instead loads the page with ?bench=N, which decodes N
 // faces back to back in the page, and prints the timing the page measured.
 //
-//   node e2e/run.mjs --serve out/e2e/serve --dir out/e2e/dist --out out/e2e [--chromium /usr/bin/chromium] [--bench 1000]
+//   node e2e/run.mjs --serve out/e2e/serve --dir out/e2e/dist --out out/e2e [--chromium /usr/bin/chromium] [--bench 1000] [--only compare]
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
