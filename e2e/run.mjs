@@ -663,7 +663,7 @@ async function pointerTest(browser, url) {
     const back = await page.waitForFunction(() => !document.getElementById("about").open && document.activeElement === document.querySelector("canvas"), null, { timeout: 5000 })
       .then(() => true, () => false);
     check(back, "touch: Close returns to the app", await page.evaluate(() => JSON.stringify({ open: document.getElementById("about").open, focus: document.activeElement && (document.activeElement.id || document.activeElement.tagName) })));
-    for (const n of [2, 3, 4, 5, 7, 8]) {
+    for (const n of [2, 3, 4, 5, 7, 8, 9]) {
       if (n === 8) {
         if (!await tap("tab 8")) continue;
         await waitStatus(page, () => globalThis.fmrifaceStatus.real === "ready", "touch: tab 8 downloads the real brain file");
