@@ -122,6 +122,14 @@ func (g *game) drawFaces(dst *ebiten.Image, r rect) {
 				g.print(dst, fmt.Sprintf("rank %d, %d/%d", v.Rank(i), v.Beats(i), n-1), x, y+f+2+lineH, c)
 				continue
 			}
+			if f < 8*g.charW() { // a phone: both ranks in one label under the cell
+				label := fmt.Sprintf("rank %d", v.Rank(i))
+				if cmp.Ready {
+					label = fmt.Sprintf("ranks %d, %d", v.Rank(i), cmp.Rank(i))
+				}
+				g.print(dst, label, x, y+f+2+lineH, colText)
+				continue
+			}
 			label := fmt.Sprintf("rank %d", v.Rank(i))
 			g.print(dst, label, x+f+4, y+f+2+lineH, c)
 			if cmp.Ready {

@@ -38,6 +38,8 @@ func (g *game) drawResults(dst *ebiten.Image, r rect) {
 	y = g.paragraph(dst, fmt.Sprintf("%s, %s: bars are ours (VAE-GAN yellow, PCA blue); %s; grey line: chance.", v.Subject, v.Trials, paper),
 		rect{r.x, y + 2, r.w, 3 * lineH}, colDim) + 4
 
+	// Wide: label, bar, numbers on one line. Narrow (a phone): the label
+	// and the numbers on a line, a thin bar under them.
 	narrow := r.w < narrowW
 	labelW := 33 * g.charW()
 	valueW := 24 * g.charW()
@@ -45,17 +47,17 @@ func (g *game) drawResults(dst *ebiten.Image, r rect) {
 	rowH := math.Max(lineH+2, math.Min(24, (r.y+r.h-y)/rows))
 	barX, barW := r.x+labelW+8, r.w-labelW-valueW-24
 	if narrow {
-		rowH = math.Max(2*lineH+2, math.Min(2*lineH+8, (r.y+r.h-y)/rows))
-		barX, barW = r.x, r.w-valueW-8
+		rowH = math.Max(lineH+8, math.Min(2*lineH+6, (r.y+r.h-y)/rows))
+		barX, barW = r.x, r.w
 	}
 	for _, row := range v.Rows {
 		label := fmt.Sprintf("%s %s, %s", short(row.Measure), row.Space, sitedata.ROIName(row.ROI))
-		ly, by := y, y+2
-		if narrow {
-			by = y + lineH
-		}
-		g.print(dst, label, r.x, ly, colText)
+		by := y + 2
 		bh := math.Min(12, rowH-6)
+		if narrow {
+			by, bh = y+lineH+1, math.Min(8, rowH-lineH-3)
+		}
+		g.print(dst, label, r.x, y, colText)
 		g.fill(dst, rect{barX, by + 1, barW, bh}, colPanel)
 		col := colAccent
 		if row.Space == app.SpacePCA {
@@ -79,7 +81,11 @@ func (g *game) drawResults(dst *ebiten.Image, r rect) {
 			g.fill(dst, rect{px - 1.5, by - 3, 3, bh + 8}, colText)
 			value += fmt.Sprintf("  paper %5.1f%%", 100*row.Paper)
 		}
-		g.print(dst, value, barX+barW+8, by, colText)
+		if narrow {
+			g.print(dst, value, r.x+r.w-float64(len(value))*g.charW(), y, colText)
+		} else {
+			g.print(dst, value, barX+barW+8, by, colText)
+		}
 		y += rowH
 		if y > r.y+r.h {
 			break
