@@ -432,6 +432,7 @@ async function compareTest(browser, url) {
   await cdp.send("Network.enable");
   await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 20, downloadThroughput: 50e3, uploadThroughput: 1e6 });
   let n0 = await heardCount();
+  const before = await wire.sum();
   await page.keyboard.press("c");
   await waitStatus(page, () => globalThis.fmrifaceStatus.compare && globalThis.fmrifaceStatus.pca === "downloading", "C shows the comparison and downloads its PCA files");
   const said = await heardSince(n0, "Downloading the PCA decoder of " + sub.id);
@@ -453,6 +454,8 @@ async function compareTest(browser, url) {
       "the announcement sets the paper's values beside ours and gives the faces ranked first in both spaces", heard);
   }
   check((await wire.missing(pcaFiles)).length === 0, "C downloaded the PCA bundle and the subject's PCA bundle");
+  const after = await wire.sum();
+  log(`transfer for the comparison of ${sub.id}'s all-voxel view: ${((after.bytes - before.bytes) / 1e6).toFixed(2)} MB in ${after.files - before.files} responses`);
   await page.waitForTimeout(300);
   await canvasStats(page, join(outDir, "compare.png"));
   // Both reconstructions drawn: the three faces of a cell (as shown, VAE-GAN,
