@@ -801,10 +801,12 @@ function cpuTicks() {
 async function bench(browser, url, n) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
-  let ticks0 = NaN, ticks1 = NaN;
+  let ticks0 = NaN, ticks1 = NaN, pca0 = NaN, pca1 = NaN;
   page.on("console", (m) => {
     if (/bench start/.test(m.text())) ticks0 = cpuTicks();
     if (/bench single done/.test(m.text())) ticks1 = cpuTicks();
+    if (/bench pca start/.test(m.text())) pca0 = cpuTicks();
+    if (/bench pca single done/.test(m.text())) pca1 = cpuTicks();
     if (/Benchmark|error/i.test(m.text())) log(m.text());
   });
   await page.goto(url + "?bench=" + n + "&sw=0");
@@ -812,6 +814,7 @@ async function bench(browser, url, n) {
   const r = await page.evaluate(() => ({ ...globalThis.fmrifaceBench, loadMs: globalThis.fmrifaceData && globalThis.fmrifaceData.loadMs }));
   // Browser CPU time per face over the loop (10 ms ticks; the loop is long enough).
   r.browserCpuMsPerFace = (ticks1 - ticks0) * 10 / n;
+  if (r.msPerFacePCA) r.browserCpuMsPerFacePCA = (pca1 - pca0) * 10 / n; // the same, through PCA
   log("bench:", JSON.stringify(r));
   writeFileSync(join(outDir, "bench.json"), JSON.stringify(r, null, 2) + "\n");
   await context.close();

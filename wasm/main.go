@@ -297,6 +297,8 @@ func benchPCA(perf js.Value, pca *site.PCA, ps *site.Subject, n int) (single, ba
 	if err := dec.DecodeFace(&ps.ROIs[0], ps.Pattern(-1, 0), z, img); err != nil {
 		return 0, 0, err
 	}
+	console := js.Global().Get("console")
+	console.Call("log", "fmriface: bench pca start")
 	t0 := perf.Call("now").Float()
 	for i := range n {
 		if err := dec.DecodeFace(&ps.ROIs[0], ps.Pattern(-1, i%ps.N), z, img); err != nil {
@@ -304,6 +306,7 @@ func benchPCA(perf js.Value, pca *site.PCA, ps *site.Subject, n int) (single, ba
 		}
 	}
 	single = (perf.Call("now").Float() - t0) / float64(n)
+	console.Call("log", "fmriface: bench pca single done")
 	zs := make([]float32, ps.N*ps.L)
 	pattern := func(i int) []float32 { return ps.Pattern(-1, i) }
 	reps := max(1, n/ps.N)
