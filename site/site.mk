@@ -46,9 +46,8 @@ site-fixture:
 # site-data: the real site data from the shipped face model (models/default):
 # simulate the four virtual subjects, fit their decoders, export. About 5–8
 # minutes on 2 cores; an existing fit in out/fmri (make reproduce) is reused.
-# SITE_PCA=1 also fits and exports the PCA baseline, which the app shows beside
-# the VAE-GAN (C, and the results panel; issue 21); it adds about 10 minutes
-# and 27 MB brotli of site data, downloaded only when the comparison is shown.
+# SITE_PCA=1 also fits and exports the PCA baseline (issue 21: the app does not
+# show it yet; it adds about 10 minutes and 27 MB brotli of site data).
 SITE_PCA ?= 0
 ifeq ($(SITE_PCA),1)
 SITE_MODELS := vaegan,pca
