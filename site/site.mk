@@ -3,7 +3,7 @@
 #
 #   make site          build the site into $(SITE_OUT) from the exporter's data in $(SITE_DATA)
 #   make site-fixture  write a TEST FIXTURE data folder (random untrained model, synthetic
-#                      subjects, a random PCA; NOT results) to out/site-fixture
+#                      subjects; NOT results) to out/site-fixture
 #   make site-data     simulate, fit and export the real site data into $(SITE_DATA)
 #   make demo          make site-data if missing, make site, then serve it on http://$(SITE_ADDR)/
 #   make demo-fixture  serve the app on the TEST FIXTURE at once (no real data)
