@@ -6,10 +6,13 @@
 // start from the cache, and the error messages for a damaged
 // file and for a browser without WebAssembly or WebGL. Screenshots go to --out.
 //
+// It also shows the paper's comparison (VAE-GAN beside PCA) and the results
+// panel (compareTest); --only compare runs that test alone.
+//
 // With --bench N it instead loads the page with ?bench=N, which decodes N
 // faces back to back in the page, and prints the timing the page measured.
 //
-//   node e2e/run.mjs --serve out/e2e/serve --dir out/e2e/dist --out out/e2e [--chromium /usr/bin/chromium] [--bench 1000]
+//   node e2e/run.mjs --serve out/e2e/serve --dir out/e2e/dist --out out/e2e [--chromium /usr/bin/chromium] [--bench 1000] [--only compare]
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
@@ -30,6 +33,7 @@ const log = (...a) => console.log("e2e:", ...a);
 function check(ok, what, detail = "") {
   if (ok) log("ok  ", what);
   else { failures++; log("FAIL", what, detail); }
+  return ok;
 }
 
 // axe-core, the accessibility rules engine behind Lighthouse's and
@@ -189,9 +193,10 @@ async function mainTest(browser, url) {
   const realFile = "data/" + (await (await fetch(new URL("data/index.json", url))).json()).real.file;
   check((await wire.missing([realFile])).length === 1, "the real brain file is not downloaded before its panel opens");
   // Every panel draws something (the real-brain panel, last, once its file is here).
-  for (const [key, name] of [["1", "faces"], ["2", "pattern"], ["4", "gender"], ["5", "imagery"], ["6", "explore"], ["7", "about"], ["8", "real"]]) {
+  for (const [key, name] of [["1", "faces"], ["2", "pattern"], ["4", "gender"], ["5", "imagery"], ["6", "explore"], ["7", "about"], ["8", "real"], ["9", "results"]]) {
     await page.keyboard.press(key);
     if (key === "8") await waitStatus(page, () => globalThis.fmrifaceStatus.real === "ready", "8 downloads the real brain file");
+    if (key === "9") await waitStatus(page, () => globalThis.fmrifaceStatus.panel === "Results", "9 opens the results panel");
     await page.waitForTimeout(400);
     const s = await canvasStats(page, join(outDir, `panel-${key}-${name}.png`));
     check(s.variance > 50, `panel ${key} (${name}) is drawn`, JSON.stringify(s));
@@ -204,7 +209,7 @@ async function mainTest(browser, url) {
   check(await focused() === "about-btn", "Tab on the last panel leaves the app for the About button", await focused());
   await page.keyboard.press("Shift+Tab");
   await page.waitForTimeout(200);
-  check(await focused() === "canvas" && (await status(page)).panel === "Real brain", "Shift+Tab comes back to the app, on the same panel", `${await focused()} ${(await status(page)).panel}`);
+  check(await focused() === "canvas" && (await status(page)).panel === "Results", "Shift+Tab comes back to the app, on the same panel", `${await focused()} ${(await status(page)).panel}`);
   await page.keyboard.press("2");
   await page.waitForTimeout(200);
   await page.keyboard.press("Escape");
@@ -353,6 +358,153 @@ async function realTest(browser, url) {
   await axeAudit(page, "the real brain panel");
   check(errors.length === 0, "real brain panel: no errors in the console", errors.join(" | ").slice(0, 400));
   await context.close();
+}
+
+// regionStats measures, in the page, the mean and variance of the
+// luminance of k equal columns of the screenshot of clip (CSS pixels): the
+// faces of a cell of the faces panel.
+async function regionStats(page, clip, k) {
+  const png = await page.screenshot({ clip });
+  return page.evaluate(async ([b64, k]) => {
+    const img = new Image();
+    img.src = "data:image/png;base64," + b64;
+    await img.decode();
+    const c = document.createElement("canvas");
+    c.width = img.width; c.height = img.height;
+    const ctx = c.getContext("2d");
+    ctx.drawImage(img, 0, 0);
+    const out = [];
+    const w = Math.floor(c.width / k);
+    for (let j = 0; j < k; j++) {
+      const d = ctx.getImageData(j * w, 0, w, c.height).data;
+      let s = 0, s2 = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        const y = 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
+        s += y; s2 += y * y;
+      }
+      const n = d.length / 4;
+      out.push({ mean: +(s / n).toFixed(1), variance: +(s2 / n - (s / n) ** 2).toFixed(1) });
+    }
+    return out;
+  }, [png.toString("base64"), k]);
+}
+
+// compareTest shows the paper's comparison (issue 21): C downloads the PCA
+// files (index.json's pca entries) on a slowed network, with the download
+// and its progress on screen; each face is then drawn as shown, through the
+// VAE-GAN and through PCA; the live region announces both accuracies beside
+// the paper's; the pairwise game answers with both decoders; the results
+// panel (9, ?panel=results) sets the measures against the paper's, and
+// axe-core finds nothing on the page.
+async function compareTest(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.addInitScript(() => {
+    globalThis.__liveLog = [];
+    document.addEventListener("DOMContentLoaded", () => {
+      const el = document.getElementById("live");
+      if (!el) return;
+      new MutationObserver(() => globalThis.__liveLog.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
+    });
+  });
+  const heardSince = (n, re) => page.evaluate(([n, re]) => globalThis.__liveLog.slice(n).find((t) => new RegExp(re).test(t)) || "", [n, re]);
+  const heardCount = () => page.evaluate(() => globalThis.__liveLog.length);
+  const wire = recordTransfer(page);
+  const ix = await (await fetch(new URL("data/index.json", url))).json();
+  const sub = ix.subjects[0];
+  if (!check(!!ix.pca && !!sub.pca, "index.json lists the PCA files", JSON.stringify(ix.pca))) {
+    await context.close();
+    return;
+  }
+  await page.goto(url);
+  if (!await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.ready && globalThis.fmrifaceStatus.decoded === 20, "compare: the first view decodes")) {
+    await context.close();
+    return;
+  }
+  const pcaFiles = ["data/" + ix.pca.file, "data/" + sub.pca.file];
+  check((await wire.missing(pcaFiles)).length === 2, "the PCA files wait until the comparison is shown");
+  // A slow network, so that the download and its progress are on screen
+  // long enough to be seen.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 20, downloadThroughput: 50e3, uploadThroughput: 1e6 });
+  let n0 = await heardCount();
+  const before = await wire.sum();
+  await page.keyboard.press("c");
+  await waitStatus(page, () => globalThis.fmrifaceStatus.compare && globalThis.fmrifaceStatus.pca === "downloading", "C shows the comparison and downloads its PCA files");
+  const said = await heardSince(n0, "Downloading the PCA decoder of " + sub.id);
+  check(!!said, "the live region says that the PCA files download, and how much", said || await live(page));
+  if (await waitStatus(page, () => /^\d+\/\d+$/.test(globalThis.fmrifaceStatus.downloadSeen || "") && globalThis.fmrifaceStatus.pca === "downloading", "the PCA download's progress reaches the app", 30000)) {
+    const st = await status(page);
+    await page.waitForTimeout(300); // the frame that draws it
+    const shot = await canvasStats(page, join(outDir, "compare-downloading.png"));
+    check(shot.variance > 50, `the PCA download is shown with its progress (${st.downloadSeen} bytes)`, JSON.stringify(shot));
+  }
+  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  await waitStatus(page, () => globalThis.fmrifaceStatus.pca === "ready" && globalThis.fmrifaceStatus.pcaDecoded === 20 && globalThis.fmrifaceStatus.decoded === 20,
+    "every face is drawn through the VAE-GAN and through PCA");
+  const both = /pairwise: VAE-GAN \d+\.\d %, PCA \d+\.\d %/;
+  if (await waitStatus(page, ([n, re]) => globalThis.__liveLog.slice(n).some((t) => new RegExp(re).test(t)), "the live region announces both accuracies", 20000, [n0, both.source])) {
+    const heard = await heardSince(n0, both.source);
+    log("comparison announcement:", heard.slice(0, 300));
+    check(/\(paper S1: \d+\.\d %, \d+\.\d %\)/.test(heard) && /ranked first of 20: VAE-GAN \d+, PCA \d+/.test(heard),
+      "the announcement sets the paper's values beside ours and gives the faces ranked first in both spaces", heard);
+  }
+  check((await wire.missing(pcaFiles)).length === 0, "C downloaded the PCA bundle and the subject's PCA bundle");
+  const after = await wire.sum();
+  log(`transfer for the comparison of ${sub.id}'s all-voxel view: ${((after.bytes - before.bytes) / 1e6).toFixed(2)} MB in ${after.files - before.files} responses`);
+  await page.waitForTimeout(300);
+  await canvasStats(page, join(outDir, "compare.png"));
+  // Both reconstructions drawn: the three faces of a cell (as shown, VAE-GAN,
+  // PCA) each hold an image, not the dark placeholder of a face decoding.
+  const cell = await areaCenter(page, "face 1");
+  if (cell) {
+    const f = (cell.a.w - 16) / 3;
+    const faces = await regionStats(page, { x: cell.a.x + 2, y: cell.a.y + 2, width: 3 * f + 8, height: f }, 3);
+    log("compare: face 1 as shown, VAE-GAN, PCA:", JSON.stringify(faces));
+    check(faces.every((s) => s.variance > 5 && Math.abs(s.mean - 31) > 10), "face 1 is drawn as shown, through the VAE-GAN and through PCA", JSON.stringify(faces));
+  } else check(false, "compare: the faces are drawn");
+  check(/compare=pca/.test(page.url()), "the address names the comparison", page.url());
+  await axeAudit(page, "the comparison");
+
+  // The pairwise game answers with both decoders.
+  await page.keyboard.press("3");
+  await waitStatus(page, () => globalThis.fmrifaceStatus.panel === "Pairwise test", "compare: 3 opens the pairwise test");
+  await page.keyboard.press("ArrowLeft");
+  if (await waitStatus(page, () => globalThis.fmrifaceStatus.gameRounds === 1 && globalThis.fmrifaceStatus.gamePCARounds === 1, "compare: the PCA decoder answers the pair too")) {
+    const g = await live(page);
+    check(/The decoder chose (left|right): (correct|wrong)\. The PCA decoder chose (left|right): (correct|wrong)/.test(g) && both.test(g),
+      "compare: the game announces both decoders' answers and both accuracies", g);
+  }
+  await canvasStats(page, join(outDir, "compare-pairwise.png"));
+
+  // The results panel: every measure of both spaces, against the paper's.
+  n0 = await heardCount();
+  await page.keyboard.press("9");
+  if (await waitStatus(page, () => globalThis.fmrifaceStatus.panel === "Results" && globalThis.fmrifaceStatus.resultsReady === 18, "9 opens the results panel and computes its 18 measures", 60000)) {
+    const heard = await heardSince(n0, "^Results of sub-01");
+    check(/pairwise, VAE-GAN: all \d+\.\d % \(paper \d+\.\d %\)/.test(heard) && /pairwise, PCA: all \d+\.\d % \(paper \d+\.\d %\)/.test(heard) &&
+      /gender read-out, VAE-GAN: all/.test(heard) && /imagery pairwise, VAE-GAN: all/.test(heard) && /not real fMRI/.test(heard),
+      "the live region reads the results against the paper's, with the caveat", heard.slice(0, 400));
+  }
+  await page.waitForTimeout(300);
+  const rs = await canvasStats(page, join(outDir, "results.png"));
+  check(rs.variance > 100 && rs.colours > 20, "the results chart is drawn", JSON.stringify(rs));
+  check(/panel=results/.test(page.url()), "the address names the results panel", page.url());
+  await axeAudit(page, "the results panel");
+  check(errors.length === 0, "compare: no errors in the console", errors.join(" | ").slice(0, 400));
+  await context.close();
+
+  // ?panel=results, the link a course hands out, opens the panel on its own.
+  const c2 = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const p2 = await c2.newPage();
+  await p2.goto(url + "?panel=results&subject=sub-02");
+  await waitStatus(p2, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.panel === "Results" && globalThis.fmrifaceStatus.subject === "sub-02" && globalThis.fmrifaceStatus.resultsReady === 18,
+    "?panel=results&subject=sub-02 opens the results panel with every measure", 60000);
+  await c2.close();
 }
 
 // deepLinkTest opens the page with ?subject=sub-02: the app starts on that
@@ -514,7 +666,7 @@ async function pointerTest(browser, url) {
     const back = await page.waitForFunction(() => !document.getElementById("about").open && document.activeElement === document.querySelector("canvas"), null, { timeout: 5000 })
       .then(() => true, () => false);
     check(back, "touch: Close returns to the app", await page.evaluate(() => JSON.stringify({ open: document.getElementById("about").open, focus: document.activeElement && (document.activeElement.id || document.activeElement.tagName) })));
-    for (const n of [2, 3, 4, 5, 7, 8]) {
+    for (const n of [2, 3, 4, 5, 7, 8, 9]) {
       if (n === 8) {
         if (!await tap("tab 8")) continue;
         await waitStatus(page, () => globalThis.fmrifaceStatus.real === "ready", "touch: tab 8 downloads the real brain file");
@@ -649,10 +801,12 @@ function cpuTicks() {
 async function bench(browser, url, n) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
-  let ticks0 = NaN, ticks1 = NaN;
+  let ticks0 = NaN, ticks1 = NaN, pca0 = NaN, pca1 = NaN;
   page.on("console", (m) => {
     if (/bench start/.test(m.text())) ticks0 = cpuTicks();
     if (/bench single done/.test(m.text())) ticks1 = cpuTicks();
+    if (/bench pca start/.test(m.text())) pca0 = cpuTicks();
+    if (/bench pca single done/.test(m.text())) pca1 = cpuTicks();
     if (/Benchmark|error/i.test(m.text())) log(m.text());
   });
   await page.goto(url + "?bench=" + n + "&sw=0");
@@ -660,6 +814,7 @@ async function bench(browser, url, n) {
   const r = await page.evaluate(() => ({ ...globalThis.fmrifaceBench, loadMs: globalThis.fmrifaceData && globalThis.fmrifaceData.loadMs }));
   // Browser CPU time per face over the loop (10 ms ticks; the loop is long enough).
   r.browserCpuMsPerFace = (ticks1 - ticks0) * 10 / n;
+  if (r.msPerFacePCA) r.browserCpuMsPerFacePCA = (pca1 - pca0) * 10 / n; // the same, through PCA
   log("bench:", JSON.stringify(r));
   writeFileSync(join(outDir, "bench.json"), JSON.stringify(r, null, 2) + "\n");
   await context.close();
@@ -680,22 +835,27 @@ try {
   if (args.bench) {
     await bench(browser, url, parseInt(args.bench, 10));
   } else {
-    await mainTest(browser, url);
-    await realTest(browser, url);
-    await hidpiTest(browser, url);
-    await pointerTest(browser, url);
-    await deepLinkTest(browser, url);
-    await checksumTest(browser, url);
-    await insecureTest(browser, url);
-    await staticHostTest(browser, args.dir);
-    await missingFeatureTest(browser, url, "WebAssembly", () => { delete globalThis.WebAssembly; });
-    // WebGL disabled, or a GPU the browser refuses.
-    await missingFeatureTest(browser, url, "WebGL", () => {
-      const getContext = HTMLCanvasElement.prototype.getContext;
-      HTMLCanvasElement.prototype.getContext = function (type, ...rest) {
-        return /webgl/i.test(type) ? null : getContext.call(this, type, ...rest);
-      };
-    });
+    if (args.only !== "compare") {
+      await mainTest(browser, url);
+      await realTest(browser, url);
+    }
+    await compareTest(browser, url);
+    if (args.only !== "compare") {
+      await hidpiTest(browser, url);
+      await pointerTest(browser, url);
+      await deepLinkTest(browser, url);
+      await checksumTest(browser, url);
+      await insecureTest(browser, url);
+      await staticHostTest(browser, args.dir);
+      await missingFeatureTest(browser, url, "WebAssembly", () => { delete globalThis.WebAssembly; });
+      // WebGL disabled, or a GPU the browser refuses.
+      await missingFeatureTest(browser, url, "WebGL", () => {
+        const getContext = HTMLCanvasElement.prototype.getContext;
+        HTMLCanvasElement.prototype.getContext = function (type, ...rest) {
+          return /webgl/i.test(type) ? null : getContext.call(this, type, ...rest);
+        };
+      });
+    }
   }
 } catch (e) {
   failures++;

@@ -49,7 +49,7 @@ site:
 	$(GO) run ./site/build -wasm $(SITE_WASM) -data $(SITE_DATA) -out $(SITE_OUT) -brotli $(SITE_BROTLI)
 
 site-fixture:
-	$(GO) run ./site/fakesite -out out/site-fixture
+	$(GO) run ./site/fakesite -pca -out out/site-fixture
 
 # site-data: the real site data from the shipped face model (models/default):
 # simulate the four virtual subjects, fit their decoders (VAE-GAN and the PCA
@@ -92,7 +92,7 @@ e2e/node_modules: e2e/package.json e2e/package-lock.json
 	@touch $@
 
 test-e2e: e2e/node_modules
-	$(GO) run ./site/fakesite -out out/e2e/data
+	$(GO) run ./site/fakesite -pca -out out/e2e/data
 	$(SITE_MAKE) site SITE_DATA=out/e2e/data SITE_OUT=out/e2e/dist
 	$(GO) build -o out/e2e/serve ./site/serve
 	node e2e/run.mjs --serve out/e2e/serve --dir out/e2e/dist --out out/e2e --chromium $(CHROMIUM)

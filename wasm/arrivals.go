@@ -4,6 +4,8 @@ package main
 
 import (
 	"errors"
+	"fmt"
+
 	"fmriface/infer/site"
 )
 
@@ -19,6 +21,10 @@ func (g *game) addSubjects() {
 	case f := <-g.page.subjects:
 		if f.real {
 			g.addReal(f)
+			return
+		}
+		if f.pca {
+			g.addPCA(f)
 			return
 		}
 		if f.failed != "" {
@@ -70,12 +76,59 @@ func (g *game) addReal(f file) {
 	}
 }
 
-// downloads takes the latest progress report of the page's download.
+// addPCA gives the app a PCA file (the PCA bundle, a subject's PCA bundle
+// or its PCA regions file), or its failure.
+func (g *game) addPCA(f file) {
+	a := g.app
+	if f.failed != "" {
+		a.PCAFailed(f.id, f.regions, errors.New(f.failed))
+		return
+	}
+	var err error
+	switch {
+	case f.id == "":
+		var p *site.PCA
+		if p, err = site.LoadPCAVerified(f.name, f.data); err == nil {
+			err = a.AddPCA(p)
+		}
+	case f.regions:
+		s := a.PCASubjectByID(f.id)
+		if s == nil {
+			err = fmt.Errorf("%s: PCA region decoders of %s, whose PCA bundle is not loaded", f.name, f.id)
+		} else if err = s.AddRegionsVerified(f.name, f.data); err == nil {
+			a.PCARegionsAdded(s)
+		}
+	default:
+		k, ok := a.PCALatent()
+		if !ok {
+			err = fmt.Errorf("%s: arrived before the PCA bundle", f.name)
+			break
+		}
+		var s *site.Subject
+		if s, err = site.LoadPCASubjectVerified(f.name, f.data, k); err == nil {
+			err = a.AddPCASubject(s)
+		}
+	}
+	if err != nil {
+		a.PCAFailed(f.id, f.regions, err)
+	}
+}
+
+// downloads takes the latest progress report of the page's download, and
+// publishes it for tests (fmrifaceStatus.download: bytes got, total).
 func (g *game) downloads() {
 	for {
 		select {
 		case d := <-g.page.progress:
 			g.dl = d
+			st := g.page.status
+			st.Set("downloadGot", d.got)
+			st.Set("downloadTotal", d.total)
+			// The most of a download seen under way: a test that reads
+			// the status now and then still sees that progress was shown.
+			if d.got < d.total {
+				st.Set("downloadSeen", fmt.Sprintf("%d/%d", d.got, d.total))
+			}
 		default:
 			return
 		}

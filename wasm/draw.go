@@ -244,7 +244,9 @@ func (g *game) footer(dst *ebiten.Image) {
 	case app.PanelPattern:
 		keys = "Arrows or the buttons: choose the face whose pattern is shown; R: region"
 	case app.PanelPairwise:
-		keys = "Left / Right or click a face: which face did the subject see?   Enter: next pair"
+		keys = "Left / Right or click a face: which face did the subject see?   Enter: next pair   C: compare"
+	case app.PanelResults:
+		keys = "S, R, T: another subject or trials; the chart shows every region"
 	case app.PanelImagery:
 		keys = "R: region (the paper found imagery best in temporal voxels)"
 	case app.PanelExplore:
@@ -254,14 +256,14 @@ func (g *game) footer(dst *ebiten.Image) {
 	case app.PanelReal:
 		keys = "Left / Right or click a row: held-out run   Up / Down: decoder"
 	default:
-		keys = "Arrows or click: choose a face"
+		keys = "Arrows or click: choose a face   C: compare"
 	}
 	y := g.h - 34
 	status := g.ascii.Replace(g.status())
 	sx := g.w - float64(len(status))*g.charW() - 12
 	// The keys line stops short of the status (a narrow screen shows what
 	// fits; touch has the buttons).
-	line := keys + "   |   1-8 or Tab: panels   S: subject   R: region   T: trials   D: offline   H: help"
+	line := keys + "   |   1-9 or Tab: panels   S: subject   R: region   T: trials   D: offline   H: help"
 	if n := int((sx-12)/g.charW()) - 2; len(line) > n {
 		line = line[:max(0, n-3)] + "..."
 	}
@@ -275,6 +277,7 @@ func (g *game) footer(dst *ebiten.Image) {
 		{"R: region", "footer region", app.KeyROI},
 		{"T: trials", "footer trials", app.KeyTrials},
 		{"D: offline", "offline", app.KeyDownloadAll},
+		{"C: compare", "compare", app.KeyCompare},
 		{"H: help", "help", app.KeyHelp},
 	} {
 		i := strings.LastIndex(line, k.label)
@@ -305,6 +308,8 @@ func (g *game) status() string {
 		status = "downloading the region's decoder"
 	case a.RealPending() && a.Panel() == app.PanelReal:
 		status = "downloading the real brain data"
+	case a.PCAPending():
+		status = "downloading the PCA comparison"
 	case g.dl.got < g.dl.total:
 		status = "downloading"
 	case a.Busy():

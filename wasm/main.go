@@ -52,6 +52,7 @@ func main() {
 	// asks (a subject chosen with S, a region view, D for offline use).
 	app.OnNeed(page.fetch)
 	app.OnNeedReal(page.fetchReal) // the real-brain panel's file, when first opened
+	app.OnNeedPCA(page.fetchPCA)   // the PCA comparison's files, when first shown
 	page.openLink(app)
 	page.app = app
 	page.mark("appMs")
@@ -97,7 +98,47 @@ func load(p *page) (*app.App, int, error) {
 	if b := d.Get("bench"); b.Type() == js.TypeNumber {
 		bench = b.Int()
 	}
+	if err := loadStartPCA(files, ix, app); err != nil {
+		return nil, 0, err
+	}
 	return app, bench, nil
+}
+
+// loadStartPCA gives the app the PCA files the loader downloaded before
+// the start: only the benchmark's page (?bench=N) does, to time the PCA's
+// decode; the app asks for them when it first shows the comparison.
+func loadStartPCA(files siteFiles, ix *sitedata.Index, a *app.App) error {
+	if ix.PCA == nil || !files.has(ix.PCA.File) {
+		return nil
+	}
+	raw, err := files.take(ix.PCA.File)
+	if err != nil {
+		return err
+	}
+	p, err := site.LoadPCAVerified(ix.PCA.File, raw)
+	if err != nil {
+		return err
+	}
+	if err := a.AddPCA(p); err != nil {
+		return err
+	}
+	for _, r := range ix.Subjects {
+		if r.PCA == nil || !files.has(r.PCA.File) {
+			continue
+		}
+		raw, err := files.take(r.PCA.File)
+		if err != nil {
+			return err
+		}
+		s, err := site.LoadPCASubjectVerified(r.PCA.File, raw, p.K)
+		if err != nil {
+			return err
+		}
+		if err := a.AddPCASubject(s); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // siteFiles is globalThis.fmrifaceData.files: the files the loader
@@ -213,6 +254,19 @@ func runBench(p *page, a *app.App, n int) {
 	}
 	batchMs := (perf.Call("now").Float() - t1) / float64(reps*s.N)
 	res := p.global.Get("Object").New()
+	pcaMsg := ""
+	if pca, ps := a.PCA(), a.PCASubjectByID(s.ID); pca != nil && ps != nil {
+		single, batch, err := benchPCA(perf, pca, ps, n)
+		if err != nil {
+			p.fail(err.Error())
+			return
+		}
+		res.Set("msPerFacePCA", single)
+		res.Set("msPerFaceBatchPCA", batch)
+		res.Set("voxelsPCA", len(ps.ROIs[0].Index))
+		res.Set("componentsPCA", pca.K)
+		pcaMsg = fmt.Sprintf(" Through PCA (%d components, %d voxels): %.2f ms per face one at a time, %.2f ms in batches.", pca.K, len(ps.ROIs[0].Index), single, batch)
+	}
 	res.Set("decodes", n)
 	res.Set("msPerFace", ms)
 	res.Set("msPerFaceBatch", batchMs)
@@ -227,6 +281,46 @@ func runBench(p *page, a *app.App, n int) {
 		res.Set("jsHeapUsed", m.Get("usedJSHeapSize"))
 	}
 	p.global.Set("fmrifaceBench", res)
-	p.say(fmt.Sprintf("Benchmark: %d decodes of a %s face (%d voxels): %.2f ms per face one at a time, %.2f ms per face in batches of %d; %d allocations, heap %d → %d bytes over the single decodes.",
-		n, m.Cfg.Name, len(s.ROIs[0].Index), ms, batchMs, s.N, after.Mallocs-before.Mallocs, before.HeapAlloc, after.HeapAlloc))
+	p.say(fmt.Sprintf("Benchmark: %d decodes of a %s face (%d voxels): %.2f ms per face one at a time, %.2f ms per face in batches of %d; %d allocations, heap %d → %d bytes over the single decodes.%s",
+		n, m.Cfg.Name, len(s.ROIs[0].Index), ms, batchMs, s.N, after.Mallocs-before.Mallocs, before.HeapAlloc, after.HeapAlloc, pcaMsg))
+}
+
+// benchPCA times n decodes of PCA subject ps's test patterns through the
+// PCA (pattern → PCA latent → face), one at a time and as the app decodes a
+// view (one batch of latents, then each face), in ms per face.
+func benchPCA(perf js.Value, pca *site.PCA, ps *site.Subject, n int) (single, batch float64, err error) {
+	for !ps.ROIs[0].Materialize(1 << 30) {
+	}
+	dec := app.NewPCADecoder(pca, ps.V)
+	z := make([]float32, ps.L)
+	img := make([]byte, 4*pca.ImageSize*pca.ImageSize)
+	if err := dec.DecodeFace(&ps.ROIs[0], ps.Pattern(-1, 0), z, img); err != nil {
+		return 0, 0, err
+	}
+	console := js.Global().Get("console")
+	console.Call("log", "fmriface: bench pca start")
+	t0 := perf.Call("now").Float()
+	for i := range n {
+		if err := dec.DecodeFace(&ps.ROIs[0], ps.Pattern(-1, i%ps.N), z, img); err != nil {
+			return 0, 0, err
+		}
+	}
+	single = (perf.Call("now").Float() - t0) / float64(n)
+	console.Call("log", "fmriface: bench pca single done")
+	zs := make([]float32, ps.N*ps.L)
+	pattern := func(i int) []float32 { return ps.Pattern(-1, i) }
+	reps := max(1, n/ps.N)
+	t1 := perf.Call("now").Float()
+	for range reps {
+		if err := dec.Latents(&ps.ROIs[0], ps.N, pattern, zs); err != nil {
+			return 0, 0, err
+		}
+		for i := range ps.N {
+			if err := dec.Image(zs[i*ps.L:(i+1)*ps.L], img); err != nil {
+				return 0, 0, err
+			}
+		}
+	}
+	batch = (perf.Call("now").Float() - t1) / float64(reps*ps.N)
+	return single, batch, nil
 }

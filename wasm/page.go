@@ -92,6 +92,10 @@ type file struct {
 	// real: the realbrain file (fmrifaceAddReal), or its failure
 	// (fmrifaceRealFailed) when failed is set.
 	real bool
+	// pca: a PCA file (fmrifaceAddPCA(name, bytes, id, regions): id "" is
+	// the PCA bundle), or its failure (fmrifacePCAFailed(id, regions,
+	// message)) when failed is set; id and regions say which.
+	pca bool
 }
 
 // fetch asks the page to download a subject's bundle or regions file
@@ -109,6 +113,15 @@ func (p *page) fetch(id string, regions bool) {
 func (p *page) fetchReal() {
 	if f := p.global.Get("fmrifaceFetchReal"); f.Type() == js.TypeFunction {
 		f.Invoke()
+	}
+}
+
+// fetchPCA asks the page to download a PCA file (app.App.OnNeedPCA: id ""
+// is the PCA bundle); it arrives through fmrifaceAddPCA, or its failure
+// through fmrifacePCAFailed.
+func (p *page) fetchPCA(id string, regions bool) {
+	if f := p.global.Get("fmrifaceFetchPCA"); f.Type() == js.TypeFunction {
+		f.Invoke(id, regions)
 	}
 }
 
@@ -225,6 +238,30 @@ func (p *page) listenArrivals() {
 		return nil
 	})
 	p.global.Set("fmrifaceRealFailed", p.onRealFail)
+	// fmrifaceAddPCA(name, bytes, id, regions) hands over a PCA file;
+	// fmrifacePCAFailed(id, regions, message) says its download failed.
+	p.global.Set("fmrifaceAddPCA", js.FuncOf(func(this js.Value, args []js.Value) any {
+		if len(args) < 4 {
+			return nil
+		}
+		f := file{name: args[0].String(), data: make([]byte, args[1].Get("byteLength").Int()), pca: true, id: args[2].String(), regions: args[3].Truthy()}
+		js.CopyBytesToGo(f.data, args[1])
+		select {
+		case p.subjects <- f:
+		default:
+		}
+		return nil
+	}))
+	p.global.Set("fmrifacePCAFailed", js.FuncOf(func(this js.Value, args []js.Value) any {
+		if len(args) < 3 {
+			return nil
+		}
+		select {
+		case p.subjects <- file{pca: true, id: args[0].String(), regions: args[1].Truthy(), failed: args[2].String()}:
+		default:
+		}
+		return nil
+	}))
 }
 
 // listenProgress queues the progress reports of the page's download
@@ -312,7 +349,7 @@ func (p *page) openLink(a *app.App) {
 		return
 	}
 	v, problems := app.ParseView(q)
-	if q.Has("panel") || q.Has("region") || q.Has("trials") || q.Has("face") {
+	if q.Has("panel") || q.Has("region") || q.Has("trials") || q.Has("face") || q.Has("compare") {
 		problems = append(problems, a.Open(v)...)
 	}
 	for _, pr := range problems {
@@ -437,11 +474,33 @@ func (p *page) sync(a *app.App) {
 	s.Set("real", real.State.String())
 	s.Set("realRun", real.Run)
 	s.Set("realMethod", real.Method)
-	decoded := 0
+	decoded, pcaDecoded := 0, 0
 	for i := range faces.N {
 		if a.Decoded(i).Ready() {
 			decoded++
 		}
+		if a.DecodedPCA(i).Ready() {
+			pcaDecoded++
+		}
 	}
 	s.Set("decoded", decoded)
+	// The comparison (C): its files' state for the view, its faces drawn
+	// and its pairwise accuracy; the pairwise game's PCA decoder.
+	cmp := a.Compare()
+	s.Set("compare", cmp.On)
+	s.Set("pca", cmp.State.String())
+	s.Set("pcaDecoded", pcaDecoded)
+	s.Set("pcaPairCorrect", cmp.PairCorrect)
+	s.Set("pcaPairTotal", cmp.PairTotal)
+	s.Set("gamePCA", game.PCAScore)
+	s.Set("gamePCARounds", game.PCARounds)
+	ready := 0
+	if a.Panel() == app.PanelResults { // the panel's rows are built only where they are shown
+		for _, r := range a.Results().Rows {
+			if r.State == app.ResultReady {
+				ready++
+			}
+		}
+	}
+	s.Set("resultsReady", ready)
 }

@@ -51,18 +51,28 @@ func (g *game) drawPanel(dst *ebiten.Image, r rect) {
 		g.drawAbout(dst, r)
 	case app.PanelReal:
 		g.drawReal(dst, r)
+	case app.PanelResults:
+		g.drawResults(dst, r)
 	}
 }
 
 func (g *game) drawFaces(dst *ebiten.Image, r rect) {
 	a := g.app
 	v := a.Faces()
+	cmp := a.Compare()
 	n := v.N
 	top := r.y
-	caption := "Each pair: the face as shown (left) and as decoded from the fMRI pattern (right)."
+	caption := "Each pair: the face as shown (left) and as decoded from the fMRI pattern (right).   C: beside PCA"
 	summary := ""
 	if v.Ready {
 		summary = fmt.Sprintf("Pairwise %.1f%% (%d/%d)", 100*float64(v.PairCorrect)/float64(v.PairTotal), v.PairCorrect, v.PairTotal)
+	}
+	if cmp.On {
+		caption = "Each face: as shown | decoded through the VAE-GAN | decoded through PCA (the paper's Figure 3)."
+		summary = ""
+		r.y = g.compareLine(dst, cmp, rect{r.x, r.y, r.w, 3 * lineH}) + 2
+		r.h -= r.y - top
+		top = r.y
 	}
 	// The summary sits at the right of the caption where both fit, under
 	// it elsewhere.
@@ -78,15 +88,22 @@ func (g *game) drawFaces(dst *ebiten.Image, r rect) {
 	}
 	r.h -= y + 4 - r.y
 	r.y = y + 4
-	cols, cw := grid(n, r, 0.5, 2*lineH+10)
-	f := (cw - 14) / 2
+	k := 2.0 // faces a cell: as shown, decoded (and through PCA)
+	if cmp.On {
+		k = 3
+	}
+	cols, cw := grid(n, r, 1/k, 2*lineH+10)
+	f := (cw - 6 - 4*k) / k
 	for i := range n {
 		x := r.x + float64(i%cols)*cw
 		y := r.y + float64(i/cols)*(f+2*lineH+10)
 		dec := a.Decoded(i)
 		g.face(dst, a.Shown(i), rect{x, y, f, f})
 		g.face(dst, dec, rect{x + f + 4, y, f, f})
-		cell := rect{x - 2, y - 2, 2*f + 8, f + 2*lineH + 6}
+		if cmp.On {
+			g.face(dst, a.DecodedPCA(i), rect{x + 2*f + 8, y, f, f})
+		}
+		cell := rect{x - 2, y - 2, k*f + 4*k, f + 2*lineH + 6}
 		g.hot(fmt.Sprintf("face %d", i+1), cell, app.Target{Face: i})
 		if i == v.Sel {
 			g.frame(dst, cell, 2, colAccent)
@@ -101,9 +118,66 @@ func (g *game) drawFaces(dst *ebiten.Image, r rect) {
 			if v.Rank(i) == 1 {
 				c = colGood
 			}
-			g.print(dst, fmt.Sprintf("rank %d, %d/%d", v.Rank(i), v.Beats(i), n-1), x, y+f+2+lineH, c)
+			if !cmp.On {
+				g.print(dst, fmt.Sprintf("rank %d, %d/%d", v.Rank(i), v.Beats(i), n-1), x, y+f+2+lineH, c)
+				continue
+			}
+			if f < 8*g.charW() { // a phone: both ranks in one label under the cell
+				label := fmt.Sprintf("rank %d", v.Rank(i))
+				if cmp.Ready {
+					label = fmt.Sprintf("ranks %d, %d", v.Rank(i), cmp.Rank(i))
+				}
+				g.print(dst, label, x, y+f+2+lineH, colText)
+				continue
+			}
+			label := fmt.Sprintf("rank %d", v.Rank(i))
+			g.print(dst, label, x+f+4, y+f+2+lineH, c)
+			if cmp.Ready {
+				c = colBad
+				if cmp.Rank(i) == 1 {
+					c = colGood
+				}
+				g.print(dst, fmt.Sprintf("rank %d", cmp.Rank(i)), x+2*f+8, y+f+2+lineH, c)
+			}
 		}
 	}
+}
+
+// compareLine draws the comparison's state in r: both accuracies beside
+// the paper's, or its download with a progress bar, or why there is none.
+// It returns the y below it.
+func (g *game) compareLine(dst *ebiten.Image, cmp app.CompareView, r rect) float64 {
+	switch cmp.State {
+	case app.PCAReady:
+		if cmp.Ready {
+			return g.paragraph(dst, cmp.Text, r, colAccent)
+		}
+		return g.paragraph(dst, "Decoding through PCA...", r, colDim)
+	case app.PCAAbsent:
+		return g.paragraph(dst, "The PCA comparison is not in this site's data (its index lists no PCA files).", r, colDim)
+	case app.PCAFailed:
+		return g.paragraph(dst, "The PCA comparison could not be downloaded (see the message below); C twice retries.", r, colBad)
+	}
+	label := fmt.Sprintf("Downloading the PCA comparison (%s)", megabytesText(cmp.Bytes))
+	if g.dl.total > 0 && g.dl.got < g.dl.total {
+		label = fmt.Sprintf("Downloading the PCA comparison: %s of %s", megabytesText(g.dl.got), megabytesText(g.dl.total))
+	}
+	g.print(dst, label, r.x, r.y, colText)
+	y := r.y + lineH + 2
+	bw := math.Min(r.w, 360)
+	g.fill(dst, rect{r.x, y, bw, 6}, colPanel)
+	if g.dl.total > 0 {
+		g.fill(dst, rect{r.x, y, bw * math.Min(1, float64(g.dl.got)/float64(g.dl.total)), 6}, colAccent)
+	}
+	return y + 10
+}
+
+// megabytesText formats a size for the screen.
+func megabytesText(n int64) string {
+	if n < 1e6 {
+		return fmt.Sprintf("%.0f kB", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/1e6)
 }
 
 func (g *game) drawPattern(dst *ebiten.Image, r rect) {
@@ -200,8 +274,17 @@ func (g *game) drawPairwise(dst *ebiten.Image, r rect) {
 		f = math.Min((r.h-3*lineH-24-14*lineH)/2, r.w/2-20)
 		cx = r.x + r.w/2
 	}
-	g.centred(dst, fmt.Sprintf("Decoded from %s's pattern of one test face:", a.Subject().ID), cx, r.y, r, colDim)
-	g.face(dst, a.Decoded(gm.Target), rect{cx - f/2, r.y + lineH + 2, f, f})
+	cmp := a.Compare()
+	if cmp.On {
+		// The decoded face through each space, side by side above the
+		// candidates.
+		g.centred(dst, fmt.Sprintf("Decoded from %s's pattern: VAE-GAN (left), PCA (right)", a.Subject().ID), cx, r.y, r, colDim)
+		g.face(dst, a.Decoded(gm.Target), rect{cx - f - 10, r.y + lineH + 2, f, f})
+		g.face(dst, a.DecodedPCA(gm.Target), rect{cx + 10, r.y + lineH + 2, f, f})
+	} else {
+		g.centred(dst, fmt.Sprintf("Decoded from %s's pattern of one test face:", a.Subject().ID), cx, r.y, r, colDim)
+		g.face(dst, a.Decoded(gm.Target), rect{cx - f/2, r.y + lineH + 2, f, f})
+	}
 	y := r.y + lineH + f + 12
 	g.centred(dst, "Which face did the subject see?", cx, y, r, colText)
 	y += lineH + 4
@@ -224,6 +307,9 @@ func (g *game) drawPairwise(dst *ebiten.Image, r rect) {
 			if gm.DecoderLeft == (side == 0) {
 				who = append(who, "decoder")
 			}
+			if gm.PCAAnswered && gm.PCALeft == (side == 0) {
+				who = append(who, "PCA")
+			}
 			if len(who) > 0 {
 				g.print(dst, fmt.Sprint(who), x+f-float64(len(fmt.Sprint(who)))*g.charW(), y+f+2, colAccent)
 			}
@@ -235,7 +321,11 @@ func (g *game) drawPairwise(dst *ebiten.Image, r rect) {
 		x = r.x
 		tr = rect{x, y + f + lineH + 10, r.w, r.y + r.h - (y + f + lineH + 10)}
 	}
-	yy := g.paragraph(dst, a.DescribePair(), tr, colText)
+	yy := tr.y
+	if cmp.On && cmp.State != app.PCAReady {
+		yy = g.compareLine(dst, cmp, rect{tr.x, yy, tr.w, 3 * lineH}) + 4
+	}
+	yy = g.paragraph(dst, a.DescribePair(), rect{tr.x, yy, tr.w, tr.y + tr.h - yy}, colText)
 	g.button(dst, "Next pair (Enter)", x, yy+6, "next pair", app.Target{Key: app.KeyEnter})
 	yy += buttonH + 6 + lineH
 	g.paragraph(dst, "The decoder answers by correlation in latent space: it picks the candidate whose latent vector correlates best with the decoded one. "+
@@ -383,6 +473,7 @@ func (g *game) drawAbout(dst *ebiten.Image, r rect) {
 		"Faces. The face model was trained on CelebA (Liu et al. 2015), available for non-commercial research purposes only; faces are shown as the generator draws them.",
 		"Real brain (panel 8). One slice of real fMRI from Haxby et al. (2001), one person (J. V. Haxby, M. I. Gobbini, M. L. Furey, A. Ishai, J. L. Schouten, P. Pietrini, Science 293:2425-2430), " +
 			"as excerpted by PyMVPA; CC BY-SA 3.0 (the authors hold the copyright). The category each block of a held-out run showed is decoded from the slice's voxels; it downloads when the panel is first opened (about 10 kB).",
+		"The paper's comparison (C). Each test face decoded through the VAE-GAN beside the same pattern decoded through PCA (the paper's 1,024-component pixel PCA baseline), with both pairwise accuracies, the faces ranked first and the paper's values for that subject; the PCA files download when the comparison is first shown. Panel 9, results, sets the subject's measures (pairwise and 1 of 20 in both spaces, per region, gender, imagery) against the paper's in a chart.",
 		"Keyboard. " + app.Help,
 		"Mouse and touch. Click or tap the tabs, the subject, region and trials buttons at the top, a face to choose it, a candidate in the pairwise test, and the buttons; drag the explore sliders.",
 	} {

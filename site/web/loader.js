@@ -50,7 +50,7 @@
       $("app").append(c);
       c.tabIndex = 0;
       c.setAttribute("role", "application");
-      c.setAttribute("aria-label", "fmriface: faces decoded from fMRI. Keys: 1 to 8 choose a panel, H for help, Esc leaves the app. Results are announced.");
+      c.setAttribute("aria-label", "fmriface: faces decoded from fMRI. Keys: 1 to 9 choose a panel, C compares with PCA, H for help, Esc leaves the app. Results are announced.");
       c.setAttribute("aria-describedby", "live");
       c.focus();
     }
@@ -272,6 +272,26 @@
     // the app through fmrifaceAddReal(name, bytes).
     const REAL = "#real"; // a key no subject id can take (ids name files)
     if (index.real) later.set(REAL, { ...entry(index.real), real: true });
+    // The PCA comparison's files (index.pca, and each subject's pca with its
+    // regions file; optional) download when the app first shows the
+    // comparison (fmrifaceFetchPCA(id, regions), id "" for the PCA bundle)
+    // and join it through fmrifaceAddPCA(name, bytes, id, regions): the
+    // PCA bundle first, a subject's PCA bundle before its regions file.
+    const pcaKey = (id, regions) => id === "" ? "#pca" : "#pca:" + id + (regions ? "/regions" : "");
+    if (index.pca) {
+      later.set(pcaKey("", false), { ...entry(index.pca), pca: true, pcaID: "", pcaRegions: false });
+      index.subjects.forEach((s) => {
+        if (!s.pca) return;
+        later.set(pcaKey(s.id, false), { ...entry(s.pca), pca: true, pcaID: s.id, pcaRegions: false });
+        if (s.pca.regions) later.set(pcaKey(s.id, true), { ...entry(s.pca.regions), pca: true, pcaID: s.id, pcaRegions: true });
+      });
+    }
+    const bench = parseInt(params.get("bench") || "0", 10);
+    // The benchmark (?bench=N) times the PCA's decode too: its bundle and
+    // the first subject's PCA bundle come with the start, there only.
+    if (bench > 0 && index.pca && first.pca) {
+      for (const k of [pcaKey("", false), pcaKey(first.id, false)]) files.push(later.get(k));
+    }
     const total = files.reduce((n, f) => n + f.ref.bytes, 0);
     let done = 0;
     const bar = $("bar");
@@ -288,7 +308,6 @@
     prune(new Set(["app.json", "data/index.json", ...files.map((f) => f.url), ...[...later.values()].map((f) => f.url)].map((u) => base + u)));
     const data = { index: indexText, subjectCount: index.subjects.length, files: {}, loadMs: performance.now() - t0, downloadedMs: performance.now(), marks };
     files.forEach((f, i) => { if (f.key) data.files[f.key] = got[i]; });
-    const bench = parseInt(params.get("bench") || "0", 10);
     if (bench > 0) data.bench = Math.min(bench, 100000);
     globalThis.fmrifaceData = data;
     $("load-msg").textContent = "Starting…";
@@ -298,10 +317,23 @@
     let queue = Promise.resolve();
     const added = new Set();
     const have = new Set([first.id]); // subjects the app holds
+    const havePCA = new Set(); // subjects whose PCA bundle the app holds
+    // pcaBlocked says why PCA file f cannot join yet: the file it builds on
+    // has not (the PCA bundle, or the subject's PCA bundle); "" if it can.
+    const pcaBlocked = (f) => {
+      if (f.pcaID !== "" && !added.has(pcaKey("", false))) return "the PCA bundle has not arrived";
+      if (f.pcaRegions && !havePCA.has(f.pcaID)) return "its subject's PCA bundle has not arrived";
+      return "";
+    };
     const deliver = (k, f, b) => {
       added.add(k);
       marks[f.url + " added"] = performance.now();
       if (f.real) { globalThis.fmrifaceAddReal(f.key, b); return; }
+      if (f.pca) {
+        if (!f.pcaRegions && f.pcaID !== "") havePCA.add(f.pcaID);
+        globalThis.fmrifaceAddPCA(f.key, b, f.pcaID, f.pcaRegions);
+        return;
+      }
       if (!f.regionsOf) have.add(f.ref.id);
       if (f.regionsOf) globalThis.fmrifaceAddSubject(f.key, b, f.regionsOf);
       else globalThis.fmrifaceAddSubject(f.key, b);
@@ -336,6 +368,28 @@
         }
       });
     };
+    globalThis.fmrifaceFetchPCA = (id, regions) => {
+      const k = pcaKey(id, regions);
+      const f = later.get(k);
+      if (!f) {
+        globalThis.fmrifacePCAFailed(id, regions, "index.json lists no such PCA file");
+        return;
+      }
+      queue = queue.then(async () => {
+        if (added.has(k)) return;
+        const blocked = pcaBlocked(f);
+        if (blocked) {
+          globalThis.fmrifacePCAFailed(id, regions, blocked);
+          return;
+        }
+        try {
+          deliver(k, f, await getFile(f.url, f.ref, reporter(f.ref.bytes)));
+        } catch (e) {
+          console.error("fmriface:", e.message || e);
+          globalThis.fmrifacePCAFailed(id, regions, why(e));
+        }
+      });
+    };
     globalThis.fmrifaceFetch = (id, regions) => {
       const k = regions ? id + "/regions" : id;
       const f = later.get(k);
@@ -366,7 +420,7 @@
     if (!cache) return;
     for (const [k, f] of later) {
       queue = queue.then(async () => {
-        if (added.has(k) || (f.regionsOf && !have.has(f.regionsOf)) || !await cache.match(f.url)) return;
+        if (added.has(k) || (f.regionsOf && !have.has(f.regionsOf)) || (f.pca && pcaBlocked(f)) || !await cache.match(f.url)) return;
         try {
           deliver(k, f, await getFile(f.url, f.ref, () => {}));
         } catch (_) { /* damaged: fetched again when asked for */ }

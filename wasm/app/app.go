@@ -52,6 +52,8 @@ type App struct {
 	imagery imageryPanel  // imagery.go: the imagery face and its candidates
 	explore explorer      // explore.go: the random face and its sliders
 	real    realPanel     // real.go: the real fMRI slice and its decoding
+	cmp     comparison    // compare.go: the PCA faces beside the VAE-GAN's
+	results resultsPanel  // results.go: the subject's measures against the paper's
 
 	// Downloads on demand (downloads.go). awaitRegions: the current
 	// region's decoder is still downloading, so the view decodes nothing
@@ -63,7 +65,8 @@ type App struct {
 	onNeed       func(id string, regions bool)
 	requested    map[need]bool
 	pendingSub   string
-	onNeedReal   func() // asks the host for the realbrain file (real.go)
+	onNeedReal   func()                        // asks the host for the realbrain file (real.go)
+	onNeedPCA    func(id string, regions bool) // asks the host for a PCA file (compare.go)
 
 	firstFace time.Duration // from NewApp to the first decoded face; 0 until then
 	started   time.Time
@@ -123,9 +126,7 @@ func (a *App) AddSubject(s *site.Subject) error {
 			return fmt.Errorf("demo: subject %s is already loaded", s.ID)
 		}
 	}
-	if s.V > len(a.dec.y) {
-		a.dec.y = make([]float32, s.V)
-	}
+	a.dec.growVoxels(s.V)
 	a.subjects = append(a.subjects, s)
 	a.rev++
 	a.explore.learnSpread(a.subjects, a.model.Latent())

@@ -244,7 +244,9 @@ func BenchmarkLoadSiteData(b *testing.B) {
 // all-voxel decoder and the shipped generator, after the idle frames'
 // dequantization. "single" decodes one face at a time, "batch" a view's
 // faces with one decoder product. Both report allocations and heap growth
-// over the run, which must stay 0. It reads $FMRIFACE_SITE_DATA (e.g.
+// over the run, which must stay 0. Where the site has the PCA comparison,
+// "single-pca" and "batch-pca" do the same through the first subject's PCA
+// decoder and the PCA's faces. It reads $FMRIFACE_SITE_DATA (e.g.
 // out/site-data) and is skipped when that is unset.
 func BenchmarkDecodeSiteData(b *testing.B) {
 	read := siteData(b)
@@ -264,28 +266,19 @@ func BenchmarkDecodeSiteData(b *testing.B) {
 	}
 	for !m.Gen.MaterializeFC(1 << 30) {
 	}
-	roi := &s.ROIs[0]
-	dec := app.NewDecoder(m, s.V)
-	img := make([]byte, 4*m.ImageSize()*m.ImageSize())
-	zs := make([]float32, s.N*s.L)
-	pattern := func(i int) []float32 { return s.Pattern(-1, i) }
-	cases := []struct {
-		name  string
-		faces int // per iteration
-		run   func(i int) error
-	}{
-		{"single", 1, func(i int) error { return dec.DecodeFace(roi, pattern(i%s.N), zs[:s.L], img) }},
-		{"batch", s.N, func(int) error {
-			if err := dec.Latents(roi, s.N, pattern, zs); err != nil {
-				return err
-			}
-			for j := range s.N {
-				if err := dec.Image(zs[j*s.L:(j+1)*s.L], img); err != nil {
-					return err
-				}
-			}
-			return nil
-		}},
+	cases := decodeCases("", app.NewDecoder(m, s.V), s)
+	if ix.PCA != nil && ix.Subjects[0].PCA != nil {
+		p, err := site.LoadPCAVerified(ix.PCA.File, read(ix.PCA.File))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ps, err := site.LoadPCASubjectVerified(ix.Subjects[0].PCA.File, read(ix.Subjects[0].PCA.File), p.K)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for !ps.ROIs[0].Materialize(1 << 30) {
+		}
+		cases = append(cases, decodeCases("-pca", app.NewPCADecoder(p, ps.V), ps)...)
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -307,5 +300,37 @@ func BenchmarkDecodeSiteData(b *testing.B) {
 			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N), "mallocs/op")
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N*c.faces), "ms/face")
 		})
+	}
+}
+
+// decodeCase is one way of decoding faces, timed by BenchmarkDecodeSiteData.
+type decodeCase struct {
+	name  string
+	faces int // per iteration
+	run   func(i int) error
+}
+
+// decodeCases decodes s's test patterns through s's all-voxel decoder and
+// dec's images: one face at a time ("single"+suffix) and a view's faces as
+// one batch of latents, then each image ("batch"+suffix).
+func decodeCases(suffix string, dec *app.Decoder, s *site.Subject) []decodeCase {
+	roi := &s.ROIs[0]
+	side := dec.ImageSize()
+	img := make([]byte, 4*side*side)
+	zs := make([]float32, s.N*s.L)
+	pattern := func(i int) []float32 { return s.Pattern(-1, i) }
+	return []decodeCase{
+		{"single" + suffix, 1, func(i int) error { return dec.DecodeFace(roi, pattern(i%s.N), zs[:s.L], img) }},
+		{"batch" + suffix, s.N, func(int) error {
+			if err := dec.Latents(roi, s.N, pattern, zs); err != nil {
+				return err
+			}
+			for j := range s.N {
+				if err := dec.Image(zs[j*s.L:(j+1)*s.L], img); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
 	}
 }

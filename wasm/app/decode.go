@@ -12,10 +12,16 @@ import (
 const latentStepMACs = 1 << 20
 
 // Decoder maps patterns to latents (ẑ = y[roi] · D + m) and latents to RGBA
-// images, either in one call or in slices. It owns its buffers, so a steady
-// stream of decodes allocates nothing; it is not safe for concurrent use.
+// images, either in one call or in slices, in one latent space: the face
+// model's (NewDecoder: images from its generator) or the PCA baseline's
+// (NewPCADecoder: images mean + Σ zₖ·componentₖ). It owns its buffers, so a
+// steady stream of decodes allocates nothing; it is not safe for concurrent
+// use.
 type Decoder struct {
-	m    *site.Model
+	m    *site.Model // nil for a PCA decoder
+	pca  *site.PCA   // nil for the face model's
+	l    int         // latent dimensions
+	side int         // images are side×side
 	ws   gemm.Workspace
 	y    []float32 // the pattern gathered in the decoder's row order
 	img  []float32 // CHW scratch for one image
@@ -41,14 +47,33 @@ const batchStepMACs = 1 << 22
 
 // NewDecoder returns a decoder for patterns of up to maxVoxels voxels.
 func NewDecoder(m *site.Model, maxVoxels int) *Decoder {
-	s := m.ImageSize()
-	d := &Decoder{m: m, y: make([]float32, maxVoxels), img: make([]float32, 3*s*s)}
-	d.ws.Reserve(1, m.Latent(), max(1, latentStepMACs/m.Latent()))
+	return newDecoder(m, nil, m.Latent(), m.ImageSize(), maxVoxels)
+}
+
+// NewPCADecoder returns a decoder into the PCA space p, for patterns of up
+// to maxVoxels voxels.
+func NewPCADecoder(p *site.PCA, maxVoxels int) *Decoder {
+	return newDecoder(nil, p, p.K, p.ImageSize, maxVoxels)
+}
+
+func newDecoder(m *site.Model, p *site.PCA, l, side, maxVoxels int) *Decoder {
+	d := &Decoder{m: m, pca: p, l: l, side: side, y: make([]float32, maxVoxels), img: make([]float32, 3*side*side)}
+	d.ws.Reserve(1, l, max(1, latentStepMACs/l))
 	return d
 }
 
-// Model is the model the decoder uses.
+// Model is the model the decoder uses (nil for a PCA decoder).
 func (d *Decoder) Model() *site.Model { return d.m }
+
+// ImageSize is the side of the decoder's images.
+func (d *Decoder) ImageSize() int { return d.side }
+
+// growVoxels makes room for single decodes of patterns of n voxels.
+func (d *Decoder) growVoxels(n int) {
+	if n > len(d.y) {
+		d.y = make([]float32, n)
+	}
+}
 
 // BeginLatent starts ẑ = pattern[roi.Index] · roi.Decoder + roi.Mean into z
 // (length L); StepLatent does the work.
@@ -56,7 +81,7 @@ func (d *Decoder) BeginLatent(roi *site.ROI, pattern, z []float32) error {
 	if len(roi.Index) > len(d.y) {
 		return fmt.Errorf("demo: region %s has %d voxels, decoder sized for %d", roi.Name, len(roi.Index), len(d.y))
 	}
-	if len(z) != d.m.Latent() || !roi.Fits(len(z)) || !meanFits(roi, len(z)) {
+	if len(z) != d.l || !roi.Fits(len(z)) || !meanFits(roi, len(z)) {
 		return fmt.Errorf("demo: region %s: decoder does not have %d rows of %d values, or mean %d values",
 			roi.Name, len(roi.Index), len(z), len(roi.Mean))
 	}
@@ -118,7 +143,7 @@ func addMean(zs, mean []float32) {
 // 20 single decodes.
 // pattern(i) returns the i-th pattern; StepLatents does the work.
 func (d *Decoder) BeginLatents(roi *site.ROI, n int, pattern func(i int) []float32, zs []float32) error {
-	l := d.m.Latent()
+	l := d.l
 	if n < 1 || len(zs) != n*l || !roi.Fits(l) || !meanFits(roi, l) {
 		return fmt.Errorf("demo: region %s: batch of %d patterns, %d outputs, decoder not %d rows of %d values, or mean %d values",
 			roi.Name, n, len(zs), len(roi.Index), l, len(roi.Mean))
@@ -147,7 +172,7 @@ func (d *Decoder) reserveRows(n int) {
 
 // batchRows is the number of decoder rows one StepLatents multiplies.
 func (d *Decoder) batchRows(n int) int {
-	return max(16, batchStepMACs/(n*d.m.Latent()))
+	return max(16, batchStepMACs/(n*d.l))
 }
 
 // StepLatents does the next block of decoder rows for the whole batch and
@@ -156,7 +181,7 @@ func (d *Decoder) StepLatents() (done bool) {
 	if d.broi == nil {
 		return true
 	}
-	l, n := d.m.Latent(), d.n
+	l, n := d.l, d.n
 	r0 := d.brow
 	r1 := min(len(d.broi.Index), r0+d.batchRows(n))
 	k := r1 - r0
@@ -199,12 +224,18 @@ func (d *Decoder) Latent(roi *site.ROI, pattern, z []float32) error {
 	return nil
 }
 
-// Image generates the face of latent z into rgba (S×S×4 bytes) in one call.
+// Image draws the face of latent z into rgba (S×S×4 bytes) in one call:
+// the generator's, or the PCA's.
 func (d *Decoder) Image(z []float32, rgba []byte) error {
-	if err := d.m.Gen.Generate(z, d.img); err != nil {
+	if d.pca != nil {
+		if len(z) != d.l {
+			return fmt.Errorf("demo: PCA latent of %d values, want %d", len(z), d.l)
+		}
+		d.pca.Image(z, d.img)
+	} else if err := d.m.Gen.Generate(z, d.img); err != nil {
 		return err
 	}
-	return ToRGBA(d.img, d.m.ImageSize(), rgba)
+	return ToRGBA(d.img, d.side, rgba)
 }
 
 // DecodeFace decodes one pattern into its latent z and face image rgba: the

@@ -17,11 +17,12 @@ import (
 type need struct {
 	id      string
 	regions bool
+	pca     bool // a PCA file (compare.go); id "" is the PCA bundle
 }
 
 // ask calls onNeed for a file not yet asked for.
 func (a *App) ask(id string, regions bool) {
-	k := need{id, regions}
+	k := need{id: id, regions: regions}
 	if a.requested[k] {
 		return
 	}
@@ -39,7 +40,7 @@ func (a *App) ask(id string, regions bool) {
 // change that waited for it is dropped.
 func (a *App) NeedFailed(id string, regions bool, err error) {
 	a.rev++
-	delete(a.requested, need{id, regions})
+	delete(a.requested, need{id: id, regions: regions})
 	if !regions && a.pendingSub == id {
 		a.pendingSub = ""
 	}
@@ -150,21 +151,27 @@ func (a *App) downloadAll() {
 	for _, r := range a.index.Subjects {
 		s := a.SubjectByID(r.ID)
 		if s == nil {
-			if !a.requested[need{r.ID, false}] {
+			if !a.requested[need{id: r.ID}] {
 				n += r.Bytes
 			}
 			a.ask(r.ID, false)
 		}
 		if r.Regions != nil && (s == nil || s.RegionsPending()) {
-			if !a.requested[need{r.ID, true}] {
+			if !a.requested[need{id: r.ID, regions: true}] {
 				n += r.Regions.Bytes
 			}
 			a.ask(r.ID, true)
 		}
 	}
+	n += a.downloadAllPCA()
 	what, are := "Every subject", "is"
-	if a.index.Real != nil {
+	switch {
+	case a.index.Real != nil && a.index.PCA != nil:
+		what, are = "Every subject, the real brain data and the PCA comparison", "are"
+	case a.index.Real != nil:
 		what, are = "Every subject and the real brain data", "are"
+	case a.index.PCA != nil:
+		what, are = "Every subject and the PCA comparison", "are"
 	}
 	if n == 0 && a.allLoaded() {
 		a.say("%s %s downloaded: the demo works offline.", what, are)
@@ -186,6 +193,44 @@ func (a *App) allLoaded() bool {
 		if s == nil || (r.Regions != nil && s.RegionsPending()) {
 			return false
 		}
+		if r.PCA != nil {
+			ps := a.PCASubjectByID(r.ID)
+			if a.cmp.pca == nil || ps == nil || (r.PCA.Regions != nil && ps.RegionsPending()) {
+				return false
+			}
+		}
 	}
 	return true
+}
+
+// downloadAllPCA is downloadAll's part for the PCA files: it asks for every
+// one not yet here, the PCA bundle first, and returns the bytes not asked
+// for before.
+func (a *App) downloadAllPCA() int64 {
+	if a.index.PCA == nil {
+		return 0
+	}
+	var n int64
+	ask := func(id string, regions bool, bytes int64) {
+		if !a.requested[need{id: id, regions: regions, pca: true}] {
+			n += bytes
+		}
+		a.askPCA(id, regions)
+	}
+	if a.cmp.pca == nil {
+		ask("", false, a.index.PCA.Bytes)
+	}
+	for _, r := range a.index.Subjects {
+		if r.PCA == nil {
+			continue
+		}
+		ps := a.PCASubjectByID(r.ID)
+		if ps == nil {
+			ask(r.ID, false, r.PCA.Bytes)
+		}
+		if r.PCA.Regions != nil && (ps == nil || ps.RegionsPending()) {
+			ask(r.ID, true, r.PCA.Regions.Bytes)
+		}
+	}
+	return n
 }

@@ -87,6 +87,10 @@ func (a *App) DescribeFace(i int) string {
 	if a.Ready() {
 		fmt.Fprintf(&b, "; read as %s (shown face: %s); rank %d of %d; beats %d of %d other faces",
 			sex(a.gender.maleDecoded[i]), sex(s.Male[i] == 1), a.faces.ranks[i], s.N, a.faces.perFace[i], s.N-1)
+		if a.cmp.on && a.compareReady() {
+			p := &a.cmp.scores
+			fmt.Fprintf(&b, "; through PCA: rank %d, beats %d", p.ranks[i], p.perFace[i])
+		}
 	}
 	b.WriteString(".")
 	return b.String()

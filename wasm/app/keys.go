@@ -23,12 +23,14 @@ const (
 	KeyHelp            // H or ?
 	KeyDownloadAll     // D: download every file (subjects, real brain), for offline use
 	KeyLeave           // Esc: the focus goes back to the page (see LeavesApp)
-	KeyPanel1          // 1…8 select a panel
+	KeyCompare         // C: the PCA comparison on or off (faces and pairwise panels)
+	KeyPanel1          // 1…9 select a panel
 )
 
 // Help is the keyboard summary spoken for KeyHelp and printed by the page.
-const Help = "Keys: 1 to 8 or Tab choose a panel (faces, pattern, pairwise, gender, imagery, explore, about, real brain). " +
+const Help = "Keys: 1 to 9 or Tab choose a panel (faces, pattern, pairwise, gender, imagery, explore, about, real brain, results). " +
 	"S next subject, R next brain region, T fewer trials (Shift goes back); D downloads everything for offline use. " +
+	"C shows each face decoded through PCA beside the VAE-GAN (the paper's comparison) on the faces and pairwise panels. " +
 	"Arrows choose a face; in the pairwise test Left or Right picks the face the subject saw and Enter shows the next pair; " +
 	"in explore Left/Right move the gender slider, Up/Down the smile slider, Enter draws a random face, 0 resets; " +
 	"in real brain Left/Right step through the held-out runs, Up/Down choose the decoder. " +
@@ -70,6 +72,8 @@ func KeyFromName(name string, shift bool) Key {
 		return KeyDownloadAll
 	case "Escape", "Esc":
 		return KeyLeave
+	case "c", "C":
+		return KeyCompare
 	}
 	if len(name) == 1 && name[0] >= '1' && int(name[0]-'1') < int(NumPanels) {
 		return KeyPanel1 + Key(name[0]-'1')
@@ -112,6 +116,8 @@ func (a *App) Press(k Key) {
 		a.stepTrials(-1)
 	case k == KeyHelp:
 		a.say("%s", Help)
+	case k == KeyCompare:
+		a.toggleCompare()
 	default:
 		a.panelKey(k)
 	}

@@ -20,13 +20,14 @@ import (
 type View struct {
 	Subject string // a subject id; "" for the index's first
 	Panel   Panel
-	ROI     int // 0 is all voxels
-	Trials  int // trials averaged per face; 0 for all of them
-	Face    int // the chosen test face, from 0
+	ROI     int  // 0 is all voxels
+	Trials  int  // trials averaged per face; 0 for all of them
+	Face    int  // the chosen test face, from 0
+	Compare bool // the PCA comparison is on (compare=pca)
 }
 
 // Slug names a panel in links: "faces", "pattern", "pairwise", "gender",
-// "imagery", "explore", "about", "real".
+// "imagery", "explore", "about", "real", "results".
 func (p Panel) Slug() string {
 	switch p {
 	case PanelPairwise:
@@ -39,7 +40,7 @@ func (p Panel) Slug() string {
 
 // View returns the view on screen.
 func (a *App) View() View {
-	v := View{Subject: a.Subject().ID, Panel: a.panel, ROI: a.roi, Face: a.sel}
+	v := View{Subject: a.Subject().ID, Panel: a.panel, ROI: a.roi, Face: a.sel, Compare: a.cmp.on}
 	if a.subset >= 0 {
 		v.Trials = int(a.Subject().SubsetTrials[a.subset])
 	}
@@ -67,6 +68,7 @@ func (a *App) Query(q url.Values) url.Values {
 	set("region", sitedata.ROIName(v.ROI), v.ROI == 0)
 	set("trials", strconv.Itoa(v.Trials), v.Trials == 0)
 	set("face", strconv.Itoa(v.Face+1), v.Face == 0)
+	set("compare", "pca", !v.Compare)
 	return out
 }
 
@@ -84,7 +86,7 @@ func ParseView(q url.Values) (v View, problems []string) {
 			}
 		}
 		if !found {
-			bad("panel", "not faces, pattern, pairwise, gender, imagery, explore, about, real or 1 to 8")
+			bad("panel", "not faces, pattern, pairwise, gender, imagery, explore, about, real, results or 1 to 9")
 		}
 	}
 	if s := q.Get("region"); s != "" {
@@ -106,6 +108,13 @@ func ParseView(q url.Values) (v View, problems []string) {
 		} else {
 			v.Trials = n
 		}
+	}
+	switch s := q.Get("compare"); s {
+	case "", "off", "0":
+	case "pca", "on", "1":
+		v.Compare = true
+	default:
+		bad("compare", "not pca or off")
 	}
 	if s := q.Get("face"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -147,6 +156,7 @@ func (a *App) Open(v View) (problems []string) {
 	} else {
 		problems = append(problems, fmt.Sprintf("%s has no face %d (it has %d)", s.ID, v.Face+1, s.N))
 	}
+	a.cmp.on = v.Compare
 	a.replan()
 	a.setPanel(v.Panel)
 	if a.panel == PanelFaces {

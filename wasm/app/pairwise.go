@@ -29,8 +29,12 @@ type pairwiseGame struct {
 	userRight    bool // the pick was the seen face
 	decoderRight bool // r(ẑ, z_target) > r(ẑ, z_distractor)
 	decoderLeft  bool // the decoder's pick
+	// The PCA decoder's answer, where the comparison was on and decoded
+	// (pcaAnswered): the same test on the PCA latents.
+	pcaAnswered, pcaRight, pcaLeft bool
 
 	rounds, userScore, decoderScore int
+	pcaRounds, pcaScore             int
 }
 
 func newPairwiseGame(n int, seed uint64) pairwiseGame {
@@ -103,6 +107,16 @@ func (a *App) guess(left bool) {
 	g.userRight = left == g.targetLeft
 	g.decoderRight = corr[g.target*n+g.target] > corr[g.target*n+g.distractor]
 	g.decoderLeft = g.decoderRight == g.targetLeft
+	g.pcaAnswered = a.cmp.on && a.compareReady()
+	if g.pcaAnswered {
+		pc := a.cmp.scores.corr
+		g.pcaRight = pc[g.target*n+g.target] > pc[g.target*n+g.distractor]
+		g.pcaLeft = g.pcaRight == g.targetLeft
+		g.pcaRounds++
+		if g.pcaRight {
+			g.pcaScore++
+		}
+	}
 	g.rounds++
 	if g.userRight {
 		g.userScore++
@@ -130,6 +144,11 @@ type PairwiseView struct {
 
 	// The games played with this subject, and the right answers of each.
 	Rounds, UserScore, DecoderScore int
+
+	// The PCA decoder's answer (the comparison, C), valid when PCAAnswered,
+	// and its score over PCARounds answered rounds.
+	PCAAnswered, PCALeft, PCARight bool
+	PCARounds, PCAScore            int
 }
 
 // Pairwise returns what the pairwise panel shows now.
@@ -139,6 +158,7 @@ func (a *App) Pairwise() PairwiseView {
 		Target: g.target, Distractor: g.distractor, Left: g.left(), Right: g.right(), TargetLeft: g.targetLeft,
 		Answered: g.answered, UserLeft: g.userLeft, UserRight: g.userRight, DecoderLeft: g.decoderLeft, DecoderRight: g.decoderRight,
 		Rounds: g.rounds, UserScore: g.userScore, DecoderScore: g.decoderScore,
+		PCAAnswered: g.answered && g.pcaAnswered, PCALeft: g.pcaLeft, PCARight: g.pcaRight, PCARounds: g.pcaRounds, PCAScore: g.pcaScore,
 	}
 }
 
@@ -162,10 +182,20 @@ func (a *App) DescribePair() string {
 			}
 			return "wrong"
 		}
-		fmt.Fprintf(&b, "You chose %s: %s. The decoder chose %s: %s. The seen face was face %d, on the %s.",
-			side(g.userLeft), ok(g.userRight), side(g.decoderLeft), ok(g.decoderRight), g.target+1, side(g.targetLeft))
+		fmt.Fprintf(&b, "You chose %s: %s. The decoder chose %s: %s.", side(g.userLeft), ok(g.userRight), side(g.decoderLeft), ok(g.decoderRight))
+		if g.pcaAnswered {
+			fmt.Fprintf(&b, " The PCA decoder chose %s: %s.", side(g.pcaLeft), ok(g.pcaRight))
+		}
+		fmt.Fprintf(&b, " The seen face was face %d, on the %s.", g.target+1, side(g.targetLeft))
 	}
-	fmt.Fprintf(&b, " Score: you %d of %d, decoder %d of %d.", g.userScore, g.rounds, g.decoderScore, g.rounds)
+	fmt.Fprintf(&b, " Score: you %d of %d, decoder %d of %d", g.userScore, g.rounds, g.decoderScore, g.rounds)
+	if g.pcaRounds > 0 {
+		fmt.Fprintf(&b, ", PCA decoder %d of %d", g.pcaScore, g.pcaRounds)
+	}
+	b.WriteString(".")
+	if a.cmp.on && a.Ready() && a.compareReady() {
+		fmt.Fprintf(&b, " %s, %s, %s: %s.", s.ID, sitedata.ROIName(a.roi), a.TrialsLabel(), a.comparePairwise())
+	}
 	if a.Ready() {
 		f := &a.faces
 		fmt.Fprintf(&b, " %s's full pairwise accuracy (%s, %s): %.1f%%, %d of %d pairs.", s.ID, sitedata.ROIName(a.roi), a.TrialsLabel(),

@@ -4,11 +4,12 @@ import "fmt"
 
 // Panel is one view of the app. Each has its own file: faces.go,
 // pattern.go, pairwise.go, gender.go, imagery.go, explore.go, about.go,
-// real.go.
+// real.go, results.go.
 type Panel int
 
-// The panels, in the order of the number keys 1…8. The real-brain panel
-// came last, so that the links and keys of the others kept their numbers.
+// The panels, in the order of the number keys 1…9. The real-brain and
+// results panels came last, so that the links and keys of the others kept
+// their numbers.
 const (
 	PanelFaces    Panel = iota // test faces as shown and as decoded
 	PanelPattern               // slice mosaic of a pattern, ROIs outlined
@@ -18,6 +19,7 @@ const (
 	PanelExplore               // random faces, male and smile sliders
 	PanelAbout                 // the study and the data
 	PanelReal                  // real fMRI (Haxby et al. 2001): a slice, its category decoding
+	PanelResults               // the subject's measures against the paper's, both latent spaces
 	NumPanels
 )
 
@@ -39,6 +41,8 @@ func (p Panel) String() string {
 		return "About"
 	case PanelReal:
 		return "Real brain"
+	case PanelResults:
+		return "Results"
 	}
 	return fmt.Sprintf("Panel(%d)", int(p))
 }
@@ -49,14 +53,19 @@ func (a *App) Panel() Panel { return a.panel }
 // setPanel shows panel p and announces what it shows.
 func (a *App) setPanel(p Panel) {
 	if p == a.panel {
-		if p == PanelReal {
+		switch p {
+		case PanelReal:
 			a.openReal() // again: retries a failed download
+			return
+		case PanelResults:
+			a.openResults() // again: retries a failed download
 			return
 		}
 		a.say("%s panel.", p)
 		return
 	}
 	a.panel = p
+	a.showCompare()
 	switch p {
 	case PanelImagery:
 		if !a.imagery.ready || !a.imagery.image.ready {
@@ -64,7 +73,11 @@ func (a *App) setPanel(p Panel) {
 		}
 		a.say("Imagery panel. %s", a.DescribeImagery())
 	case PanelPairwise:
-		a.say("Pairwise test. %s", a.DescribePair())
+		if a.cmp.on && a.pcaState() != PCAReady {
+			a.say("Pairwise test. %s %s", a.DescribePair(), a.compareOpening())
+		} else {
+			a.say("Pairwise test. %s", a.DescribePair())
+		}
 	case PanelGender:
 		a.say("Gender panel. %s", a.DescribeGender())
 	case PanelExplore:
@@ -75,6 +88,8 @@ func (a *App) setPanel(p Panel) {
 		a.say("Pattern panel. %s", a.DescribePattern())
 	case PanelReal:
 		a.openReal()
+	case PanelResults:
+		a.openResults()
 	default:
 		a.say("%s panel. %s", p, a.DescribeFace(a.sel))
 	}
@@ -93,5 +108,7 @@ func (a *App) panelKey(k Key) {
 		// Nothing to choose: the ranking is the result.
 	case PanelReal:
 		a.realKey(k)
+	case PanelResults:
+		// Nothing to choose: S, R and T change the subject and trials.
 	}
 }

@@ -28,6 +28,10 @@ func (a *App) replan() {
 	if !a.explore.image.ready || a.explore.drawn != a.explore.rev {
 		a.queueExplore(a.panel == PanelExplore)
 	}
+	// The comparison and the results panel come after the view's own
+	// faces (compare.go, results.go).
+	a.showCompare()
+	a.queueResults()
 }
 
 // forgetLatents marks every decoded latent and image of the view, and so
@@ -46,6 +50,7 @@ func (a *App) forgetLatents() {
 		a.decoded[i].ready = false
 	}
 	a.imagery.image.ready = false
+	a.cmp.forget()
 }
 
 // decoderHere reports whether the view's decoder is here. A region whose
@@ -126,9 +131,9 @@ func (a *App) decodedFaceDone(i int) {
 		all = all && a.decoded[k].ready
 	}
 	switch {
-	case a.panel == PanelReal:
-		// The virtual subject's faces are not on screen: the live region
-		// keeps the real-brain panel's text.
+	case a.panel == PanelReal || a.panel == PanelResults:
+		// The view's faces are not on screen: the live region keeps the
+		// panel's own text.
 		if a.firstFace == 0 {
 			a.firstFace = max(a.now().Sub(a.started), time.Nanosecond)
 		}
@@ -136,7 +141,13 @@ func (a *App) decodedFaceDone(i int) {
 		if a.firstFace == 0 {
 			a.firstFace = max(a.now().Sub(a.started), time.Nanosecond)
 		}
-		a.announceResults()
+		// With the comparison, its text once the PCA faces are drawn too
+		// (pcaFaceDone says it where they come last).
+		if !a.wantPCA() || a.pcaState() != PCAReady {
+			a.announceResults()
+		} else if a.allDrawn() {
+			a.announceCompare()
+		}
 	case a.firstFace == 0:
 		a.firstFace = max(a.now().Sub(a.started), time.Nanosecond)
 		a.say("First decoded face. %s", a.DescribeFace(i))

@@ -21,6 +21,7 @@ func (a *App) selectSubject(k int) {
 	a.sel = min(a.sel, s.N-1)
 	a.shown = a.images(a.shown, s.N)
 	a.decoded = a.images(a.decoded, s.N)
+	a.cmp.decoded = a.images(a.cmp.decoded, s.N)
 	for i := range a.shown {
 		a.shown[i].ready = false
 	}
