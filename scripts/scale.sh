@@ -6,20 +6,27 @@
 # peak resident memory) while the load average is sampled; the last step
 # writes reports/scale/scale.json.
 #
-#   scripts/scale.sh                      # every step: simulate fit eval export report
+# The fit streams the runs (fit --stream) and also writes the exporter's input
+# at the site's voxel budget (fit --site-voxels: the voxels of largest F),
+# scored beside the full selection by eval (variant "budget"). export builds
+# the site data at the budget, export-full at the full selection; browser
+# times the app's load and decode of both, natively and as WebAssembly
+# under Node.
+#
+#   scripts/scale.sh                      # every step: simulate fit eval export export-full browser report
 #   scripts/scale.sh fit eval             # some steps (the earlier steps' outputs must exist)
 #
 # Environment: OUT (work folder, default out/scale), SUB (default 02),
 # SEED (simulation seed, default 1), BUDGET (the site's voxel budget,
-# default 20000), GO (default go). Needs /usr/bin/time (apt-get install time).
+# default 5000), GO (default go). Needs /usr/bin/time (apt-get install time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-out/scale}
 SUB=${SUB:-02}
 SEED=${SEED:-1}
-BUDGET=${BUDGET:-20000}
+BUDGET=${BUDGET:-5000}
 GO=${GO:-go}
-STEPS=${*:-simulate fit eval export report}
+STEPS=${*:-simulate fit eval export export-full browser report}
 [ -x /usr/bin/time ] || { echo "scale.sh: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
 mkdir -p "$OUT/bin"
 $GO build -o "$OUT/bin/trainer" ./trainer
@@ -52,19 +59,36 @@ for s in $STEPS; do
 		;;
 	fit)
 		step fit "$OUT/bin/trainer" fmri fit --data "$OUT/virtual" --out "$OUT/fmri" --models vaegan,pca \
-			--stream --ridge=false --curve ""
+			--stream --ridge=false --curve "" --site-voxels "$BUDGET"
 		;;
 	eval)
-		step eval "$OUT/bin/trainer" fmri eval --fit "$OUT/fmri" --json
+		step eval "$OUT/bin/trainer" fmri eval --dir "$OUT/fmri"
 		;;
 	export)
-		step export "$OUT/bin/exporter" --fmri "$OUT/fmri" --out "$OUT/site-data" --voxel-budget "$BUDGET" --overwrite
+		step export "$OUT/bin/exporter" --fmri "$OUT/fmri/site-voxels-$BUDGET" --out "$OUT/site-data"
+		;;
+	export-full)
+		step export-full "$OUT/bin/exporter" --fmri "$OUT/fmri" --out "$OUT/site-data-full"
+		;;
+	browser)
+		# The app's load and decode benchmarks on the exported data.
+		abs=$(pwd)/$OUT
+		wasmpath="$PATH:$($GO env GOROOT)/lib/wasm"
+		: >"$OUT/browser.log"
+		for d in site-data site-data-full; do
+			[ -f "$OUT/$d/index.json" ] || { echo "scale.sh: $OUT/$d/index.json missing: skipped" | tee -a "$OUT/browser.log"; continue; }
+			echo "## native $d" >>"$OUT/browser.log"
+			FMRIFACE_SITE_DATA=$abs/$d $GO test -run '^$' -bench 'LoadSiteData|DecodeSiteData' -benchtime 5x ./wasm/app/ >>"$OUT/browser.log" 2>&1
+			echo "## wasm $d" >>"$OUT/browser.log"
+			PATH=$wasmpath GOOS=js GOARCH=wasm FMRIFACE_SITE_DATA=$abs/$d $GO test -run '^$' -bench 'LoadSiteData|DecodeSiteData' -benchtime 5x ./wasm/app/ >>"$OUT/browser.log" 2>&1
+		done
+		grep -E "^##|ns/op" "$OUT/browser.log"
 		;;
 	report)
 		"$OUT/bin/trainer" fmri scale-report --work "$OUT" --out reports/scale/scale.json
 		;;
 	*)
-		echo "scale.sh: unknown step $s (want simulate, fit, eval, export or report)" >&2
+		echo "scale.sh: unknown step $s (want simulate, fit, eval, export, export-full, browser or report)" >&2
 		exit 2
 		;;
 	esac

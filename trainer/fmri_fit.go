@@ -117,6 +117,9 @@ func fmriFit(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if f.stream && (f.ridge || len(fracs) > 0) {
+		return fmt.Errorf("--stream fits without the ridge variant and the training-size curve (they refit every selected voxel's whole series): add --ridge=false --curve \"\"")
+	}
 	stims, err := readStimuliTables(f, sim, subs)
 	if err != nil {
 		return err
@@ -227,8 +230,20 @@ func (r *fmriFitRun) subject(s string, st *analysis.Stimuli) error {
 	if err := os.Remove(handoff.PCAPath(r.f.out, "sub-"+s)); err != nil && !os.IsNotExist(err) {
 		return err
 	}
-	for _, sp := range r.fm.spaces {
-		ex, exb, err := r.space(s, d, st, sp, res)
+	// A streamed subject's runs are read once for every space (the in-memory
+	// path fits each space in turn in r.space).
+	fits := make([]*analysis.ModelFit, len(r.fm.spaces))
+	if d.Streamed() {
+		var ms []analysis.Model
+		for _, sp := range r.fm.spaces {
+			ms = append(ms, analysis.Model{Name: sp.name, L: sp.dim, Latent: sp.latent})
+		}
+		if fits, err = analysis.FitModels(d, st, ms, r.fitOptions("")); err != nil {
+			return err
+		}
+	}
+	for i, sp := range r.fm.spaces {
+		ex, exb, err := r.space(s, d, st, sp, fits[i], res)
 		if err != nil {
 			return err
 		}
@@ -283,16 +298,15 @@ func (r *fmriFitRun) newResult(s string, d *analysis.Data, st *analysis.Stimuli)
 // and returns the exporter's hand-off of that space (docs/fmri-outputs.md)
 // and, with --site-voxels, its hand-off at that voxel budget (else nil).
 // For the VAE-GAN it also renders the test faces as shown.
-func (r *fmriFitRun) space(s string, d *analysis.Data, st *analysis.Stimuli, sp *faceSpace, res *analysis.SubjectResult) (*handoff.Subject, *handoff.Subject, error) {
+// mf is the space's fit when it was made already (a streamed subject), else
+// nil.
+func (r *fmriFitRun) space(s string, d *analysis.Data, st *analysis.Stimuli, sp *faceSpace, mf *analysis.ModelFit, res *analysis.SubjectResult) (*handoff.Subject, *handoff.Subject, error) {
 	f := r.f
-	opt := analysis.FitOptions{TAlpha: f.tAlpha, FAlpha: f.fAlpha, Ridge: f.ridge, RidgeFolds: f.ridgeFolds, Seed: f.seed, Progress: os.Stderr}
-	if slices.Contains(strings.Split(f.curveModels, ","), sp.name) {
-		opt.Curve = r.fracs
-	}
-	opt.Subsets = f.subsets // both spaces hand their fewer-trial patterns to the exporter
-	mf, err := analysis.FitModel(d, st, analysis.Model{Name: sp.name, L: sp.dim, Latent: sp.latent}, opt)
-	if err != nil {
-		return nil, nil, err
+	var err error
+	if mf == nil {
+		if mf, err = analysis.FitModel(d, st, analysis.Model{Name: sp.name, L: sp.dim, Latent: sp.latent}, r.fitOptions(sp.name)); err != nil {
+			return nil, nil, err
+		}
 	}
 	var bf *analysis.ModelFit // the fit at the site's voxel budget
 	if f.siteVoxels > 0 {
@@ -337,6 +351,18 @@ func (r *fmriFitRun) space(s string, d *analysis.Data, st *analysis.Stimuli, sp 
 		fmt.Fprintf(os.Stderr, "sub-%s %s: site budget %d voxels, ROIs %v → %s\n", s, sp.name, len(bf.Selected), mr.BudgetVoxels, f.budgetDir())
 	}
 	return export, exportBudget, nil
+}
+
+// fitOptions are the analysis options of space (its training-size curve
+// when --curve-models names it; "" for none).
+func (r *fmriFitRun) fitOptions(space string) analysis.FitOptions {
+	f := r.f
+	opt := analysis.FitOptions{TAlpha: f.tAlpha, FAlpha: f.fAlpha, Ridge: f.ridge, RidgeFolds: f.ridgeFolds, Seed: f.seed, Progress: os.Stderr}
+	if space != "" && slices.Contains(strings.Split(f.curveModels, ","), space) {
+		opt.Curve = r.fracs
+	}
+	opt.Subsets = f.subsets // both spaces hand their fewer-trial patterns to the exporter
+	return opt
 }
 
 // openFMRIDataset opens a simulated dataset with its ground truth, or a

@@ -125,7 +125,11 @@ type ModelFit struct {
 func FitModel(d *Data, stim *Stimuli, m Model, opt FitOptions) (*ModelFit, error) {
 	opt.defaults()
 	if d.Streamed() {
-		return fitModelStreamed(d, stim, m, opt)
+		fits, err := fitModelsStreamed(d, stim, []Model{m}, opt)
+		if err != nil {
+			return nil, err
+		}
+		return fits[0], nil
 	}
 	mf := &ModelFit{Model: m.Name, L: m.L, NMask: len(d.Voxels), Decoded: map[string]*Decoded{},
 		ROIErrors: map[string]string{}, Seconds: map[string]float64{}}

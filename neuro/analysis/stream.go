@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
@@ -11,18 +12,93 @@ import (
 	"fmriface/util/progress"
 )
 
-// fitModelStreamed is FitModel for a subject read with ReadOptions.Stream:
+// FitModels fits several latent spaces to the same subject. For a subject
+// read with ReadOptions.Stream it reads the runs once for all of them
+// (reading and decompressing the runs costs as much as a model's fit);
+// otherwise it is FitModel for each in turn.
+func FitModels(d *Data, stim *Stimuli, ms []Model, opt FitOptions) ([]*ModelFit, error) {
+	opt.defaults()
+	if !d.Streamed() {
+		out := make([]*ModelFit, len(ms))
+		for i, m := range ms {
+			var err error
+			if out[i], err = FitModel(d, stim, m, opt); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	return fitModelsStreamed(d, stim, ms, opt)
+}
+
+// streamedModel is one model's state during a streamed fit.
+type streamedModel struct {
+	m   Model
+	mf  *ModelFit
+	lay *Layout
+	sp  *splitDesign
+	st  *glm.Stream
+}
+
+// fitModelsStreamed is FitModel for a subject read with ReadOptions.Stream:
 // the same OLS fit, selection, decoders and repetition subsets, from
 // cross-products accumulated one run at a time (glm.Stream), so that no
-// more than one run's series is in memory. The ridge variant and the
-// training-size curve refit the selected voxels' whole series and are not
-// available this way.
-func fitModelStreamed(d *Data, stim *Stimuli, m Model, opt FitOptions) (*ModelFit, error) {
+// more than one run's series (and the next one, read ahead) is in memory.
+// The ridge variant and the training-size curve refit the selected voxels'
+// whole series and are not available this way.
+func fitModelsStreamed(d *Data, stim *Stimuli, ms []Model, opt FitOptions) ([]*ModelFit, error) {
 	if opt.Ridge || len(opt.Curve) > 0 {
-		return nil, fmt.Errorf("sub-%s %s: the ridge variant and the training-size curve need every selected voxel's series in memory; a streamed fit runs without them (fit --ridge=false --curve \"\")", d.Subject, m.Name)
+		return nil, fmt.Errorf("sub-%s: the ridge variant and the training-size curve need every selected voxel's series in memory; a streamed fit runs without them (fit --ridge=false --curve \"\")", d.Subject)
 	}
-	mf := &ModelFit{Model: m.Name, L: m.L, NMask: len(d.Voxels), Decoded: map[string]*Decoded{},
-		ROIErrors: map[string]string{}, Seconds: map[string]float64{}}
+	sms := make([]*streamedModel, len(ms))
+	names := make([]string, len(ms))
+	for i, m := range ms {
+		names[i] = m.Name
+		sm := &streamedModel{m: m, mf: &ModelFit{Model: m.Name, L: m.L, NMask: len(d.Voxels), Decoded: map[string]*Decoded{},
+			ROIErrors: map[string]string{}, Seconds: map[string]float64{}}}
+		t0 := time.Now()
+		var err error
+		if sm.lay, err = BuildDesign(d, stim, DesignSpec{Latent: m.Latent, L: m.L, HighPass: opt.HighPass}); err != nil {
+			return nil, err
+		}
+		sm.mf.Layout = sm.lay
+		sm.mf.Means = sm.lay.Design.ModulatorMeans[CondFace]
+		var extra *mat.Dense
+		if opt.Subsets > 1 {
+			if sm.sp, err = newSplitDesign(d, stim, m, opt, sm.lay.Design.TaskNames); err != nil {
+				return nil, err
+			}
+			extra = sm.sp.xf
+		}
+		if sm.st, err = sm.lay.Design.NewStream(len(d.Voxels), extra); err != nil {
+			return nil, fmt.Errorf("sub-%s %s: %w", d.Subject, m.Name, err)
+		}
+		sm.mf.Seconds["design"] = time.Since(t0).Seconds()
+		sms[i] = sm
+	}
+	t0 := time.Now()
+	if err := streamRuns(d, strings.Join(names, "+"), sms, opt); err != nil {
+		return nil, err
+	}
+	for _, sm := range sms {
+		// The runs' reading and projection are shared; each model's
+		// share of the pass is its part of the whole.
+		sm.mf.Seconds["fit"] = time.Since(t0).Seconds() / float64(len(sms))
+	}
+	out := make([]*ModelFit, len(sms))
+	for i, sm := range sms {
+		if err := sm.finish(d, opt); err != nil {
+			return nil, err
+		}
+		out[i] = sm.mf
+		sms[i] = nil // free its cross-products before the next model's solve
+	}
+	return out, nil
+}
+
+// finish solves a model's streamed fit: selection, decoders, subsets.
+func (sm *streamedModel) finish(d *Data, opt FitOptions) error {
+	mf, m, lay := sm.mf, sm.m, sm.lay
 	tick := time.Now()
 	lap := func(what string) {
 		mf.Seconds[what] += time.Since(tick).Seconds()
@@ -31,62 +107,37 @@ func fitModelStreamed(d *Data, stim *Stimuli, m Model, opt FitOptions) (*ModelFi
 			fmt.Fprintf(opt.Progress, "  sub-%s %s: %s %.1f s\n", d.Subject, m.Name, what, mf.Seconds[what])
 		}
 	}
-	lay, err := BuildDesign(d, stim, DesignSpec{Latent: m.Latent, L: m.L, HighPass: opt.HighPass})
+	res, err := sm.st.Result(glm.FitOptions{})
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("sub-%s %s: %w", d.Subject, m.Name, err)
 	}
-	mf.Layout = lay
-	mf.Means = lay.Design.ModulatorMeans[CondFace]
-	var sp *splitDesign
-	if opt.Subsets > 1 {
-		if sp, err = newSplitDesign(d, stim, m, opt, lay.Design.TaskNames); err != nil {
-			return nil, err
-		}
-	}
-	lap("design")
-
-	var extra *mat.Dense
-	if sp != nil {
-		extra = sp.xf
-	}
-	st, err := lay.Design.NewStream(len(d.Voxels), extra)
-	if err != nil {
-		return nil, fmt.Errorf("sub-%s %s: %w", d.Subject, m.Name, err)
-	}
-	if err := streamRuns(d, m.Name, st, opt); err != nil {
-		return nil, err
-	}
-	res, err := st.Result(glm.FitOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("sub-%s %s: %w", d.Subject, m.Name, err)
-	}
-	lap("fit")
+	lap("solve")
 	bsel, err := mf.selectAndDecode(d, m, lay, res, opt, lap)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	res = nil
 	lay.Design = nil
-	if sp != nil {
-		_, H := crossProducts(st.X(), bsel)
+	if sm.sp != nil {
+		_, H := crossProducts(sm.st.X(), bsel)
 		var hf *mat.Dense
-		if len(sp.fresh) > 0 {
-			if hf, err = decoding.Columns(st.ExtraCross(), mf.Selected); err != nil {
-				return nil, err
+		if len(sm.sp.fresh) > 0 {
+			if hf, err = decoding.Columns(sm.st.ExtraCross(), mf.Selected); err != nil {
+				return err
 			}
 		}
-		if err := mf.solveSplits(d, opt.Subsets, sp, H, hf); err != nil {
-			return nil, err
+		if err := mf.solveSplits(d, opt.Subsets, sm.sp, H, hf); err != nil {
+			return err
 		}
 		lap("subsets")
 	}
-	return mf, nil
+	return nil
 }
 
 // streamRuns reads the subject's runs and adds them to the stream in order,
 // reading the next run while the current one is added (the reading is
 // gzip-bound, the adding BLAS-bound).
-func streamRuns(d *Data, model string, st *glm.Stream, opt FitOptions) error {
+func streamRuns(d *Data, model string, sms []*streamedModel, opt FitOptions) error {
 	type runData struct {
 		y     *mat.Dense
 		warns []string
@@ -124,8 +175,13 @@ func streamRuns(d *Data, model string, st *glm.Stream, opt FitOptions) error {
 				fmt.Fprintf(opt.Progress, "warning: %s\n", w)
 			}
 		}
-		if err := st.AddRun(i, r.y); err != nil {
-			return fmt.Errorf("sub-%s %s: %w", d.Subject, model, err)
+		// Every model's design has the same nuisance columns (those of the
+		// run), so the projection AddRun applies to r.y in place is the
+		// same for all: the later models' projections leave it unchanged.
+		for _, sm := range sms {
+			if err := sm.st.AddRun(i, r.y); err != nil {
+				return fmt.Errorf("sub-%s %s: %w", d.Subject, sm.m.Name, err)
+			}
 		}
 		i++
 		if bar != nil {

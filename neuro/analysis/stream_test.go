@@ -41,15 +41,28 @@ func TestStreamedFitMatchesInMemory(t *testing.T) {
 	}
 	zmap, _ := coarseLatent(pool)
 	m := Model{Name: "coarse", L: 4, Latent: func(k string) ([]float64, bool) { v, ok := zmap[k]; return v[:4], ok }}
+	m3 := Model{Name: "coarse3", L: 3, Latent: func(k string) ([]float64, bool) { v, ok := zmap[k]; return v[1:4], ok }}
 	opt := FitOptions{TAlpha: 0.5, FAlpha: 0.5, Subsets: 2, Seed: 1}
-	want, err := FitModel(d, stim, m, opt)
+	wants, err := FitModels(d, stim, []Model{m, m3}, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := FitModel(ds2, stim, m, opt)
+	// Both models from one pass over the runs.
+	gots, err := FitModels(ds2, stim, []Model{m, m3}, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
+	for i := range gots {
+		t.Run(gots[i].Model, func(t *testing.T) { compareFits(t, gots[i], wants[i]) })
+	}
+	_, err = FitModel(ds2, stim, m, FitOptions{Ridge: true})
+	if err == nil || !strings.Contains(err.Error(), "ridge") {
+		t.Errorf("streamed ridge fit: error %v, want one naming the ridge variant", err)
+	}
+}
+
+// compareFits checks that a streamed fit equals the in-memory one.
+func compareFits(t *testing.T, got, want *ModelFit) {
 	if len(got.Selected) != len(want.Selected) || got.DOF != want.DOF {
 		t.Fatalf("selected %d voxels, DOF %d; in memory %d, %d", len(got.Selected), got.DOF, len(want.Selected), want.DOF)
 	}
@@ -79,10 +92,6 @@ func TestStreamedFitMatchesInMemory(t *testing.T) {
 		if math.Abs(got.ImageryPattern[k]-want.ImageryPattern[k]) > 1e-7*(1+math.Abs(want.ImageryPattern[k])) {
 			t.Fatalf("imagery pattern differs at %d", k)
 		}
-	}
-	_, err = FitModel(ds2, stim, m, FitOptions{Ridge: true})
-	if err == nil || !strings.Contains(err.Error(), "ridge") {
-		t.Errorf("streamed ridge fit: error %v, want one naming the ridge variant", err)
 	}
 }
 
