@@ -29,6 +29,7 @@ type choice struct {
 	Escalate int      `json:"escalated,omitempty"` // steps up the ladder for the end-to-end bars
 
 	Rounding string `json:"rounding,omitempty"` // "gptq" where round was used
+	Note     string `json:"note,omitempty"`     // why a decoder was not rounded with GPTQ
 
 	kind  quant.Kind
 	pos   int

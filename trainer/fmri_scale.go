@@ -38,6 +38,7 @@ type scaleStep struct {
 	Seconds      float64 `json:"seconds"`
 	PeakRSSGB    float64 `json:"peak_rss_gb"`
 	CPUPercent   int     `json:"cpu_percent"`
+	CPUSeconds   float64 `json:"cpu_seconds"` // user + system: the work, whatever the load`
 	LoadAvgMean  float64 `json:"load_avg_mean"`
 	LoadAvgMax   float64 `json:"load_avg_max"`
 	LoadSamples  int     `json:"load_samples"`
@@ -190,6 +191,12 @@ func readScaleStep(work, name string) (scaleStep, error) {
 			}
 			st.PeakRSSGB = math.Round(kb*1024/1e9*1000) / 1000
 			haveM = true
+		case k == "User time (seconds)" || k == "System time (seconds)":
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return st, fmt.Errorf("%s: %s %q", path, k, v)
+			}
+			st.CPUSeconds = math.Round((st.CPUSeconds+x)*10) / 10
 		case k == "Percent of CPU this job got":
 			st.CPUPercent, _ = strconv.Atoi(strings.TrimSuffix(v, "%"))
 		case k == "Exit status" && v != "0":
