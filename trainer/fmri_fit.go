@@ -752,6 +752,11 @@ func exportSubject(d *analysis.Data, st *analysis.Stimuli, mf *analysis.ModelFit
 		fmt.Fprintf(os.Stderr, "%s: WARNING: no %s hand-off written: ROIs without a decoder: %v\n", res.Subject, sp.name, mf.ROIErrors)
 		return nil, nil
 	}
+	if mf.ImageryPattern == nil || len(mr.TrueImagery) == 0 {
+		// Runs without an imagery block (--max-runs of the first sessions).
+		fmt.Fprintf(os.Stderr, "%s: WARNING: no %s hand-off written: the runs fitted have no imagery block, which the exporter needs\n", res.Subject, sp.name)
+		return nil, nil
+	}
 	V := len(mf.Selected)
 	space := ""
 	if sp.name == "pca" {

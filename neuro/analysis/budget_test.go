@@ -56,7 +56,6 @@ func TestBudget(t *testing.T) {
 				t.Fatalf("%d voxels, %d in all; want %d", len(b.Selected), len(b.ROIs.All), tc.n)
 			}
 			kept := map[int]bool{}
-			minKept := math.Inf(1)
 			pos := map[int]int{}
 			for k, v := range mf.Selected {
 				pos[v] = k
@@ -68,11 +67,24 @@ func TestBudget(t *testing.T) {
 				}
 				kept[v] = true
 				cols[k] = pos[v]
-				minKept = min(minKept, mf.SelectedF[pos[v]])
 			}
-			for k, v := range mf.Selected {
-				if !kept[v] && mf.SelectedF[k] > minKept {
-					t.Fatalf("dropped voxel %d has F %g above a kept one's %g", v, mf.SelectedF[k], minKept)
+			// Within each ROI, no dropped voxel has a larger F than a kept
+			// one, and the ROI keeps its share of the budget.
+			for _, roi := range [][]int{mf.ROIs.Occipital, mf.ROIs.Temporal, mf.ROIs.Frontoparietal} {
+				minKept, maxDropped, nk := math.Inf(1), math.Inf(-1), 0
+				for _, p := range roi {
+					if kept[mf.Selected[p]] {
+						minKept = min(minKept, mf.SelectedF[p])
+						nk++
+					} else {
+						maxDropped = max(maxDropped, mf.SelectedF[p])
+					}
+				}
+				if maxDropped > minKept {
+					t.Errorf("a dropped voxel has F %g above a kept one's %g in its ROI", maxDropped, minKept)
+				}
+				if share := float64(tc.n) * float64(len(roi)) / float64(V); math.Abs(float64(nk)-share) >= 1 {
+					t.Errorf("an ROI of %d voxels keeps %d, want its share %.1f", len(roi), nk, share)
 				}
 			}
 			wantW, _ := decoding.Columns(mf.W, cols)
