@@ -13,7 +13,7 @@
 # times the app's load and decode of both, natively and as WebAssembly
 # under Node.
 #
-#   scripts/scale.sh                      # every step: simulate fit eval export export-full browser report
+#   scripts/scale.sh                      # every step: simulate fit eval export report export-full browser report
 #   scripts/scale.sh fit eval             # some steps (the earlier steps' outputs must exist)
 #
 # Environment: OUT (work folder, default out/scale), SUB (default 02),
@@ -26,7 +26,7 @@ SUB=${SUB:-02}
 SEED=${SEED:-1}
 BUDGET=${BUDGET:-5000}
 GO=${GO:-go}
-STEPS=${*:-simulate fit eval export export-full browser report}
+STEPS=${*:-simulate fit eval export report export-full browser report}
 [ -x /usr/bin/time ] || { echo "scale.sh: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
 mkdir -p "$OUT/bin"
 $GO build -o "$OUT/bin/trainer" ./trainer
