@@ -43,6 +43,9 @@ type scaleStep struct {
 	LoadAvgMax   float64 `json:"load_avg_max"`
 	LoadSamples  int     `json:"load_samples"`
 	WithinLimits bool    `json:"within_limits"`
+	// Ended is "exit 0", or how the step ended otherwise (GNU time's
+	// "Command terminated by signal 9": the kernel's OOM killer).
+	Ended string `json:"ended"`
 }
 
 // scaleBundles are one export's bytes of a subject's bundles (the bundle
@@ -173,7 +176,11 @@ func readScaleStep(work, name string) (scaleStep, error) {
 		return st, err
 	}
 	var haveT, haveM bool
+	st.Ended = "exit 0"
 	for _, line := range strings.Split(string(b), "\n") {
+		if t := strings.TrimSpace(line); strings.HasPrefix(t, "Command terminated by signal") {
+			st.Ended = t
+		}
 		k, v, ok := strings.Cut(strings.TrimSpace(line), ": ")
 		if !ok {
 			continue
@@ -225,7 +232,7 @@ func readScaleStep(work, name string) (scaleStep, error) {
 			st.LoadAvgMean = math.Round(sum/float64(st.LoadSamples)*100) / 100
 		}
 	}
-	st.WithinLimits = st.Seconds <= scaleMaxSeconds && st.PeakRSSGB <= scaleMaxRSSGB
+	st.WithinLimits = st.Seconds <= scaleMaxSeconds && st.PeakRSSGB <= scaleMaxRSSGB && st.Ended == "exit 0"
 	return st, nil
 }
 
