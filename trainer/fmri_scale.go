@@ -75,7 +75,8 @@ type scaleReport struct {
 	Steps        map[string]scaleStep          `json:"steps"`
 	Limits       map[string]float64            `json:"limits"`
 	WithinLimits bool                          `json:"within_limits"`
-	Bundles      map[string]scaleBundles       `json:"bundles"` // "full" selection, "budget"
+	NotMeasured  []string                      `json:"not_measured,omitempty"` // steps or files not there (yet)
+	Bundles      map[string]scaleBundles       `json:"bundles"`                // "full" selection, "budget"
 	DecoderBytes int64                         `json:"decoder_bytes"`
 	Pairwise     map[string]map[string]float64 `json:"pairwise"` // model → "full" / "budget"
 	Browser      map[string]float64            `json:"browser,omitempty"`
@@ -98,7 +99,11 @@ func fmriScaleReport(_ context.Context, args []string) error {
 	for _, s := range scaleSteps {
 		st, err := readScaleStep(*work, s)
 		if err != nil {
-			if s == "export-full" && os.IsNotExist(err) {
+			if os.IsNotExist(err) {
+				rep.NotMeasured = append(rep.NotMeasured, s)
+				if s != "export-full" {
+					rep.WithinLimits = false
+				}
 				continue
 			}
 			return err
@@ -129,12 +134,16 @@ func fmriScaleReport(_ context.Context, args []string) error {
 		return err
 	}
 	if err := rep.readEval(filepath.Join(fitDir, "eval.json")); err != nil {
-		return err
+		if !os.IsNotExist(err) {
+			return err
+		}
+		rep.NotMeasured = append(rep.NotMeasured, "eval.json")
 	}
 	for name, dir := range map[string]string{"budget": "site-data", "full": "site-data-full"} {
 		b, err := readBundles(filepath.Join(*work, dir, "export-report.json"), res.Subject)
 		if err != nil {
-			if os.IsNotExist(err) && name == "full" {
+			if os.IsNotExist(err) {
+				rep.NotMeasured = append(rep.NotMeasured, dir+"/export-report.json")
 				continue
 			}
 			return err
