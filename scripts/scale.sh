@@ -18,7 +18,7 @@
 #
 # Environment: OUT (work folder, default out/scale), SUB (default 02),
 # SEED (simulation seed, default 1), BUDGET (the site's voxel budget,
-# default 5000), GO (default go). Needs /usr/bin/time (apt-get install time).
+# default 5000), GO (default go), GOMEMLIMIT (default 9GiB). Needs /usr/bin/time (apt-get install time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-out/scale}
@@ -26,6 +26,10 @@ SUB=${SUB:-02}
 SEED=${SEED:-1}
 BUDGET=${BUDGET:-5000}
 GO=${GO:-go}
+# The Go collector lets garbage grow to the live heap's size again before it
+# runs; on a machine whose memory other jobs share, that margin is what the
+# kernel's OOM killer takes. A soft limit makes it collect earlier.
+export GOMEMLIMIT=${GOMEMLIMIT:-9GiB}
 STEPS=${*:-simulate fit eval export report export-full browser report}
 [ -x /usr/bin/time ] || { echo "scale.sh: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
 mkdir -p "$OUT/bin"
