@@ -115,12 +115,21 @@ func fmriScaleReport(_ context.Context, args []string) error {
 	}
 	fitDir := filepath.Join(*work, "fmri")
 	paths, err := filepath.Glob(filepath.Join(fitDir, "sub-*", analysis.ResultFileName))
-	if err != nil || len(paths) != 1 {
+	if err != nil || len(paths) > 1 {
 		return fmt.Errorf("%s: want one subject's %s, found %d", fitDir, analysis.ResultFileName, len(paths))
 	}
-	res, err := analysis.ReadResult(paths[0])
-	if err != nil {
-		return err
+	res := &analysis.SubjectResult{}
+	if len(paths) == 1 {
+		if res, err = analysis.ReadResult(paths[0]); err != nil {
+			return err
+		}
+	} else {
+		// No fit (yet): the mask and the runs from the dataset itself, as
+		// the fit reads them.
+		rep.NotMeasured = append(rep.NotMeasured, "fmri/sub-XX/"+analysis.ResultFileName)
+		if err := datasetSize(filepath.Join(*work, "virtual"), res); err != nil {
+			return err
+		}
 	}
 	rep.Subject, rep.Simulated, rep.Runs, rep.Scans, rep.VoxelsInMask = res.Subject, res.Simulated, res.NRuns, res.NScans, res.NMask
 	rep.Selected = map[string]int{}
@@ -172,6 +181,25 @@ func fmriScaleReport(_ context.Context, args []string) error {
 		return err
 	}
 	fmt.Println(string(js))
+	return nil
+}
+
+// datasetSize reads the subject, runs, scans and mask of the one subject of
+// a simulated dataset (ReadSubject without its series).
+func datasetSize(root string, res *analysis.SubjectResult) error {
+	ds, sim, err := openFMRIDataset(root)
+	if err != nil {
+		return err
+	}
+	subs := ds.Subjects()
+	if len(subs) != 1 {
+		return fmt.Errorf("%s: want one subject, found %d", root, len(subs))
+	}
+	d, err := analysis.ReadSubject(ds, subs[0], analysis.ReadOptions{Stream: true})
+	if err != nil {
+		return err
+	}
+	res.Subject, res.Simulated, res.NRuns, res.NScans, res.NMask = "sub-"+d.Subject, sim, len(d.Runs), d.NScans, len(d.Voxels)
 	return nil
 }
 
