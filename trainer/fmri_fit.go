@@ -230,20 +230,10 @@ func (r *fmriFitRun) subject(s string, st *analysis.Stimuli) error {
 	if err := os.Remove(handoff.PCAPath(r.f.out, "sub-"+s)); err != nil && !os.IsNotExist(err) {
 		return err
 	}
-	// A streamed subject's runs are read once for every space (the in-memory
-	// path fits each space in turn in r.space).
-	fits := make([]*analysis.ModelFit, len(r.fm.spaces))
-	if d.Streamed() {
-		var ms []analysis.Model
-		for _, sp := range r.fm.spaces {
-			ms = append(ms, analysis.Model{Name: sp.name, L: sp.dim, Latent: sp.latent})
-		}
-		if fits, err = analysis.FitModels(d, st, ms, r.fitOptions("")); err != nil {
-			return err
-		}
-	}
-	for i, sp := range r.fm.spaces {
-		ex, exb, err := r.space(s, d, st, sp, fits[i], res)
+	// process scores space i's fit (nil: fit it now) and writes its
+	// hand-offs, so that the fit can be dropped before the next space's.
+	process := func(i int, mf *analysis.ModelFit) error {
+		ex, exb, err := r.space(s, d, st, r.fm.spaces[i], mf, res)
 		if err != nil {
 			return err
 		}
@@ -259,6 +249,23 @@ func (r *fmriFitRun) subject(s string, st *analysis.Stimuli) error {
 				path = handoff.PCAPath(w.dir, w.ex.ID)
 			}
 			if err := handoff.Write(path, w.ex); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if d.Streamed() {
+		// A streamed subject's runs are read once for every space.
+		var ms []analysis.Model
+		for _, sp := range r.fm.spaces {
+			ms = append(ms, analysis.Model{Name: sp.name, L: sp.dim, Latent: sp.latent})
+		}
+		if err := analysis.FitModelsEach(d, st, ms, r.fitOptions(""), process); err != nil {
+			return err
+		}
+	} else {
+		for i := range r.fm.spaces {
+			if err := process(i, nil); err != nil {
 				return err
 			}
 		}

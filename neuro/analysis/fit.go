@@ -125,11 +125,9 @@ type ModelFit struct {
 func FitModel(d *Data, stim *Stimuli, m Model, opt FitOptions) (*ModelFit, error) {
 	opt.defaults()
 	if d.Streamed() {
-		fits, err := fitModelsStreamed(d, stim, []Model{m}, opt)
-		if err != nil {
-			return nil, err
-		}
-		return fits[0], nil
+		var out *ModelFit
+		err := fitModelsStreamed(d, stim, []Model{m}, opt, func(_ int, mf *ModelFit) error { out = mf; return nil })
+		return out, err
 	}
 	mf := &ModelFit{Model: m.Name, L: m.L, NMask: len(d.Voxels), Decoded: map[string]*Decoded{},
 		ROIErrors: map[string]string{}, Seconds: map[string]float64{}}

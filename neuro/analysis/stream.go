@@ -17,18 +17,33 @@ import (
 // (reading and decompressing the runs costs as much as a model's fit);
 // otherwise it is FitModel for each in turn.
 func FitModels(d *Data, stim *Stimuli, ms []Model, opt FitOptions) ([]*ModelFit, error) {
+	out := make([]*ModelFit, len(ms))
+	err := FitModelsEach(d, stim, ms, opt, func(i int, mf *ModelFit) error { out[i] = mf; return nil })
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// FitModelsEach is FitModels that hands each model's fit to each (with its
+// index in ms) as soon as it is made, so that the caller can write it out
+// and drop it before the next model is solved: at the real study's scale a
+// fit's W and decoders are gigabytes.
+func FitModelsEach(d *Data, stim *Stimuli, ms []Model, opt FitOptions, each func(i int, mf *ModelFit) error) error {
 	opt.defaults()
 	if !d.Streamed() {
-		out := make([]*ModelFit, len(ms))
 		for i, m := range ms {
-			var err error
-			if out[i], err = FitModel(d, stim, m, opt); err != nil {
-				return nil, err
+			mf, err := FitModel(d, stim, m, opt)
+			if err != nil {
+				return err
+			}
+			if err := each(i, mf); err != nil {
+				return err
 			}
 		}
-		return out, nil
+		return nil
 	}
-	return fitModelsStreamed(d, stim, ms, opt)
+	return fitModelsStreamed(d, stim, ms, opt, each)
 }
 
 // streamedModel is one model's state during a streamed fit.
@@ -46,9 +61,9 @@ type streamedModel struct {
 // more than one run's series (and the next one, read ahead) is in memory.
 // The ridge variant and the training-size curve refit the selected voxels'
 // whole series and are not available this way.
-func fitModelsStreamed(d *Data, stim *Stimuli, ms []Model, opt FitOptions) ([]*ModelFit, error) {
+func fitModelsStreamed(d *Data, stim *Stimuli, ms []Model, opt FitOptions, each func(int, *ModelFit) error) error {
 	if opt.Ridge || len(opt.Curve) > 0 {
-		return nil, fmt.Errorf("sub-%s: the ridge variant and the training-size curve need every selected voxel's series in memory; a streamed fit runs without them (fit --ridge=false --curve \"\")", d.Subject)
+		return fmt.Errorf("sub-%s: the ridge variant and the training-size curve need every selected voxel's series in memory; a streamed fit runs without them (fit --ridge=false --curve \"\")", d.Subject)
 	}
 	sms := make([]*streamedModel, len(ms))
 	names := make([]string, len(ms))
@@ -59,41 +74,43 @@ func fitModelsStreamed(d *Data, stim *Stimuli, ms []Model, opt FitOptions) ([]*M
 		t0 := time.Now()
 		var err error
 		if sm.lay, err = BuildDesign(d, stim, DesignSpec{Latent: m.Latent, L: m.L, HighPass: opt.HighPass}); err != nil {
-			return nil, err
+			return err
 		}
 		sm.mf.Layout = sm.lay
 		sm.mf.Means = sm.lay.Design.ModulatorMeans[CondFace]
 		var extra *mat.Dense
 		if opt.Subsets > 1 {
 			if sm.sp, err = newSplitDesign(d, stim, m, opt, sm.lay.Design.TaskNames); err != nil {
-				return nil, err
+				return err
 			}
 			extra = sm.sp.xf
 		}
 		if sm.st, err = sm.lay.Design.NewStream(len(d.Voxels), extra); err != nil {
-			return nil, fmt.Errorf("sub-%s %s: %w", d.Subject, m.Name, err)
+			return fmt.Errorf("sub-%s %s: %w", d.Subject, m.Name, err)
 		}
 		sm.mf.Seconds["design"] = time.Since(t0).Seconds()
 		sms[i] = sm
 	}
 	t0 := time.Now()
 	if err := streamRuns(d, strings.Join(names, "+"), sms, opt); err != nil {
-		return nil, err
+		return err
 	}
 	for _, sm := range sms {
 		// The runs' reading and projection are shared; each model's
 		// share of the pass is its part of the whole.
 		sm.mf.Seconds["fit"] = time.Since(t0).Seconds() / float64(len(sms))
 	}
-	out := make([]*ModelFit, len(sms))
 	for i, sm := range sms {
 		if err := sm.finish(d, opt); err != nil {
-			return nil, err
+			return err
 		}
-		out[i] = sm.mf
-		sms[i] = nil // free its cross-products before the next model's solve
+		mf := sm.mf
+		sms[i], sm = nil, nil // free its cross-products and designs before the next model's solve
+		if err := each(i, mf); err != nil {
+			return err
+		}
 	}
-	return out, nil
+	return nil
 }
 
 // finish solves a model's streamed fit: selection, decoders, subsets.
