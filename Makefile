@@ -6,7 +6,7 @@ FACES   ?= ../shared/faces/celeba
 DESIGN  ?= ../shared/ds001761-design
 GOROOT_WASM := $(shell $(GO) env GOROOT)/lib/wasm
 
-.PHONY: all test test-go test-wasm fuzz vet train train-resume eval bench bench-lab reproduce reproduce-v1 reproduce-haxby clean
+.PHONY: all test test-go test-wasm fuzz vet train train-resume eval bench bench-lab reproduce reproduce-v1 reproduce-haxby scale clean
 
 all: test
 
@@ -86,6 +86,12 @@ reproduce-v1:
 HAXBY ?= ../shared/real/haxby2001
 reproduce-haxby:
 	$(GO) run ./trainer real haxby --data $(HAXBY) --out reports/haxby --permutations 1000 --seed 1
+
+## scale: the pipeline on one virtual subject at the real study's scale (80 × 80 × 41
+## grid, 100 runs; issue 23): each step timed (seconds, peak memory, load) →
+## reports/scale/scale.json (about 1–2 hours on 2 cores; scripts/scale.sh)
+scale:
+	GO=$(GO) ./scripts/scale.sh
 
 ## bench: Go benchmarks; see BENCHMARKS.md for the side-by-side reference runs
 bench:

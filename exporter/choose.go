@@ -34,6 +34,7 @@ type choice struct {
 	// where the tensor has them.
 	FloorMin float64 `json:"scale_floor_min,omitempty"`
 	FloorMax float64 `json:"scale_floor_max,omitempty"`
+	Note     string  `json:"note,omitempty"` // why a decoder was not rounded with GPTQ
 
 	kind  quant.Kind
 	pos   int

@@ -308,7 +308,10 @@ func chooseSubject(e *subjectEval, o options) ([]*choice, error) {
 	for _, r := range s.ROIs {
 		c := add("decoder."+r.Name, []int{len(r.Voxels), L})
 		decoded(c, []string{r.Name}, decoderBound)
-		if o.GPTQ {
+		if o.GPTQ && len(r.Voxels) > o.gptqMaxVoxels() {
+			c.Note = fmt.Sprintf("plain rounding: %d voxels is more than GPTQ's cap (--gptq-max-voxels %d)", len(r.Voxels), o.gptqMaxVoxels())
+		}
+		if o.GPTQ && len(r.Voxels) <= o.gptqMaxVoxels() {
 			x := calibration(e, r.Voxels)
 			rows := len(r.Voxels)
 			c.round = func(k quant.Kind) ([]float32, error) { return gptq(k, c.data, rows, L, x) }

@@ -616,3 +616,39 @@ func TestDecoderRounding(t *testing.T) {
 		t.Error("the calibrated rounding improved no decoder")
 	}
 }
+
+// Decoders of more voxels than --gptq-max-voxels are rounded plainly, with
+// a note saying why, and the export still meets its bars; smaller ones keep
+// the calibrated rounding.
+func TestGPTQVoxelCap(t *testing.T) {
+	cfg, _ := arch.Preset("tiny")
+	f := newFixture(t, cfg, 1, 900)
+	for _, tc := range []struct {
+		name   string
+		cap    string
+		capped func(rows int) bool
+	}{
+		{"cap between the ROIs and all", "600", func(rows int) bool { return rows > 600 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := 0
+			for _, c := range exportReport(t, f, "--corr", "0.99", "--gptq-max-voxels", tc.cap) {
+				if !strings.Contains(c.Name, "decoder.") {
+					continue
+				}
+				quantized := c.Kind == "q3" || c.Kind == "q4" || c.Kind == "q8"
+				if tc.capped(c.Shape[0]) {
+					n++
+					if c.Rounding != "" || !strings.Contains(c.Note, "plain rounding") {
+						t.Errorf("%s/%s (%d voxels): rounding %q, note %q; want plain rounding with a note", c.Bundle, c.Name, c.Shape[0], c.Rounding, c.Note)
+					}
+				} else if quantized && (c.Rounding != "gptq" || c.Note != "") {
+					t.Errorf("%s/%s (%d voxels): rounding %q, note %q; want gptq", c.Bundle, c.Name, c.Shape[0], c.Rounding, c.Note)
+				}
+			}
+			if n == 0 {
+				t.Error("no decoder was over the cap")
+			}
+		})
+	}
+}

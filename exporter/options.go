@@ -10,16 +10,20 @@ import (
 
 // options are the command's flags.
 type options struct {
-	Model    string   `json:"model"`
-	Axes     string   `json:"axes"`
-	FMRI     string   `json:"fmri"`
-	Out      string   `json:"-"` // not in provenance: the bytes must not depend on where they go
-	PSNR     float64  `json:"psnr_db_bar"`
-	Corr     float64  `json:"latent_corr_bar"`
-	Pairwise int      `json:"pairwise_changed_bar"`
-	GPTQ     bool     `json:"gptq"`
-	Date     string   `json:"-"`
-	Args     []string `json:"-"`
+	Model    string  `json:"model"`
+	Axes     string  `json:"axes"`
+	FMRI     string  `json:"fmri"`
+	Out      string  `json:"-"` // not in provenance: the bytes must not depend on where they go
+	PSNR     float64 `json:"psnr_db_bar"`
+	Corr     float64 `json:"latent_corr_bar"`
+	Pairwise int     `json:"pairwise_changed_bar"`
+	GPTQ     bool    `json:"gptq"`
+	// GPTQMaxVoxels caps the decoders rounded with GPTQ (0: DefaultGPTQMaxVoxels);
+	// larger ones are rounded plainly. Omitted from the provenance when 0,
+	// so that bundles exported with the default keep their bytes.
+	GPTQMaxVoxels int      `json:"gptq_max_voxels,omitempty"`
+	Date          string   `json:"-"`
+	Args          []string `json:"-"`
 	// Real is the real-fMRI report that the realbrain file is built from
 	// (real.go); recorded in that file's provenance, not the generator's.
 	Real     string `json:"-"`
@@ -40,6 +44,20 @@ type options struct {
 	LabSeeds      int     `json:"-"`
 	LabTolerance  float64 `json:"-"`
 	LabNoiseUnit  float64 `json:"-"`
+}
+
+// DefaultGPTQMaxVoxels is the largest decoder (in voxels) rounded with GPTQ
+// by default: its voxels × voxels matrix takes 8·V² bytes (1.2 GB here)
+// and its factorization V³/3 operations, so a subject at the real study's
+// scale (tens of thousands of selected voxels) is rounded plainly instead.
+const DefaultGPTQMaxVoxels = 12000
+
+// gptqMaxVoxels is the cap in effect.
+func (o options) gptqMaxVoxels() int {
+	if o.GPTQMaxVoxels > 0 {
+		return o.GPTQMaxVoxels
+	}
+	return DefaultGPTQMaxVoxels
 }
 
 // bundleArgs is the command line recorded in the generator's and the
@@ -68,6 +86,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&o.Corr, "corr", 0.999, "bar: correlation of quantized vs float decoded latents")
 	fs.IntVar(&o.Pairwise, "pairwise", 1, "bar: pairwise-test pair outcomes that quantization may flip per subject")
 	fs.BoolVar(&o.GPTQ, "gptq", true, "round the decoders with GPTQ, calibrated on the patterns the site decodes (false: plain rounding)")
+	fs.IntVar(&o.GPTQMaxVoxels, "gptq-max-voxels", 0, fmt.Sprintf("round decoders of more voxels than this plainly instead of with GPTQ, whose voxels × voxels matrix would not fit (0 = %d: %.1f GB)", DefaultGPTQMaxVoxels, float64(DefaultGPTQMaxVoxels)*float64(DefaultGPTQMaxVoxels)*8/1e9))
 	fs.BoolVar(&o.PCA, "pca", true, "also export the PCA baseline: --fmri's pca.npz and sub-XX/decoders-pca.npz (trainer fmri fit --models vaegan,pca)")
 	fs.StringVar(&o.Date, "date", "", "date for index.json (default: when the model was saved)")
 	fs.StringVar(&o.Real, "real", defaultReal, "results.json of trainer real haxby, for the site's realbrain file (\"\": none)")
@@ -92,6 +111,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.Axes == "" {
 		o.Axes = filepath.Join(filepath.Dir(o.Model), "axes.npz")
+	}
+	if o.GPTQMaxVoxels < 0 {
+		return o, fmt.Errorf("--gptq-max-voxels %d: want a voxel count (0 = the default)", o.GPTQMaxVoxels)
 	}
 	if !(o.PSNR > 0) || !(o.Corr > 0 && o.Corr < 1) || o.Pairwise < 0 {
 		return o, fmt.Errorf("bars out of range: --psnr %v (> 0), --corr %v (in (0, 1)), --pairwise %d (≥ 0)", o.PSNR, o.Corr, o.Pairwise)

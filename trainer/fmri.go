@@ -10,5 +10,7 @@ func fmriCommands() map[string]func(context.Context, []string) error {
 		"eval":     fmriEval,
 		"report":   fmriReport,
 		"lab":      fmriLab,
+		// scale-report gathers scripts/scale.sh's measurements.
+		"scale-report": fmriScaleReport,
 	}
 }

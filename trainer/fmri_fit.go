@@ -38,8 +38,8 @@ type fmriFitFlags struct {
 	featureModel                                       string
 	subjects, models, curve, curveModels               string
 	tAlpha, fAlpha                                     float64
-	ridge                                              bool
-	ridgeFolds, subsets, pcaK, maxRuns                 int
+	ridge, stream                                      bool
+	ridgeFolds, subsets, pcaK, maxRuns, siteVoxels     int
 	seed                                               uint64
 }
 
@@ -66,8 +66,23 @@ func parseFMRIFitFlags(args []string) *fmriFitFlags {
 	fs.IntVar(&f.pcaK, "pca-k", pca.PaperComponents, "PCA components (paper: 1024)")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the analysis (PCA, ridge voxel subset, curve subsets)")
 	fs.IntVar(&f.maxRuns, "max-runs", 0, "use only the first N runs per subject (0 = all)")
+	fs.IntVar(&f.siteVoxels, "site-voxels", 0, "also write the exporter's input for a site whose decoders keep at most N voxels (the selected voxels with the largest F of the modulators) to <out>/"+siteVoxelsDir+"N, and score that decoder as the variant \"budget\" (0 = none)")
+	fs.BoolVar(&f.stream, "stream", false, "read the BOLD runs one at a time instead of holding every run in memory (a subject at the real study's scale; needs --ridge=false --curve \"\")")
 	fs.Parse(args)
+	if f.siteVoxels < 0 {
+		fmt.Fprintf(os.Stderr, "fmri fit: --site-voxels %d: want 0 (none) or a voxel count\n", f.siteVoxels)
+		os.Exit(2)
+	}
 	return f
+}
+
+// siteVoxelsDir prefixes the folder of the exporter's input at a voxel
+// budget (--site-voxels), inside --out.
+const siteVoxelsDir = "site-voxels-"
+
+// budgetDir is the exporter's input folder at the voxel budget.
+func (f *fmriFitFlags) budgetDir() string {
+	return filepath.Join(f.out, fmt.Sprintf("%s%d", siteVoxelsDir, f.siteVoxels))
 }
 
 // fmriFitRun is what every subject's fit of one `fmri fit` shares.
@@ -102,6 +117,9 @@ func fmriFit(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if f.stream && (f.ridge || len(fracs) > 0) {
+		return fmt.Errorf("--stream fits without the ridge variant and the training-size curve (they refit every selected voxel's whole series): add --ridge=false --curve \"\"")
+	}
 	stims, err := readStimuliTables(f, sim, subs)
 	if err != nil {
 		return err
@@ -121,9 +139,17 @@ func fmriFit(ctx context.Context, args []string) error {
 		if err := fm.pca.Save(handoff.PCABasisPath(f.out)); err != nil {
 			return err
 		}
+		if f.siteVoxels > 0 {
+			if err := os.MkdirAll(f.budgetDir(), 0o755); err != nil {
+				return err
+			}
+			if err := fm.pca.Save(handoff.PCABasisPath(f.budgetDir())); err != nil {
+				return err
+			}
+		}
 	}
 	fitCfg, _ := json.Marshal(map[string]any{"t_alpha": f.tAlpha, "f_alpha": f.fAlpha, "ridge": f.ridge, "ridge_folds": f.ridgeFolds, "curve": fracs, "curve_models": f.curveModels,
-		"subsets": f.subsets, "pca_k": f.pcaK, "high_pass_s": glm.DefaultHighPass, "serial_correlations": "OLS",
+		"subsets": f.subsets, "stream": f.stream, "site_voxels": f.siteVoxels, "pca_k": f.pcaK, "high_pass_s": glm.DefaultHighPass, "serial_correlations": "OLS",
 		"modulators": "mean-centred over all training faces", "blas": blasName})
 	run := &fmriFitRun{f: f, args: args, ds: ds, sim: sim, fm: fm, fracs: fracs, rec: readSimRecord(f.data, sim), fitCfg: fitCfg}
 	for _, s := range subs {
@@ -185,11 +211,11 @@ func readStimuliTables(f *fmriFitFlags, sim bool, subs []string) (map[string]*an
 // from the VAE-GAN fit, its exporter hand-off.
 func (r *fmriFitRun) subject(s string, st *analysis.Stimuli) error {
 	t0 := time.Now()
-	d, err := analysis.ReadSubject(r.ds, s, analysis.ReadOptions{MaxRuns: r.f.maxRuns, Progress: os.Stderr})
+	d, err := analysis.ReadSubject(r.ds, s, analysis.ReadOptions{MaxRuns: r.f.maxRuns, Stream: r.f.stream, Progress: os.Stderr})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "sub-%s: %d runs, %d scans, %d voxels in the mask (read in %.1f s)\n", s, len(d.Runs), d.Y.RawMatrix().Rows, len(d.Voxels), time.Since(t0).Seconds())
+	fmt.Fprintf(os.Stderr, "sub-%s: %d runs, %d scans, %d voxels in the mask (read in %.1f s)\n", s, len(d.Runs), d.NScans, len(d.Voxels), time.Since(t0).Seconds())
 	res, err := r.newResult(s, d, st)
 	if err != nil {
 		return err
@@ -204,20 +230,44 @@ func (r *fmriFitRun) subject(s string, st *analysis.Stimuli) error {
 	if err := os.Remove(handoff.PCAPath(r.f.out, "sub-"+s)); err != nil && !os.IsNotExist(err) {
 		return err
 	}
-	for _, sp := range r.fm.spaces {
-		ex, err := r.space(s, d, st, sp, res)
+	// process scores space i's fit (nil: fit it now) and writes its
+	// hand-offs, so that the fit can be dropped before the next space's.
+	process := func(i int, mf *analysis.ModelFit) error {
+		ex, exb, err := r.space(s, d, st, r.fm.spaces[i], mf, res)
 		if err != nil {
 			return err
 		}
-		if ex == nil {
-			continue
+		for _, w := range []struct {
+			dir string
+			ex  *handoff.Subject
+		}{{r.f.out, ex}, {r.f.budgetDir(), exb}} {
+			if w.ex == nil {
+				continue
+			}
+			path := handoff.Path(w.dir, w.ex.ID)
+			if w.ex.Space == handoff.SpacePCA {
+				path = handoff.PCAPath(w.dir, w.ex.ID)
+			}
+			if err := handoff.Write(path, w.ex); err != nil {
+				return err
+			}
 		}
-		path := handoff.Path(r.f.out, ex.ID)
-		if ex.Space == handoff.SpacePCA {
-			path = handoff.PCAPath(r.f.out, ex.ID)
+		return nil
+	}
+	if d.Streamed() {
+		// A streamed subject's runs are read once for every space.
+		var ms []analysis.Model
+		for _, sp := range r.fm.spaces {
+			ms = append(ms, analysis.Model{Name: sp.name, L: sp.dim, Latent: sp.latent})
 		}
-		if err := handoff.Write(path, ex); err != nil {
+		if err := analysis.FitModelsEach(d, st, ms, r.fitOptions(""), process); err != nil {
 			return err
+		}
+	} else {
+		for i := range r.fm.spaces {
+			if err := process(i, nil); err != nil {
+				return err
+			}
 		}
 	}
 	if err := analysis.WriteResult(analysis.ResultPath(r.f.out, res.Subject), res); err != nil {
@@ -231,7 +281,7 @@ func (r *fmriFitRun) subject(s string, st *analysis.Stimuli) error {
 // their gender) and its imagery candidates.
 func (r *fmriFitRun) newResult(s string, d *analysis.Data, st *analysis.Stimuli) (*analysis.SubjectResult, error) {
 	res := &analysis.SubjectResult{Subject: "sub-" + s, Simulated: r.sim, NoiseLevel: r.rec.noise[s], Seed: r.rec.seed, Brain: r.rec.brain, ImageSize: r.fm.size,
-		NMask: len(d.Voxels), NScans: d.Y.RawMatrix().Rows, NRuns: len(d.Runs), ImageryTarget: -1,
+		NMask: len(d.Voxels), NScans: d.NScans, NRuns: len(d.Runs), ImageryTarget: -1,
 		Provenance: map[string]any{"command": append([]string{"trainer", "fmri", "fit"}, r.args...), "code_version": version.String(),
 			"data": r.f.data, "model": r.f.model, "fit_config": json.RawMessage(r.fitCfg)}}
 	images, keys, err := analysis.TestFaces(d, st)
@@ -252,31 +302,51 @@ func (r *fmriFitRun) newResult(s string, d *analysis.Data, st *analysis.Stimuli)
 }
 
 // space fits one latent space for subject s and adds its results to res,
-// and returns the exporter's hand-off of that space (docs/fmri-outputs.md).
+// and returns the exporter's hand-off of that space (docs/fmri-outputs.md)
+// and, with --site-voxels, its hand-off at that voxel budget (else nil).
 // For the VAE-GAN it also renders the test faces as shown.
-func (r *fmriFitRun) space(s string, d *analysis.Data, st *analysis.Stimuli, sp *faceSpace, res *analysis.SubjectResult) (*handoff.Subject, error) {
+// mf is the space's fit when it was made already (a streamed subject), else
+// nil.
+func (r *fmriFitRun) space(s string, d *analysis.Data, st *analysis.Stimuli, sp *faceSpace, mf *analysis.ModelFit, res *analysis.SubjectResult) (*handoff.Subject, *handoff.Subject, error) {
 	f := r.f
-	opt := analysis.FitOptions{TAlpha: f.tAlpha, FAlpha: f.fAlpha, Ridge: f.ridge, RidgeFolds: f.ridgeFolds, Seed: f.seed, Progress: os.Stderr}
-	if slices.Contains(strings.Split(f.curveModels, ","), sp.name) {
-		opt.Curve = r.fracs
+	var err error
+	if mf == nil {
+		if mf, err = analysis.FitModel(d, st, analysis.Model{Name: sp.name, L: sp.dim, Latent: sp.latent}, r.fitOptions(sp.name)); err != nil {
+			return nil, nil, err
+		}
 	}
-	opt.Subsets = f.subsets // both spaces hand their fewer-trial patterns to the exporter
-	mf, err := analysis.FitModel(d, st, analysis.Model{Name: sp.name, L: sp.dim, Latent: sp.latent}, opt)
-	if err != nil {
-		return nil, err
+	var bf *analysis.ModelFit // the fit at the site's voxel budget
+	if f.siteVoxels > 0 {
+		if bf, err = mf.Budget(f.siteVoxels); err != nil {
+			return nil, nil, fmt.Errorf("sub-%s %s: %w", s, sp.name, err)
+		}
+		mf.Decoded[analysis.VariantBudget] = bf.Decoded[analysis.VariantOLS]
 	}
 	mr, err := r.fm.modelResult(sp, mf, res)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if bf != nil {
+		mr.BudgetVoxels = map[string]int{}
+		for _, roi := range decoding.ROINames() {
+			idx, _ := bf.ROIs.Get(roi)
+			mr.BudgetVoxels[roi] = len(idx)
+		}
 	}
 	if sp.name == "vaegan" {
 		if res.Shown, err = r.fm.render(sp, mr.TrueTest); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	export, err := exportSubject(d, st, mf, mr, res, sp, f.model, r.rec.noise[s], r.fitCfg, r.args)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	var exportBudget *handoff.Subject
+	if bf != nil {
+		if exportBudget, err = exportSubject(d, st, bf, mr, res, sp, f.model, r.rec.noise[s], r.fitCfg, r.args); err != nil {
+			return nil, nil, err
+		}
 	}
 	res.Models = append(res.Models, *mr)
 	if res.BrainRDM == nil {
@@ -284,7 +354,22 @@ func (r *fmriFitRun) space(s string, d *analysis.Data, st *analysis.Stimuli, sp 
 	}
 	fmt.Fprintf(os.Stderr, "sub-%s %s: %d of %d voxels selected (t > %.2f, F > %.3f), ROIs %v, λ %g\n", s, sp.name,
 		len(mf.Selected), len(d.Voxels), mf.TThreshold, mf.FThreshold, mr.NVoxels, mf.Lambda)
-	return export, nil
+	if bf != nil {
+		fmt.Fprintf(os.Stderr, "sub-%s %s: site budget %d voxels, ROIs %v → %s\n", s, sp.name, len(bf.Selected), mr.BudgetVoxels, f.budgetDir())
+	}
+	return export, exportBudget, nil
+}
+
+// fitOptions are the analysis options of space (its training-size curve
+// when --curve-models names it; "" for none).
+func (r *fmriFitRun) fitOptions(space string) analysis.FitOptions {
+	f := r.f
+	opt := analysis.FitOptions{TAlpha: f.tAlpha, FAlpha: f.fAlpha, Ridge: f.ridge, RidgeFolds: f.ridgeFolds, Seed: f.seed, Progress: os.Stderr}
+	if space != "" && slices.Contains(strings.Split(f.curveModels, ","), space) {
+		opt.Curve = r.fracs
+	}
+	opt.Subsets = f.subsets // both spaces hand their fewer-trial patterns to the exporter
+	return opt
 }
 
 // openFMRIDataset opens a simulated dataset with its ground truth, or a
@@ -634,7 +719,7 @@ func (fm *faceModels) modelResult(sp *faceSpace, mf *analysis.ModelFit, res *ana
 		}
 		mr.TrueImagery = append(mr.TrueImagery, v)
 	}
-	for _, v := range []string{analysis.VariantOLS, analysis.VariantRidge} {
+	for _, v := range []string{analysis.VariantOLS, analysis.VariantRidge, analysis.VariantBudget} {
 		dec, ok := mf.Decoded[v]
 		if !ok {
 			continue
@@ -672,6 +757,11 @@ func exportSubject(d *analysis.Data, st *analysis.Stimuli, mf *analysis.ModelFit
 	if len(mf.ROIErrors) > 0 {
 		// The exporter needs a decoder per ROI; say why there is none.
 		fmt.Fprintf(os.Stderr, "%s: WARNING: no %s hand-off written: ROIs without a decoder: %v\n", res.Subject, sp.name, mf.ROIErrors)
+		return nil, nil
+	}
+	if mf.ImageryPattern == nil || len(mr.TrueImagery) == 0 {
+		// Runs without an imagery block (--max-runs of the first sessions).
+		fmt.Fprintf(os.Stderr, "%s: WARNING: no %s hand-off written: the runs fitted have no imagery block, which the exporter needs\n", res.Subject, sp.name)
 		return nil, nil
 	}
 	V := len(mf.Selected)

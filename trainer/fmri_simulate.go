@@ -29,6 +29,7 @@ func fmriSimulate(ctx context.Context, args []string) error {
 		sim.BrainV1+" "+joinFloats(sim.DefaultNoiseFor(sim.BrainV1))+", "+sim.BrainV2+" "+joinFloats(sim.DefaultNoiseFor(sim.BrainV2))+")")
 	grid := fs.String("grid", fmt.Sprintf("%d,%d,%d", def.Grid[0], def.Grid[1], def.Grid[2]), "voxel grid x,y,z")
 	voxel := fs.Float64("voxel", def.VoxelMM, "voxel size, mm")
+	scale := fs.String("scale", "", "\"real\": the real acquisition grid of ds001761, "+gridString(sim.RealGrid())+" voxels at 3 mm (a brain mask of about 115,000 voxels; fit it with fmri fit --stream; the figure's GLM then reads 4 runs unless --glm-runs says); \"\" = --grid")
 	maxRuns := fs.Int("max-runs", 0, "simulate only the first N runs per subject (0 = all)")
 	glmRuns := fs.Int("glm-runs", sim.DefaultGLMRuns, "runs of the figure's face-vs-fixation GLM")
 	figSub := fs.String("figure-subject", "", "subject of the figure (default: the first)")
@@ -84,6 +85,21 @@ func fmriSimulate(ctx context.Context, args []string) error {
 	default:
 		return fmt.Errorf("--noise: %d values for %d subjects", len(nz), len(cfg.Subjects))
 	}
+	switch *scale {
+	case "":
+	case "real":
+		if flagWasSet(fs, "grid") || flagWasSet(fs, "voxel") {
+			return fmt.Errorf("--scale real sets the grid and the voxel size: drop --grid and --voxel")
+		}
+		*grid, cfg.VoxelMM = gridString(sim.RealGrid()), 3
+		if !flagWasSet(fs, "glm-runs") {
+			// The figure's GLM holds its runs in memory: 12 runs of the
+			// real grid are 2.2 GB on top of the simulation's own.
+			cfg.GLMRuns = 4
+		}
+	default:
+		return fmt.Errorf("--scale %q: want real or nothing", *scale)
+	}
 	g, err := parseFloats(*grid)
 	if err != nil || len(g) != 3 {
 		return fmt.Errorf("--grid %q: want three sizes x,y,z", *grid)
@@ -133,6 +149,8 @@ func fmriSimulate(ctx context.Context, args []string) error {
 	fmt.Printf("wrote %s in %.1f s\n", *out, sum.Seconds)
 	return nil
 }
+
+func gridString(g [3]int) string { return fmt.Sprintf("%d,%d,%d", g[0], g[1], g[2]) }
 
 func parseFloats(s string) ([]float64, error) {
 	var out []float64

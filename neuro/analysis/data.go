@@ -33,6 +33,13 @@ type Data struct {
 	Voxels  []int      // NIfTI linear index (x fastest) of each column of Y
 	Grid    [3]int
 	Affine  [4][4]float64 // voxel (i, j, k) → world mm (RAS)
+	// NScans is the number of scans over all runs (the rows of Y).
+	NScans int
+
+	// Without Y (ReadOptions.Stream), the runs' images and the first run's
+	// header, from which ReadRun reads one run at a time.
+	files []bids.Run
+	ref   *nifti.Header
 }
 
 // ReadOptions tune ReadSubject.
@@ -41,6 +48,11 @@ type ReadOptions struct {
 	MaxRuns  int    // read only the first MaxRuns runs (0 = all)
 	Workers  int    // runs decoded in parallel; 0 means 2
 	Progress io.Writer
+	// Stream reads the runs' events, motion and the mask but not the BOLD
+	// series: Y stays nil and FitModel reads one run at a time (ReadRun).
+	// A subject at the real study's scale (about 19,500 scans × 110,000
+	// voxels: 17 GB as float64) does not fit in memory otherwise.
+	Stream bool
 }
 
 // maxElements bounds scans × voxels (8 bytes each) held in memory.
@@ -86,8 +98,13 @@ func ReadSubject(ds *bids.Dataset, sub string, opt ReadOptions) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.NScans = n
+	if opt.Stream {
+		d.files, d.ref = runs, first
+		return d, nil
+	}
 	if int64(n)*int64(len(d.Voxels)) > maxElements {
-		return nil, fmt.Errorf("sub-%s: %d scans × %d voxels is too large to hold in memory", d.Subject, n, len(d.Voxels))
+		return nil, fmt.Errorf("sub-%s: %d scans × %d voxels is too large to hold in memory: read it streamed (fit --stream)", d.Subject, n, len(d.Voxels))
 	}
 	d.Y = mat.NewDense(n, len(d.Voxels), nil)
 	if err := d.readSeries(runs, first, starts, opt); err != nil {
@@ -187,7 +204,8 @@ func (d *Data) readSeries(runs []bids.Run, first *nifti.Header, starts []int, op
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				warns[i], errs[i] = readRun(boldPath(runs[i]), first, d, starts[i], runs[i].NVols)
+				y := d.Y.Slice(starts[i], starts[i]+runs[i].NVols, 0, len(d.Voxels)).(*mat.Dense)
+				warns[i], errs[i] = readRun(boldPath(runs[i]), first, d.Voxels, y)
 				if bar != nil {
 					bar.Add(1)
 				}
@@ -216,9 +234,32 @@ func runName(e bids.Entities) string {
 	return fmt.Sprintf("run-%02d", e.Run)
 }
 
-// readRun streams one run's volumes into rows [start, start+nvols) of d.Y
-// and returns the reader's warnings (bytes after the image data).
-func readRun(path string, ref *nifti.Header, d *Data, start, nvols int) ([]string, error) {
+// ReadRun reads run i's series over the mask (its scans × voxels) from a
+// subject read with ReadOptions.Stream.
+// It also returns the reader's warnings (bytes after the image data).
+func (d *Data) ReadRun(i int) (*mat.Dense, []string, error) {
+	if d.files == nil {
+		return nil, nil, fmt.Errorf("sub-%s: ReadRun needs a subject read with the Stream option", d.Subject)
+	}
+	if i < 0 || i >= len(d.files) {
+		return nil, nil, fmt.Errorf("sub-%s: run index %d of %d runs", d.Subject, i, len(d.files))
+	}
+	y := mat.NewDense(d.files[i].NVols, len(d.Voxels), nil)
+	warns, err := readRun(boldPath(d.files[i]), d.ref, d.Voxels, y)
+	if err != nil {
+		return nil, nil, err
+	}
+	return y, warns, nil
+}
+
+// Streamed reports whether the subject was read without its series (Y is
+// nil; see ReadRun).
+func (d *Data) Streamed() bool { return d.files != nil }
+
+// readRun streams one run's volumes into the rows of y (its volumes × the
+// voxels) and returns the reader's warnings (bytes after the image data).
+func readRun(path string, ref *nifti.Header, voxels []int, y *mat.Dense) ([]string, error) {
+	nvols, _ := y.Dims()
 	r, err := nifti.Open(path)
 	if err != nil {
 		return nil, err
@@ -238,8 +279,8 @@ func readRun(path string, ref *nifti.Header, d *Data, start, nvols int) ([]strin
 		if err := r.NextVolume64(vol); err != nil {
 			return nil, err
 		}
-		row := d.Y.RawRowView(start + t)
-		for j, v := range d.Voxels {
+		row := y.RawRowView(t)
+		for j, v := range voxels {
 			x := vol[v]
 			if math.IsNaN(x) || math.IsInf(x, 0) {
 				return nil, fmt.Errorf("read %s: volume %d, voxel %d is %v", path, t, v, x)

@@ -36,16 +36,19 @@ type CurveMetrics struct {
 
 // ModelExtras are the per-model results beyond the ROI table.
 type ModelExtras struct {
-	GenderCeiling *float64                      `json:"gender_ceiling"`
-	SSIM          map[string]*float64           `json:"ssim"` // variant → mean SSIM, decoded vs shown (all voxels)
-	Ridge         map[string]Metrics            `json:"ridge,omitempty"`
-	RidgeLambda   float64                       `json:"ridge_lambda"`
-	Curve         []CurveMetrics                `json:"curve"`
-	NTrainFaces   int                           `json:"n_train_faces"`
-	Thresholds    map[string]float64            `json:"thresholds"`
-	ROIErrors     map[string]string             `json:"roi_errors,omitempty"`
-	Seconds       map[string]float64            `json:"fit_seconds,omitempty"`
-	Extra         map[string]map[string]float64 `json:"-"`
+	GenderCeiling *float64            `json:"gender_ceiling"`
+	SSIM          map[string]*float64 `json:"ssim"` // variant → mean SSIM, decoded vs shown (all voxels)
+	Ridge         map[string]Metrics  `json:"ridge,omitempty"`
+	// Budget is the paper's decoder on the site's voxel budget
+	// (VariantBudget), beside the full selection's in SubjectEval.Models.
+	Budget      map[string]Metrics            `json:"budget,omitempty"`
+	RidgeLambda float64                       `json:"ridge_lambda"`
+	Curve       []CurveMetrics                `json:"curve"`
+	NTrainFaces int                           `json:"n_train_faces"`
+	Thresholds  map[string]float64            `json:"thresholds"`
+	ROIErrors   map[string]string             `json:"roi_errors,omitempty"`
+	Seconds     map[string]float64            `json:"fit_seconds,omitempty"`
+	Extra       map[string]map[string]float64 `json:"-"`
 }
 
 // SubjectEval is one subject's evaluation: Models[model][roi] holds the
@@ -102,6 +105,8 @@ func Evaluate(r *SubjectResult, opt EvalOptions) (*SubjectEval, error) {
 				se.Models[m.Name] = table
 			case VariantRidge:
 				ex.Ridge = table
+			case VariantBudget:
+				ex.Budget = table
 			}
 			if im, ok := m.Images[v]; ok && len(r.Shown) == len(im) {
 				var sum float64
@@ -190,6 +195,9 @@ func hwc(x []float32, size int) []float64 {
 // roiMetrics computes one row of the table.
 func roiMetrics(r *SubjectResult, m *ModelResult, variant, roi string, opt EvalOptions) (Metrics, error) {
 	mt := Metrics{NVoxels: m.NVoxels[roi]}
+	if variant == VariantBudget {
+		mt.NVoxels = m.BudgetVoxels[roi]
+	}
 	z, ok := m.Test[variant][roi]
 	if !ok {
 		mt.Error = m.ROIErrors[roi]

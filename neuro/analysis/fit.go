@@ -94,6 +94,7 @@ type ModelFit struct {
 	FThreshold float64
 	NMask      int
 	Selected   []int         // selected columns of Data.Y, ascending
+	SelectedF  []float64     // the F statistic of the modulators of each selected voxel (Budget ranks by it)
 	ROIs       decoding.ROIs // positions in Selected, per ROI
 	Means      []float64     // modulator means added back after decoding
 	W          *mat.Dense    // (L+1) × len(Selected), bias row last
@@ -123,6 +124,11 @@ type ModelFit struct {
 // after the other on the same Data is correct).
 func FitModel(d *Data, stim *Stimuli, m Model, opt FitOptions) (*ModelFit, error) {
 	opt.defaults()
+	if d.Streamed() {
+		var out *ModelFit
+		err := fitModelsStreamed(d, stim, []Model{m}, opt, func(_ int, mf *ModelFit) error { out = mf; return nil })
+		return out, err
+	}
 	mf := &ModelFit{Model: m.Name, L: m.L, NMask: len(d.Voxels), Decoded: map[string]*Decoded{},
 		ROIErrors: map[string]string{}, Seconds: map[string]float64{}}
 	tick := time.Now()
@@ -188,8 +194,14 @@ func (mf *ModelFit) fitAndDecode(d *Data, m Model, lay *Layout, opt FitOptions, 
 	if err != nil {
 		return nil, fmt.Errorf("sub-%s %s: %w", d.Subject, m.Name, err)
 	}
-	mf.DOF = res.DOF
 	lap("fit")
+	return mf.selectAndDecode(d, m, lay, res, opt, lap)
+}
+
+// selectAndDecode is fitAndDecode after the fit res of the full design.
+func (mf *ModelFit) selectAndDecode(d *Data, m Model, lay *Layout, res *glm.Result, opt FitOptions, lap func(string)) (*mat.Dense, error) {
+	mf.DOF = res.DOF
+	var err error
 	if err := mf.selectVoxels(d, m, lay, res, opt); err != nil {
 		return nil, err
 	}
@@ -247,6 +259,10 @@ func (mf *ModelFit) selectVoxels(d *Data, m Model, lay *Layout, res *glm.Result,
 	mf.Selected, err = decoding.Select(t, f, mf.TThreshold, mf.FThreshold)
 	if err != nil {
 		return err
+	}
+	mf.SelectedF = make([]float64, len(mf.Selected))
+	for k, v := range mf.Selected {
+		mf.SelectedF[k] = f[v]
 	}
 	if len(mf.Selected) < 3 {
 		return fmt.Errorf("sub-%s %s: %d voxels pass t > %.2f and F > %.3f; lower the thresholds", d.Subject, m.Name, len(mf.Selected), mf.TThreshold, mf.FThreshold)
@@ -437,39 +453,73 @@ func (mf *ModelFit) fitSubset(d *Data, stim *Stimuli, m Model, opt FitOptions, y
 // the full fit (H = XᵀY with column names full); only the split columns are
 // multiplied with the data.
 func (mf *ModelFit) fitSplits(d *Data, stim *Stimuli, m Model, opt FitOptions, ysel *mat.Dense, full []string, G *mat.SymDense, H *mat.Dense) error {
-	R := opt.Subsets
-	lay, err := BuildDesign(d, stim, DesignSpec{Latent: m.Latent, L: m.L, TestSplits: R, HighPass: opt.HighPass})
+	sp, err := newSplitDesign(d, stim, m, opt, full)
 	if err != nil {
 		return err
+	}
+	var hf mat.Dense
+	if len(sp.fresh) > 0 {
+		hf.Mul(sp.xf.T(), ysel)
+	}
+	return mf.solveSplits(d, opt.Subsets, sp, H, &hf)
+}
+
+// splitDesign is the design with each test regressor split in R: its
+// residualized task columns, and those of its columns the full design
+// lacks (fresh, and their columns xf).
+type splitDesign struct {
+	lay     *Layout
+	xs      *mat.Dense
+	fullCol []int // per column, the full design's column, or −1 (fresh)
+	fresh   []int
+	xf      *mat.Dense
+}
+
+func newSplitDesign(d *Data, stim *Stimuli, m Model, opt FitOptions, full []string) (*splitDesign, error) {
+	lay, err := BuildDesign(d, stim, DesignSpec{Latent: m.Latent, L: m.L, TestSplits: opt.Subsets, HighPass: opt.HighPass})
+	if err != nil {
+		return nil, err
 	}
 	XS, _, _, err := lay.Design.Residualize(nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	fullCol := map[string]int{}
+	byName := map[string]int{}
 	for j, name := range full {
-		fullCol[name] = j
+		byName[name] = j
 	}
-	_, p := XS.Dims()
-	_, v := ysel.Dims()
-	hs := mat.NewDense(p, v, nil)
-	var fresh []int
+	sp := &splitDesign{lay: lay, xs: XS}
 	for j, name := range lay.Design.TaskNames {
-		if jf, ok := fullCol[name]; ok {
+		if jf, ok := byName[name]; ok {
+			sp.fullCol = append(sp.fullCol, jf)
+		} else {
+			sp.fullCol = append(sp.fullCol, -1)
+			sp.fresh = append(sp.fresh, j)
+		}
+	}
+	if len(sp.fresh) > 0 {
+		if sp.xf, err = decoding.Columns(XS, sp.fresh); err != nil {
+			return nil, err
+		}
+	}
+	return sp, nil
+}
+
+// solveSplits solves the split design for the selected voxels from the full
+// design's XᵀY (H, rows named as the full design's columns) and the fresh
+// columns' XᵀY (hf, one row per fresh column).
+func (mf *ModelFit) solveSplits(d *Data, R int, sp *splitDesign, H, hf *mat.Dense) error {
+	lay, XS := sp.lay, sp.xs
+	_, p := XS.Dims()
+	_, v := H.Dims()
+	hs := mat.NewDense(p, v, nil)
+	a := 0
+	for j, jf := range sp.fullCol {
+		if jf >= 0 {
 			copy(hs.RawRowView(j), H.RawRowView(jf))
 		} else {
-			fresh = append(fresh, j)
-		}
-	}
-	if len(fresh) > 0 {
-		xf, err := decoding.Columns(XS, fresh)
-		if err != nil {
-			return err
-		}
-		var hf mat.Dense
-		hf.Mul(xf.T(), ysel)
-		for a, j := range fresh {
 			copy(hs.RawRowView(j), hf.RawRowView(a))
+			a++
 		}
 	}
 	g := gramSym(XS)

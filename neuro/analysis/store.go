@@ -26,6 +26,9 @@ func ResultPath(dir, id string) string { return filepath.Join(dir, id, ResultFil
 const (
 	VariantOLS   = "ols"   // the paper's least squares
 	VariantRidge = "ridge" // cross-validated ridge encoding fit (beyond the paper)
+	// VariantBudget is the paper's decoder on the site's voxel budget: the
+	// selected voxels with the largest F of the modulators (ModelFit.Budget).
+	VariantBudget = "budget"
 )
 
 // SubjectResult is what `fmri fit` keeps for evaluation and the report:
@@ -88,6 +91,9 @@ type ModelResult struct {
 	Curve      []CurveInfo        `json:"curve,omitempty"`
 	Seconds    map[string]float64 `json:"seconds,omitempty"`
 	Variants   []string           `json:"variants"`
+	// BudgetVoxels is the voxel count per ROI of VariantBudget (absent
+	// without it).
+	BudgetVoxels map[string]int `json:"budget_voxels,omitempty"`
 
 	// RidgeSkipped are the λ left out of Lambdas: singular in a fold.
 	RidgeSkipped []float64 `json:"ridge_lambdas_skipped,omitempty"`
@@ -379,7 +385,7 @@ func (a *resultArrays) readModel(r *SubjectResult, mi int) error {
 // readVariant reads variant v's decoded test and imagery latents per ROI
 // and its decoded faces, each optional.
 func (a *resultArrays) readVariant(m *ModelResult, v string) error {
-	if v != VariantOLS && v != VariantRidge {
+	if v != VariantOLS && v != VariantRidge && v != VariantBudget {
 		return fmt.Errorf("read %s: model %s: unknown variant %q", a.path, m.Name, v)
 	}
 	p := m.Name + "."
@@ -440,7 +446,7 @@ func (r *SubjectResult) validate() error {
 			}
 		}
 		for _, v := range m.Variants {
-			if !slices.Contains([]string{VariantOLS, VariantRidge}, v) {
+			if !slices.Contains([]string{VariantOLS, VariantRidge, VariantBudget}, v) {
 				return fmt.Errorf("model %s: unknown variant %q", m.Name, v)
 			}
 		}

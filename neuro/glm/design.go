@@ -492,30 +492,19 @@ func (d *Design) Residualize(Y *mat.Dense) (*mat.Dense, int, []float64, error) {
 	before := colSumSq(X)
 	lost := 0
 	for i, r := range d.Runs {
-		if r.Nuisance == nil {
-			continue
-		}
-		_, q := r.Nuisance.Dims()
-		if q == 0 {
-			continue
-		}
-		// Orthonormal basis Q = N·S·U⁻¹ of the run's nuisance columns.
-		f, bad, err := gramCheck(r.Nuisance, nil, DefaultRankTol)
+		Q, err := nuisanceBasis(i, r)
 		if err != nil {
-			return nil, 0, nil, fmt.Errorf("glm: run %d nuisance: %w", i+1, err)
+			return nil, 0, nil, err
 		}
-		if bad >= 0 {
-			return nil, 0, nil, fmt.Errorf("glm: run %d: nuisance column %q is a linear combination of the ones before it", i+1, r.NuisanceNames[bad])
+		if Q == nil {
+			continue
 		}
-		Q := mat.DenseCopyOf(r.Nuisance)
-		scaleCols(Q, f.scale)
-		qr := Q.RawMatrix()
-		blas64.Trsm(blas.Right, blas.NoTrans, 1, f.u, qr)
 		project(Q, X.Slice(r.Start, r.End, 0, p).(*mat.Dense))
 		if Y != nil {
 			_, v := Y.Dims()
 			project(Q, Y.Slice(r.Start, r.End, 0, v).(*mat.Dense))
 		}
+		_, q := Q.Dims()
 		lost += q
 	}
 	after := colSumSq(X)
@@ -526,6 +515,28 @@ func (d *Design) Residualize(Y *mat.Dense) (*mat.Dense, int, []float64, error) {
 		}
 	}
 	return X, lost, frac, nil
+}
+
+// nuisanceBasis is an orthonormal basis Q = N·S·U⁻¹ of run i's nuisance
+// columns (nil when it has none).
+func nuisanceBasis(i int, r RunBlock) (*mat.Dense, error) {
+	if r.Nuisance == nil {
+		return nil, nil
+	}
+	if _, q := r.Nuisance.Dims(); q == 0 {
+		return nil, nil
+	}
+	f, bad, err := gramCheck(r.Nuisance, nil, DefaultRankTol)
+	if err != nil {
+		return nil, fmt.Errorf("glm: run %d nuisance: %w", i+1, err)
+	}
+	if bad >= 0 {
+		return nil, fmt.Errorf("glm: run %d: nuisance column %q is a linear combination of the ones before it", i+1, r.NuisanceNames[bad])
+	}
+	Q := mat.DenseCopyOf(r.Nuisance)
+	scaleCols(Q, f.scale)
+	blas64.Trsm(blas.Right, blas.NoTrans, 1, f.u, Q.RawMatrix())
+	return Q, nil
 }
 
 // project sets A ← A − Q(QᵀA) for orthonormal Q, in column chunks to bound

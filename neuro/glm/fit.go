@@ -205,11 +205,23 @@ func fit(X, Y *mat.Dense, opt FitOptions, dofLost int, prior []float64) (*Result
 	if dof <= 0 && opt.Ridge == 0 {
 		return nil, fmt.Errorf("glm: %d scans are too few for %d columns (%d nuisance)", n, p, dofLost)
 	}
+	yy := colSumSq(Y)
+	beta := mat.NewDense(p, v, nil)
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, X.RawMatrix(), Y.RawMatrix(), 0, beta.RawMatrix())
+	return fitCross(X, beta, yy, names, opt, dof, prior)
+}
+
+// fitCross finishes an OLS (or ridge) fit from its cross-products: beta
+// holds XᵀY on entry and the coefficients on return, yy the per-voxel sums
+// of squares of Y. Fit computes them from Y at once; Stream accumulates
+// them run by run.
+func fitCross(X, beta *mat.Dense, yy []float64, names []string, opt FitOptions, dof int, prior []float64) (*Result, error) {
+	n, p := X.Dims()
+	_, v := beta.Dims()
 	tol := opt.RankTol
 	if tol == 0 {
 		tol = DefaultRankTol
 	}
-	yy := colSumSq(Y)
 	for j, s := range yy {
 		if math.IsNaN(s) || math.IsInf(s, 0) {
 			return nil, fmt.Errorf("glm: voxel %d has non-finite values", j)
@@ -222,9 +234,7 @@ func fit(X, Y *mat.Dense, opt FitOptions, dofLost int, prior []float64) (*Result
 	if bad >= 0 {
 		return nil, &RankError{Column: names[bad], Index: bad, OneMinusR2: val}
 	}
-	beta := mat.NewDense(p, v, nil)
 	h := beta.RawMatrix()
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, X.RawMatrix(), Y.RawMatrix(), 0, h)
 	for j := 0; j < p; j++ {
 		blas64.Scal(f.scale[j], blas64.Vector{N: v, Inc: 1, Data: h.Data[j*h.Stride : j*h.Stride+v]})
 	}

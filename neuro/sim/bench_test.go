@@ -68,7 +68,7 @@ func BenchmarkSimulateRun(b *testing.B) {
 		featRow[id] = r
 	}
 	s := &subject{label: "01", noise: 1, design: d, asg: asg}
-	if err := s.build(context.Background(), cfg, &stimulusFeatures{feat: feat, featRow: featRow, attrZ: poolAttributes(pool), nAttr: len(pool.AttrNames)}); err != nil {
+	if err := s.build(context.Background(), cfg, &stimulusFeatures{feat: feat, featRow: featRow, attrZ: poolAttributes(pool), nAttr: len(pool.AttrNames)}, nil); err != nil {
 		b.Fatal(err)
 	}
 	out := b.TempDir()

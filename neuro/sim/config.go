@@ -66,6 +66,11 @@ func DefaultNoiseFor(brain string) []float64 {
 // (Config.GLMRuns = 0).
 const DefaultGLMRuns = 12
 
+// RealGrid returns the acquisition grid of ds001761's BOLD runs (80 × 80 × 41
+// voxels of 3 mm): a virtual subject on it has a brain mask of about
+// 115,000 voxels, the size of the paper's (about 106,600 kept per subject).
+func RealGrid() [3]int { return [3]int{80, 80, 41} }
+
 // DefaultConfig is the default simulation: the four ds001761 subjects on a
 // 24 × 28 × 20 grid of 3 mm voxels (about 4,600 cortical voxels).
 func DefaultConfig() Config {

@@ -116,7 +116,7 @@ func Simulate(ctx context.Context, cfg Config, pool *Pool, opt Options) (*Summar
 	}
 	var fig *figureData
 	for _, s := range subs {
-		ss, f, err := s.simulate(ctx, cfg, pool, opt.Out, hrf, sf, !cfg.NoFigure && s.label == figSub, runBar)
+		ss, f, err := s.simulate(ctx, cfg, pool, opt.Out, hrf, sf, !cfg.NoFigure && s.label == figSub, runBar, opt.Progress)
 		if err != nil {
 			return nil, err
 		}
@@ -222,8 +222,8 @@ func shownFeatures(ctx context.Context, pool *Pool, ids []int, prog io.Writer) (
 // simulate builds the subject, writes its ground truth and its runs, and
 // summarises it. With figure, it also returns the figure's data: the
 // noise-free signal of its first run.
-func (s *subject) simulate(ctx context.Context, cfg Config, pool *Pool, out string, hrf *hrfTable, sf *stimulusFeatures, figure bool, runBar *progress.Bar) (SubjectSummary, *figureData, error) {
-	if err := s.build(ctx, cfg, sf); err != nil {
+func (s *subject) simulate(ctx context.Context, cfg Config, pool *Pool, out string, hrf *hrfTable, sf *stimulusFeatures, figure bool, runBar *progress.Bar, prog io.Writer) (SubjectSummary, *figureData, error) {
+	if err := s.build(ctx, cfg, sf, prog); err != nil {
 		return SubjectSummary{}, nil, err
 	}
 	if err := writeTruth(out, cfg, pool, s); err != nil {
@@ -300,8 +300,10 @@ func poolAttributes(p *Pool) []float32 {
 	return a
 }
 
-// build makes the subject's brain and its responses to its stimuli.
-func (s *subject) build(ctx context.Context, cfg Config, sf *stimulusFeatures) error {
+// build makes the subject's brain and its responses to its stimuli (a
+// progress bar on prog, when not nil: at the real grid's 90,000 cortical
+// voxels the responses take minutes).
+func (s *subject) build(ctx context.Context, cfg Config, sf *stimulusFeatures, prog io.Writer) error {
 	g := cfg.grid()
 	var err error
 	if s.anat, err = makeAnatomy(cfg.Seed, s.label, g); err != nil {
@@ -322,7 +324,13 @@ func (s *subject) build(ctx context.Context, cfg Config, sf *stimulusFeatures) e
 			copy(f[r*NumFeatures:], sf.feat[sf.featRow[id]*NumFeatures:(sf.featRow[id]+1)*NumFeatures])
 			copy(at[r*nAttr:], sf.attrZ[id*nAttr:(id+1)*nAttr])
 		}
-		if s.resp, err = voxelResponses(ctx, f, at, len(ids), nAttr, s.tun, nil); err != nil {
+		var tick func()
+		if prog != nil {
+			bar := progress.New(prog, "responses sub-"+s.label, len(ids))
+			defer bar.Done()
+			tick = func() { bar.Add(1) }
+		}
+		if s.resp, err = voxelResponses(ctx, f, at, len(ids), nAttr, s.tun, tick); err != nil {
 			return err
 		}
 	}
