@@ -83,13 +83,23 @@ func TestCommittedSiteData(t *testing.T) {
 	if !rep.Pass || len(rep.Failures) > 0 {
 		t.Errorf("%s/export-report.json: bars missed: %v", committedData, rep.Failures)
 	}
-	if ix.PCA == nil || rep.PCA == nil {
-		t.Fatalf("%s: no PCA baseline (index %v, report %v); make site-data exports it", committedData, ix.PCA != nil, rep.PCA != nil)
+	// The PCA baseline is optional in the committed data: with it they take
+	// about 45 MB as git stores them, over the budget (README), so the
+	// repository carries the VAE-GAN site and make site-data adds the PCA.
+	if (ix.PCA == nil) != (rep.PCA == nil) {
+		t.Fatalf("%s: PCA baseline in the index %v, in the report %v", committedData, ix.PCA != nil, rep.PCA != nil)
 	}
-	for _, sp := range []struct {
+	spaces := []struct {
 		name string
 		r    spaceReport
-	}{{"vaegan", rep.VAEGAN}, {"pca", *rep.PCA}} {
+	}{{"vaegan", rep.VAEGAN}}
+	if rep.PCA != nil {
+		spaces = append(spaces, struct {
+			name string
+			r    spaceReport
+		}{"pca", *rep.PCA})
+	}
+	for _, sp := range spaces {
 		if sp.r.PSNRdB < rep.Bars.PSNRdB || sp.r.LatentCorrMin < rep.Bars.LatentCorr || sp.r.PairwiseChangedPairs > rep.Bars.PairwiseChange ||
 			sp.r.BytesTotal <= 0 || sp.r.BytesTotal > rep.BytesTotal {
 			t.Errorf("%s/export-report.json %s: PSNR %.2f dB, latent r %.6f, %d changed pairs, %d of %d bytes (bars %+v)", committedData,
