@@ -415,7 +415,21 @@ async function compareTest(browser, url) {
   const wire = recordTransfer(page);
   const ix = await (await fetch(new URL("data/index.json", url))).json();
   const sub = ix.subjects[0];
-  if (!check(!!ix.pca && !!sub.pca, "index.json lists the PCA files", JSON.stringify(ix.pca))) {
+  if (!ix.pca) {
+    // A site exported without the PCA baseline (the committed site/data):
+    // C must say so, and nothing else may break.
+    await page.goto(url);
+    if (await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.ready && globalThis.fmrifaceStatus.decoded === 20, "compare (no PCA in this site): the first view decodes")) {
+      const n0 = await heardCount();
+      await page.keyboard.press("c");
+      const what = "C says the PCA comparison is not in this site's data";
+      if (await waitStatus(page, ([n]) => globalThis.__liveLog.slice(n).some((t) => /not in this site's data/.test(t)), what, 10000, [n0])) check(true, what);
+      check(errors.length === 0, "compare (no PCA in this site): no errors in the console", errors.join("; "));
+    }
+    await context.close();
+    return;
+  }
+  if (!check(!!sub.pca, "index.json lists the PCA files", JSON.stringify(ix.pca))) {
     await context.close();
     return;
   }
