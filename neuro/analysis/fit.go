@@ -202,10 +202,11 @@ func (mf *ModelFit) fitAndDecode(d *Data, m Model, lay *Layout, opt FitOptions, 
 func (mf *ModelFit) selectAndDecode(d *Data, m Model, lay *Layout, res *glm.Result, opt FitOptions, lap func(string)) (*mat.Dense, error) {
 	mf.DOF = res.DOF
 	var err error
-	if err := mf.selectVoxels(d, m, lay, res, opt); err != nil {
+	t, err := mf.selectVoxels(d, m, lay, res, opt)
+	if err != nil {
 		return nil, err
 	}
-	if mf.BrainRDM, err = brainRDMs(d, res, lay, mf.TThreshold); err != nil {
+	if mf.BrainRDM, err = brainRDMs(d, res, lay, t, mf.TThreshold); err != nil {
 		return nil, err
 	}
 
@@ -238,38 +239,39 @@ func (mf *ModelFit) selectAndDecode(d *Data, m Model, lay *Layout, res *glm.Resu
 
 // selectVoxels keeps the voxels that pass both tests on the training data
 // (face > fixation t, F of the modulators over the face regressor) and
-// splits them into ROIs, as positions in mf.Selected.
-func (mf *ModelFit) selectVoxels(d *Data, m Model, lay *Layout, res *glm.Result, opt FitOptions) error {
+// splits them into ROIs, as positions in mf.Selected. It returns every
+// voxel's face > fixation t, which the RSA reuses.
+func (mf *ModelFit) selectVoxels(d *Data, m Model, lay *Layout, res *glm.Result, opt FitOptions) ([]float64, error) {
 	c := make([]float64, len(res.Names))
 	c[lay.Face] = 1
 	t, err := res.T(c)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	f, err := res.F(lay.Mods)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if mf.TThreshold, err = glm.TThreshold(opt.TAlpha, res.DOF); err != nil {
-		return err
+		return nil, err
 	}
 	if mf.FThreshold, err = glm.FThreshold(opt.FAlpha, m.L, res.DOF); err != nil {
-		return err
+		return nil, err
 	}
 	mf.Selected, err = decoding.Select(t, f, mf.TThreshold, mf.FThreshold)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	mf.SelectedF = make([]float64, len(mf.Selected))
 	for k, v := range mf.Selected {
 		mf.SelectedF[k] = f[v]
 	}
 	if len(mf.Selected) < 3 {
-		return fmt.Errorf("sub-%s %s: %d voxels pass t > %.2f and F > %.3f; lower the thresholds", d.Subject, m.Name, len(mf.Selected), mf.TThreshold, mf.FThreshold)
+		return nil, fmt.Errorf("sub-%s %s: %d voxels pass t > %.2f and F > %.3f; lower the thresholds", d.Subject, m.Name, len(mf.Selected), mf.TThreshold, mf.FThreshold)
 	}
 	rois, err := decoding.SplitROIs(d.Coords(), mf.Selected)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	pos := make(map[int]int, len(mf.Selected))
 	for k, v := range mf.Selected {
@@ -281,7 +283,7 @@ func (mf *ModelFit) selectVoxels(d *Data, m Model, lay *Layout, res *glm.Result,
 		}
 	}
 	mf.ROIs = rois
-	return nil
+	return t, nil
 }
 
 // fitRidge is the ridge variant (beyond the paper): λ by cross-validation

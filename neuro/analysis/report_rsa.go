@@ -2,11 +2,9 @@ package analysis
 
 import (
 	"fmt"
-	"math"
 	"path/filepath"
 	"strings"
 
-	"fmriface/neuro/paper"
 	"fmriface/util/plots"
 )
 
@@ -36,7 +34,7 @@ func (in *ReportInput) brainTable(b *strings.Builder, models []string) {
 	}
 	b.WriteString("\n|---|---|---|" + strings.Repeat("---|", len(evs)) + "\n")
 	row := func(measure, roi string) {
-		fmt.Fprintf(b, "| %s | %s | %s |", measure, roi, pair(models, func(m string) float64 { return paperMean(measure, m, roi) }))
+		fmt.Fprintf(b, "| %s | %s | %s |", measure, roi, pair(models, func(m string) float64 { return in.paper(measure, m, roi)[len(in.Eval.Subjects)] }))
 		for _, e := range evs {
 			fmt.Fprintf(b, " %s |", pair(models, func(m string) float64 { return val(metricOf(e.Group[m][roi], measure)) }))
 		}
@@ -49,14 +47,6 @@ func (in *ReportInput) brainTable(b *strings.Builder, models []string) {
 		row(measure, "all")
 	}
 	b.WriteString("\n")
-}
-
-// paperMean is the paper's group mean of a measure (NaN if it has none).
-func paperMean(measure, model, roi string) float64 {
-	if _, mean, ok := paper.Lookup(measure, roi, model); ok {
-		return mean
-	}
-	return math.NaN()
 }
 
 // pair formats one value per model as "a / b" in percent ("–" when NaN).

@@ -113,17 +113,12 @@ func ranks(x []float64) []float64 {
 }
 
 // brainRDMs are the test faces' RDMs per ROI over the visually responsive
-// voxels: those whose face > fixation t passes tThr, split into ROIs as the
-// decoders' voxels are (decoding.SplitROIs). The selection does not use the
-// latent space's F test, so every model's fit gives the same voxels up to
-// the small change of the face regressor's estimate with the modulators.
-func brainRDMs(d *Data, res *glm.Result, lay *Layout, tThr float64) (map[string][][]float64, error) {
-	c := make([]float64, len(res.Names))
-	c[lay.Face] = 1
-	t, err := res.T(c)
-	if err != nil {
-		return nil, err
-	}
+// voxels: those whose face > fixation t (as selectVoxels computed it) passes
+// tThr, split into ROIs as the decoders' voxels are (decoding.SplitROIs).
+// The selection does not use the latent space's F test, so every model's
+// fit gives the same voxels up to the small change of the face regressor's
+// estimate with the modulators.
+func brainRDMs(d *Data, res *glm.Result, lay *Layout, t []float64, tThr float64) (map[string][][]float64, error) {
 	var resp []int
 	for v, x := range t {
 		if x > tThr {

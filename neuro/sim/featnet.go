@@ -60,31 +60,28 @@ func netLevels(ctx context.Context, modelPath, cacheDir string, pool *Pool, ids 
 			}
 		}
 	}
+	out = make([]float32, len(ids)*d)
 	var todo []int // positions in ids still to compute
 	for k, id := range ids {
 		if all == nil || math.IsNaN(float64(all[id*d])) {
 			todo = append(todo, k)
+		} else {
+			copy(out[k*d:(k+1)*d], all[id*d:(id+1)*d])
 		}
 	}
-	out = make([]float32, len(ids)*d)
-	if len(todo) > 0 {
-		if err := forwardAll(ctx, modelPath, net, pool, ids, todo, out, dMid, d, prog); err != nil {
-			return nil, 0, 0, err
-		}
-	}
-	if all == nil {
+	if len(todo) == 0 {
 		return out, dMid, dHigh, nil
 	}
-	for _, k := range todo {
-		copy(all[ids[k]*d:(ids[k]+1)*d], out[k*d:(k+1)*d])
+	if err := forwardAll(ctx, modelPath, net, pool, ids, todo, out, dMid, d, prog); err != nil {
+		return nil, 0, 0, err
 	}
-	if len(todo) > 0 {
+	if all != nil {
+		for _, k := range todo {
+			copy(all[ids[k]*d:(ids[k]+1)*d], out[k*d:(k+1)*d])
+		}
 		if err := writeF32(cache, all, len(pool.Faces), d); err != nil {
 			return nil, 0, 0, err
 		}
-	}
-	for k, id := range ids {
-		copy(out[k*d:(k+1)*d], all[id*d:(id+1)*d])
 	}
 	return out, dMid, dHigh, nil
 }
