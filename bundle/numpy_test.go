@@ -10,36 +10,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
 
 	"fmriface/bundle/quant"
+	"fmriface/util/pytest"
 )
-
-// findNumpyPython returns a python3 that can import numpy, or skips the test.
-// $FMRIFACE_PYTHON is tried first.
-func findNumpyPython(t *testing.T) string {
-	t.Helper()
-	if runtime.GOOS == "js" || runtime.GOOS == "wasip1" {
-		t.Skip("no subprocesses under WebAssembly")
-	}
-	for _, c := range []string{os.Getenv("FMRIFACE_PYTHON"), "python3", "/usr/bin/python3"} {
-		if c == "" {
-			continue
-		}
-		path, err := exec.LookPath(c)
-		if err != nil {
-			continue
-		}
-		if exec.Command(path, "-c", "import numpy").Run() == nil {
-			return path
-		}
-	}
-	t.Skip("no python3 with numpy (set FMRIFACE_PYTHON)")
-	return ""
-}
 
 // interopBundle covers every dtype, ragged q4 blocks, an empty tensor, a
 // scalar and every metadata type, with finite floats (strict JSON).
@@ -93,7 +70,7 @@ func goValues(t *testing.T, b *Bundle, name string) ([]byte, string) {
 // bundle/read_bundle.py and the short one in docs/bundle-format.md —
 // on a Go-written bundle and requires bit-identical values.
 func TestNumpyReaders(t *testing.T) {
-	py := findNumpyPython(t)
+	py := pytest.Python(t, "numpy")
 	dir := t.TempDir()
 	path := filepath.Join(dir, "interop.fmb")
 	data := interopBundle(t)

@@ -2,10 +2,10 @@ package haxby
 
 import (
 	"encoding/json"
+	"fmriface/util/pytest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -21,29 +21,6 @@ func needRealData(t *testing.T) string {
 		t.Skipf("real data not present (%v)", err)
 	}
 	return realData
-}
-
-// findNumpyPython returns a python3 that can import numpy, or skips the test.
-// $FMRIFACE_PYTHON is tried first.
-func findNumpyPython(t *testing.T) string {
-	t.Helper()
-	if runtime.GOOS == "js" || runtime.GOOS == "wasip1" {
-		t.Skip("no subprocesses under WebAssembly")
-	}
-	for _, c := range []string{os.Getenv("FMRIFACE_PYTHON"), "python3", "/usr/bin/python3"} {
-		if c == "" {
-			continue
-		}
-		path, err := exec.LookPath(c)
-		if err != nil {
-			continue
-		}
-		if exec.Command(path, "-c", "import numpy").Run() == nil {
-			return path
-		}
-	}
-	t.Skip("no python3 with numpy (set FMRIFACE_PYTHON)")
-	return ""
 }
 
 // numpyGLM reads the run itself (gzip NIfTI header and int16 data with the
@@ -107,7 +84,7 @@ print(json.dumps({"max_abs_diff": float(np.abs(beta - go).max()), "max_abs_beta"
 // convolution to 0.02.
 func TestGLMBetasMatchNumpy(t *testing.T) {
 	root := needRealData(t)
-	py := findNumpyPython(t)
+	py := pytest.Python(t, "numpy")
 	d, err := Load(root, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -3,24 +3,12 @@ package nifti
 import (
 	"encoding/binary"
 	"encoding/json"
+	"fmriface/util/pytest"
 	"math"
 	"os/exec"
 	"path/filepath"
 	"testing"
 )
-
-// nibabelPython returns a python3 that can import nibabel, or skips the test.
-// nibabel is an interoperability check only, never a dependency.
-func nibabelPython(t *testing.T) string {
-	t.Helper()
-	for _, py := range []string{"python3", "/usr/bin/python3"} {
-		if p, err := exec.LookPath(py); err == nil && exec.Command(p, "-c", "import nibabel").Run() == nil {
-			return p
-		}
-	}
-	t.Skip("python3 with nibabel not found")
-	return ""
-}
 
 // nibFile is what the Python side reports about one file.
 type nibFile struct {
@@ -87,7 +75,7 @@ func close4(a, b [4][4]float64, tol float64) bool {
 
 // TestGoToNibabel writes files with this package and reads them with nibabel.
 func TestGoToNibabel(t *testing.T) {
-	py := nibabelPython(t)
+	py := pytest.Python(t, "nibabel")
 	dir := t.TempDir()
 	// An exact rotation (15° about x, then 5° about z) times the voxel size.
 	// (For a rotation near 180°, nibabel's quaternion decoding keeps less
@@ -179,7 +167,7 @@ func TestGoToNibabel(t *testing.T) {
 
 // TestNibabelToGo reads files written by nibabel.
 func TestNibabelToGo(t *testing.T) {
-	py := nibabelPython(t)
+	py := pytest.Python(t, "nibabel")
 	dir := t.TempDir()
 	const write = `
 import sys, numpy as np, nibabel as nib

@@ -2,6 +2,7 @@ package nifti
 
 import (
 	"bytes"
+	"fmriface/util/pytest"
 	"math"
 	"os"
 	"path/filepath"
@@ -150,7 +151,7 @@ func TestRealShapedBOLD(t *testing.T) {
 // with bytes after the data, which nibabel itself reads); this reader gives
 // the values nibabel wrote, scaled.
 func TestNibabelRealShapedBOLD(t *testing.T) {
-	py := nibabelPython(t)
+	py := pytest.Python(t, "nibabel")
 	dir := t.TempDir()
 	const write = `
 import sys, numpy as np, nibabel as nib

@@ -3,36 +3,12 @@ package corr
 import (
 	"bytes"
 	"encoding/json"
+	"fmriface/util/pytest"
 	"math"
 	"math/rand/v2"
-	"os"
 	"os/exec"
-	"runtime"
 	"testing"
 )
-
-// findNumpyPython returns a python3 that can import numpy, or skips the test.
-// $FMRIFACE_PYTHON is tried first.
-func findNumpyPython(t *testing.T) string {
-	t.Helper()
-	if runtime.GOOS == "js" || runtime.GOOS == "wasip1" {
-		t.Skip("no subprocesses under WebAssembly")
-	}
-	for _, c := range []string{os.Getenv("FMRIFACE_PYTHON"), "python3", "/usr/bin/python3"} {
-		if c == "" {
-			continue
-		}
-		path, err := exec.LookPath(c)
-		if err != nil {
-			continue
-		}
-		if exec.Command(path, "-c", "import numpy").Run() == nil {
-			return path
-		}
-	}
-	t.Skip("no python3 with numpy (set FMRIFACE_PYTHON)")
-	return ""
-}
 
 // numpyCorr is numpy.corrcoef of the rows of a against the rows of b
 // (float64 throughout; JSON keeps every float64 exactly).
@@ -48,7 +24,7 @@ json.dump(out, sys.stdout)
 `
 
 func TestMatchesNumpyCorrcoef(t *testing.T) {
-	py := findNumpyPython(t)
+	py := pytest.Python(t, "numpy")
 	rng := rand.New(rand.NewPCG(11, 12))
 	type tcase struct {
 		A [][]float64 `json:"a"`
