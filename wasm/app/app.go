@@ -3,6 +3,7 @@ package app
 import (
 	"fmriface/contract/sitedata"
 	"fmriface/infer/site"
+	"fmriface/neuro/lab"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -54,6 +55,7 @@ type App struct {
 	real    realPanel     // real.go: the real fMRI slice and its decoding
 	cmp     comparison    // compare.go: the PCA faces beside the VAE-GAN's
 	results resultsPanel  // results.go: the subject's measures against the paper's
+	lab     labPanel      // lab.go: the learner's own decoding experiment
 
 	// Downloads on demand (downloads.go). awaitRegions: the current
 	// region's decoder is still downloading, so the view decodes nothing
@@ -67,6 +69,7 @@ type App struct {
 	pendingSub   string
 	onNeedReal   func()                        // asks the host for the realbrain file (real.go)
 	onNeedPCA    func(id string, regions bool) // asks the host for a PCA file (compare.go)
+	onNeedLab    func(pca bool)                // asks the host for a lab file (lab.go)
 
 	firstFace time.Duration // from NewApp to the first decoded face; 0 until then
 	started   time.Time
@@ -103,6 +106,8 @@ func NewApp(ix *sitedata.Index, m *site.Model, subs []*site.Subject, now func() 
 	a.explore.learnSpread(a.subjects, m.Latent())
 	a.randomExplore()
 	a.selectSubject(0)
+	a.lab.preset = -1
+	a.lab.cfg = lab.DefaultConfig(subs[0].ID)
 	return a, nil
 }
 
@@ -197,7 +202,7 @@ func (a *App) Ready() bool { return a.faces.corr != nil }
 func (a *App) FirstFace() time.Duration { return a.firstFace }
 
 // Busy reports whether work is queued.
-func (a *App) Busy() bool { return a.sched.Len() > 0 }
+func (a *App) Busy() bool { return a.sched.Len() > 0 || a.lab.job != nil }
 
 // Update does queued work for at most about budget (one slice at least).
 // With nothing queued it spends the budget dequantizing the subjects'
@@ -205,6 +210,12 @@ func (a *App) Busy() bool { return a.sched.Len() > 0 }
 // decodes read them directly.
 func (a *App) Update(budget time.Duration) {
 	start := a.now()
+	if a.lab.job != nil {
+		// A lab run takes the frame: its own budget, the faces' queue
+		// after it.
+		a.labWork(max(budget, labFrameBudget))
+		return
+	}
 	if a.sched.Run(budget) > 0 {
 		a.rev++ // dequantizing decoders (below) changes nothing visible
 	}

@@ -13,6 +13,7 @@ import (
 	"fmriface/bundle/quant"
 	"fmriface/contract/sitedata"
 	"fmriface/infer/site"
+	"fmriface/neuro/lab"
 	"fmriface/site/fixture"
 	"fmriface/wasm/app"
 )
@@ -25,6 +26,11 @@ type loaded struct {
 	model *site.Model
 	subs  []*site.Subject
 	real  *site.RealBrain // the realbrain file, where the fixture wrote one
+	// The lab's base file, decoded, and its PCA file's bytes, where the
+	// fixture wrote them.
+	lab        *lab.Data
+	labPCAName string
+	labPCA     []byte
 }
 
 func loadSite(t testing.TB, o fixture.Options) *loaded {
@@ -55,6 +61,14 @@ func loadSite(t testing.TB, o fixture.Options) *loaded {
 	if ix.Real != nil {
 		if s.real, err = site.LoadRealBrain(ix.Real.File, read(ix.Real.File)); err != nil {
 			t.Fatal(err)
+		}
+	}
+	if ix.Lab != nil {
+		if s.lab, err = lab.DecodeBase(ix.Lab.File, read(ix.Lab.File)); err != nil {
+			t.Fatal(err)
+		}
+		if ix.Lab.PCA != nil {
+			s.labPCAName, s.labPCA = ix.Lab.PCA.File, read(ix.Lab.PCA.File)
 		}
 	}
 	for _, r := range ix.Subjects {
@@ -662,6 +676,9 @@ func TestAddSubject(t *testing.T) {
 		}
 		a.AddSubject(s.subs[1])
 		a.AddSubject(s.subs[2])
+		if err := a.AddLab(s.lab); err != nil {
+			t.Fatal(err)
+		}
 		a.Press(app.KeyDownloadAll)
 		if m := message(a); !strings.Contains(m, "Every subject is downloaded") || len(*got) != 4 {
 			t.Errorf("D with everything here: message %q, asked %v", m, *got)

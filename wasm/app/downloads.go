@@ -164,6 +164,12 @@ func (a *App) downloadAll() {
 		}
 	}
 	n += a.downloadAllPCA()
+	if l := a.index.Lab; l != nil && a.lab.data == nil {
+		if !a.lab.asked {
+			n += l.Bytes
+		}
+		a.askLab()
+	}
 	what, are := "Every subject", "is"
 	switch {
 	case a.index.Real != nil && a.index.PCA != nil:
@@ -186,6 +192,9 @@ func (a *App) allLoaded() bool {
 		return true
 	}
 	if a.index.Real != nil && a.real.data == nil {
+		return false
+	}
+	if a.index.Lab != nil && a.lab.data == nil {
 		return false
 	}
 	for _, r := range a.index.Subjects {

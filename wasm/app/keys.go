@@ -24,16 +24,19 @@ const (
 	KeyDownloadAll     // D: download every file (subjects, real brain), for offline use
 	KeyLeave           // Esc: the focus goes back to the page (see LeavesApp)
 	KeyCompare         // C: the PCA comparison on or off (faces and pairwise panels)
-	KeyPanel1          // 1…9 select a panel
+	KeyPreset          // P: lab: the next preset experiment
+	KeyPresetBack      // Shift+P
+	KeyPanel1          // 1…9 select a panel (L the lab, the tenth)
 )
 
 // Help is the keyboard summary spoken for KeyHelp and printed by the page.
-const Help = "Keys: 1 to 9 or Tab choose a panel (faces, pattern, pairwise, gender, imagery, explore, about, real brain, results). " +
+const Help = "Keys: 1 to 9, L or Tab choose a panel (faces, pattern, pairwise, gender, imagery, explore, about, real brain, results; L the lab). " +
 	"S next subject, R next brain region, T fewer trials (Shift goes back); D downloads everything for offline use. " +
 	"C shows each face decoded through PCA beside the VAE-GAN (the paper's comparison) on the faces and pairwise panels. " +
 	"Arrows choose a face; in the pairwise test Left or Right picks the face the subject saw and Enter shows the next pair; " +
 	"in explore Left/Right move the gender slider, Up/Down the smile slider, Enter draws a random face, 0 resets; " +
-	"in real brain Left/Right step through the held-out runs, Up/Down choose the decoder. " +
+	"in real brain Left/Right step through the held-out runs, Up/Down choose the decoder; " +
+	"in the lab Up/Down choose a knob, Left/Right change it, Enter runs or cancels, P chooses a preset experiment. " +
 	"Esc, Tab on the last panel or Shift+Tab on the first leave the app for the rest of the page."
 
 // KeyFromName maps a DOM KeyboardEvent.key value (and the Shift state) to a
@@ -74,8 +77,12 @@ func KeyFromName(name string, shift bool) Key {
 		return KeyLeave
 	case "c", "C":
 		return KeyCompare
+	case "p", "P":
+		return pick(KeyPreset, KeyPresetBack)
+	case "l", "L":
+		return KeyPanel1 + Key(PanelLab)
 	}
-	if len(name) == 1 && name[0] >= '1' && int(name[0]-'1') < int(NumPanels) {
+	if len(name) == 1 && name[0] >= '1' && name[0] <= '9' && int(name[0]-'1') < int(NumPanels) {
 		return KeyPanel1 + Key(name[0]-'1')
 	}
 	return KeyNone

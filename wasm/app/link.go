@@ -3,6 +3,7 @@ package app
 import (
 	"fmriface/contract/sitedata"
 	"fmriface/infer/site"
+	"fmriface/neuro/lab"
 	"fmt"
 	"net/url"
 	"slices"
@@ -24,6 +25,9 @@ type View struct {
 	Trials  int  // trials averaged per face; 0 for all of them
 	Face    int  // the chosen test face, from 0
 	Compare bool // the PCA comparison is on (compare=pca)
+	// Lab is the lab's settings (neuro/lab's link parameters), on the lab
+	// panel only; its Subject "" is the index's first subject.
+	Lab lab.Config
 }
 
 // Slug names a panel in links: "faces", "pattern", "pairwise", "gender",
@@ -43,6 +47,9 @@ func (a *App) View() View {
 	v := View{Subject: a.Subject().ID, Panel: a.panel, ROI: a.roi, Face: a.sel, Compare: a.cmp.on}
 	if a.subset >= 0 {
 		v.Trials = int(a.Subject().SubsetTrials[a.subset])
+	}
+	if a.panel == PanelLab {
+		v.Lab = a.Lab().Config
 	}
 	return v
 }
@@ -69,8 +76,26 @@ func (a *App) Query(q url.Values) url.Values {
 	set("trials", strconv.Itoa(v.Trials), v.Trials == 0)
 	set("face", strconv.Itoa(v.Face+1), v.Face == 0)
 	set("compare", "pca", !v.Compare)
+	first := ""
+	if a.index != nil && len(a.index.Subjects) > 0 {
+		first = a.index.Subjects[0].ID
+	}
+	if v.Panel == PanelLab {
+		// The lab's settings name its subject and region; the other
+		// panels' view parameters do not apply.
+		for _, k := range []string{"region", "trials", "face", "compare"} {
+			out.Del(k)
+		}
+		return v.Lab.Query(out, first)
+	}
+	for _, k := range labParams {
+		out.Del(k)
+	}
 	return out
 }
+
+// labParams are the lab's own link parameters, which other panels drop.
+var labParams = []string{"space", "train", "reps", "noise", "voxels", "decoder", "lambda", "seed"}
 
 // ParseView reads a view from link parameters. A parameter it cannot read
 // keeps its default and is named in problems, for the page to report; the
@@ -86,8 +111,14 @@ func ParseView(q url.Values) (v View, problems []string) {
 			}
 		}
 		if !found {
-			bad("panel", "not faces, pattern, pairwise, gender, imagery, explore, about, real, results or 1 to 9")
+			bad("panel", "not faces, pattern, pairwise, gender, imagery, explore, about, real, results, lab or 1 to 10")
 		}
+	}
+	if v.Panel == PanelLab {
+		// The lab reads its own parameters (region among them).
+		var labProblems []string
+		v.Lab, labProblems = lab.ParseQuery(q, v.Subject)
+		return v, append(problems, labProblems...)
 	}
 	if s := q.Get("region"); s != "" {
 		v.ROI = -1
@@ -132,6 +163,9 @@ func ParseView(q url.Values) (v View, problems []string) {
 // trials, a face) stays as it was, and problems say so.
 func (a *App) Open(v View) (problems []string) {
 	a.rev++
+	if v.Panel == PanelLab {
+		return a.openLabLink(v)
+	}
 	if v.Subject != "" && v.Subject != a.Subject().ID {
 		if k := slices.IndexFunc(a.subjects, func(s *site.Subject) bool { return s.ID == v.Subject }); k >= 0 {
 			a.selectSubject(k)

@@ -22,7 +22,7 @@ func TestParseView(t *testing.T) {
 			app.View{Subject: "sub-02", Panel: app.PanelPairwise, ROI: 2, Trials: 3, Face: 6}, nil},
 		{"panel=5&region=all&trials=all", app.View{Panel: app.PanelImagery}, nil},
 		{"panel=explore&region=frontoparietal", app.View{Panel: app.PanelExplore, ROI: 3}, nil},
-		{"panel=10", app.View{}, []string{`panel="10"`}},
+		{"panel=11", app.View{}, []string{`panel="11"`}},
 		{"panel=9", app.View{Panel: app.PanelResults}, nil},
 		{"panel=results&compare=pca", app.View{Panel: app.PanelResults, Compare: true}, nil},
 		{"compare=yes", app.View{}, []string{`compare="yes"`}},

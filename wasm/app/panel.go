@@ -4,12 +4,12 @@ import "fmt"
 
 // Panel is one view of the app. Each has its own file: faces.go,
 // pattern.go, pairwise.go, gender.go, imagery.go, explore.go, about.go,
-// real.go, results.go.
+// real.go, results.go, lab.go.
 type Panel int
 
-// The panels, in the order of the number keys 1…9. The real-brain and
-// results panels came last, so that the links and keys of the others kept
-// their numbers.
+// The panels, in the order of the number keys 1…9 (the Lab, tenth, has L).
+// The real-brain, results and lab panels came last, so that the links and
+// keys of the others kept their numbers.
 const (
 	PanelFaces    Panel = iota // test faces as shown and as decoded
 	PanelPattern               // slice mosaic of a pattern, ROIs outlined
@@ -20,6 +20,7 @@ const (
 	PanelAbout                 // the study and the data
 	PanelReal                  // real fMRI (Haxby et al. 2001): a slice, its category decoding
 	PanelResults               // the subject's measures against the paper's, both latent spaces
+	PanelLab                   // the learner's own decoding experiment (key L)
 	NumPanels
 )
 
@@ -43,6 +44,8 @@ func (p Panel) String() string {
 		return "Real brain"
 	case PanelResults:
 		return "Results"
+	case PanelLab:
+		return "Lab"
 	}
 	return fmt.Sprintf("Panel(%d)", int(p))
 }
@@ -59,6 +62,9 @@ func (a *App) setPanel(p Panel) {
 			return
 		case PanelResults:
 			a.openResults() // again: retries a failed download
+			return
+		case PanelLab:
+			a.openLab() // again: retries a failed download
 			return
 		}
 		a.say("%s panel.", p)
@@ -90,6 +96,8 @@ func (a *App) setPanel(p Panel) {
 		a.openReal()
 	case PanelResults:
 		a.openResults()
+	case PanelLab:
+		a.openLab()
 	default:
 		a.say("%s panel. %s", p, a.DescribeFace(a.sel))
 	}
@@ -110,5 +118,7 @@ func (a *App) panelKey(k Key) {
 		a.realKey(k)
 	case PanelResults:
 		// Nothing to choose: S, R and T change the subject and trials.
+	case PanelLab:
+		a.labKey(k)
 	}
 }

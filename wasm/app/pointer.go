@@ -21,13 +21,17 @@ const (
 
 // Target is what pointing at an area does: press Key; or, where Key is
 // KeyNone, set Slider from the pointer's position along the area; or show
-// held-out run Run−1 of the real-brain panel (Run ≥ 1); or, where all are
-// none, choose face Face.
+// held-out run Run−1 of the real-brain panel (Run ≥ 1); or change a lab
+// knob or choose a lab preset; or, where all are none, choose face Face.
 type Target struct {
 	Key    Key
 	Slider Slider
 	Face   int
 	Run    int
+	// The lab: knob LabKnob−1 changed by LabDir (−1, +1; 0 gives it the
+	// focus), or preset Preset−1 chosen (each ≥ 1 when set).
+	LabKnob, LabDir int
+	Preset          int
 }
 
 // Slides reports whether the target is a slider, which follows a drag.
@@ -80,6 +84,10 @@ func (a *App) Point(ar Area, x float64) {
 		a.Press(t.Key)
 	case t.Run > 0:
 		a.SelectRun(t.Run - 1)
+	case t.LabKnob > 0:
+		a.SelectLabKnob(t.LabKnob-1, t.LabDir)
+	case t.Preset > 0:
+		a.ChoosePreset(t.Preset - 1)
 	default:
 		a.SelectFace(t.Face)
 	}

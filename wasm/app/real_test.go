@@ -158,7 +158,7 @@ func TestRealPanel(t *testing.T) {
 // A site without the file keeps the panel, which says so, asks for nothing
 // and ignores the arrows; D does not ask for it.
 func TestRealPanelAbsent(t *testing.T) {
-	s := loadSite(t, fixture.Options{Voxels: 120, Subjects: 1, Seed: 22, NoReal: true})
+	s := loadSite(t, fixture.Options{Voxels: 120, Subjects: 1, Seed: 22, NoReal: true, NoLab: true})
 	a, _ := newApp(t, s)
 	asked := 0
 	a.OnNeedReal(func() { asked++ })
@@ -187,6 +187,9 @@ func TestRealDownloadAll(t *testing.T) {
 		t.Errorf("D again asked %d times", asked)
 	}
 	if err := a.AddReal(s.real); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.AddLab(s.lab); err != nil {
 		t.Fatal(err)
 	}
 	if m, _ := a.Message(); strings.Contains(m, "TEST FIXTURE") {
