@@ -7,12 +7,16 @@
 // file and for a browser without WebAssembly or WebGL. Screenshots go to --out.
 //
 // It also shows the paper's comparison (VAE-GAN beside PCA) and the results
-// panel (compareTest); --only compare runs that test alone.
+// panel (compareTest); --only compare runs that test alone. The Lab
+// (labTest; --only lab alone) runs a link's experiment in the page and
+// compares it with the native run of the same settings (site/labrun);
+// --lab-bench N times the Lab's runs and frames instead (lab-bench.json).
 //
 // With --bench N it instead loads the page with ?bench=N, which decodes N
 // faces back to back in the page, and prints the timing the page measured.
 //
 //   node e2e/run.mjs --serve out/e2e/serve --dir out/e2e/dist --out out/e2e [--chromium /usr/bin/chromium] [--bench 1000] [--only compare]
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
@@ -834,6 +838,150 @@ async function bench(browser, url, n) {
   await context.close();
 }
 
+// labRunNative runs the Lab's experiment of link parameters q natively
+// (site/labrun, the same neuro/lab code compiled for the machine) on the
+// site's data, for the page's result to be compared with.
+function labRunNative(dir, q) {
+  const out = execFileSync("go", ["run", "./site/labrun", "-data", join(dir, "data"), "-query", q], { encoding: "utf8" });
+  return JSON.parse(out);
+}
+
+// frameProbe records, in the page, the interval between animation frames
+// and the main thread's long tasks (over 50 ms), from now on.
+async function frameProbe(page) {
+  await page.evaluate(() => {
+    const p = globalThis.__frames = { gaps: [], long: [], last: performance.now(), on: true };
+    const tick = (t) => { p.gaps.push(t - p.last); p.last = t; if (p.on) requestAnimationFrame(tick); };
+    requestAnimationFrame(tick);
+    if (globalThis.PerformanceObserver && PerformanceObserver.supportedEntryTypes.includes("longtask")) {
+      new PerformanceObserver((l) => { for (const e of l.getEntries()) p.long.push(e.duration); }).observe({ entryTypes: ["longtask"] });
+    }
+  });
+  return async () => page.evaluate(() => {
+    const p = globalThis.__frames;
+    p.on = false;
+    const gaps = p.gaps.slice(1);
+    return { frames: gaps.length, maxGapMs: Math.max(0, ...gaps), over50: gaps.filter((g) => g > 50).length, longTasks: p.long.length, longestTaskMs: Math.max(0, ...p.long) };
+  });
+}
+
+// labTest opens the Lab from a preset's link (docs/teaching.md), which
+// downloads its file with progress and runs the link's settings; the
+// result must equal the native run of the same settings (site/labrun),
+// bit for bit in the decoded latents. Then a knob by keyboard and a run
+// by Enter, a preset by mouse (its curve of four runs), the frame times
+// while it runs, and the accessibility audit on the panel.
+async function labTest(browser, url, dir) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.addInitScript(() => {
+    globalThis.__liveLog = [];
+    document.addEventListener("DOMContentLoaded", () => {
+      const el = document.getElementById("live");
+      if (!el) return;
+      new MutationObserver(() => globalThis.__liveLog.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
+    });
+  });
+  const ix = await (await fetch(new URL("data/index.json", url))).json();
+  if (!check(!!ix.lab && ix.lab.bytes <= 5 * 1024 * 1024, `index.json lists the lab file (${ix.lab && ix.lab.bytes} bytes, at most 5 MiB)`, JSON.stringify(ix.lab))) {
+    await context.close();
+    return;
+  }
+  const wire = recordTransfer(page);
+  // Exercise 3's link (noise 12), as docs/teaching.md hands it out.
+  const q = "noise=12&panel=lab";
+  const want = labRunNative(dir, q);
+  await page.goto(url + "?" + q);
+  if (!await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.panel === "Lab" && globalThis.fmrifaceStatus.labRuns >= 1, "?panel=lab&noise=12 opens the lab, downloads its data and runs the link's settings", 120000)) {
+    await context.close();
+    return;
+  }
+  check((await wire.missing(["data/" + ix.lab.file])).length === 0, "the lab's file is downloaded when the panel opens");
+  const st = await status(page);
+  const got = JSON.parse(st.labSummary);
+  check(JSON.stringify(got) === JSON.stringify(want), `the page's run equals the native run of the same settings (pairwise ${want.pair_correct}/${want.pairs}, 1-of-20 ${want.one_of_20_correct}, digest ${want.digest})`,
+    `page ${JSON.stringify(got)} native ${JSON.stringify(want)}`);
+  const heard = await page.evaluate(() => globalThis.__liveLog.join(" | "));
+  check(/pairwise \d+\.\d % \(chance 50 %, p [^)]+\), 1-of-20 \d+ of 20 \(chance 1, p [^)]+\)/.test(heard), "the live region says the result with chance and p-values", heard.slice(0, 600));
+  check(st.labLongestWorkMs > 0 && st.labLongestWorkMs <= 50, `the lab's work per frame stays within 50 ms (longest ${st.labLongestWorkMs.toFixed(1)} ms)`);
+  // Keyboard: Down to the repetitions (knob 4), Left: fewer; Enter runs.
+  await page.locator("canvas").focus();
+  for (const k of ["ArrowDown", "ArrowDown", "ArrowDown", "ArrowLeft"]) await page.keyboard.press(k);
+  await waitStatus(page, () => /Each test face shown 30 times/.test(document.getElementById("live").textContent), "Left on the repetitions knob says 30 repetitions");
+  check(/reps=30/.test(page.url()), "the address follows the knob", page.url());
+  const probe = await frameProbe(page);
+  await page.keyboard.press("Enter");
+  await waitStatus(page, () => globalThis.fmrifaceStatus.labRuns >= 2 && !globalThis.fmrifaceStatus.labRunning, "Enter runs the new settings", 120000);
+  const frames = await probe();
+  log("lab run frames:", JSON.stringify(frames));
+  const want2 = labRunNative(dir, new URL(page.url()).search.slice(1));
+  check((await status(page)).labSummary === JSON.stringify(want2), "the keyboard's run equals the native run of the address's settings");
+  // Mouse: preset 2 (repetitions 1, 5, 15, 45) runs four settings.
+  const preset = await areaCenter(page, "preset 2");
+  if (check(!!preset, "the presets are drawn as buttons")) {
+    const before = (await status(page)).labRuns;
+    await page.mouse.click(preset.x, preset.y);
+    await waitStatus(page, (n) => globalThis.fmrifaceStatus.labRuns >= n + 4 && !globalThis.fmrifaceStatus.labRunning, "mouse: preset 2 runs its four settings", 120000, before);
+  }
+  await page.waitForTimeout(400);
+  const shot = join(outDir, "lab.png");
+  const cs = await canvasStats(page, shot);
+  log("lab panel:", JSON.stringify(cs), "->", shot);
+  check(cs.variance > 100 && cs.colours > 50, "the lab panel is drawn (faces, curve)", JSON.stringify(cs));
+  await axeAudit(page, "the lab panel");
+  check(errors.length === 0, "lab panel: no errors in the console", errors.join(" | ").slice(0, 400));
+  await context.close();
+}
+
+// labBench times the Lab in the page (--lab-bench N): the default run, the
+// largest settings, then N runs in a row (the Go heap after each, which
+// must stay flat), with the frame intervals and long tasks during each,
+// written to lab-bench.json.
+async function labBench(browser, url, n) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  await page.goto(url + "?panel=lab");
+  await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.labRuns >= 1, "the lab's first run", 300000);
+  const r = { runs: [] };
+  const timed = async (what, q) => {
+    await page.goto(url + "?" + q);
+    await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.lab === "ready", "lab ready", 300000);
+    const probe = await frameProbe(page);
+    await waitStatus(page, () => globalThis.fmrifaceStatus.labRuns >= 1 && !globalThis.fmrifaceStatus.labRunning, what, 300000);
+    const st = await status(page);
+    const f = await probe();
+    const row = { what, q, elapsedMs: st.labElapsedMs, longestWorkMs: st.labLongestWorkMs, ...f, summary: JSON.parse(st.labSummary) };
+    log("lab bench:", JSON.stringify({ ...row, summary: undefined }));
+    return row;
+  };
+  // A fresh page per setting: the file comes from the cache, the fit is
+  // not reused.
+  r.defaultRun = await timed("default", "panel=lab");
+  r.largest = await timed("largest", "panel=lab&train=8000&voxels=0&decoder=ridge&lambda=0.01");
+  await page.goto(url + "?panel=lab");
+  await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.labRuns >= 1 && !globalThis.fmrifaceStatus.labRunning, "lab first run", 300000);
+  await page.locator("canvas").focus();
+  for (let i = 0; i < n; i++) {
+    const probe = await frameProbe(page);
+    const before = (await status(page)).labRuns;
+    // Another seed each time (Up from the seed knob), then Enter.
+    await page.keyboard.press("ArrowUp");
+    await page.keyboard.press("ArrowRight");
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("Enter");
+    await waitStatus(page, (b) => globalThis.fmrifaceStatus.labRuns > b && !globalThis.fmrifaceStatus.labRunning, `lab run ${i + 1}`, 300000, before);
+    const st = await status(page);
+    const f = await probe();
+    r.runs.push({ elapsedMs: st.labElapsedMs, heapMB: st.goHeapInuseMB, sysMB: st.goSysMB, ...f });
+    log(`lab run ${i + 1}:`, JSON.stringify(r.runs[r.runs.length - 1]));
+  }
+  writeFileSync(join(outDir, "lab-bench.json"), JSON.stringify(r, null, 2) + "\n");
+  await context.close();
+}
+
 const { proc, url } = await startServer(args.serve, args.dir);
 // insecureHost resolves to the loopback server under a name that is not
 // localhost, for insecureTest.
@@ -848,6 +996,10 @@ const browser = await chromium.launch({
 try {
   if (args.bench) {
     await bench(browser, url, parseInt(args.bench, 10));
+  } else if (args["lab-bench"]) {
+    await labBench(browser, url, parseInt(args["lab-bench"], 10));
+  } else if (args.only === "lab") {
+    await labTest(browser, url, args.dir);
   } else {
     if (args.only !== "compare") {
       await mainTest(browser, url);
@@ -855,6 +1007,7 @@ try {
     }
     await compareTest(browser, url);
     if (args.only !== "compare") {
+      await labTest(browser, url, args.dir);
       await hidpiTest(browser, url);
       await pointerTest(browser, url);
       await deepLinkTest(browser, url);

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"fmriface/infer/site"
+	"fmriface/neuro/lab"
 )
 
 // Files that arrive after the start: a subject's bundle or regions file the
@@ -25,6 +26,10 @@ func (g *game) addSubjects() {
 		}
 		if f.pca {
 			g.addPCA(f)
+			return
+		}
+		if f.lab {
+			g.addLab(f)
 			return
 		}
 		if f.failed != "" {
@@ -132,5 +137,27 @@ func (g *game) downloads() {
 		default:
 			return
 		}
+	}
+}
+
+// addLab gives the app a lab file (its base file, or with f.regions the PCA
+// latents), or its failure.
+func (g *game) addLab(f file) {
+	a := g.app
+	if f.failed != "" {
+		a.LabFailed(f.regions, errors.New(f.failed))
+		return
+	}
+	var err error
+	if f.regions {
+		err = a.AddLabPCA(f.name, f.data)
+	} else {
+		var d *lab.Data
+		if d, err = lab.DecodeBase(f.name, f.data); err == nil {
+			err = a.AddLab(d)
+		}
+	}
+	if err != nil {
+		a.LabFailed(f.regions, err)
 	}
 }

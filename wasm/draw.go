@@ -255,6 +255,8 @@ func (g *game) footer(dst *ebiten.Image) {
 		keys = "The About section of the page (button at the top right) has this text with links"
 	case app.PanelReal:
 		keys = "Left / Right or click a row: held-out run   Up / Down: decoder"
+	case app.PanelLab:
+		keys = "Up / Down: knob   Left / Right: value   Enter: run or cancel   P: preset"
 	default:
 		keys = "Arrows or click: choose a face   C: compare"
 	}
@@ -263,7 +265,7 @@ func (g *game) footer(dst *ebiten.Image) {
 	sx := g.w - float64(len(status))*g.charW() - 12
 	// The keys line stops short of the status (a narrow screen shows what
 	// fits; touch has the buttons).
-	line := keys + "   |   1-9 or Tab: panels   S: subject   R: region   T: trials   D: offline   H: help"
+	line := keys + "   |   1-9, L or Tab: panels   S: subject   R: region   T: trials   D: offline   H: help"
 	if n := int((sx-12)/g.charW()) - 2; len(line) > n {
 		line = line[:max(0, n-3)] + "..."
 	}
@@ -310,6 +312,10 @@ func (g *game) status() string {
 		status = "downloading the real brain data"
 	case a.PCAPending():
 		status = "downloading the PCA comparison"
+	case a.LabPending() && a.Panel() == app.PanelLab:
+		status = "downloading the lab's data"
+	case a.LabRunning():
+		status = "running the lab…"
 	case g.dl.got < g.dl.total:
 		status = "downloading"
 	case a.Busy():

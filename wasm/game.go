@@ -97,7 +97,7 @@ func newGame(a *app.App, p *page) *game {
 	g := &game{app: a, page: p, font: newBitmapFont(), scale: 1,
 		tex: map[app.Image]*texture{},
 		ascii: strings.NewReplacer("…", "...", "×", "x", "−", "-", "–", "-", "—", "-", "ẑ", "z^", "→", "->",
-			"←", "<-", "≤", "<=", "≥", ">=", "·", ".", "é", "e", "’", "'", "“", "\"", "”", "\"", "ᵀ", "T", "⁻¹", "^-1")}
+			"←", "<-", "≤", "<=", "≥", ">=", "·", ".", "é", "e", "’", "'", "“", "\"", "”", "\"", "ᵀ", "T", "⁻¹", "^-1", "λ", "lambda", "√", "sqrt")}
 	p.publishAreas(&g.hits)
 	return g
 }

@@ -52,6 +52,7 @@ func main() {
 	// asks (a subject chosen with S, a region view, D for offline use).
 	app.OnNeed(page.fetch)
 	app.OnNeedReal(page.fetchReal) // the real-brain panel's file, when first opened
+	app.OnNeedLab(page.fetchLab)   // the lab's files, when the panel is first opened
 	app.OnNeedPCA(page.fetchPCA)   // the PCA comparison's files, when first shown
 	page.openLink(app)
 	page.app = app

@@ -3,7 +3,9 @@
 package main
 
 import (
+	"encoding/json"
 	"net/url"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"syscall/js"
@@ -20,6 +22,7 @@ type page struct {
 	status  js.Value
 	lastN   int // the app's message count at the last sync
 	lastRev int // the app's Rev at the last sync
+	labRuns int // the lab's runs at the last memory reading
 	// faceDecoded: firstFacePageMs is marked (a Go flag, since sync runs
 	// every busy frame and would otherwise read the JS property each time).
 	faceDecoded bool
@@ -96,6 +99,10 @@ type file struct {
 	// the PCA bundle), or its failure (fmrifacePCAFailed(id, regions,
 	// message)) when failed is set; id and regions say which.
 	pca bool
+	// lab: a lab file (fmrifaceAddLab(name, bytes, pca)), or its failure
+	// (fmrifaceLabFailed(pca, message)) when failed is set; regions says
+	// it is the PCA latents' file.
+	lab bool
 }
 
 // fetch asks the page to download a subject's bundle or regions file
@@ -122,6 +129,15 @@ func (p *page) fetchReal() {
 func (p *page) fetchPCA(id string, regions bool) {
 	if f := p.global.Get("fmrifaceFetchPCA"); f.Type() == js.TypeFunction {
 		f.Invoke(id, regions)
+	}
+}
+
+// fetchLab asks the page to download a lab file (app.App.OnNeedLab): the
+// base file, or with pca the PCA latents; it arrives through
+// fmrifaceAddLab, or its failure through fmrifaceLabFailed.
+func (p *page) fetchLab(pca bool) {
+	if f := p.global.Get("fmrifaceFetchLab"); f.Type() == js.TypeFunction {
+		f.Invoke(pca)
 	}
 }
 
@@ -248,6 +264,30 @@ func (p *page) listenArrivals() {
 		js.CopyBytesToGo(f.data, args[1])
 		select {
 		case p.subjects <- f:
+		default:
+		}
+		return nil
+	}))
+	// fmrifaceAddLab(name, bytes, pca) hands over a lab file;
+	// fmrifaceLabFailed(pca, message) says its download failed.
+	p.global.Set("fmrifaceAddLab", js.FuncOf(func(this js.Value, args []js.Value) any {
+		if len(args) < 3 {
+			return nil
+		}
+		f := file{name: args[0].String(), data: make([]byte, args[1].Get("byteLength").Int()), lab: true, regions: args[2].Truthy()}
+		js.CopyBytesToGo(f.data, args[1])
+		select {
+		case p.subjects <- f:
+		default:
+		}
+		return nil
+	}))
+	p.global.Set("fmrifaceLabFailed", js.FuncOf(func(this js.Value, args []js.Value) any {
+		if len(args) < 2 {
+			return nil
+		}
+		select {
+		case p.subjects <- file{lab: true, regions: args[0].Truthy(), failed: args[1].String()}:
 		default:
 		}
 		return nil
@@ -503,4 +543,28 @@ func (p *page) sync(a *app.App) {
 		}
 	}
 	s.Set("resultsReady", ready)
+	// The lab: its file's state, the run under way, the last run's summary
+	// (the e2e compares it with site/labrun's native run of the same
+	// settings) and the longest frame's lab work.
+	lv := a.Lab()
+	s.Set("lab", lv.State.String())
+	s.Set("labRunning", lv.Running)
+	s.Set("labProgress", lv.Progress)
+	s.Set("labRuns", a.LabRuns())
+	s.Set("labLongestWorkMs", float64(a.LabLongestWork())/float64(time.Millisecond))
+	s.Set("labElapsedMs", float64(lv.Elapsed)/float64(time.Millisecond))
+	if a.LabRuns() != p.labRuns {
+		// The Go heap after each run: the lab's benchmark checks that it
+		// stays flat over many runs.
+		p.labRuns = a.LabRuns()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		s.Set("goHeapInuseMB", float64(ms.HeapInuse)/1e6)
+		s.Set("goSysMB", float64(ms.Sys)/1e6)
+	}
+	if sum, ok := a.LabSummary(); ok {
+		if b, err := json.Marshal(sum); err == nil {
+			s.Set("labSummary", string(b))
+		}
+	}
 }

@@ -53,6 +53,8 @@ func (g *game) drawPanel(dst *ebiten.Image, r rect) {
 		g.drawReal(dst, r)
 	case app.PanelResults:
 		g.drawResults(dst, r)
+	case app.PanelLab:
+		g.drawLab(dst, r)
 	}
 }
 

@@ -286,6 +286,15 @@
         if (s.pca.regions) later.set(pcaKey(s.id, true), { ...entry(s.pca.regions), pca: true, pcaID: s.id, pcaRegions: true });
       });
     }
+    // The Lab's files (index.lab: the base file, and its PCA latents where
+    // the site has them; optional) download when the panel is first opened
+    // (fmrifaceFetchLab(pca)) and join the app through
+    // fmrifaceAddLab(name, bytes, pca): the base file first.
+    const labKey = (pca) => pca ? "#lab-pca" : "#lab";
+    if (index.lab) {
+      later.set(labKey(false), { ...entry(index.lab), lab: true, labPCA: false });
+      if (index.lab.pca) later.set(labKey(true), { ...entry(index.lab.pca), lab: true, labPCA: true });
+    }
     const bench = parseInt(params.get("bench") || "0", 10);
     // The benchmark (?bench=N) times the PCA's decode too: its bundle and
     // the first subject's PCA bundle come with the start, there only.
@@ -329,6 +338,7 @@
       added.add(k);
       marks[f.url + " added"] = performance.now();
       if (f.real) { globalThis.fmrifaceAddReal(f.key, b); return; }
+      if (f.lab) { globalThis.fmrifaceAddLab(f.key, b, f.labPCA); return; }
       if (f.pca) {
         if (!f.pcaRegions && f.pcaID !== "") havePCA.add(f.pcaID);
         globalThis.fmrifaceAddPCA(f.key, b, f.pcaID, f.pcaRegions);
@@ -365,6 +375,27 @@
         } catch (e) {
           console.error("fmriface:", e.message || e);
           globalThis.fmrifaceRealFailed(why(e));
+        }
+      });
+    };
+    globalThis.fmrifaceFetchLab = (pca) => {
+      const k = labKey(pca);
+      const f = later.get(k);
+      if (!f) {
+        globalThis.fmrifaceLabFailed(pca, "index.json lists no such lab file");
+        return;
+      }
+      queue = queue.then(async () => {
+        if (added.has(k)) return;
+        if (pca && !added.has(labKey(false))) {
+          globalThis.fmrifaceLabFailed(pca, "the lab's base file has not arrived");
+          return;
+        }
+        try {
+          deliver(k, f, await getFile(f.url, f.ref, reporter(f.ref.bytes)));
+        } catch (e) {
+          console.error("fmriface:", e.message || e);
+          globalThis.fmrifaceLabFailed(pca, why(e));
         }
       });
     };
@@ -420,7 +451,7 @@
     if (!cache) return;
     for (const [k, f] of later) {
       queue = queue.then(async () => {
-        if (added.has(k) || (f.regionsOf && !have.has(f.regionsOf)) || (f.pca && pcaBlocked(f)) || !await cache.match(f.url)) return;
+        if (added.has(k) || (f.regionsOf && !have.has(f.regionsOf)) || (f.pca && pcaBlocked(f)) || (f.labPCA && !added.has(labKey(false))) || !await cache.match(f.url)) return;
         try {
           deliver(k, f, await getFile(f.url, f.ref, () => {}));
         } catch (_) { /* damaged: fetched again when asked for */ }
