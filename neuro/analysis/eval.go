@@ -111,7 +111,7 @@ func Evaluate(r *SubjectResult, opt EvalOptions) (*SubjectEval, error) {
 			if im, ok := m.Images[v]; ok && len(r.Shown) == len(im) {
 				var sum float64
 				for i := range im {
-					s, err := score.SSIM(hwc(im[i], r.ImageSize), hwc(r.Shown[i], r.ImageSize), r.ImageSize, r.ImageSize, 3)
+					s, err := SSIM(hwc(im[i], r.ImageSize), hwc(r.Shown[i], r.ImageSize), r.ImageSize, r.ImageSize, 3)
 					if err != nil {
 						return nil, fmt.Errorf("%s %s: SSIM: %w", r.Subject, m.Name, err)
 					}
@@ -180,7 +180,7 @@ func subjectRSA(r *SubjectResult) (map[string]map[string]float64, error) {
 }
 
 // hwc converts a CHW RGB image (the face model's layout) to HWC float64,
-// the layout score.SSIM takes.
+// the layout SSIM takes.
 func hwc(x []float32, size int) []float64 {
 	out := make([]float64, len(x))
 	plane := size * size

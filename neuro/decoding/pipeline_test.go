@@ -177,7 +177,7 @@ func checkMiniDecoding(t *testing.T, ex *miniExperiment, d *glm.Design, res *glm
 		t.Fatal(err)
 	}
 	mu := d.ModulatorMeans["face"]
-	decoded := score.Rows(zhat)
+	decoded := rows(zhat)
 	for _, z := range decoded {
 		for k := range z {
 			z[k] += mu[k]
@@ -241,6 +241,16 @@ func allIdx(n int) []int {
 	out := make([]int, n)
 	for i := range out {
 		out[i] = i
+	}
+	return out
+}
+
+// rows returns the rows of m as slices sharing its storage.
+func rows(m *mat.Dense) [][]float64 {
+	r, _ := m.Dims()
+	out := make([][]float64, r)
+	for i := range out {
+		out[i] = m.RawRowView(i)
 	}
 	return out
 }

@@ -6,23 +6,11 @@ import (
 	"math/bits"
 	"math/rand/v2"
 
-	"gonum.org/v1/gonum/mat"
-
 	"fmriface/util/corr"
 )
 
 // DefaultDraws is the paper's number of Monte-Carlo draws.
 const DefaultDraws = 1_000_000
-
-// Rows returns the rows of m as slices sharing its storage.
-func Rows(m *mat.Dense) [][]float64 {
-	r, _ := m.Dims()
-	out := make([][]float64, r)
-	for i := range out {
-		out[i] = m.RawRowView(i)
-	}
-	return out
-}
 
 func checkSet(name string, s [][]float64, dim int) error {
 	for i, v := range s {

@@ -1,4 +1,4 @@
-package score
+package analysis
 
 import (
 	"fmt"
@@ -18,14 +18,14 @@ import (
 func SSIM(a, b []float64, width, height, channels int) (float64, error) {
 	win := metrics.GaussianWindow()
 	if width < win.Side || height < win.Side || channels < 1 || channels > 4 {
-		return 0, fmt.Errorf("score: SSIM needs images of at least %d×%d with 1–4 channels, got %d×%d×%d", win.Side, win.Side, width, height, channels)
+		return 0, fmt.Errorf("analysis: SSIM needs images of at least %d×%d with 1–4 channels, got %d×%d×%d", win.Side, win.Side, width, height, channels)
 	}
 	if n := width * height * channels; len(a) != n || len(b) != n {
-		return 0, fmt.Errorf("score: SSIM images have %d and %d values, want %d", len(a), len(b), n)
+		return 0, fmt.Errorf("analysis: SSIM images have %d and %d values, want %d", len(a), len(b), n)
 	}
 	for i := range a {
 		if math.IsNaN(a[i]) || math.IsNaN(b[i]) || math.IsInf(a[i], 0) || math.IsInf(b[i], 0) {
-			return 0, fmt.Errorf("score: SSIM image value %d is not finite", i)
+			return 0, fmt.Errorf("analysis: SSIM image value %d is not finite", i)
 		}
 	}
 	return metrics.SSIMWith(a, b, channels, height, width, metrics.HWC, win), nil
