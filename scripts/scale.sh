@@ -69,10 +69,12 @@ for s in $STEPS; do
 		step eval "$OUT/bin/trainer" fmri eval --dir "$OUT/fmri"
 		;;
 	export)
-		step export "$OUT/bin/exporter" --fmri "$OUT/fmri/site-voxels-$BUDGET" --out "$OUT/site-data"
+		# --lab "": the Lab's files belong to the site's four subjects,
+		# not to this one (and their calibration is not the export's cost).
+		step export "$OUT/bin/exporter" --fmri "$OUT/fmri/site-voxels-$BUDGET" --lab "" --out "$OUT/site-data"
 		;;
 	export-full)
-		step export-full "$OUT/bin/exporter" --fmri "$OUT/fmri" --out "$OUT/site-data-full"
+		step export-full "$OUT/bin/exporter" --fmri "$OUT/fmri" --lab "" --out "$OUT/site-data-full"
 		;;
 	browser)
 		# The app's load and decode benchmarks on the exported data.

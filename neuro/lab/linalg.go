@@ -126,24 +126,37 @@ func (o *mulOp) step(ws *gemm.Workspace, t int) {
 // error.
 func cholColumn(a []float64, p, j int, what string) error {
 	rj := a[j*p : j*p+j]
-	s := a[j*p+j]
-	for _, x := range rj {
-		s -= x * x
-	}
+	s := a[j*p+j] - dot(rj, rj)
 	if !(s > 0) || math.IsNaN(s) {
 		return fmt.Errorf("lab: %s is not positive definite (pivot %d of %d is %.3g)", what, j, p, s)
 	}
 	d := math.Sqrt(s)
 	a[j*p+j] = d
 	for i := j + 1; i < p; i++ {
-		ri := a[i*p : i*p+j]
-		t := a[i*p+j]
-		for k, x := range ri {
-			t -= x * rj[k]
-		}
-		a[i*p+j] = t / d
+		a[i*p+j] = (a[i*p+j] - dot(a[i*p:i*p+j], rj)) / d
 	}
 	return nil
+}
+
+// dot is Σ x[k]·y[k] over len(x) ≤ len(y), in four interleaved partial
+// sums (the same order on every platform, so that native and WebAssembly
+// runs agree bit for bit): the scalar loops of the factorisations run about
+// twice as fast as with one sum, under WebAssembly most.
+func dot(x, y []float64) float64 {
+	y = y[:len(x)]
+	var s0, s1, s2, s3 float64
+	k := 0
+	for ; k+4 <= len(x); k += 4 {
+		xs, ys := x[k:k+4:k+4], y[k:k+4:k+4]
+		s0 += xs[0] * ys[0]
+		s1 += xs[1] * ys[1]
+		s2 += xs[2] * ys[2]
+		s3 += xs[3] * ys[3]
+	}
+	for ; k < len(x); k++ {
+		s0 += x[k] * y[k]
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // invLowerColumn writes column j of L⁻¹ (L lower triangular, p × p,
@@ -156,10 +169,7 @@ func invLowerColumn(l []float64, p, j int, u []float64) {
 		if i == j {
 			s = 1
 		}
-		row := l[i*p : i*p+i]
-		for k := j; k < i; k++ {
-			s -= row[k] * x[k]
-		}
+		s -= dot(l[i*p+j:i*p+i], x[j:i])
 		x[i] = s / l[i*p+i]
 	}
 }
@@ -167,12 +177,7 @@ func invLowerColumn(l []float64, p, j int, u []float64) {
 // cholSolve solves (L Lᵀ) x = b in place for one right-hand side.
 func cholSolve(l []float64, p int, b []float64) {
 	for i := 0; i < p; i++ {
-		s := b[i]
-		row := l[i*p : i*p+i]
-		for k, x := range row {
-			s -= x * b[k]
-		}
-		b[i] = s / l[i*p+i]
+		b[i] = (b[i] - dot(l[i*p:i*p+i], b)) / l[i*p+i]
 	}
 	for i := p - 1; i >= 0; i-- {
 		s := b[i]

@@ -565,24 +565,16 @@ func (j *Job) voxelSetup() (int, error) {
 func (j *Job) voxelStep(i int) error {
 	v := j.coords[i]
 	co := make([]float64, 0, len(j.basis)+1)
-	var norm0 float64
-	for _, x := range v {
-		norm0 += x * x
-	}
+	norm0 := dot(v, v)
 	for _, b := range j.basis {
-		var s float64
-		for k, x := range v {
-			s += x * b[k]
-		}
+		s := dot(v, b)
+		b = b[:len(v)]
 		for k := range v {
 			v[k] -= s * b[k]
 		}
 		co = append(co, s)
 	}
-	var nrm float64
-	for _, x := range v {
-		nrm += x * x
-	}
+	nrm := dot(v, v)
 	if nrm > 1e-18*norm0 && nrm > 0 {
 		s := math.Sqrt(nrm)
 		for k := range v {
