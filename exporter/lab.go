@@ -282,7 +282,9 @@ func labFiles(o options, stdout, stderr io.Writer) ([]outFile, error) {
 		return nil, err
 	}
 	files := []outFile{{Kind: "lab", Prefix: "lab", Data: base}}
-	if _, ok := fd.Latents[lab.SpacePCA]; ok {
+	// The lab's PCA latents come with the PCA baseline (--pca), as the
+	// site's PCA files do: without it the site has no PCA to compare with.
+	if _, ok := fd.Latents[lab.SpacePCA]; ok && o.PCA {
 		pca, err := lab.EncodePCA(fd, enc, prov)
 		if err != nil {
 			return nil, err

@@ -105,6 +105,23 @@ func TestLabOnly(t *testing.T) {
 	}
 }
 
+// Without the PCA baseline (--pca=false, as the committed site data are
+// exported) the lab's PCA latents stay out too.
+func TestLabOnlyWithoutPCA(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := sitefixture.Write(dir, sitefixture.Options{Voxels: 60, Subjects: 1, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	labPath, evalPath := writeLabInput(t, t.TempDir(), 0)
+	args := []string{"--lab-only", "--pca=false", "--lab", labPath, "--lab-pipeline", evalPath, "--out", dir}
+	if err := run(args, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if after := readIndex(t, dir); after.Lab == nil || after.Lab.PCA != nil {
+		t.Fatalf("lab entry %+v, want no PCA file", after.Lab)
+	}
+}
+
 // A subject whose pipeline accuracy the lab cannot reach within the
 // tolerance fails the export, naming it.
 func TestLabCheckFails(t *testing.T) {
