@@ -196,11 +196,12 @@ async function mainTest(browser, url) {
   // The real-brain panel's file waits until the panel is opened.
   const realFile = "data/" + (await (await fetch(new URL("data/index.json", url))).json()).real.file;
   check((await wire.missing([realFile])).length === 1, "the real brain file is not downloaded before its panel opens");
-  // Every panel draws something (the real-brain panel, last, once its file is here).
-  for (const [key, name] of [["1", "faces"], ["2", "pattern"], ["4", "gender"], ["5", "imagery"], ["6", "explore"], ["7", "about"], ["8", "real"], ["9", "results"]]) {
+  // Every panel draws something (the real-brain and lab panels once their files are here).
+  for (const [key, name] of [["1", "faces"], ["2", "pattern"], ["4", "gender"], ["5", "imagery"], ["6", "explore"], ["7", "about"], ["8", "real"], ["9", "results"], ["l", "lab"]]) {
     await page.keyboard.press(key);
     if (key === "8") await waitStatus(page, () => globalThis.fmrifaceStatus.real === "ready", "8 downloads the real brain file");
     if (key === "9") await waitStatus(page, () => globalThis.fmrifaceStatus.panel === "Results", "9 opens the results panel");
+    if (key === "l") await waitStatus(page, () => globalThis.fmrifaceStatus.panel === "Lab" && globalThis.fmrifaceStatus.lab === "ready", "L opens the lab and downloads its file");
     await page.waitForTimeout(400);
     const s = await canvasStats(page, join(outDir, `panel-${key}-${name}.png`));
     check(s.variance > 50, `panel ${key} (${name}) is drawn`, JSON.stringify(s));
@@ -213,7 +214,7 @@ async function mainTest(browser, url) {
   check(await focused() === "about-btn", "Tab on the last panel leaves the app for the About button", await focused());
   await page.keyboard.press("Shift+Tab");
   await page.waitForTimeout(200);
-  check(await focused() === "canvas" && (await status(page)).panel === "Results", "Shift+Tab comes back to the app, on the same panel", `${await focused()} ${(await status(page)).panel}`);
+  check(await focused() === "canvas" && (await status(page)).panel === "Lab", "Shift+Tab comes back to the app, on the same panel", `${await focused()} ${(await status(page)).panel}`);
   await page.keyboard.press("2");
   await page.waitForTimeout(200);
   await page.keyboard.press("Escape");
