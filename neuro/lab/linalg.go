@@ -28,7 +28,7 @@ type mulOp struct {
 	c       []float32
 	// aTri and bTri say that op(A) or op(B) is triangular, so that tiles
 	// of zeros are skipped; sym computes only C's lower triangle (C is
-	// symmetric; mirror fills the rest).
+	// symmetric, and its readers read only that).
 	aTri, bTri tri
 	sym        bool
 	list       []int32 // the tiles to compute
@@ -83,16 +83,6 @@ func (o *mulOp) tiles() int {
 		}
 	}
 	return len(o.list)
-}
-
-// mirror copies the lower triangle of a symmetric product to its upper one.
-func (o *mulOp) mirror() {
-	n := o.n
-	for i := 0; i < n; i++ {
-		for j := 0; j < i; j++ {
-			o.c[j*n+i] = o.c[i*n+j]
-		}
-	}
 }
 
 // step computes tile t: a block of C over one chunk of the inner dimension.

@@ -182,6 +182,7 @@ type Job struct {
 	m32        []float32 // (XᵀX + cI)⁻¹ XᵀF, p × K
 	nmat       []float32 // N, p × r
 	sigma      float64
+	ridge      float64 // c of XᵀX + cI: 0 for the inversion
 	vox        []int
 	basis      [][]float64 // orthonormal basis vectors of Q (each V')
 	coords     [][]float64 // coordinates of each input vector on the basis
@@ -351,13 +352,16 @@ func (j *Job) plan() {
 		{name: "means", cost: n * (p + K), setup: j.meanSetup, step: j.meanStep},
 		{name: "centring", cost: n * (p + K), setup: j.centreSetup, step: j.centreStep},
 		{name: "XᵀX", cost: n * p * (p + K), setup: j.gramSetup, step: j.opsStep},
+		{name: "factoring", cost: 2 * p * p, setup: j.gramPrepSetup, step: j.gramPrepStep},
 		{name: "factoring", cost: 3 * p * p * p / 6, setup: j.factorSetup, step: j.factorStep},
 		{name: "inverting", cost: p * p * p / 6, setup: j.invSetup, step: j.invStep},
+		{name: "encoding fit", cost: p * p, setup: j.fitPrepSetup, step: j.fitPrepStep},
 		{name: "encoding fit", cost: p * p * (p + K + r), setup: j.fitSetup, step: j.opsStep},
 		{name: "voxels", cost: m * m * V, setup: j.voxelSetup, step: j.voxelStep},
-		{name: "noise", cost: r * math.Max(V-m, 0) / 4, setup: j.noiseSetup, step: j.noiseStep},
+		{name: "noise", cost: r * (m + math.Max(V-m, 0)/4), setup: j.noiseSetup, step: j.noiseStep},
 		{name: "decoder", cost: p*(K+r)*m + p*r*r, setup: j.decoderSetup, step: j.opsStep},
 		{name: "WWᵀ", cost: p * p * (m + r), setup: j.wwSetup, step: j.opsStep},
+		{name: "decoding", cost: p * p, setup: j.hPrepSetup, step: j.hPrepStep},
 		{name: "decoding", cost: p * p * p / 6, setup: j.decodeSetup, step: j.decodeStep},
 		{name: "decoding", cost: p * p * TestFaces, setup: j.solveSetup, step: j.solveStep},
 		{name: "scoring", cost: 1, setup: func() (int, error) { return 1, nil }, step: j.scoreStep},
@@ -365,7 +369,7 @@ func (j *Job) plan() {
 }
 
 // rowsPerStep is the rows of a row-wise pass done per step.
-const rowsPerStep = 256
+const rowsPerStep = 64
 
 func (j *Job) meanSetup() (int, error) {
 	j.xbar = make([]float64, j.p)
@@ -448,30 +452,52 @@ func (j *Job) gramSetup() (int, error) {
 	), nil
 }
 
-// factorSetup factors XᵀX (when n > p: its Cholesky factor is the noise's
-// square root) and XᵀX + cI. Steps: p columns of each factor.
-func (j *Job) factorSetup() (int, error) {
+// prepRows is the rows of a p × p matrix one conversion step handles
+// (about 128 K values: well under a millisecond).
+const prepRows = 128
+
+func prepSteps(p int) int { return (p + prepRows - 1) / prepRows }
+
+// gramPrepSetup starts copying XᵀX (its lower triangle, which is all the
+// factorisations read) into float64, as XᵀX + cI too, row block by row
+// block: one step of O(p²) would hold a frame for tens of milliseconds.
+func (j *Job) gramPrepSetup() (int, error) {
 	p := j.p
-	j.ops[0].mirror()
-	j.gram = make([]float64, p*p)
-	to64(j.gram, j.gram32)
-	j.gram32 = nil
 	var tr float64
 	for i := 0; i < p; i++ {
-		tr += j.gram[i*p+i]
+		tr += float64(j.gram32[i*p+i])
 	}
-	c := 0.0
+	j.ridge = 0
 	if j.cfg.Decoder == DecoderRidge {
-		c = j.cfg.Lambda * tr / float64(p)
+		j.ridge = j.cfg.Lambda * tr / float64(p)
 	}
-	j.lam = append([]float64(nil), j.gram...)
-	for i := 0; i < p; i++ {
-		j.lam[i*p+i] += c
+	j.gram = make([]float64, p*p)
+	j.lam = make([]float64, p*p)
+	return prepSteps(p), nil
+}
+
+func (j *Job) gramPrepStep(s int) error {
+	p := j.p
+	for i := s * prepRows; i < min(p, (s+1)*prepRows); i++ {
+		for c := 0; c <= i; c++ {
+			v := float64(j.gram32[i*p+c])
+			j.gram[i*p+c] = v
+			j.lam[i*p+c] = v
+		}
+		j.lam[i*p+i] += j.ridge
 	}
+	return nil
+}
+
+// factorSetup factors XᵀX + cI and, for ridge (c > 0), XᵀX itself (when
+// n > p its Cholesky factor is the noise's square root). Steps: p columns
+// of each factor.
+func (j *Job) factorSetup() (int, error) {
+	j.gram32 = nil
 	if j.cfg.Decoder == DecoderInversion {
-		return p, nil // λ = 0: one factor serves both
+		return j.p, nil // λ = 0: one factor serves both
 	}
-	return 2 * p, nil
+	return 2 * j.p, nil
 }
 
 func (j *Job) factorStep(i int) error {
@@ -492,12 +518,35 @@ func (j *Job) invStep(i int) error {
 	return nil
 }
 
+// fitPrepSetup starts converting U (and, for ridge, the factor Lc of XᵀX)
+// to float32 for the products, row block by row block.
+func (j *Job) fitPrepSetup() (int, error) {
+	p := j.p
+	j.u32 = make([]float32, p*p)
+	if j.cfg.Decoder != DecoderInversion {
+		j.lc32 = make([]float32, p*p)
+	}
+	return prepSteps(p), nil
+}
+
+func (j *Job) fitPrepStep(s int) error {
+	p := j.p
+	r0, r1 := s*prepRows, min(p, (s+1)*prepRows)
+	to32(j.u32[r0*p:r1*p], j.u[r0*p:r1*p])
+	if j.lc32 != nil {
+		for i := r0; i < r1; i++ {
+			for c := 0; c <= i; c++ {
+				j.lc32[i*p+c] = float32(j.gram[i*p+c])
+			}
+		}
+	}
+	return nil
+}
+
 // fitSetup: Γλ⁻¹ = UUᵀ (U = Lλ⁻ᵀ), M = Γλ⁻¹ Φ, and the noise root N: U
 // when λ = 0, else Γλ⁻¹ Lc with Lc the factor of XᵀX.
 func (j *Job) fitSetup() (int, error) {
 	p, K := j.p, j.K
-	j.u32 = make([]float32, p*p)
-	to32(j.u32, j.u)
 	j.u = nil
 	j.m32 = make([]float32, p*K)
 	// M = U (Uᵀ Φ): two thin products instead of forming Γλ⁻¹ first.
@@ -510,13 +559,7 @@ func (j *Job) fitSetup() (int, error) {
 	case j.cfg.Decoder == DecoderInversion:
 		j.nmat = j.u32
 	default:
-		lc := make([]float32, p*p)
-		for i := 0; i < p; i++ {
-			for c := 0; c <= i; c++ {
-				lc[i*p+c] = float32(j.gram[i*p+c])
-			}
-		}
-		j.lc32 = lc
+		lc := j.lc32
 		j.nmat = make([]float32, p*p)
 		// N = U (Uᵀ Lc): Uᵀ Lc is lower triangular.
 		tmp := make([]float32, p*p)
@@ -528,42 +571,43 @@ func (j *Job) fitSetup() (int, error) {
 	return j.setOps(ops...), nil
 }
 
-// voxelSetup picks the voxels and draws the test noise vectors; the steps
-// orthonormalise the loadings and noise vectors (modified Gram–Schmidt).
+// voxelSetup picks the voxels; the steps build the input vectors (the
+// loadings on those voxels, then the test noise vectors) one at a time and
+// orthonormalise them (modified Gram–Schmidt).
 func (j *Job) voxelSetup() (int, error) {
 	j.lc32, j.lam = nil, nil
 	if c := j.cache; c != nil {
 		*c = FitCache{key: keyOf(j.d, j.cfg), ok: true, xbar: j.xbar, fbar: j.fbar, m32: j.m32, nmat: j.nmat}
 	}
 	j.vox = j.sub.pick(j.cfg.Region, j.cfg.Voxels)
-	V := len(j.vox)
-	K := j.K
-	all := j.sub.Voxels()
-	vecs := make([][]float64, 0, K+TestFaces+1)
-	for k := 0; k < K; k++ {
-		row := j.sub.Load[k*all : (k+1)*all]
-		v := make([]float64, V)
-		for i, idx := range j.vox {
-			v[i] = float64(row[idx])
-		}
-		vecs = append(vecs, v)
-	}
-	for t := 0; t <= TestFaces; t++ { // 20 test noise vectors, then the training mean's
-		v := make([]float64, V)
-		for i := range v {
-			v[i] = j.rng.NormFloat64()
-		}
-		vecs = append(vecs, v)
-	}
-	j.coords = vecs // orthonormalised in place, one per step
+	j.coords = make([][]float64, j.K+TestFaces+1) // orthonormalised in place, one per step
 	j.basis = nil
-	return len(vecs), nil
+	return len(j.coords), nil
+}
+
+// voxelVector is input vector i: loading i on the chosen voxels, or (i ≥ K)
+// test noise vector i − K (the 20 test faces', then the training mean's),
+// drawn in that order.
+func (j *Job) voxelVector(i int) []float64 {
+	v := make([]float64, len(j.vox))
+	if i < j.K {
+		all := j.sub.Voxels()
+		row := j.sub.Load[i*all : (i+1)*all]
+		for c, idx := range j.vox {
+			v[c] = float64(row[idx])
+		}
+		return v
+	}
+	for c := range v {
+		v[c] = j.rng.NormFloat64()
+	}
+	return v
 }
 
 // voxelStep orthogonalises input vector i against the basis so far, records
 // its coordinates and extends the basis when something is left.
 func (j *Job) voxelStep(i int) error {
-	v := j.coords[i]
+	v := j.voxelVector(i)
 	co := make([]float64, 0, len(j.basis)+1)
 	norm0 := dot(v, v)
 	for _, b := range j.basis {
@@ -589,8 +633,9 @@ func (j *Job) voxelStep(i int) error {
 	return nil
 }
 
-// noiseSetup draws the explicit noise G' (r × m) and plans Bartlett's
-// factor T (r × q) of the complement's Wishart matrix, one row a step.
+// noiseSetup plans the explicit noise G' (r × m) and Bartlett's factor T
+// (r × q) of the complement's Wishart matrix: r steps draw G' a row each,
+// then r steps T a row each.
 func (j *Job) noiseSetup() (int, error) {
 	m := len(j.basis)
 	j.mdim = m
@@ -599,14 +644,18 @@ func (j *Job) noiseSetup() (int, error) {
 	dof := V - m
 	j.q = max(0, min(j.r, dof))
 	j.g32 = make([]float32, j.r*m)
-	for i := range j.g32 {
-		j.g32[i] = float32(j.rng.NormFloat64())
-	}
 	j.t32 = make([]float32, j.r*j.q)
-	return j.r, nil
+	return 2 * j.r, nil
 }
 
 func (j *Job) noiseStep(i int) error {
+	if i < j.r {
+		for c := range j.g32[i*j.mdim : (i+1)*j.mdim] {
+			j.g32[i*j.mdim+c] = float32(j.rng.NormFloat64())
+		}
+		return nil
+	}
+	i -= j.r
 	dof := len(j.vox) - j.mdim
 	row := j.t32[i*j.q : (i+1)*j.q]
 	for c := 0; c < min(i, j.q); c++ {
@@ -690,13 +739,26 @@ func (j *Job) wwSetup() (int, error) {
 	), nil
 }
 
-func (j *Job) decodeSetup() (int, error) {
+// hPrepSetup starts copying WWᵀ's lower triangle (both products wrote
+// it; the factorisation and the solves read nothing else) into float64,
+// row block by row block.
+func (j *Job) hPrepSetup() (int, error) {
+	j.h = make([]float64, j.p*j.p)
+	j.p1, j.nt = nil, nil
+	return prepSteps(j.p), nil
+}
+
+func (j *Job) hPrepStep(s int) error {
 	p := j.p
-	j.ops[0].mirror() // both products wrote the same lower triangle
-	j.h = make([]float64, p*p)
-	to64(j.h, j.h32)
-	j.h32, j.p1, j.nt = nil, nil, nil
-	return p, nil
+	for i := s * prepRows; i < min(p, (s+1)*prepRows); i++ {
+		to64(j.h[i*p:i*p+i+1], j.h32[i*p:i*p+i+1])
+	}
+	return nil
+}
+
+func (j *Job) decodeSetup() (int, error) {
+	j.h32 = nil
+	return j.p, nil
 }
 
 func (j *Job) decodeStep(i int) error {

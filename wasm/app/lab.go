@@ -38,7 +38,7 @@ func (s LabState) String() string {
 // run's steps take about a millisecond each, so a frame stays near this
 // (the 50 ms frame target, less the drawing, which the busy redraw limits
 // to one frame in 250 ms).
-const labFrameBudget = 30 * time.Millisecond
+const labFrameBudget = 24 * time.Millisecond
 
 // labPanel is the panel's state.
 type labPanel struct {
