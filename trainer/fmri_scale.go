@@ -408,8 +408,12 @@ func readBench(path string) (map[string]float64, error) {
 				ns, err := strconv.ParseFloat(f[i], 64)
 				if err == nil {
 					name := strings.TrimPrefix(f[0], "Benchmark")
+					// The GOMAXPROCS suffix ("-2"), which WebAssembly's
+					// names lack: "single-pca" keeps its "-pca".
 					if j := strings.LastIndex(name, "-"); j > 0 {
-						name = name[:j]
+						if _, err := strconv.Atoi(name[j+1:]); err == nil {
+							name = name[:j]
+						}
 					}
 					out[platform+" "+name+" ms"] = math.Round(ns/1e6*100) / 100
 				}
