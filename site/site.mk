@@ -32,7 +32,7 @@ CHROMIUM  ?= /usr/bin/chromium
 # Sub-makes read the same top-level makefile that included this one.
 SITE_MAKE = $(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST))
 
-.PHONY: site site-wasm site-data site-fixture demo demo-fixture test-e2e bench-site bench-decode bench-coldload
+.PHONY: site site-wasm site-data site-fixture demo demo-fixture test-e2e bench-site bench-decode bench-lab-page bench-coldload
 
 site-wasm:
 	@mkdir -p $(dir $(SITE_WASM))
@@ -121,6 +121,13 @@ bench-decode: e2e/node_modules
 	  $(GO) test -run '^$$' -bench 'DecodeSiteData/single' -benchtime 1000x ./wasm/app/
 	PATH="$$PATH:$$($(GO) env GOROOT)/lib/wasm" FMRIFACE_SITE_DATA="$(abspath $(SITE_DATA))" GOOS=js GOARCH=wasm \
 	  $(GO) test -run '^$$' -bench 'DecodeSiteData/batch' -benchtime 50x ./wasm/app/
+
+# bench-lab-page: the Lab in headless Chromium on $(SITE_DATA): the default
+# run, the largest, then 20 runs in a row (times, frames, Go heap; BENCHMARKS.md).
+bench-lab-page: e2e/node_modules
+	$(SITE_MAKE) site
+	$(GO) build -o out/e2e/serve ./site/serve
+	node e2e/run.mjs --lab-bench 20 --serve out/e2e/serve --dir $(SITE_OUT) --out out/bench-lab --chromium $(CHROMIUM)
 
 bench-coldload: e2e/node_modules
 	@test -f $(SITE_OUT)/app.json || { echo "make bench-coldload: no site in $(SITE_OUT); run make site first"; exit 1; }
