@@ -225,7 +225,7 @@ func Describe(r *Result) string {
 func pText(p float64) string {
 	switch {
 	case p < 1e-6:
-		return "< 10⁻⁶"
+		return "< 0.000001"
 	case p < 0.001:
 		return fmt.Sprintf("%.1e", p)
 	}

@@ -502,20 +502,22 @@ func (a *App) queueLabFaces() {
 		}
 		p.shownSpace = space
 		for i := range lab.TestFaces {
-			a.sched.Push(&labFaceJob{a: a, run: p.runs, i: i, shown: true})
+			a.sched.Push(&labFaceJob{a: a, i: i, shown: true, space: space})
 		}
 	}
 	for i := range lab.TestFaces {
-		a.sched.Push(&labFaceJob{a: a, run: p.runs, i: i})
+		a.sched.Push(&labFaceJob{a: a, run: p.runs, i: i, space: space})
 	}
 }
 
 // labFaceJob draws one face of a lab run: test face i's true latent
-// (shown) or its decoded latent, through the run's space.
+// (shown: the same for every run in the space) or run run's decoded latent,
+// through the space.
 type labFaceJob struct {
 	a      *App
 	run, i int
 	shown  bool
+	space  string
 	begun  bool
 }
 
@@ -523,16 +525,19 @@ type labFaceJob struct {
 func (j *labFaceJob) Step() bool {
 	a, p := j.a, &j.a.lab
 	r := p.ses.Last
-	if j.run != p.runs || r == nil {
-		return true // a later run replaced it
+	if r == nil || (j.shown && p.shownSpace != j.space) || (!j.shown && j.run != p.runs) {
+		return true // a later run (or space) replaced it
 	}
 	d := p.data
 	P := d.P
-	im, z := &p.decoded[j.i], r.Decoded[j.i*P:(j.i+1)*P]
+	var im *imageBuf
+	var z []float32
 	if j.shown {
-		im, z = &p.shown[j.i], d.Latents[r.Config.Space][(d.Train+j.i)*P:(d.Train+j.i+1)*P]
+		im, z = &p.shown[j.i], d.Latents[j.space][(d.Train+j.i)*P:(d.Train+j.i+1)*P]
+	} else {
+		im, z = &p.decoded[j.i], r.Decoded[j.i*P:(j.i+1)*P]
 	}
-	if r.Config.Space == lab.SpacePCA {
+	if j.space == lab.SpacePCA {
 		if err := a.cmp.dec.Image(z, im.rgba); err != nil {
 			p.facesNote = err.Error()
 			return true

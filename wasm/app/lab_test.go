@@ -152,6 +152,12 @@ func TestLabPreset(t *testing.T) {
 	if c.Knob != lab.KnobReps || len(c.Points) != 4 || c.Points[0].X != 1 || c.Points[3].X != 45 || a.LabRuns() != 4 {
 		t.Fatalf("curve %+v after %d runs", c, a.LabRuns())
 	}
+	// The test faces are drawn once, whichever run of the sweep drew them.
+	for i := range lab.TestFaces {
+		if !a.LabShown(i).Ready() || !a.LabDecoded(i).Ready() {
+			t.Fatalf("after the sweep: face %d shown %v, decoded %v", i+1, a.LabShown(i).Ready(), a.LabDecoded(i).Ready())
+		}
+	}
 	// More repetitions average the noise away: accuracy does not fall.
 	if c.Points[3].Pairwise < c.Points[0].Pairwise {
 		t.Errorf("pairwise %v with 45 repetitions, %v with 1", c.Points[3].Pairwise, c.Points[0].Pairwise)
