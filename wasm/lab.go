@@ -23,7 +23,7 @@ import (
 func (g *game) drawLab(dst *ebiten.Image, r rect) {
 	v := g.app.Lab()
 	caveat := "Virtual subjects: the simulator's brain, not real fMRI. The lab simplifies the pipeline (responses per trial, voxels by tuning strength, 128 stimulus features; docs/teaching.md)."
-	y := g.paragraph(dst, caveat, rect{r.x, r.y, r.w, 3 * lineH}, colAccent) + 6
+	y := g.paragraph(dst, caveat, rect{r.x, r.y, r.w, 5 * lineH}, colAccent) + 6
 	if v.State != app.LabReady {
 		g.drawLabWaiting(dst, rect{r.x, y, r.w, r.y + r.h - y}, v)
 		return
@@ -109,7 +109,9 @@ func (g *game) drawLabRun(dst *ebiten.Image, v app.LabView, x, y, w float64) flo
 		g.print(dst, stage, x, y+buttonH+4, colText)
 		return y + buttonH + 4 + lineH
 	}
-	g.button(dst, "Run (Enter)", x, y, "run", app.Target{Key: app.KeyEnter})
+	bw := g.button(dst, "Run (Enter)", x, y, "run", app.Target{Key: app.KeyEnter})
+	// The presets by touch too, where the list does not fit (a phone).
+	g.button(dst, "Next preset (P)", x+bw+10, y, "next preset", app.Target{Key: app.KeyPreset})
 	y += buttonH + 4
 	if v.Err != "" {
 		y = g.paragraph(dst, v.Err, rect{x, y, w, 3 * lineH}, colBad)
@@ -153,13 +155,23 @@ func (g *game) drawLabResult(dst *ebiten.Image, v app.LabView, r rect) {
 	if v.FacesNote != "" {
 		y = g.paragraph(dst, v.FacesNote, rect{r.x, y, r.w, 3 * lineH}, colDim) + 4
 	} else {
-		g.print(dst, fmt.Sprintf("Test faces through the %s (top) and decoded from the run's patterns (below)", space), r.x, y, colDim)
+		narrow := r.w < narrowW
+		caption := fmt.Sprintf("Test faces through the %s (top) and decoded from the run's patterns (below)", space)
+		rows := 2
+		if narrow {
+			// A phone: the decoded faces only, large enough to see.
+			caption, rows = fmt.Sprintf("The 20 faces decoded through the %s", space), 1
+		}
+		g.print(dst, caption, r.x, y, colDim)
 		y += lineH + 2
 		side := math.Floor(math.Min(64, (r.w-9*4)/10))
-		curveH := math.Max(120, math.Min(240, r.y+r.h-y-4*side-16))
-		side = math.Max(16, math.Min(side, math.Floor((r.y+r.h-y-curveH-16)/4)))
+		curveH := math.Max(120, math.Min(240, r.y+r.h-y-2*float64(rows)*side-16))
+		if narrow {
+			curveH = 0 // the faces first; the curve takes what is left
+		}
+		side = math.Max(16, math.Min(side, math.Floor((r.y+r.h-y-curveH-16)/float64(2*rows))-2))
 		for half := range 2 {
-			for row := range 2 {
+			for row := 2 - rows; row < 2; row++ {
 				for c := range 10 {
 					i := half*10 + c
 					im := g.app.LabShown(i)
