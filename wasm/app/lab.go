@@ -611,14 +611,13 @@ type LabView struct {
 
 	FacesNote string // why the faces are not drawn, or ""
 	HasPCA    bool   // the PCA latents are loaded
-	Simulated bool   // always: the panel says the subjects are virtual
 }
 
 // Lab returns what the Lab panel shows now.
 func (a *App) Lab() LabView {
 	p := &a.lab
 	v := LabView{State: a.labState(), Failed: p.failed, Knob: p.knob, Preset: p.preset, Elapsed: p.elapsed,
-		FacesNote: p.facesNote, HasPCA: a.labHasPCA(), Simulated: true, Sweep: len(p.sweep)}
+		FacesNote: p.facesNote, HasPCA: a.labHasPCA(), Sweep: len(p.sweep)}
 	if a.index != nil && a.index.Lab != nil {
 		v.Bytes = a.index.Lab.Bytes
 	}
