@@ -120,9 +120,11 @@ func (a *App) AddLab(d *lab.Data) error {
 		cfg.Subject = d.Subjects[0].Name
 	}
 	cfg = d.Clamp(cfg)
+	noPCA := false
 	if cfg.Space == lab.SpacePCA {
 		if _, ok := d.Latents[lab.SpacePCA]; !ok {
 			cfg.Space, p.wantPCA = lab.SpaceVAEGAN, a.askLabPCA()
+			noPCA = !p.wantPCA
 		}
 	}
 	if err := cfg.Validate(d); err != nil {
@@ -133,6 +135,12 @@ func (a *App) AddLab(d *lab.Data) error {
 	p.ses = lab.NewSession(d, cfg)
 	p.cfg = cfg
 	if a.panel != PanelLab {
+		return nil
+	}
+	if p.linked && noPCA {
+		// Not the run the link asked for: say so rather than run another.
+		p.linked = false
+		a.say("Lab ready. The link asks for the PCA latent space, which this site's lab data do not have (a site exported with the PCA baseline has it; docs/teaching.md): its other settings are set with the VAE-GAN, and Enter runs them.")
 		return nil
 	}
 	if p.linked && !p.wantPCA {

@@ -210,4 +210,16 @@ func TestLabPCA(t *testing.T) {
 	if m, _ := b.Message(); !strings.Contains(m, "no PCA latents") {
 		t.Errorf("PCA on a site without it: %q", m)
 	}
+
+	// A link to a PCA run on that site does not run the VAE-GAN instead.
+	c, _ := newApp(t, noPCA)
+	c.OnNeedLab(func(bool) {})
+	view, _ := app.ParseView(url.Values{"panel": {"lab"}, "space": {"pca"}})
+	c.Open(view)
+	if err := c.AddLab(noPCA.lab); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := c.Message(); c.LabRunning() || !strings.Contains(m, "do not have") {
+		t.Errorf("a PCA link without PCA: running %v, message %q", c.LabRunning(), m)
+	}
 }
