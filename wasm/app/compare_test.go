@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"fmriface/bundle/quant"
 	"fmriface/contract/sitedata"
 	"fmriface/infer/site"
 	"fmriface/site/fixture"
@@ -415,4 +416,64 @@ func TestPaperSubject(t *testing.T) {
 		}
 	}
 	_ = sitedata.NumROIs
+}
+
+// A view's PCA faces drawn as one batch (Images: blocks of components
+// dequantized once and multiplied for all faces) are the faces Image draws
+// one at a time, to within one level where the sums' order rounds a pixel
+// the other way, for every encoding of the bands; the batch allocates
+// nothing once sized, and refuses what it cannot draw.
+func TestPCAImagesMatchImage(t *testing.T) {
+	for _, q := range []quant.Kind{quant.F32, quant.F16, quant.Q8, quant.Q4, quant.Q3} {
+		t.Run(q.String(), func(t *testing.T) {
+			s := loadSite(t, fixture.Options{Voxels: 200, Subjects: 1, Seed: 25, PCA: true, Quant: q})
+			files := loadPCAFiles(t, s)
+			p, ps := files.pca, files.subs["sub-01"]
+			dec := app.NewPCADecoder(p, ps.V)
+			zs := make([]float32, ps.N*ps.L)
+			for i := range zs {
+				zs[i] = float32(math.Sin(float64(7*i+2))) * 3 // pixels inside (0, 1) and clipped both ways
+			}
+			side := 4 * p.ImageSize * p.ImageSize
+			batch := make([]byte, ps.N*side)
+			out := func(i int) []byte { return batch[i*side : (i+1)*side] }
+			if err := dec.Images(ps.N, zs, out); err != nil {
+				t.Fatal(err)
+			}
+			one := make([]byte, side)
+			diff := 0
+			for i := range ps.N {
+				if err := dec.Image(zs[i*ps.L:(i+1)*ps.L], one); err != nil {
+					t.Fatal(err)
+				}
+				if d := maxByteDiff(one, out(i)); d > 1 {
+					t.Fatalf("face %d: batch and single differ by %d levels", i, d)
+				}
+				for j := range one {
+					if one[j] != out(i)[j] {
+						diff++
+					}
+				}
+			}
+			if diff > len(batch)/100 {
+				t.Errorf("%d of %d bytes differ by a level", diff, len(batch))
+			}
+			if a := testing.AllocsPerRun(5, func() {
+				if err := dec.Images(ps.N, zs, out); err != nil {
+					t.Fatal(err)
+				}
+			}); a != 0 {
+				t.Errorf("Images allocates %v times", a)
+			}
+			if err := dec.Images(ps.N, zs[1:], out); err == nil {
+				t.Error("Images accepted latents of the wrong size")
+			}
+			if err := dec.Images(ps.N, zs, func(int) []byte { return one[1:] }); err == nil {
+				t.Error("Images accepted an output of the wrong size")
+			}
+			if err := app.NewDecoder(s.model, ps.V).Images(ps.N, zs, out); err == nil {
+				t.Error("the generator's decoder accepted a batch of faces")
+			}
+		})
+	}
 }
