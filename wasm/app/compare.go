@@ -192,6 +192,7 @@ func (a *App) pcaArrived() {
 	if !a.wantPCA() {
 		return
 	}
+	a.askPCAFor(a.Subject().ID, a.roi) // a subject's regions file, where its trials are there
 	a.queueCompare()
 	a.queueResults()
 }
@@ -208,7 +209,7 @@ func (a *App) pcaState() PCAState {
 		return PCAAbsent
 	}
 	ps := a.pcaSubject()
-	if a.cmp.pca != nil && ps != nil && ps.ROIs[a.roi].Loaded() {
+	if a.cmp.pca != nil && ps != nil && viewHere(ps, a.roi, a.subset) {
 		if pcaMatches(a.Subject(), ps) != nil {
 			return PCAFailed
 		}
@@ -226,7 +227,10 @@ func (a *App) pcaState() PCAState {
 }
 
 // pcaNeeds lists the PCA files not yet here that subject id's region roi
-// needs: the PCA bundle, the subject's PCA bundle, its regions file.
+// (and the view's trials) needs: the PCA bundle, the subject's PCA bundle,
+// its regions file (asked for with the subject's bundle for a region, or
+// once that is here where its fewer-trial patterns are in the regions
+// file).
 func (a *App) pcaNeeds(id string, roi int) []need {
 	var out []need
 	if a.cmp.pca == nil {
@@ -236,7 +240,9 @@ func (a *App) pcaNeeds(id string, roi int) []need {
 	if ps == nil {
 		out = append(out, need{id: id, pca: true})
 	}
-	if ref := a.pcaRef(id); roi != 0 && ref != nil && ref.Regions != nil && (ps == nil || !ps.ROIs[roi].Loaded()) {
+	ref := a.pcaRef(id)
+	if ref != nil && ref.Regions != nil && ((roi != 0 && (ps == nil || !ps.ROIs[roi].Loaded())) ||
+		(a.subset >= 0 && ps != nil && ps.SubsetsPending())) {
 		out = append(out, need{id: id, regions: true, pca: true})
 	}
 	return out

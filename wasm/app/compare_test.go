@@ -477,3 +477,46 @@ func TestPCAImagesMatchImage(t *testing.T) {
 		})
 	}
 }
+
+// Fewer trials through PCA: the PCA subject's fewer-trial patterns come in
+// its PCA regions file, which the comparison asks for once the subject's
+// PCA bundle is here, and decodes from when it arrives.
+func TestCompareTrials(t *testing.T) {
+	s := loadSite(t, fixture.Options{Voxels: 300, Subjects: 1, Seed: 26, PCA: true})
+	files := loadPCAFiles(t, s)
+	ps := files.subs["sub-01"]
+	if !ps.SubsetsPending() {
+		t.Fatal("the fixture's PCA subject bundle holds its fewer-trial patterns")
+	}
+	a, _ := newApp(t, s)
+	var k asks
+	a.OnNeedPCA(k.pca)
+	a.Press(app.KeyTrials)
+	runAll(t, a)
+	a.Press(app.KeyCompare)
+	if got, want := k.take(), []string{`pca "" false`, `pca "sub-01" false`}; !slices.Equal(got, want) {
+		t.Errorf("C asked for %q, want %q", got, want)
+	}
+	if err := a.AddPCA(files.pca); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.AddPCASubject(ps); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := k.take(), []string{`pca "sub-01" true`}; !slices.Equal(got, want) {
+		t.Errorf("after the PCA subject arrived: asked %q, want %q", got, want)
+	}
+	runAll(t, a)
+	if c := a.Compare(); c.Ready || c.State != app.PCADownloading || a.DecodedPCA(0).Ready() {
+		t.Fatalf("before the PCA regions file: %+v", c)
+	}
+	if err := ps.AddRegions(files.names["sub-01"], files.regions["sub-01"]); err != nil {
+		t.Fatal(err)
+	}
+	a.PCARegionsAdded(ps)
+	runAll(t, a)
+	want, _ := pairwiseOf(naiveLatents(ps, 0, 0), ps)
+	if c := a.Compare(); !c.Ready || c.PairCorrect != want || !a.DecodedPCA(0).Ready() {
+		t.Errorf("fewer trials through PCA: %+v, want %d pairs", c, want)
+	}
+}
