@@ -124,8 +124,8 @@ type Subject struct {
 	SubsetTrials []int32   // R trial counts
 	// subsetsPending: Subsets come in the regions file (AddRegions).
 	subsetsPending bool
-	Latents      []float32 // N×L true latents of the test faces
-	Male         []uint8   // N, 1 for male
+	Latents        []float32 // N×L true latents of the test faces
+	Male           []uint8   // N, 1 for male
 
 	Imagery        []float32 // V
 	ImageryLatents []float32 // N×L candidates
