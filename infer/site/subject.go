@@ -122,14 +122,15 @@ type Subject struct {
 	Patterns     []float32 // N×V, all presentations pooled
 	Subsets      []float32 // R×N×V, disjoint subsets of the presentations; nil while SubsetsPending
 	SubsetTrials []int32   // R trial counts
-	// subsetsPending: Subsets come in the regions file (AddRegions).
-	subsetsPending bool
-	Latents        []float32 // N×L true latents of the test faces
-	Male           []uint8   // N, 1 for male
+	Latents      []float32 // N×L true latents of the test faces
+	Male         []uint8   // N, 1 for male
 
 	Imagery        []float32 // V
 	ImageryLatents []float32 // N×L candidates
 	ImageryTarget  int       // row of ImageryLatents that was imagined
+
+	// subsetsPending: Subsets come in the regions file (AddRegions).
+	subsetsPending bool
 }
 
 // R is the number of fewer-trial subsets.
