@@ -192,7 +192,7 @@ func (a *App) pcaArrived() {
 	if !a.wantPCA() {
 		return
 	}
-	a.askPCAFor(a.Subject().ID, a.roi) // a subject's regions file, where its trials are there
+	a.askPCAFor(a.Subject().ID, a.roi) // its PCA regions file, where the view's trials are in it
 	a.queueCompare()
 	a.queueResults()
 }

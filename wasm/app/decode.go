@@ -237,10 +237,10 @@ func (d *Decoder) Latent(roi *site.ROI, pattern, z []float32) error {
 // rgba(i) (S×S×4 bytes each); StepImages does the work. A face is the mean
 // plus Σ zₖ·componentₖ, as Image draws it, but the basis is dequantized a
 // block of components at a time, once for all n faces, and multiplied with
-// the packed matrix multiply: Image reads all K components from their
-// encoded bands once per face, which cost the comparison twice its latents'
-// time per face. Only a PCA decoder draws batches (the generator draws one
-// face at a time).
+// the packed matrix multiply, where Image reads all K components from
+// their encoded bands once per face (a third of the time per face under
+// Node; BENCHMARKS.md). Only a PCA decoder draws batches (the generator
+// draws one face at a time).
 func (d *Decoder) BeginImages(n int, zs []float32, rgba func(i int) []byte) error {
 	if d.pca == nil {
 		return errors.New("demo: batches of faces are drawn by a PCA decoder only")
@@ -282,8 +282,8 @@ func (d *Decoder) imageRows(n int) int {
 }
 
 // StepImages multiplies the next block of components for the whole batch,
-// or, once they are all summed, writes the faces' RGBA; it
-// reports whether the faces are drawn.
+// or, once they are all summed, writes the faces' RGBA; it reports whether
+// the faces are drawn.
 func (d *Decoder) StepImages() (done bool) {
 	if d.irgba == nil {
 		return true
