@@ -204,12 +204,13 @@ func checkSubjectBundles(t *testing.T, subject, regions string) {
 		t.Error("subject bundle not marked simulated")
 	}
 	for _, name := range []string{"voxels.ijk", "voxels.roi", "grid.shape", "decoder.all", "roi.occipital", "roi.temporal", "latent.mean",
-		"test.patterns", "test.subsets", "test.subset_trials", "test.latents", "test.male", "imagery.pattern", "imagery.latents"} {
+		"test.patterns", "test.subset_trials", "test.latents", "test.male", "imagery.pattern", "imagery.latents"} {
 		if _, err := sb.Tensor(name); err != nil {
 			t.Errorf("subject bundle: %v", err)
 		}
 	}
-	// The other regions' decoders are in the regions file, and only there.
+	// The other regions' decoders and the fewer-trial patterns are in the
+	// regions file, and only there.
 	rb, err := bundle.Open(regions, bundle.Limits{})
 	if err != nil {
 		t.Fatal(err)
@@ -220,7 +221,7 @@ func checkSubjectBundles(t *testing.T, subject, regions string) {
 	if id, _ := rb.MetaString("subject"); id != "sub-01" {
 		t.Errorf("regions file subject %q", id)
 	}
-	for _, name := range []string{"decoder.occipital", "decoder.temporal", "decoder.frontoparietal"} {
+	for _, name := range []string{"decoder.occipital", "decoder.temporal", "decoder.frontoparietal", "test.subsets"} {
 		if _, err := rb.Tensor(name); err != nil {
 			t.Errorf("regions file: %v", err)
 		}
@@ -228,8 +229,8 @@ func checkSubjectBundles(t *testing.T, subject, regions string) {
 			t.Errorf("subject bundle also holds %s", name)
 		}
 	}
-	if got := rb.Names(); len(got) != 3 {
-		t.Errorf("regions file holds %v, want the three region decoders", got)
+	if got := rb.Names(); len(got) != 4 {
+		t.Errorf("regions file holds %v, want the three region decoders and test.subsets", got)
 	}
 	if info, _ := sb.Tensor("voxels.ijk"); info.DType != bundle.I16 {
 		t.Errorf("voxels.ijk stored as %v", info.DType)

@@ -289,7 +289,7 @@ func verifySubject(b *bundle.Bundle, path string, rb *bundle.Bundle, rpath strin
 	}
 	for name, shape := range shapes {
 		from, fpath := b, path
-		if isRegionDecoder(name) {
+		if inRegionsFile(name) {
 			from, fpath = rb, rpath
 		}
 		v, err := floatTensor(from, fpath, name, shape)

@@ -31,11 +31,20 @@ type outFile struct {
 	Subject *subjectEval
 }
 
-// isRegionDecoder reports whether a subject tensor goes to the regions file:
-// the decoders of the regions other than "all", which the page needs only
-// when the user switches region, so the first face does not wait for them.
+// isRegionDecoder reports whether a subject tensor is the decoder of a
+// region other than "all".
 func isRegionDecoder(name string) bool {
 	return strings.HasPrefix(name, "decoder.") && name != "decoder.all"
+}
+
+// inRegionsFile reports whether a subject tensor goes to the regions file:
+// what the first view (all voxels, all trials) does not use, which the page
+// downloads when the user first switches region or number of trials, so
+// that the first face does not wait for it. The region decoders, and the
+// fewer-trial patterns (test.subsets, about a quarter of a subject bundle
+// after brotli; test.subset_trials stays, so the app knows the subsets).
+func inRegionsFile(name string) bool {
+	return isRegionDecoder(name) || name == "test.subsets"
 }
 
 // SHA256 is the hex SHA-256 of the whole file.
@@ -133,7 +142,7 @@ func subjectBundle(e *subjectEval, cs []*choice, o options) ([]byte, error) {
 	w.AddInt32("test.subset_trials", []int{s.NSubsets()}, s.TestSubsetTrials)
 	w.AddUint8("test.male", []int{s.NTest()}, s.TestMale)
 	for _, c := range cs {
-		if !isRegionDecoder(c.Name) {
+		if !inRegionsFile(c.Name) {
 			c.addTo(w)
 		}
 	}
@@ -160,7 +169,7 @@ func regionsBundle(e *subjectEval, cs []*choice, o options) ([]byte, error) {
 	w.SetProvenance(bundle.Provenance{Command: o.bundleArgs(), Seed: s.Provenance.Seed, CodeVersion: version.String(),
 		TrainingData: s.Provenance.TrainingData, Subject: s.ID, VoxelCount: int64(s.NVoxels())})
 	for _, c := range cs {
-		if isRegionDecoder(c.Name) {
+		if inRegionsFile(c.Name) {
 			c.addTo(w)
 		}
 	}

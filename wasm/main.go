@@ -288,7 +288,7 @@ func runBench(p *page, a *app.App, n int) {
 
 // benchPCA times n decodes of PCA subject ps's test patterns through the
 // PCA (pattern → PCA latent → face), one at a time and as the app decodes a
-// view (one batch of latents, then each face), in ms per face.
+// view (one batch of latents, then one batch of faces), in ms per face.
 func benchPCA(perf js.Value, pca *site.PCA, ps *site.Subject, n int) (single, batch float64, err error) {
 	for !ps.ROIs[0].Materialize(1 << 30) {
 	}
@@ -310,16 +310,15 @@ func benchPCA(perf js.Value, pca *site.PCA, ps *site.Subject, n int) (single, ba
 	console.Call("log", "fmriface: bench pca single done")
 	zs := make([]float32, ps.N*ps.L)
 	pattern := func(i int) []float32 { return ps.Pattern(-1, i) }
+	out := func(int) []byte { return img }
 	reps := max(1, n/ps.N)
 	t1 := perf.Call("now").Float()
 	for range reps {
 		if err := dec.Latents(&ps.ROIs[0], ps.N, pattern, zs); err != nil {
 			return 0, 0, err
 		}
-		for i := range ps.N {
-			if err := dec.Image(zs[i*ps.L:(i+1)*ps.L], img); err != nil {
-				return 0, 0, err
-			}
+		if err := dec.Images(ps.N, zs, out); err != nil {
+			return 0, 0, err
 		}
 	}
 	batch = (perf.Call("now").Float() - t1) / float64(reps*ps.N)

@@ -95,7 +95,8 @@ func checkRowsAndFinite(t *testing.T, k Kind, shape []int, payload []byte, dst [
 
 // checkAxpy checks AxpyRows against the decoded matrix dst: rows [1, rows)
 // with coefficients 1, −0.5, 2, … added to a row of ones, within float32
-// rounding of the terms' magnitudes. Matrices with non-finite or huge values
+// rounding of the terms' magnitudes, and bit for bit as the same rows added
+// one call at a time. Matrices with non-finite or huge values
 // are skipped (their sums overflow either way).
 func checkAxpy(t *testing.T, k Kind, shape []int, payload []byte, dst []float32) {
 	t.Helper()
@@ -118,6 +119,22 @@ func checkAxpy(t *testing.T, k Kind, shape []int, payload []byte, dst []float32)
 	}
 	if err := AxpyRows(k, shape, payload, 1, rows, coef, got, make([]float32, cols)); err != nil {
 		t.Fatalf("%v %v: AxpyRows: %v", k, shape, err)
+	}
+	// Rows go four at a time, yet each value adds them in row order: the
+	// same bits as one row per call.
+	seq := make([]float32, cols)
+	for j := range seq {
+		seq[j] = 1
+	}
+	for r, c := range coef {
+		if err := AxpyRows(k, shape, payload, r+1, r+2, []float32{c}, seq, make([]float32, cols)); err != nil {
+			t.Fatalf("%v %v: AxpyRows of row %d: %v", k, shape, r+1, err)
+		}
+	}
+	for j := range got {
+		if math.Float32bits(got[j]) != math.Float32bits(seq[j]) {
+			t.Fatalf("%v %v: AxpyRows column %d = %v, one row at a time %v", k, shape, j, got[j], seq[j])
+		}
 	}
 	for j := range got {
 		want, mag := 1.0, 1.0

@@ -431,42 +431,12 @@ func AxpyRows(k Kind, shape []int, payload []byte, r0, r1 int, coef, dst, scratc
 	if len(coef) != r1-r0 || len(dst) != cols {
 		return fmt.Errorf("quant: %d coefficients for rows [%d, %d), %d outputs for %d columns", len(coef), r0, r1, len(dst), cols)
 	}
-	le := binary.LittleEndian
 	switch k {
 	case Q8:
-		scales, q := payload[4*r0:4*r1], payload[4*rows+r0*cols:]
-		for r, c := range coef {
-			a := c * math.Float32frombits(le.Uint32(scales[4*r:]))
-			qr := q[r*cols:][:len(dst)]
-			for j, v := range qr {
-				dst[j] += a * float32(int8(v))
-			}
-		}
+		axpyQ8Rows(dst, coef, cols, payload[4*r0:4*r1], payload[4*rows+r0*cols:])
 	case Q4, Q4F32:
 		nb, sb := blocksPerRow(cols), k.scaleBytes()
-		scales, packed := payload[r0*nb*sb:], payload[rows*nb*sb+r0*nb*blockBytes:]
-		for r, c := range coef {
-			for b := 0; b < nb; b++ {
-				i := r*nb + b
-				s := c * blockScale(k, scales, i)
-				blk := packed[i*blockBytes : (i+1)*blockBytes]
-				out := dst[b*BlockSize : min(cols, (b+1)*BlockSize)]
-				if len(out) == BlockSize {
-					for j, v := range blk {
-						out[2*j] += s * float32(int8(v<<4)>>4)
-						out[2*j+1] += s * float32(int8(v)>>4)
-					}
-					continue
-				}
-				for j := range out {
-					v := blk[j/2]
-					if j&1 == 0 {
-						v <<= 4
-					}
-					out[j] += s * float32(int8(v)>>4)
-				}
-			}
-		}
+		axpyQ4Rows(dst, k, coef, cols, payload[r0*nb*sb:], payload[rows*nb*sb+r0*nb*blockBytes:])
 	case Q3:
 		nb := blocksPerRow(cols)
 		axpyQ3Rows(dst, coef, cols, payload[r0*nb*2:], payload[rows*nb*2+r0*nb*q3PackedBytes:])

@@ -105,23 +105,3 @@ func decodeQ3Rows(dst []float32, rows, cols int, scales, packed []byte) {
 		}
 	}
 }
-
-// axpyQ3Rows adds Σ coef[r]·row r to dst, reading the rows' blocks in place.
-func axpyQ3Rows(dst, coef []float32, cols int, scales, packed []byte) {
-	nb := blocksPerRow(cols)
-	for r, c := range coef {
-		for b := 0; b < nb; b++ {
-			i := r*nb + b
-			s := c * Float16ToFloat32(binary.LittleEndian.Uint16(scales[2*i:]))
-			blk := packed[i*q3PackedBytes : (i+1)*q3PackedBytes]
-			out := dst[b*BlockSize : min(cols, (b+1)*BlockSize)]
-			if len(out) == BlockSize {
-				q3Block(out, s, blk, false)
-				continue
-			}
-			for j := range out {
-				out[j] += s * q3Value(blk, j)
-			}
-		}
-	}
-}

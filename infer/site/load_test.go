@@ -135,6 +135,13 @@ func TestVerifiedLoadsSkipOnlyTheChecksums(t *testing.T) {
 // tensor.
 func rebuildBundle(t *testing.T, data []byte, edit func(name string, shape []int, v []float32) ([]int, []float32)) []byte {
 	t.Helper()
+	return rebuildBundleWith(t, data, nil, edit)
+}
+
+// rebuildBundleWith is rebuildBundle that lets more (if not nil) add to the
+// writer, once every tensor is in, before it writes the bundle.
+func rebuildBundleWith(t *testing.T, data []byte, more func(*bundle.Writer), edit func(name string, shape []int, v []float32) ([]int, []float32)) []byte {
+	t.Helper()
 	b, err := bundle.Parse(data, bundle.Limits{})
 	if err != nil {
 		t.Fatal(err)
@@ -166,6 +173,9 @@ func rebuildBundle(t *testing.T, data []byte, edit func(name string, shape []int
 				w.AddFloat32(name, shape, v, quant.F32)
 			}
 		}
+	}
+	if more != nil {
+		more(w)
 	}
 	out, err := w.Bytes()
 	if err != nil {
@@ -359,4 +369,102 @@ func TestLoadSubjectRefuses(t *testing.T) {
 	if err := sub.AddRegions("r.fmb", data); err == nil || !strings.HasPrefix(err.Error(), "r.fmb: subject sub-01 already has its region decoders") {
 		t.Errorf("regions added to a one-file subject: %v", err)
 	}
+}
+
+// The fewer-trial patterns come in the regions file, as the exporter ships
+// them (the first view shows all trials): the subject knows its subsets
+// from test.subset_trials and has their patterns once AddRegions has read
+// them; a regions file without them (or with them where the subject bundle
+// has them already) is refused, naming the file and the tensor. A one-file
+// subject has them at once.
+func TestSubsetsInRegionsFile(t *testing.T) {
+	s := loadFixture(t, fixture.Options{Voxels: 120, Subjects: 1, Seed: 5})
+	ref := s.ix.Subjects[0]
+	core := readFile(t, s.dir, ref.File)
+	regions := readFile(t, s.dir, ref.Regions.File)
+	load := func() *site.Subject {
+		sub, err := site.LoadSubject(ref.File, core, s.model.Latent())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sub
+	}
+	sub := load()
+	if !sub.SubsetsPending() || sub.R() == 0 || sub.Subsets != nil {
+		t.Fatalf("core bundle: subsets pending %v, R %d, %d values", sub.SubsetsPending(), sub.R(), len(sub.Subsets))
+	}
+	noSubsets := rebuildBundle(t, regions, func(name string, shape []int, v []float32) ([]int, []float32) {
+		if name == "test.subsets" {
+			return nil, nil
+		}
+		return shape, v
+	})
+	wrongShape := rebuildBundle(t, regions, func(name string, shape []int, v []float32) ([]int, []float32) {
+		if name == "test.subsets" {
+			return []int{shape[0] - 1, shape[1], shape[2]}, v[:(shape[0]-1)*shape[1]*shape[2]]
+		}
+		return shape, v
+	})
+	for _, c := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"none.fmb", noSubsets, "none.fmb: tensor test.subsets: missing"},
+		{"short.fmb", wrongShape, "short.fmb: tensor test.subsets: shape"},
+	} {
+		err := sub.AddRegions(c.name, c.data)
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error starting %q", c.name, err, c.want)
+		}
+		if !sub.SubsetsPending() || !sub.RegionsPending() {
+			t.Fatalf("%s: a refused regions file changed the subject", c.name)
+		}
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("Pattern of a pending subset did not panic")
+			}
+		}()
+		sub.Pattern(0, 0)
+	}()
+	if err := sub.AddRegions(ref.Regions.File, regions); err != nil {
+		t.Fatal(err)
+	}
+	if sub.SubsetsPending() || len(sub.Subsets) != sub.R()*sub.N*sub.V {
+		t.Fatalf("after the regions file: pending %v, %d values", sub.SubsetsPending(), len(sub.Subsets))
+	}
+	// The same patterns as a one-file subject's.
+	one := loadFixture(t, fixture.Options{Voxels: 120, Subjects: 1, Seed: 5, OneFile: true})
+	whole, err := site.LoadSubject(one.ix.Subjects[0].File, readFile(t, one.dir, one.ix.Subjects[0].File), one.model.Latent())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if whole.SubsetsPending() || !slices.Equal(whole.Subsets, sub.Subsets) {
+		t.Error("the regions file's subsets differ from the one-file subject's")
+	}
+	// A subject bundle that has its subsets takes none from a regions file.
+	both := addTensor(t, core, "test.subsets", whole.Subsets, []int{whole.R(), whole.N, whole.V})
+	sub2, err := site.LoadSubject("both.fmb", both, s.model.Latent())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sub2.SubsetsPending() {
+		t.Fatal("a subject bundle with its subsets says they are pending")
+	}
+	if err := sub2.AddRegions("r.fmb", regions); err == nil || !strings.Contains(err.Error(), "r.fmb: tensor test.subsets: the subject bundle has them already") {
+		t.Errorf("subsets in both files: %v", err)
+	}
+}
+
+// addTensor returns bundle data with one more float32 tensor (the float
+// tensors rewritten as float32, as rebuildBundle does).
+func addTensor(t *testing.T, data []byte, name string, v []float32, shape []int) []byte {
+	t.Helper()
+	return rebuildBundleWith(t, data, func(w *bundle.Writer) {
+		if err := w.AddFloat32(name, shape, v, quant.F32); err != nil {
+			t.Fatal(err)
+		}
+	}, func(_ string, sh []int, x []float32) ([]int, []float32) { return sh, x })
 }

@@ -13,8 +13,9 @@ import (
 // the mean image and K components of 3·S·S pixels. A face is
 // mean + Σ z_k·component_k, clipped to [0, 1]. The components stay as the
 // bundle encodes them (bands of rows, each in its own encoding: the
-// high-variance rows wider than the tail) and Image reads them in place, so
-// the basis costs the app its bundle's size and not K·3·S·S floats.
+// high-variance rows wider than the tail): Image reads them in place, and
+// Rows dequantizes a block of them for a batch of faces, so the basis costs
+// the app its bundle's size and not K·3·S·S floats.
 type PCA struct {
 	K         int       // components: the PCA latent's length
 	ImageSize int       // S: images are 3×S×S, CHW like the generator's
@@ -60,6 +61,29 @@ func (p *PCA) Image(z, img []float32) {
 			img[i] = 1
 		case !(v > 0): // NaN too, where finite values overflow
 			img[i] = 0
+		}
+	}
+}
+
+// Rows writes components [r0, r1), dequantized, into dst ((r1−r0)·D values,
+// row after row), whichever bands they fall in. It lets a caller draw many
+// faces at once, a block of components at a time: each block is decoded
+// once for all of them and multiplied with a matrix product, where Image
+// reads the whole basis once per face. It does not allocate; it panics on
+// rows outside [0, K) or a dst of another size (both come from code: the
+// payloads were checked at load).
+func (p *PCA) Rows(r0, r1 int, dst []float32) {
+	d := p.D()
+	if r0 < 0 || r1 < r0 || r1 > p.K || len(dst) != (r1-r0)*d {
+		panic(fmt.Sprintf("site: PCA.Rows: rows [%d, %d) of %d into %d values, want %d", r0, r1, p.K, len(dst), (r1-r0)*d))
+	}
+	for _, b := range p.bands {
+		lo, hi := max(r0, b.r0), min(r1, b.r1)
+		if lo >= hi {
+			continue
+		}
+		if err := quant.DecodeRows(b.enc.kind, b.enc.shape, b.enc.payload, lo-b.r0, hi-b.r0, dst[(lo-r0)*d:(hi-r0)*d]); err != nil {
+			panic(err) // the payloads were checked when the bundle was loaded
 		}
 	}
 }

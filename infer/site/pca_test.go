@@ -96,7 +96,39 @@ func TestLoadPCA(t *testing.T) {
 			if a := testing.AllocsPerRun(10, func() { p.Image(z, img) }); a != 0 {
 				t.Errorf("Image allocates %v times", a)
 			}
+			checkRows(t, p, data)
 		})
+	}
+}
+
+// checkRows checks PCA.Rows against the bundle's dequantized bands, bit for
+// bit, for blocks inside a band and across the boundary between two.
+func checkRows(t *testing.T, p *site.PCA, data []byte) {
+	t.Helper()
+	b, err := bundle.Parse(data, bundle.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []float32
+	for i := 0; ; i++ {
+		rows, err := b.Float32(sitedata.PCABandName(i))
+		if err != nil {
+			break
+		}
+		all = append(all, rows...)
+	}
+	d := p.D()
+	for _, r := range [][2]int{{0, p.K}, {3, 11}, {8, p.K}, {p.K - 1, p.K}, {5, 5}} {
+		got := make([]float32, (r[1]-r[0])*d)
+		p.Rows(r[0], r[1], got)
+		for i, v := range got {
+			if want := all[r[0]*d+i]; math.Float32bits(v) != math.Float32bits(want) {
+				t.Fatalf("Rows(%d, %d) value %d = %v, the band holds %v", r[0], r[1], i, v, want)
+			}
+		}
+	}
+	if a := testing.AllocsPerRun(10, func() { p.Rows(3, 11, all[:8*d]) }); a != 0 {
+		t.Errorf("Rows allocates %v times", a)
 	}
 }
 

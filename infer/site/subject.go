@@ -120,7 +120,7 @@ type Subject struct {
 	Space string
 
 	Patterns     []float32 // N×V, all presentations pooled
-	Subsets      []float32 // R×N×V, disjoint subsets of the presentations
+	Subsets      []float32 // R×N×V, disjoint subsets of the presentations; nil while SubsetsPending
 	SubsetTrials []int32   // R trial counts
 	Latents      []float32 // N×L true latents of the test faces
 	Male         []uint8   // N, 1 for male
@@ -128,16 +128,28 @@ type Subject struct {
 	Imagery        []float32 // V
 	ImageryLatents []float32 // N×L candidates
 	ImageryTarget  int       // row of ImageryLatents that was imagined
+
+	// subsetsPending: Subsets come in the regions file (AddRegions).
+	subsetsPending bool
 }
 
 // R is the number of fewer-trial subsets.
 func (s *Subject) R() int { return len(s.SubsetTrials) }
 
+// SubsetsPending reports whether the fewer-trial patterns are still to come
+// in the subject's regions file (the exporter ships them there, so that the
+// first face, from all trials, does not wait for them).
+func (s *Subject) SubsetsPending() bool { return s.subsetsPending }
+
 // Pattern returns face i's pattern from all trials (subset < 0) or from one
-// fewer-trial subset. The slice aliases the subject's data.
+// fewer-trial subset, which must not be pending. The slice aliases the
+// subject's data.
 func (s *Subject) Pattern(subset, i int) []float32 {
 	if subset < 0 {
 		return s.Patterns[i*s.V : (i+1)*s.V]
+	}
+	if s.subsetsPending {
+		panic(fmt.Sprintf("site: subject %s: the patterns of subset %d are still in its regions file", s.ID, subset))
 	}
 	off := (subset*s.N + i) * s.V
 	return s.Subsets[off : off+s.V]
@@ -291,17 +303,8 @@ func (s *Subject) readTest(b *bundle.Bundle) error {
 	if s.Patterns, err = floats(b, "test.patterns", s.N*s.V); err != nil {
 		return err
 	}
-	sub, err := shape(b, "test.subsets", 3)
+	trials, err := shape(b, "test.subset_trials", 1)
 	if err != nil {
-		return err
-	}
-	if sub[1] != s.N || sub[2] != s.V {
-		return fmt.Errorf("tensor test.subsets: shape %v, want (R, %d, %d)", sub, s.N, s.V)
-	}
-	if s.Subsets, err = floats(b, "test.subsets", sub[0]*s.N*s.V); err != nil {
-		return err
-	}
-	if err := wantShape(b, "test.subset_trials", sub[0]); err != nil {
 		return err
 	}
 	if s.SubsetTrials, err = b.Int32("test.subset_trials"); err != nil {
@@ -311,6 +314,13 @@ func (s *Subject) readTest(b *bundle.Bundle) error {
 		if n < 1 {
 			return fmt.Errorf("tensor test.subset_trials: subset %d has %d trials", r, n)
 		}
+	}
+	// The fewer-trial patterns come here or, where the region decoders come
+	// in the regions file, there (the first view shows all trials).
+	if _, err := b.Tensor("test.subsets"); err != nil && s.RegionsPending() {
+		s.subsetsPending = trials[0] > 0
+	} else if err := s.readSubsets(b); err != nil {
+		return err
 	}
 	if s.Latents, err = floats(b, "test.latents", s.N*s.L); err != nil {
 		return err
@@ -325,6 +335,16 @@ func (s *Subject) readTest(b *bundle.Bundle) error {
 		return fmt.Errorf("tensor test.male: %w", err)
 	}
 	return nil
+}
+
+// readSubsets reads test.subsets: R×N×V, R from test.subset_trials.
+func (s *Subject) readSubsets(b *bundle.Bundle) error {
+	if err := wantShape(b, "test.subsets", s.R(), s.N, s.V); err != nil {
+		return err
+	}
+	var err error
+	s.Subsets, err = floats(b, "test.subsets", s.R()*s.N*s.V)
+	return err
 }
 
 // readImagery reads the imagery pattern, its candidate latents and which of
@@ -435,8 +455,10 @@ func (s *Subject) regionsLoaded() int {
 func (s *Subject) RegionsPending() bool { return s.regionsLoaded() < sitedata.NumROIs-1 }
 
 // AddRegions parses and checks a subject's regions file (docs/site-data.md):
-// the decoders of the regions other than "all", which the site ships apart so
-// that the first face does not wait for them. name prefixes every error.
+// the decoders of the regions other than "all", and the fewer-trial patterns
+// where the subject bundle leaves them out (SubsetsPending), which the site
+// ships apart so that the first face does not wait for them. name prefixes
+// every error.
 func (s *Subject) AddRegions(name string, data []byte) error {
 	return s.addRegions(name, data, bundle.Parse)
 }
@@ -471,6 +493,18 @@ func (s *Subject) addRegions(name string, data []byte, parse parseFunc) error {
 		if encs[k], err = s.readDecoder(b, k); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
+	}
+	_, terr := b.Tensor("test.subsets")
+	switch {
+	case terr == nil && !s.subsetsPending:
+		return fmt.Errorf("%s: tensor test.subsets: the subject bundle has them already", name)
+	case terr != nil && s.subsetsPending:
+		return fmt.Errorf("%s: tensor test.subsets: missing (the subject bundle leaves its %d fewer-trial subsets to the regions file)", name, s.R())
+	case terr == nil:
+		if err := s.readSubsets(b); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		s.subsetsPending = false
 	}
 	for k := 1; k < sitedata.NumROIs; k++ {
 		s.ROIs[k].enc = encs[k]

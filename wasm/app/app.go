@@ -145,15 +145,17 @@ func (a *App) AddSubject(s *site.Subject) error {
 	return nil
 }
 
-// RegionsAdded tells the app that s now has its region decoders
-// (Subject.AddRegions): a view that was waiting for them is decoded.
+// RegionsAdded tells the app that s now has its regions file
+// (Subject.AddRegions: the region decoders and, where the subject bundle
+// left them out, the fewer-trial patterns): a view that was waiting for it
+// is decoded.
 func (a *App) RegionsAdded(s *site.Subject) {
 	a.rev++
-	if s != a.Subject() || !a.awaitRegions || !s.ROIs[a.roi].Loaded() {
+	if s != a.Subject() || !a.awaitRegions || !viewHere(s, a.roi, a.subset) {
 		return
 	}
 	a.replan()
-	a.say("The region decoders of %s have arrived. Region: %s. Decoding…", s.ID, a.ROILabel())
+	a.say("The region decoders of %s have arrived. Region: %s, %s. Decoding…", s.ID, a.ROILabel(), a.TrialsLabel())
 }
 
 // Index is the site's index.json. The loaded data (Index, Model, Subject)

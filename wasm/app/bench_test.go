@@ -312,18 +312,23 @@ type decodeCase struct {
 
 // decodeCases decodes s's test patterns through s's all-voxel decoder and
 // dec's images: one face at a time ("single"+suffix) and a view's faces as
-// one batch of latents, then each image ("batch"+suffix).
+// one batch of latents, then each image, or for PCA the images as one batch
+// too, as the app draws them ("batch"+suffix).
 func decodeCases(suffix string, dec *app.Decoder, s *site.Subject) []decodeCase {
 	roi := &s.ROIs[0]
 	side := dec.ImageSize()
 	img := make([]byte, 4*side*side)
 	zs := make([]float32, s.N*s.L)
 	pattern := func(i int) []float32 { return s.Pattern(-1, i) }
+	out := func(int) []byte { return img } // made once: a closure per batch would allocate
 	return []decodeCase{
 		{"single" + suffix, 1, func(i int) error { return dec.DecodeFace(roi, pattern(i%s.N), zs[:s.L], img) }},
 		{"batch" + suffix, s.N, func(int) error {
 			if err := dec.Latents(roi, s.N, pattern, zs); err != nil {
 				return err
+			}
+			if dec.Model() == nil { // PCA: the view's faces as one batch, as the app draws them
+				return dec.Images(s.N, zs, out)
 			}
 			for j := range s.N {
 				if err := dec.Image(zs[j*s.L:(j+1)*s.L], img); err != nil {

@@ -19,7 +19,8 @@ import (
 // (results.go) always uses it. Its files download when it is first shown,
 // never before: the PCA bundle, then the subject's PCA bundle, and for a
 // region view its PCA regions file. The view's PCA faces are decoded after
-// the VAE-GAN's, the same way (one batch of latents, then a face a slice).
+// the VAE-GAN's, as one batch: the latents, then the faces, each step a
+// block of decoder rows or of PCA components for all of them.
 
 // PCAState is where the comparison's files for the view on screen are.
 type PCAState int
@@ -45,12 +46,12 @@ type comparison struct {
 	failed string          // why the last PCA download failed
 	dec    *Decoder        // PCA latents and faces; nil until the PCA bundle arrives
 
-	zhat      []float32  // N×K: the view's decoded PCA latents
-	zReady    bool       // zhat is the view's
-	decoded   []imageBuf // the PCA face of each decoded latent
-	scores    faceScores // of zhat; corr nil until zReady
-	share     time.Duration
-	announced bool // the view's comparison was announced
+	zhat      []float32     // N×K: the view's decoded PCA latents
+	zReady    bool          // zhat is the view's
+	decoded   []imageBuf    // the PCA face of each decoded latent
+	scores    faceScores    // of zhat; corr nil until zReady
+	share     time.Duration // each face's share of the view's batch
+	announced bool          // the view's comparison was announced
 }
 
 // OnNeedPCA sets the host's function that downloads a PCA file: id "" is
@@ -191,6 +192,7 @@ func (a *App) pcaArrived() {
 	if !a.wantPCA() {
 		return
 	}
+	a.askPCAFor(a.Subject().ID, a.roi) // its PCA regions file, where the view's trials are in it
 	a.queueCompare()
 	a.queueResults()
 }
@@ -207,7 +209,7 @@ func (a *App) pcaState() PCAState {
 		return PCAAbsent
 	}
 	ps := a.pcaSubject()
-	if a.cmp.pca != nil && ps != nil && ps.ROIs[a.roi].Loaded() {
+	if a.cmp.pca != nil && ps != nil && viewHere(ps, a.roi, a.subset) {
 		if pcaMatches(a.Subject(), ps) != nil {
 			return PCAFailed
 		}
@@ -225,7 +227,10 @@ func (a *App) pcaState() PCAState {
 }
 
 // pcaNeeds lists the PCA files not yet here that subject id's region roi
-// needs: the PCA bundle, the subject's PCA bundle, its regions file.
+// (and the view's trials) needs: the PCA bundle, the subject's PCA bundle,
+// its regions file (asked for with the subject's bundle for a region, or
+// once that is here where its fewer-trial patterns are in the regions
+// file).
 func (a *App) pcaNeeds(id string, roi int) []need {
 	var out []need
 	if a.cmp.pca == nil {
@@ -235,7 +240,9 @@ func (a *App) pcaNeeds(id string, roi int) []need {
 	if ps == nil {
 		out = append(out, need{id: id, pca: true})
 	}
-	if ref := a.pcaRef(id); roi != 0 && ref != nil && ref.Regions != nil && (ps == nil || !ps.ROIs[roi].Loaded()) {
+	ref := a.pcaRef(id)
+	if ref != nil && ref.Regions != nil && ((roi != 0 && (ps == nil || !ps.ROIs[roi].Loaded())) ||
+		(a.subset >= 0 && ps != nil && ps.SubsetsPending())) {
 		out = append(out, need{id: id, regions: true, pca: true})
 	}
 	return out
@@ -320,16 +327,10 @@ func (a *App) queueCompare() {
 		return
 	}
 	c := &a.cmp
-	queued := func(i int) bool {
-		return slices.ContainsFunc(a.sched.queue, func(j Job) bool { p, ok := j.(*pcaJob); return ok && p.i == i })
-	}
-	if !c.zReady && !queued(-1) {
-		a.sched.Push(&pcaJob{a: a, i: -1})
-	}
-	for i := range a.N() {
-		if !c.decoded[i].ready && !queued(i) {
-			a.sched.Push(&pcaJob{a: a, i: i})
-		}
+	drawn := c.zReady && !slices.ContainsFunc(c.decoded, func(im imageBuf) bool { return !im.ready })
+	queued := slices.ContainsFunc(a.sched.queue, func(j Job) bool { _, ok := j.(*pcaJob); return ok })
+	if !drawn && !queued {
+		a.sched.Push(&pcaJob{a: a})
 	}
 }
 
@@ -343,11 +344,11 @@ func (c *comparison) forget() {
 	}
 }
 
-// pcaJob is the view's PCA work: the batch of latents (i = −1) or face i.
+// pcaJob is the view's PCA work: its latents as one batch, then its faces
+// as one batch.
 type pcaJob struct {
 	a     *App
-	i     int
-	begun bool
+	phase int // 0: start; 1: latents; 2: faces
 	spent time.Duration
 }
 
@@ -357,12 +358,12 @@ func (j *pcaJob) Step() bool {
 	t0 := a.now()
 	done := j.step()
 	j.spent += a.now().Sub(t0)
-	switch {
-	case !done:
-	case j.i < 0:
+	if done && j.phase == 2 {
+		// Each face's decode time is its share of the batch's.
 		c.share = j.spent / time.Duration(max(1, a.N()))
-	case c.decoded[j.i].ready:
-		c.decoded[j.i].elapsed = j.spent + c.share
+		for i := range c.decoded {
+			c.decoded[i].elapsed = c.share
+		}
 		a.pcaFaceDone()
 	}
 	return done
@@ -375,19 +376,12 @@ func (j *pcaJob) step() bool {
 		return true // queued when they were here; nothing can take them away
 	}
 	k := ps.L
-	if j.i >= 0 {
-		if !c.zReady {
-			return true
+	switch j.phase {
+	case 0:
+		j.phase = 1
+		if c.zReady {
+			return j.beginFaces(ps.N)
 		}
-		im := &c.decoded[j.i]
-		if err := c.dec.Image(c.zhat[j.i*k:(j.i+1)*k], im.rgba); err != nil {
-			panic(err) // sizes were checked when the files arrived
-		}
-		im.ready = true
-		im.version++
-		return true
-	}
-	if !j.begun {
 		if len(c.zhat) != ps.N*k {
 			c.zhat = make([]float32, ps.N*k)
 		}
@@ -396,15 +390,33 @@ func (j *pcaJob) step() bool {
 		if err := c.dec.BeginLatents(&ps.ROIs[a.roi], ps.N, pattern, c.zhat); err != nil {
 			panic(err) // shapes were checked when the subject was loaded
 		}
-		j.begun = true
+		return false
+	case 1:
+		if !c.dec.StepLatents() {
+			return false
+		}
+		c.zReady = true
+		c.scores = scoreFaces(c.zhat, ps)
+		return j.beginFaces(ps.N)
+	}
+	if !c.dec.StepImages() {
 		return false
 	}
-	if !c.dec.StepLatents() {
-		return false
+	for i := range c.decoded {
+		c.decoded[i].ready = true
+		c.decoded[i].version++
 	}
-	c.zReady = true
-	c.scores = scoreFaces(c.zhat, ps)
 	return true
+}
+
+// beginFaces starts the batch of the view's n PCA faces (phase 2).
+func (j *pcaJob) beginFaces(n int) bool {
+	c := &j.a.cmp
+	if err := c.dec.BeginImages(n, c.zhat, func(i int) []byte { return c.decoded[i].rgba }); err != nil {
+		panic(err) // sizes were checked when the files arrived
+	}
+	j.phase = 2
+	return false
 }
 
 // pcaFaceDone is called when a PCA face is drawn: with the last one of a

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"fmriface/bundle/quant"
 	"fmriface/contract/sitedata"
 	"fmriface/infer/site"
 	"fmriface/site/fixture"
@@ -415,4 +416,107 @@ func TestPaperSubject(t *testing.T) {
 		}
 	}
 	_ = sitedata.NumROIs
+}
+
+// A view's PCA faces drawn as one batch (Images: blocks of components
+// dequantized once and multiplied for all faces) are the faces Image draws
+// one at a time, to within one level where the sums' order rounds a pixel
+// the other way, for every encoding of the bands; the batch allocates
+// nothing once sized, and refuses what it cannot draw.
+func TestPCAImagesMatchImage(t *testing.T) {
+	for _, q := range []quant.Kind{quant.F32, quant.F16, quant.Q8, quant.Q4, quant.Q3} {
+		t.Run(q.String(), func(t *testing.T) {
+			s := loadSite(t, fixture.Options{Voxels: 200, Subjects: 1, Seed: 25, PCA: true, Quant: q})
+			files := loadPCAFiles(t, s)
+			p, ps := files.pca, files.subs["sub-01"]
+			dec := app.NewPCADecoder(p, ps.V)
+			zs := make([]float32, ps.N*ps.L)
+			for i := range zs {
+				zs[i] = float32(math.Sin(float64(7*i+2))) * 3 // pixels inside (0, 1) and clipped both ways
+			}
+			side := 4 * p.ImageSize * p.ImageSize
+			batch := make([]byte, ps.N*side)
+			out := func(i int) []byte { return batch[i*side : (i+1)*side] }
+			if err := dec.Images(ps.N, zs, out); err != nil {
+				t.Fatal(err)
+			}
+			one := make([]byte, side)
+			diff := 0
+			for i := range ps.N {
+				if err := dec.Image(zs[i*ps.L:(i+1)*ps.L], one); err != nil {
+					t.Fatal(err)
+				}
+				if d := maxByteDiff(one, out(i)); d > 1 {
+					t.Fatalf("face %d: batch and single differ by %d levels", i, d)
+				}
+				for j := range one {
+					if one[j] != out(i)[j] {
+						diff++
+					}
+				}
+			}
+			if diff > len(batch)/100 {
+				t.Errorf("%d of %d bytes differ by a level", diff, len(batch))
+			}
+			if a := testing.AllocsPerRun(5, func() {
+				if err := dec.Images(ps.N, zs, out); err != nil {
+					t.Fatal(err)
+				}
+			}); a != 0 {
+				t.Errorf("Images allocates %v times", a)
+			}
+			if err := dec.Images(ps.N, zs[1:], out); err == nil {
+				t.Error("Images accepted latents of the wrong size")
+			}
+			if err := dec.Images(ps.N, zs, func(int) []byte { return one[1:] }); err == nil {
+				t.Error("Images accepted an output of the wrong size")
+			}
+			if err := app.NewDecoder(s.model, ps.V).Images(ps.N, zs, out); err == nil {
+				t.Error("the generator's decoder accepted a batch of faces")
+			}
+		})
+	}
+}
+
+// Fewer trials through PCA: the PCA subject's fewer-trial patterns come in
+// its PCA regions file, which the comparison asks for once the subject's
+// PCA bundle is here, and decodes from when it arrives.
+func TestCompareTrials(t *testing.T) {
+	s := loadSite(t, fixture.Options{Voxels: 300, Subjects: 1, Seed: 26, PCA: true})
+	files := loadPCAFiles(t, s)
+	ps := files.subs["sub-01"]
+	if !ps.SubsetsPending() {
+		t.Fatal("the fixture's PCA subject bundle holds its fewer-trial patterns")
+	}
+	a, _ := newApp(t, s)
+	var k asks
+	a.OnNeedPCA(k.pca)
+	a.Press(app.KeyTrials)
+	runAll(t, a)
+	a.Press(app.KeyCompare)
+	if got, want := k.take(), []string{`pca "" false`, `pca "sub-01" false`}; !slices.Equal(got, want) {
+		t.Errorf("C asked for %q, want %q", got, want)
+	}
+	if err := a.AddPCA(files.pca); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.AddPCASubject(ps); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := k.take(), []string{`pca "sub-01" true`}; !slices.Equal(got, want) {
+		t.Errorf("after the PCA subject arrived: asked %q, want %q", got, want)
+	}
+	runAll(t, a)
+	if c := a.Compare(); c.Ready || c.State != app.PCADownloading || a.DecodedPCA(0).Ready() {
+		t.Fatalf("before the PCA regions file: %+v", c)
+	}
+	if err := ps.AddRegions(files.names["sub-01"], files.regions["sub-01"]); err != nil {
+		t.Fatal(err)
+	}
+	a.PCARegionsAdded(ps)
+	runAll(t, a)
+	want, _ := pairwiseOf(naiveLatents(ps, 0, 0), ps)
+	if c := a.Compare(); !c.Ready || c.PairCorrect != want || !a.DecodedPCA(0).Ready() {
+		t.Errorf("fewer trials through PCA: %+v, want %d pairs", c, want)
+	}
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 
 	"fmriface/infer/gemm"
@@ -39,6 +40,14 @@ type Decoder struct {
 	zs       []float32
 	n, brow  int
 	ybuf     []float32 // n × batchRows gathered block of the patterns
+
+	// The batch of faces being drawn by StepImages (PCA decoders).
+	izs   []float32 // n × l latents
+	imgs  []float32 // n × 3·S·S faces, summed a block of components at a time
+	irgba func(i int) []byte
+	in    int
+	irow  int       // next component; l: the sums are complete
+	basis []float32 // the block of components one step multiplies
 }
 
 // batchStepMACs bounds the multiply-adds of one StepLatents: a few
@@ -220,6 +229,91 @@ func (d *Decoder) Latent(roi *site.ROI, pattern, z []float32) error {
 		return err
 	}
 	for !d.StepLatent() {
+	}
+	return nil
+}
+
+// BeginImages starts drawing the faces of n PCA latents zs (n × K) into
+// rgba(i) (S×S×4 bytes each); StepImages does the work. A face is the mean
+// plus Σ zₖ·componentₖ, as Image draws it, but the basis is dequantized a
+// block of components at a time, once for all n faces, and multiplied with
+// the packed matrix multiply, where Image reads all K components from
+// their encoded bands once per face (a third of the time per face under
+// Node; BENCHMARKS.md). Only a PCA decoder draws batches (the generator
+// draws one face at a time).
+func (d *Decoder) BeginImages(n int, zs []float32, rgba func(i int) []byte) error {
+	if d.pca == nil {
+		return errors.New("demo: batches of faces are drawn by a PCA decoder only")
+	}
+	if n < 1 || len(zs) != n*d.l || rgba == nil {
+		return fmt.Errorf("demo: batch of %d faces from %d latent values, want %d×%d and an output", n, len(zs), n, d.l)
+	}
+	for i := range n {
+		if len(rgba(i)) != 4*d.side*d.side {
+			return fmt.Errorf("demo: face %d of the batch has %d bytes for a %d×%d image", i, len(rgba(i)), d.side, d.side)
+		}
+	}
+	dim := d.pca.D()
+	rows := d.imageRows(n)
+	if len(d.imgs) < n*dim {
+		d.imgs = make([]float32, n*dim)
+	}
+	if len(d.basis) < rows*dim {
+		d.basis = make([]float32, rows*dim)
+	}
+	d.ws.Reserve(n, dim, rows)
+	for i := range n {
+		copy(d.imgs[i*dim:(i+1)*dim], d.pca.Mean)
+	}
+	d.izs, d.irgba, d.in, d.irow = zs, rgba, n, 0
+	return nil
+}
+
+// imageStepMACs bounds the multiply-adds of one StepImages: 3–4 ms under
+// WebAssembly. Blocks of fewer components cost more per face, each pass
+// over the batch's sums doing less work (Node, 20 faces of 3·64·64:
+// 7.6 ms per face with 16 components a step, 6.5 with 32, 6.4 with 64).
+const imageStepMACs = 1 << 23
+
+// imageRows is the number of components one StepImages multiplies for a
+// batch of n faces.
+func (d *Decoder) imageRows(n int) int {
+	return min(d.l, max(1, imageStepMACs/(n*d.pca.D())))
+}
+
+// StepImages multiplies the next block of components for the whole batch,
+// or, once they are all summed, writes the faces' RGBA; it reports whether
+// the faces are drawn.
+func (d *Decoder) StepImages() (done bool) {
+	if d.irgba == nil {
+		return true
+	}
+	dim, n := d.pca.D(), d.in
+	if r0 := d.irow; r0 < d.l {
+		r1 := min(d.l, r0+d.imageRows(n))
+		k := r1 - r0
+		blk := d.basis[:k*dim]
+		d.pca.Rows(r0, r1, blk)
+		d.ws.Mul(n, dim, k, d.izs[r0:], d.l, false, blk, dim, false, d.imgs, dim, true)
+		d.irow = r1
+		return false
+	}
+	for i := range n {
+		// ToRGBA clips to [0, 1] (NaN to 0) as PCA.Image does.
+		if err := ToRGBA(d.imgs[i*dim:(i+1)*dim], d.side, d.irgba(i)); err != nil {
+			panic(err) // BeginImages checked the sizes
+		}
+	}
+	d.izs, d.irgba = nil, nil
+	return true
+}
+
+// Images draws n PCA faces in one call (see BeginImages).
+func (d *Decoder) Images(n int, zs []float32, rgba func(i int) []byte) error {
+	if err := d.BeginImages(n, zs, rgba); err != nil {
+		return err
+	}
+	for !d.StepImages() {
 	}
 	return nil
 }

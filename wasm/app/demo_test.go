@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -941,5 +942,60 @@ func TestLeavesApp(t *testing.T) {
 	}
 	if !strings.Contains(app.Help, "Esc") {
 		t.Error("Help does not say how to leave the app")
+	}
+}
+
+// The fewer-trial patterns come in the regions file too: the first view
+// (all trials) decodes without it; fewer trials ask for it once, decode
+// nothing and draw an empty mosaic until it arrives, then decode as the
+// definition says.
+func TestTrialsFromRegionsFile(t *testing.T) {
+	two, _, regions := loadSplitSubject(t, fixture.Options{Voxels: 300, Subjects: 1, Seed: 15})
+	sub, file := two.subs[0], two.ix.Subjects[0].Regions.File
+	if !sub.SubsetsPending() || sub.R() == 0 {
+		t.Fatalf("core bundle: subsets pending %v, R %d", sub.SubsetsPending(), sub.R())
+	}
+	a, _ := newApp(t, two)
+	var asked []string
+	a.OnNeed(func(id string, regions bool) { asked = append(asked, fmt.Sprintf("%s %v", id, regions)) })
+	runAll(t, a)
+	if !a.Ready() || len(asked) != 0 {
+		t.Fatalf("all trials: ready %v, asked %q", a.Ready(), asked)
+	}
+	a.Press(app.KeyPanel1 + app.Key(app.PanelPattern))
+	a.Press(app.KeyTrials)
+	a.Press(app.KeyTrials) // the next subset: the same file, asked for once
+	if !slices.Equal(asked, []string{"sub-01 true"}) {
+		t.Errorf("fewer trials asked for %q, want sub-01's regions file once", asked)
+	}
+	if msg, _ := a.Message(); !strings.Contains(msg, "Trials: ") || !strings.Contains(msg, "downloading (") {
+		t.Errorf("message on trials without their patterns: %q", msg)
+	}
+	if d := a.DescribePattern(); !strings.Contains(d, "downloading") {
+		t.Errorf("pattern panel without the patterns: %q", d)
+	}
+	runAll(t, a)
+	if a.Ready() || a.Decoded(0).Ready() || !a.AwaitingRegions() {
+		t.Fatalf("trials without their patterns: ready %v, awaiting %v", a.Ready(), a.AwaitingRegions())
+	}
+	if err := sub.AddRegions(file, regions); err != nil {
+		t.Fatal(err)
+	}
+	a.RegionsAdded(sub)
+	if msg, _ := a.Message(); !strings.Contains(msg, "arrived") || !strings.Contains(msg, "trials") {
+		t.Errorf("message after the regions file arrived: %q", msg)
+	}
+	runAll(t, a)
+	if !a.Ready() || a.AwaitingRegions() {
+		t.Fatal("fewer trials not decoded after their patterns arrived")
+	}
+	want := naiveLatents(sub, 1, 0)
+	for i := range sub.N {
+		got := a.DecodedLatent(i)
+		for d, v := range got {
+			if w := want[i*sub.L+d]; math.Abs(float64(v-w)) > 1e-4*(1+math.Abs(float64(w))) {
+				t.Fatalf("face %d dim %d: %v, want %v", i, d, v, w)
+			}
+		}
 	}
 }

@@ -16,7 +16,11 @@ type patternPanel struct {
 }
 
 func (a *App) repaintMosaic() {
-	a.pattern.mosaic.Paint(a.Subject().Pattern(a.subset, a.sel), a.roi)
+	var pattern []float32 // none while the fewer-trial patterns download: an empty mosaic
+	if s := a.Subject(); a.subset < 0 || !s.SubsetsPending() {
+		pattern = s.Pattern(a.subset, a.sel)
+	}
+	a.pattern.mosaic.Paint(pattern, a.roi)
 	a.pattern.version++
 }
 
@@ -41,6 +45,9 @@ func (a *App) Pattern() PatternView {
 // DescribePattern describes the mosaic of the selected face's pattern.
 func (a *App) DescribePattern() string {
 	s := a.Subject()
+	if a.subset >= 0 && s.SubsetsPending() {
+		return fmt.Sprintf("Pattern of face %d of %d, %s, %s: downloading (the fewer-trial patterns come with the subject's region decoders).", a.sel+1, s.N, s.ID, a.TrialsLabel())
+	}
 	return fmt.Sprintf("Pattern of face %d of %d, %s, %s: %d voxels in %d slices; highlighted: %s. Occipital outlined yellow, temporal green, frontoparietal purple; red is a positive response, blue negative.",
 		a.sel+1, s.N, s.ID, a.TrialsLabel(), s.V, a.mosaicSlices(), a.ROILabel())
 }

@@ -1,6 +1,10 @@
 package app
 
-import "time"
+import (
+	"time"
+
+	"fmriface/infer/site"
+)
 
 // Planning the work of a view. Every change of view (subject, region,
 // trials) drops the queued work and queues what the new view needs, in the
@@ -53,17 +57,26 @@ func (a *App) forgetLatents() {
 	a.cmp.forget()
 }
 
-// decoderHere reports whether the view's decoder is here. A region whose
-// decoder is still downloading decodes nothing yet: it is asked for, and
+// decoderHere reports whether the view's decoder and patterns are here. A
+// region whose decoder, or fewer trials whose patterns, are still in the
+// subject's regions file decode nothing yet: the file is asked for, and
 // RegionsAdded plans again when it arrives.
 func (a *App) decoderHere() bool {
 	s := a.Subject()
-	decode := s.ROIs[a.roi].Loaded()
+	decode := viewHere(s, a.roi, a.subset)
 	a.awaitRegions = !decode
 	if !decode {
 		a.ask(s.ID, true)
 	}
 	return decode
+}
+
+// viewHere reports whether subject s has what region roi and trial subset
+// need: the region's decoder and, for fewer trials (subset ≥ 0), their
+// patterns. Both come in the subject's regions file where the subject
+// bundle leaves them out, so that the first view does not wait for them.
+func viewHere(s *site.Subject, roi, subset int) bool {
+	return s.ROIs[roi].Loaded() && (subset < 0 || !s.SubsetsPending())
 }
 
 // queueFirstFace queues the chosen face first, on its own (one pass over

@@ -68,7 +68,7 @@ func (j *resultsJob) Step() bool {
 	n := s.N
 	if j.space == 1 {
 		s, dec = a.pcaSubject(), a.cmp.dec
-		if s == nil || dec == nil || !s.ROIs[j.roi].Loaded() {
+		if s == nil || dec == nil || !viewHere(s, j.roi, a.subset) {
 			return true // cannot happen: queued once they were here
 		}
 	}
@@ -130,12 +130,12 @@ func (a *App) queueResults() {
 				continue
 			}
 			switch {
-			case space == 0 && !s.ROIs[roi].Loaded():
+			case space == 0 && !viewHere(s, roi, a.subset):
 				a.ask(s.ID, true)
 				continue
 			case space == 1 && a.pcaRef(s.ID) == nil:
 				continue
-			case space == 1 && (a.cmp.pca == nil || ps == nil || !ps.ROIs[roi].Loaded() || pcaMatches(s, ps) != nil):
+			case space == 1 && (a.cmp.pca == nil || ps == nil || !viewHere(ps, roi, a.subset) || pcaMatches(s, ps) != nil):
 				a.askPCAFor(s.ID, roi)
 				continue
 			}

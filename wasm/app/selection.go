@@ -54,9 +54,9 @@ func (a *App) stepTrials(d int) {
 }
 
 // decodingNote says what follows a change of view: decoding, or waiting for
-// the region's decoder to download.
+// the region's decoder (or the fewer-trial patterns) to download.
 func (a *App) decodingNote() string {
-	if a.Subject().ROIs[a.roi].Loaded() {
+	if viewHere(a.Subject(), a.roi, a.subset) {
 		return "Decoding…"
 	}
 	return fmt.Sprintf("Its decoder is downloading (%s); the faces are decoded when it arrives.", megabytes(a.subjectBytes(a.Subject().ID, true)))
