@@ -20,7 +20,6 @@ import (
 	"fmriface/neuro/lab"
 	"fmriface/util/atomicfile"
 	"fmriface/util/ckpt"
-	"fmriface/util/version"
 )
 
 // The Lab panel's files (issue 22, docs/site-data.md): from trainer fmri
@@ -231,7 +230,7 @@ func labFiles(o options, stdout, stderr io.Writer) ([]outFile, error) {
 		return nil, err
 	}
 	enc := lab.DefaultEncodings()
-	prov := bundle.Provenance{Command: o.Args, CodeVersion: version.String(), TrainingData: "trainer fmri lab: " + in.Command}
+	prov := bundle.Provenance{Command: o.Args, CodeVersion: o.codeVersion, TrainingData: "trainer fmri lab: " + in.Command}
 	// The app sees the quantized data: calibrate and check on them.
 	qd, err := quantized(fd, enc, prov)
 	if err != nil {

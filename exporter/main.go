@@ -115,6 +115,7 @@ import (
 	"os"
 
 	"fmriface/util/fastblas"
+	"fmriface/util/version"
 )
 
 func main() {
@@ -130,6 +131,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Once, before anything is written: without a build stamp the version
+	// comes from git, which would call the tree dirty as soon as the export
+	// writes into a checked-in --out (site/data).
+	o.codeVersion = version.String()
 	if o.RealOnly {
 		return addReal(o, stdout, stderr)
 	}

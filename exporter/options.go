@@ -10,14 +10,15 @@ import (
 
 // options are the command's flags.
 type options struct {
-	Model    string  `json:"model"`
-	Axes     string  `json:"axes"`
-	FMRI     string  `json:"fmri"`
-	Out      string  `json:"-"` // not in provenance: the bytes must not depend on where they go
-	PSNR     float64 `json:"psnr_db_bar"`
-	Corr     float64 `json:"latent_corr_bar"`
-	Pairwise int     `json:"pairwise_changed_bar"`
-	GPTQ     bool    `json:"gptq"`
+	codeVersion string  // version.String() at the start
+	Model       string  `json:"model"`
+	Axes        string  `json:"axes"`
+	FMRI        string  `json:"fmri"`
+	Out         string  `json:"-"` // not in provenance: the bytes must not depend on where they go
+	PSNR        float64 `json:"psnr_db_bar"`
+	Corr        float64 `json:"latent_corr_bar"`
+	Pairwise    int     `json:"pairwise_changed_bar"`
+	GPTQ        bool    `json:"gptq"`
 	// GPTQMaxVoxels caps the decoders rounded with GPTQ (0: DefaultGPTQMaxVoxels);
 	// larger ones are rounded plainly. Omitted from the provenance when 0,
 	// so that bundles exported with the default keep their bytes.

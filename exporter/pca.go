@@ -22,7 +22,6 @@ import (
 	"fmriface/face/pca"
 	"fmriface/infer/site"
 	"fmriface/util/progress"
-	"fmriface/util/version"
 )
 
 // pcaPlan is the PCA baseline's part of an export (--pca): the PCA model,
@@ -452,7 +451,7 @@ func (p *pcaPlan) bundle(o options, m *model) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.SetProvenance(bundle.Provenance{Command: o.Args, Config: cfg, Seed: int64(pm.Config.Seed), CodeVersion: version.String(),
+	w.SetProvenance(bundle.Provenance{Command: o.Args, Config: cfg, Seed: int64(pm.Config.Seed), CodeVersion: o.codeVersion,
 		TrainingData: fmt.Sprintf("pixel PCA of %d training faces of the face model's split (%s)", pm.Config.N, m.Train.Config.Faces)})
 	for _, c := range p.basis {
 		c.addTo(w)

@@ -15,7 +15,6 @@ import (
 	"fmriface/infer/site"
 	"fmriface/neuro/haxby"
 	"fmriface/util/atomicfile"
-	"fmriface/util/version"
 )
 
 // The site's realbrain file (docs/site-data.md): the "Real brain" panel's
@@ -54,7 +53,7 @@ func realFile(o options, stderr io.Writer) (*outFile, error) {
 	}
 	cfg, _ := json.Marshal(map[string]any{"results": filepath.Base(o.Real), "analysis_command": rep.Command,
 		"analysis_code_version": rep.CodeVersion, "permutations": rep.Config.Permutations, "seed": rep.Config.Seed})
-	rb.Provenance = bundle.Provenance{Command: o.Args, Config: cfg, Seed: int64(rep.Config.Seed), CodeVersion: version.String(),
+	rb.Provenance = bundle.Provenance{Command: o.Args, Config: cfg, Seed: int64(rep.Config.Seed), CodeVersion: o.codeVersion,
 		TrainingData: "real fMRI: " + rep.Title + ". " + rep.Citation + " " + rep.License}
 	data, err := rb.Encode()
 	if err != nil {

@@ -15,7 +15,6 @@ import (
 	"fmriface/contract/sitedata"
 	"fmriface/infer/fold"
 	"fmriface/util/atomicfile"
-	"fmriface/util/version"
 )
 
 // outFile is one bundle to write.
@@ -88,7 +87,7 @@ func generatorBundle(m *model, folded map[string][]float32, axes *handoff.Axes, 
 		training += " (split " + m.Train.Config.SplitFile + ")"
 	}
 	w.SetProvenance(bundle.Provenance{Command: o.bundleArgs(), Config: cfg, Seed: int64(m.Train.Config.Seed),
-		CodeVersion: version.String(), TrainingData: training})
+		CodeVersion: o.codeVersion, TrainingData: training})
 	kinds := kindOf(cs)
 	for _, p := range fold.GeneratorParams(m.Cfg) {
 		w.AddFloat32(p.Name, p.Shape, folded[p.Name], kinds[p.Name])
@@ -131,7 +130,7 @@ func subjectBundle(e *subjectEval, cs []*choice, o options) ([]byte, error) {
 	}
 	w.SetMeta("analysis", json.RawMessage(analysis))
 	w.SetProvenance(bundle.Provenance{Command: o.bundleArgs(), Config: analysis, Seed: s.Provenance.Seed,
-		CodeVersion: version.String(), TrainingData: s.Provenance.TrainingData, Subject: s.ID, VoxelCount: int64(V)})
+		CodeVersion: o.codeVersion, TrainingData: s.Provenance.TrainingData, Subject: s.ID, VoxelCount: int64(V)})
 	w.AddInt16("voxels.ijk", []int{V, 3}, s.VoxelIJK)
 	w.AddUint8("voxels.roi", []int{V}, s.VoxelROI)
 	g := s.GridShape
@@ -166,7 +165,7 @@ func regionsBundle(e *subjectEval, cs []*choice, o options) ([]byte, error) {
 	w.SetMeta("n_voxels", int64(s.NVoxels()))
 	w.SetMeta("latent", int64(s.Latent))
 	w.SetMeta("simulated", s.Simulated)
-	w.SetProvenance(bundle.Provenance{Command: o.bundleArgs(), Seed: s.Provenance.Seed, CodeVersion: version.String(),
+	w.SetProvenance(bundle.Provenance{Command: o.bundleArgs(), Seed: s.Provenance.Seed, CodeVersion: o.codeVersion,
 		TrainingData: s.Provenance.TrainingData, Subject: s.ID, VoxelCount: int64(s.NVoxels())})
 	for _, c := range cs {
 		if inRegionsFile(c.Name) {
@@ -206,7 +205,7 @@ func writeIndex(o options, m *model, files []outFile, real *outFile) error {
 		date = "unknown"
 	}
 	ix := sitedata.Index{Format: sitedata.IndexFormat, Simulated: true,
-		GeneratedBy: sitedata.GeneratedBy{Command: strings.Join(o.Args, " "), CodeVersion: version.String(), Date: date}}
+		GeneratedBy: sitedata.GeneratedBy{Command: strings.Join(o.Args, " "), CodeVersion: o.codeVersion, Date: date}}
 	keep := map[string]bool{}
 	for _, f := range files {
 		ent := f.entry()
