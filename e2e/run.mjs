@@ -851,8 +851,8 @@ function labRunNative(dir, q) {
 // and the main thread's long tasks (over 50 ms), from now on.
 async function frameProbe(page) {
   await page.evaluate(() => {
-    const p = globalThis.__frames = { gaps: [], long: [], last: performance.now(), on: true };
-    const tick = (t) => { p.gaps.push(t - p.last); p.last = t; if (p.on) requestAnimationFrame(tick); };
+    const p = globalThis.__frames = { gaps: [], at: [], long: [], last: performance.now(), on: true };
+    const tick = (t) => { p.gaps.push(t - p.last); p.at.push(t); p.last = t; if (p.on) requestAnimationFrame(tick); };
     requestAnimationFrame(tick);
     if (globalThis.PerformanceObserver && PerformanceObserver.supportedEntryTypes.includes("longtask")) {
       new PerformanceObserver((l) => { for (const e of l.getEntries()) p.long.push(e.duration); }).observe({ entryTypes: ["longtask"] });
@@ -861,8 +861,13 @@ async function frameProbe(page) {
   return async () => page.evaluate(() => {
     const p = globalThis.__frames;
     p.on = false;
-    const gaps = p.gaps.slice(1);
-    return { frames: gaps.length, maxGapMs: Math.max(0, ...gaps), over50: gaps.filter((g) => g > 50).length, longTasks: p.long.length, longestTaskMs: Math.max(0, ...p.long) };
+    const gaps = p.gaps.slice(1), at = p.at.slice(1);
+    // Frames that began and ended while the run worked (the page marks
+    // its start and end), apart from those that start or show it.
+    const s = globalThis.fmrifaceStatus || {};
+    const inside = gaps.filter((g, i) => s.labRunStartMs && at[i] - g > s.labRunStartMs && at[i] < s.labRunEndMs);
+    return { frames: gaps.length, maxGapMs: Math.max(0, ...gaps), over50: gaps.filter((g) => g > 50).length, longTasks: p.long.length, longestTaskMs: Math.max(0, ...p.long),
+      runFrames: inside.length, runMaxGapMs: Math.max(0, ...inside), runOver50: inside.filter((g) => g > 50).length };
   });
 }
 

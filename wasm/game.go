@@ -35,11 +35,12 @@ const maxFrameBudget = 30 * time.Millisecond
 // and drawing every busy frame made a view's 20 faces take twice as long.
 const busyRedraw = 250 * time.Millisecond
 
-// labRedraw is how often the screen follows a lab run (its progress bar):
-// where the browser composites in software, a redraw every 250 ms made a
-// run take 1.8 times as long (2.67 s against 1.45 s, the same rerun in
-// headless Chromium).
-const labRedraw = time.Second
+// labRedraw is how often the screen follows a lab run: never, as the page
+// shows its progress (page.showLabProgress). Where the browser composites
+// in software a redraw is a 100–170 ms frame, and redraws every 250 ms made
+// a run take 1.8 times as long (2.67 s against 1.45 s, the same rerun in
+// headless Chromium). A key or a new layout still redraws at once.
+const labRedraw = time.Duration(math.MaxInt64)
 
 // game is the Ebiten side: input (input.go), the files that arrive
 // (arrivals.go), the frame budget and drawing (draw.go, panels.go). All

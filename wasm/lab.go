@@ -97,12 +97,10 @@ func (g *game) drawLabKnobs(dst *ebiten.Image, v app.LabView, x, y, w float64) f
 // drawLabRun draws Run or Cancel, and the run's progress bar and stage.
 func (g *game) drawLabRun(dst *ebiten.Image, v app.LabView, x, y, w float64) float64 {
 	if v.Running {
-		bw := g.button(dst, "Cancel (Enter)", x, y, "cancel", app.Target{Key: app.KeyEnter})
-		bx := x + bw + 10
-		barW := math.Max(60, w-bw-10)
-		g.fill(dst, rect{bx, y + 4, barW, buttonH - 8}, colPanel)
-		g.fill(dst, rect{bx, y + 4, barW * v.Progress, buttonH - 8}, colAccent)
-		stage := fmt.Sprintf("%3.0f%%  %s", 100*v.Progress, v.Stage)
+		g.button(dst, "Cancel (Enter)", x, y, "cancel", app.Target{Key: app.KeyEnter})
+		// The page's progress bar (under the canvas's bottom-left corner)
+		// follows the run: the canvas is not redrawn while it works.
+		stage := "Running: its progress bar is at the bottom left."
 		if v.Sweep > 0 {
 			stage += fmt.Sprintf(" (%d more after this)", v.Sweep)
 		}

@@ -36,10 +36,10 @@ func (s LabState) String() string {
 
 // labFrameBudget is the lab's work per frame while a run is under way. Its
 // steps take at most about 10 ms, so a frame's work stays under about
-// 25 ms. In headless Chromium (software compositing, a loaded 2-core VM)
-// 24 ms gave the default run in 3.3 s with 14 of 99 frames over 50 ms, 12 ms
-// 4.4 s with 19 of 187; the drawing is what else a frame costs, limited to
-// one redraw a second during a run (labRedraw).
+// 25 ms, and the canvas is not redrawn during a run (the page shows its
+// progress). In headless Chromium (software compositing, 2-core VM) 16 ms
+// gave the default run in 2.3 s with no frame of the run over 50 ms; 12 ms
+// 2.8 s with the same frames; 24 ms, with redraws, 3.3 s.
 const labFrameBudget = 16 * time.Millisecond
 
 // labPanel is the panel's state.
