@@ -867,7 +867,8 @@ async function frameProbe(page) {
     const s = globalThis.fmrifaceStatus || {};
     const inside = gaps.filter((g, i) => s.labRunStartMs && at[i] - g > s.labRunStartMs && at[i] < s.labRunEndMs);
     return { frames: gaps.length, maxGapMs: Math.max(0, ...gaps), over50: gaps.filter((g) => g > 50).length, longTasks: p.long.length, longestTaskMs: Math.max(0, ...p.long),
-      runFrames: inside.length, runMaxGapMs: Math.max(0, ...inside), runOver50: inside.filter((g) => g > 50).length };
+      // 50.5: three 60 Hz refreshes read 50.0–50.1 ms through rAF's timer.
+      runFrames: inside.length, runMaxGapMs: Math.max(0, ...inside), runOver50: inside.filter((g) => g > 50.5).length };
   });
 }
 
@@ -928,6 +929,12 @@ async function labTest(browser, url, dir) {
   await waitStatus(page, () => globalThis.fmrifaceStatus.labRuns >= 2 && !globalThis.fmrifaceStatus.labRunning, "Enter runs the new settings", 120000);
   const frames = await probe();
   log("lab run frames:", JSON.stringify(frames));
+  // A run long enough to span many frames (real data; the fixture's runs
+  // take a frame or two) must leave the page responsive throughout.
+  // The target is no frame over 50 ms; a Go collection can still take one
+  // frame to about 67–100 ms (issue 22's note), so one is allowed here and
+  // any more (a redraw during the run, say) fails.
+  if (frames.runFrames >= 10) check(frames.runOver50 <= 1, `at most one frame of the run over 50 ms (${frames.runOver50} of ${frames.runFrames}, longest ${frames.runMaxGapMs.toFixed(1)} ms)`, JSON.stringify(frames));
   const want2 = labRunNative(dir, new URL(page.url()).search.slice(1));
   check((await status(page)).labSummary === JSON.stringify(want2), "the keyboard's run equals the native run of the address's settings");
   // Mouse: preset 2 (repetitions 1, 5, 15, 45) runs four settings.
