@@ -86,6 +86,19 @@ async function canvasStats(page, file) {
   }, png.toString("base64"));
 }
 
+// recordLive makes the page keep every text its live region takes, as a
+// screen reader would hear it, in globalThis.__liveLog.
+function recordLive(page) {
+  return page.addInitScript(() => {
+    globalThis.__liveLog = [];
+    document.addEventListener("DOMContentLoaded", () => {
+      const el = document.getElementById("live");
+      if (!el) return; // about:blank, before the page
+      new MutationObserver(() => globalThis.__liveLog.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
+    });
+  });
+}
+
 async function waitStatus(page, pred, what, timeout = 60000, arg = null) {
   try {
     await page.waitForFunction(pred, arg, { timeout, polling: 50 });
@@ -103,15 +116,7 @@ async function mainTest(browser, url) {
   page.on("console", (m) => consoleLines.push(m.type() + ": " + m.text()));
   page.on("pageerror", (e) => { failures++; log("FAIL page error:", e.message); });
 
-  // Record every text the live region takes, as a screen reader would hear it.
-  await page.addInitScript(() => {
-    globalThis.__liveLog = [];
-    document.addEventListener("DOMContentLoaded", () => {
-      const el = document.getElementById("live");
-      if (!el) return; // about:blank, before the page
-      new MutationObserver(() => globalThis.__liveLog.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
-    });
-  });
+  await recordLive(page);
   // The cold load is timed in a window whose browser has finished its own
   // start-up (settle.mjs; FRESH=1 skips that).
   await page.goto("about:blank");
@@ -317,14 +322,7 @@ async function realTest(browser, url) {
   const errors = [];
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
   page.on("pageerror", (e) => errors.push(String(e)));
-  await page.addInitScript(() => {
-    globalThis.__liveLog = [];
-    document.addEventListener("DOMContentLoaded", () => {
-      const el = document.getElementById("live");
-      if (!el) return;
-      new MutationObserver(() => globalThis.__liveLog.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
-    });
-  });
+  await recordLive(page);
   const wire = recordTransfer(page);
   const ix = await (await fetch(new URL("data/index.json", url))).json();
   check(!!ix.real && ix.real.bytes <= 100e3, `index.json lists the real brain file (${ix.real && ix.real.bytes} bytes, at most 100 kB)`, JSON.stringify(ix.real));
@@ -407,14 +405,7 @@ async function compareTest(browser, url) {
   const errors = [];
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
   page.on("pageerror", (e) => errors.push(String(e)));
-  await page.addInitScript(() => {
-    globalThis.__liveLog = [];
-    document.addEventListener("DOMContentLoaded", () => {
-      const el = document.getElementById("live");
-      if (!el) return;
-      new MutationObserver(() => globalThis.__liveLog.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
-    });
-  });
+  await recordLive(page);
   const heardSince = (n, re) => page.evaluate(([n, re]) => globalThis.__liveLog.slice(n).find((t) => new RegExp(re).test(t)) || "", [n, re]);
   const heardCount = () => page.evaluate(() => globalThis.__liveLog.length);
   const wire = recordTransfer(page);
@@ -884,14 +875,7 @@ async function labTest(browser, url, dir) {
   const errors = [];
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
   page.on("pageerror", (e) => errors.push(String(e)));
-  await page.addInitScript(() => {
-    globalThis.__liveLog = [];
-    document.addEventListener("DOMContentLoaded", () => {
-      const el = document.getElementById("live");
-      if (!el) return;
-      new MutationObserver(() => globalThis.__liveLog.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
-    });
-  });
+  await recordLive(page);
   const ix = await (await fetch(new URL("data/index.json", url))).json();
   if (!check(!!ix.lab && ix.lab.bytes <= 5 * 1024 * 1024, `index.json lists the lab file (${ix.lab && ix.lab.bytes} bytes, at most 5 MiB)`, JSON.stringify(ix.lab))) {
     await context.close();

@@ -18,7 +18,6 @@ import (
 	"fmriface/contract/sitedata"
 	"fmriface/neuro/analysis"
 	"fmriface/neuro/lab"
-	"fmriface/util/atomicfile"
 	"fmriface/util/ckpt"
 )
 
@@ -335,14 +334,9 @@ func quantized(d *lab.Data, enc lab.Encodings, prov bundle.Provenance) (*lab.Dat
 // its index.json (replacing earlier ones). It is --lab-only, and the last
 // step of a full export.
 func addLab(o options, stdout, stderr io.Writer) error {
-	path := filepath.Join(o.Out, sitedata.IndexName)
-	raw, err := os.ReadFile(path)
+	ix, _, err := loadIndex(o.Out, "lab")
 	if err != nil {
-		return fmt.Errorf("lab: %w (run the exporter, or site/fakesite, first)", err)
-	}
-	ix, err := sitedata.ParseIndex(raw)
-	if err != nil {
-		return fmt.Errorf("lab: %s: %w", path, err)
+		return err
 	}
 	files, err := labFiles(o, stdout, stderr)
 	if err != nil || files == nil {
@@ -364,11 +358,7 @@ func installLab(dir string, ix *sitedata.Index, files []outFile, stdout io.Write
 		ref.PCA = &e
 	}
 	ix.Lab = ref
-	data, err := ix.Encode()
-	if err != nil {
-		return err
-	}
-	if err := atomicfile.WriteFile(filepath.Join(dir, sitedata.IndexName), data, 0o644); err != nil {
+	if err := saveIndex(dir, ix); err != nil {
 		return err
 	}
 	keep := map[string]bool{ref.File: true}

@@ -14,7 +14,6 @@ import (
 	"fmriface/contract/sitedata"
 	"fmriface/infer/site"
 	"fmriface/neuro/haxby"
-	"fmriface/util/atomicfile"
 )
 
 // The site's realbrain file (docs/site-data.md): the "Real brain" panel's
@@ -137,14 +136,9 @@ func realBrain(r *haxby.Report) (*site.RealBrain, error) {
 // the site data already in --out and lists it in that index.json (replacing
 // an earlier one), leaving every other file as it is.
 func addReal(o options, stdout, stderr io.Writer) error {
-	path := filepath.Join(o.Out, sitedata.IndexName)
-	raw, err := os.ReadFile(path)
+	ix, path, err := loadIndex(o.Out, "--real-only")
 	if err != nil {
-		return fmt.Errorf("--real-only: %w (run the exporter, or site/fakesite, first)", err)
-	}
-	ix, err := sitedata.ParseIndex(raw)
-	if err != nil {
-		return fmt.Errorf("--real-only: %s: %w", path, err)
+		return err
 	}
 	o.realSet = true // the report must exist
 	f, err := realFile(o, stderr)
@@ -163,11 +157,7 @@ func addReal(o options, stdout, stderr io.Writer) error {
 	old := ix.Real
 	ent := f.entry()
 	ix.Real = &ent
-	data, err := ix.Encode()
-	if err != nil {
-		return err
-	}
-	if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
+	if err := saveIndex(o.Out, ix); err != nil {
 		return err
 	}
 	if old != nil && old.File != ent.File {

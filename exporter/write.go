@@ -240,14 +240,35 @@ func writeIndex(o options, m *model, files []outFile, real *outFile) error {
 		ix.Real = &ent
 		keep[real.Name()] = true
 	}
+	if err := saveIndex(o.Out, &ix); err != nil {
+		return err
+	}
+	return removeStale(o.Out, keep)
+}
+
+// loadIndex reads the index.json of the site data in dir, for the steps
+// that add one kind of file to an earlier export (what names the step in
+// errors).
+func loadIndex(dir, what string) (*sitedata.Index, string, error) {
+	path := filepath.Join(dir, sitedata.IndexName)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, path, fmt.Errorf("%s: %w (run the exporter, or site/fakesite, first)", what, err)
+	}
+	ix, err := sitedata.ParseIndex(raw)
+	if err != nil {
+		return nil, path, fmt.Errorf("%s: %s: %w", what, path, err)
+	}
+	return ix, path, nil
+}
+
+// saveIndex writes ix as dir's index.json, atomically.
+func saveIndex(dir string, ix *sitedata.Index) error {
 	data, err := ix.Encode()
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.WriteFile(filepath.Join(o.Out, sitedata.IndexName), data, 0o644); err != nil {
-		return err
-	}
-	return removeStale(o.Out, keep)
+	return atomicfile.WriteFile(filepath.Join(dir, sitedata.IndexName), data, 0o644)
 }
 
 // removeStale deletes bundles of earlier exports that the index no longer

@@ -555,7 +555,7 @@ func (p *page) sync(a *app.App) {
 	// The lab: its file's state, the run under way, the last run's summary
 	// (the e2e compares it with site/labrun's native run of the same
 	// settings) and the longest frame's lab work.
-	lv := a.Lab()
+	lv := a.LabStatus() // every busy frame: Lab() would format the knobs
 	p.showLabProgress(lv)
 	if lv.Running != p.labWasRunning {
 		p.labWasRunning = lv.Running
@@ -572,18 +572,19 @@ func (p *page) sync(a *app.App) {
 	s.Set("labLongestWorkMs", float64(a.LabLongestWork())/float64(time.Millisecond))
 	s.Set("labElapsedMs", float64(lv.Elapsed)/float64(time.Millisecond))
 	if a.LabRuns() != p.labRuns {
-		// The Go heap after each run: the lab's benchmark checks that it
-		// stays flat over many runs.
+		// Once a run: its summary (a SHA-256 of the decoded latents, too
+		// much for every frame) and the Go heap after it, which the lab's
+		// benchmark checks stays flat over many runs.
 		p.labRuns = a.LabRuns()
+		if sum, ok := a.LabSummary(); ok {
+			if b, err := json.Marshal(sum); err == nil {
+				s.Set("labSummary", string(b))
+			}
+		}
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		s.Set("goHeapInuseMB", float64(ms.HeapInuse)/1e6)
 		s.Set("goSysMB", float64(ms.Sys)/1e6)
-	}
-	if sum, ok := a.LabSummary(); ok {
-		if b, err := json.Marshal(sum); err == nil {
-			s.Set("labSummary", string(b))
-		}
 	}
 }
 
@@ -591,7 +592,7 @@ func (p *page) sync(a *app.App) {
 // element, hidden when no run is under way. The canvas is not redrawn while
 // a run works (game.redraw): where the browser composites in software a
 // redraw costs 100–170 ms, a DOM progress bar almost nothing.
-func (p *page) showLabProgress(v app.LabView) {
+func (p *page) showLabProgress(v app.LabStatus) {
 	if !p.labBar.Truthy() {
 		p.labBar = p.global.Get("document").Call("getElementById", "lab-progress")
 		p.labShown = -1

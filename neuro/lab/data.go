@@ -127,6 +127,18 @@ func (d *Data) Subject(name string) (*Subject, error) {
 	return nil, fmt.Errorf("lab: no subject %q in the lab data", name)
 }
 
+// Clamp fits c's counts to the data: the training faces at most the data's
+// and the voxels at most the region's (0 stays "all"). A link's or a
+// preset's settings, written for the site's data, then still run on smaller
+// data (a test fixture).
+func (d *Data) Clamp(c Config) Config {
+	c.Train = min(c.Train, d.Train)
+	if s, err := d.Subject(c.Subject); err == nil && c.Voxels > 0 {
+		c.Voxels = min(c.Voxels, s.RegionVoxels(c.Region))
+	}
+	return c
+}
+
 // RegionVoxels is the number of the subject's voxels in a region ("all" or
 // a name of Regions).
 func (s *Subject) RegionVoxels(region string) int {

@@ -100,7 +100,7 @@ func (s *Session) Step(knob string, dir int) string {
 		}
 		c = c.SetKnob(knob, next)
 	}
-	c = s.clamp(c)
+	c = s.Data.Clamp(c)
 	if err := c.Validate(d); err != nil {
 		s.Err = err
 		return fmt.Sprintf("Cannot: %v.", err)
@@ -115,16 +115,6 @@ func (s *Session) maxVoxels(c Config) int {
 		return 0
 	}
 	return sub.RegionVoxels(c.Region)
-}
-
-// clamp keeps the counts within the data: the training faces at most the
-// data's, the voxels at most the region's (0 stays "all").
-func (s *Session) clamp(c Config) Config {
-	c.Train = min(c.Train, s.Data.Train)
-	if c.Voxels > 0 {
-		c.Voxels = min(c.Voxels, s.maxVoxels(c))
-	}
-	return c
 }
 
 // DescribeKnob is a knob's current value, as announced.

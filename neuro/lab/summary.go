@@ -42,15 +42,3 @@ func (r *Result) Digest() string {
 	}
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }
-
-// Clamp fits c's counts to the data: the training faces at most the data's
-// and the voxels at most the region's (0 stays "all"). A link's or a
-// preset's settings, written for the site's data, then still run on smaller
-// data (a test fixture).
-func (d *Data) Clamp(c Config) Config {
-	c.Train = min(c.Train, d.Train)
-	if s, err := d.Subject(c.Subject); err == nil && c.Voxels > 0 {
-		c.Voxels = min(c.Voxels, s.RegionVoxels(c.Region))
-	}
-	return c
-}

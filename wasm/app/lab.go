@@ -621,6 +621,25 @@ type LabView struct {
 	HasPCA    bool   // the PCA latents are loaded
 }
 
+// LabStatus is the part of LabView the page publishes every frame, without
+// the knobs' texts, which Lab formats anew each call.
+type LabStatus struct {
+	State    LabState
+	Running  bool
+	Progress float64
+	Elapsed  time.Duration // the last finished run's wall time
+}
+
+// LabStatus returns the Lab's state, the run under way and the last run's
+// time.
+func (a *App) LabStatus() LabStatus {
+	st := LabStatus{State: a.labState(), Elapsed: a.lab.elapsed}
+	if a.lab.ses != nil {
+		st.Running, st.Progress, _ = a.lab.ses.Running()
+	}
+	return st
+}
+
 // Lab returns what the Lab panel shows now.
 func (a *App) Lab() LabView {
 	p := &a.lab
