@@ -856,10 +856,13 @@ async function frameProbe(page) {
     // Frames that began and ended while the run worked (the page marks
     // its start and end), apart from those that start or show it.
     const s = globalThis.fmrifaceStatus || {};
-    const inside = gaps.filter((g, i) => s.labRunStartMs && at[i] - g > s.labRunStartMs && at[i] < s.labRunEndMs);
+    const within = (g, i) => s.labRunStartMs && at[i] - g > s.labRunStartMs && at[i] < s.labRunEndMs;
+    const inside = gaps.filter(within);
+    // When the run's frames over 50 ms began, in ms from its start.
+    const slowAt = gaps.map((g, i) => within(g, i) && g > 50.5 ? Math.round(at[i] - g - s.labRunStartMs) : -1).filter((t) => t >= 0);
     return { frames: gaps.length, maxGapMs: Math.max(0, ...gaps), over50: gaps.filter((g) => g > 50).length, longTasks: p.long.length, longestTaskMs: Math.max(0, ...p.long),
       // 50.5: three 60 Hz refreshes read 50.0–50.1 ms through rAF's timer.
-      runFrames: inside.length, runMaxGapMs: Math.max(0, ...inside), runOver50: inside.filter((g) => g > 50.5).length };
+      runFrames: inside.length, runMaxGapMs: Math.max(0, ...inside), runOver50: inside.filter((g) => g > 50.5).length, runSlowAtMs: slowAt };
   });
 }
 
@@ -914,11 +917,11 @@ async function labTest(browser, url, dir) {
   const frames = await probe();
   log("lab run frames:", JSON.stringify(frames));
   // A run long enough to span many frames (real data; the fixture's runs
-  // take a frame or two) must leave the page responsive throughout.
-  // The target is no frame over 50 ms; a Go collection can still take one
-  // frame to about 67–100 ms (issue 22's note), so one is allowed here and
-  // any more (a redraw during the run, say) fails.
-  if (frames.runFrames >= 10) check(frames.runOver50 <= 1, `at most one frame of the run over 50 ms (${frames.runOver50} of ${frames.runFrames}, longest ${frames.runMaxGapMs.toFixed(1)} ms)`, JSON.stringify(frames));
+  // take a frame or two) must leave the page responsive throughout: no
+  // frame of the run over 50 ms (issue 22). The run's arrays are reused
+  // (lab.Cache), so no Go collection falls in it, and its work shrinks
+  // after a slow frame (app.LabBudget).
+  if (frames.runFrames >= 10) check(frames.runOver50 === 0, `no frame of the run over 50 ms (${frames.runFrames} frames, longest ${frames.runMaxGapMs.toFixed(1)} ms)`, JSON.stringify(frames));
   const want2 = labRunNative(dir, new URL(page.url()).search.slice(1));
   check((await status(page)).labSummary === JSON.stringify(want2), "the keyboard's run equals the native run of the address's settings");
   // Mouse: preset 2 (repetitions 1, 5, 15, 45) runs four settings.
@@ -939,15 +942,15 @@ async function labTest(browser, url, dir) {
 }
 
 // labBench times the Lab in the page (--lab-bench N): the default run, the
-// largest settings, then N runs in a row (the Go heap after each, which
-// must stay flat), with the frame intervals and long tasks during each,
-// written to lab-bench.json.
+// largest settings, then N runs in a row (the Go heap after each), then N
+// more reading the live heap after each (which must stay flat), with the
+// frame intervals and long tasks during each, written to lab-bench.json.
 async function labBench(browser, url, n) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   await page.goto(url + "?panel=lab");
   await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.labRuns >= 1, "the lab's first run", 300000);
-  const r = { runs: [] };
+  const r = {};
   const timed = async (what, q) => {
     await page.goto(url + "?" + q);
     await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.lab === "ready", "lab ready", 300000);
@@ -965,7 +968,25 @@ async function labBench(browser, url, n) {
   r.largest = await timed("largest", "panel=lab&train=8000&voxels=0&decoder=ridge&lambda=0.01");
   await page.goto(url + "?panel=lab");
   await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.labRuns >= 1 && !globalThis.fmrifaceStatus.labRunning, "lab first run", 300000);
+  r.runs = await labReruns(page, "runs", n);
+  // The same runs again with a collection before each reading of the heap
+  // (?memprobe=1): the live heap, in which a leak would grow.
+  await page.goto(url + "?panel=lab&memprobe=1");
+  await waitStatus(page, () => globalThis.fmrifaceStatus && globalThis.fmrifaceStatus.labRuns >= 1 && !globalThis.fmrifaceStatus.labRunning, "lab first run (memprobe)", 300000);
+  r.liveRuns = await labReruns(page, "liveRuns", n);
+  writeFileSync(join(outDir, "lab-bench.json"), JSON.stringify(r, null, 2) + "\n");
+  await context.close();
+}
+
+// labReruns runs the Lab's settings n times, another seed each (Up to the
+// seed knob, Right, Down back, Enter), and returns each run's times,
+// frames, Go heap and collections; what names them in the log.
+async function labReruns(page, what, n) {
+  const rows = [];
   await page.locator("canvas").focus();
+  // Go collections between the ends of two runs (goNumGC is read once a
+  // run, at its end).
+  let gcBefore = (await status(page)).goNumGC;
   for (let i = 0; i < n; i++) {
     const probe = await frameProbe(page);
     const before = (await status(page)).labRuns;
@@ -977,11 +998,11 @@ async function labBench(browser, url, n) {
     await waitStatus(page, (b) => globalThis.fmrifaceStatus.labRuns > b && !globalThis.fmrifaceStatus.labRunning, `lab run ${i + 1}`, 300000, before);
     const st = await status(page);
     const f = await probe();
-    r.runs.push({ elapsedMs: st.labElapsedMs, heapMB: st.goHeapInuseMB, sysMB: st.goSysMB, ...f });
-    log(`lab run ${i + 1}:`, JSON.stringify(r.runs[r.runs.length - 1]));
+    rows.push({ elapsedMs: st.labElapsedMs, heapMB: st.goHeapInuseMB, sysMB: st.goSysMB, gcs: st.goNumGC - gcBefore, ...f });
+    gcBefore = st.goNumGC;
+    log(`lab ${what} ${i + 1}:`, JSON.stringify(rows[rows.length - 1]));
   }
-  writeFileSync(join(outDir, "lab-bench.json"), JSON.stringify(r, null, 2) + "\n");
-  await context.close();
+  return rows;
 }
 
 const { proc, url } = await startServer(args.serve, args.dir);

@@ -254,7 +254,7 @@ func labFiles(o options, stdout, stderr io.Writer) ([]outFile, error) {
 		chk.CalibrationOn = "given (--lab-noise-unit), checked on the quantized data"
 	}
 	fd.NoiseUnit = cal.NoiseUnit
-	var cache lab.FitCache
+	var cache lab.Cache
 	for _, t := range targets {
 		chk.Subjects = append(chk.Subjects, t.Subject)
 		chk.Pipeline = append(chk.Pipeline, t.Pairwise)

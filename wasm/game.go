@@ -146,11 +146,16 @@ func (g *game) work() {
 // budget is the work of this frame: frameBudget, or up to a third of the
 // time since the last frame where frames come slower than 30 a second
 // (the browser compositing in software, say): a fixed 6 ms then left the
-// decoding most of the time idle.
+// decoding most of the time idle. A lab run's is app.LabBudget.
 func (g *game) budget() time.Duration {
 	now := time.Now()
 	gap := now.Sub(g.lastUpdate)
 	g.lastUpdate = now
+	if g.app.LabRunning() {
+		// A run's work shrinks when frames are slow instead (LabBudget):
+		// a frame's lab work on top of the browser's is what makes it slow.
+		return app.LabBudget(gap)
+	}
 	if gap <= 33*time.Millisecond || gap > time.Second {
 		return frameBudget
 	}

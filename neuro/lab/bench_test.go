@@ -18,16 +18,16 @@ func BenchmarkRun(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var shared FitCache
+	var shared Cache
 	for _, bc := range []struct {
 		name  string
 		cfg   Config
-		cache *FitCache
+		cache *Cache
 	}{
 		{"default", DefaultConfig("sub-01"), &shared},
 		{"largest", Config{Subject: "sub-01", Space: SpaceVAEGAN, Train: 8000, Reps: MaxReps, Noise: 1,
 			Region: "all", Decoder: DecoderRidge, Lambda: 1, Seed: 1}, nil},
-		// After "default", another noise level reuses its fit (FitCache).
+		// After "default", another noise level reuses its fit and arrays (Cache).
 		{"rerun", DefaultConfig("sub-01").SetKnob(KnobNoise, 12), &shared},
 	} {
 		b.Run(bc.name, func(b *testing.B) {

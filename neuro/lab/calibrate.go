@@ -96,7 +96,7 @@ func Measure(ctx context.Context, d *Data, targets []Target, unit float64, seeds
 		return nil, fmt.Errorf("lab: noise unit %v and seeds %d must be positive", unit, seeds)
 	}
 	d.NoiseUnit = unit
-	var cache FitCache
+	var cache Cache
 	c := &Calibration{NoiseUnit: unit, Seeds: seeds, Pairwise: make([]float64, len(targets))}
 	for i, t := range targets {
 		for s := 1; s <= seeds; s++ {

@@ -119,7 +119,7 @@ const (
 // Run does a whole experiment; cache (may be nil) as for NewJob; progress
 // (may be nil) gets the fraction done and the current stage's name every
 // few steps.
-func Run(ctx context.Context, d *Data, cfg Config, cache *FitCache, progress func(frac float64, stage string)) (*Result, error) {
+func Run(ctx context.Context, d *Data, cfg Config, cache *Cache, progress func(frac float64, stage string)) (*Result, error) {
 	j, err := NewJob(d, cfg, cache)
 	if err != nil {
 		return nil, err
@@ -199,19 +199,61 @@ type Job struct {
 	wu32       []float32 // W u, p × 20
 	ops        []*mulOp
 	decoded    [][]float64
-	cache      *FitCache
+	cache      *Cache
+	gen        uint64   // the cache's generation when the job started
+	bufs       *buffers // the cache's arrays
 }
 
-// FitCache keeps the last encoding fit (the products of the training
-// latents, which depend only on the space, the training faces and the
-// decoder), so that runs that change only the subject, the noise, the
-// repetitions, the voxels or the seed skip most of the work. The zero value
-// is empty; it is not safe for concurrent jobs.
-type FitCache struct {
+// Cache keeps what a run leaves to the next one of the same session: the
+// last encoding fit (the products of the training latents, which depend
+// only on the space, the training faces and the decoder), so that runs
+// that change only the subject, the noise, the repetitions, the voxels or
+// the seed skip most of the work; and the run's working arrays, so that a
+// run after the first allocates almost nothing. Under WebAssembly a Go
+// collection holds the page for a frame, and a run's arrays are tens of
+// megabytes (a collection every 3–4 runs in the page before they were
+// kept; BENCHMARKS.md). The arrays stay at the largest size a run has
+// needed. The zero value is
+// empty; it is not safe for concurrent jobs.
+type Cache struct {
 	key        fitKey
 	ok         bool
 	xbar, fbar []float64
 	m32, nmat  []float32
+	bufs       buffers
+	gen        uint64 // jobs started on this cache
+}
+
+// buffers holds a run's arrays by role. Roles whose lifetimes within a run
+// do not overlap share one array (see Job.plan's stages): slotA holds XᵀX
+// in float32, then Lc, then Bartlett's factor, then WWᵀ; slotB the
+// product Uᵀ Lc, then σ N T; gram64 holds XᵀX in float64, then WWᵀ.
+// The encoding fit's own arrays (xbar, fbar, m32, u32 or nmat) are the
+// cache's while it holds the fit, so a run that refits first drops the fit.
+type buffers struct {
+	xbar, fbar, gram64, lam, u, basis                            []float64
+	xc, fc, phi, u32, nmat, ut, m32, slotA, slotB, g32, p1, bc32 []float32
+	a32, wu32                                                    []float32
+}
+
+// grow returns (*b)[:n], zeroed, reallocating only when *b is too short.
+func grow[T float32 | float64](b *[]T, n int) []T {
+	if cap(*b) < n {
+		*b = make([]T, n)
+		return *b
+	}
+	*b = (*b)[:n]
+	clear(*b)
+	return *b
+}
+
+// fill is grow without the zeroing, for arrays the run overwrites whole.
+func fill[T float32 | float64](b *[]T, n int) []T {
+	if cap(*b) < n {
+		*b = make([]T, n)
+	}
+	*b = (*b)[:n]
+	return *b
 }
 
 type fitKey struct {
@@ -232,7 +274,7 @@ func keyOf(d *Data, c Config) fitKey {
 
 // NewJob checks the configuration and plans the run; cache (may be nil)
 // supplies and keeps the encoding fit.
-func NewJob(d *Data, cfg Config, cache *FitCache) (*Job, error) {
+func NewJob(d *Data, cfg Config, cache *Cache) (*Job, error) {
 	if err := cfg.Validate(d); err != nil {
 		return nil, err
 	}
@@ -242,9 +284,15 @@ func NewJob(d *Data, cfg Config, cache *FitCache) (*Job, error) {
 	j.r = j.p // n > p+1: the noise's square root is p × p
 	j.sigma = cfg.Noise * d.NoiseUnit
 	j.x = d.Latents[cfg.Space]
-	j.cache = cache
+	if cache == nil {
+		cache = new(Cache)
+	}
+	// The cache's arrays now belong to this job: a job started earlier on
+	// the same cache fails at its next step instead of writing into them.
+	cache.gen++
+	j.cache, j.gen, j.bufs = cache, cache.gen, &cache.bufs
 	j.plan()
-	if cache != nil && cache.ok && cache.key == keyOf(d, cfg) {
+	if cache.ok && cache.key == keyOf(d, cfg) {
 		j.xbar, j.fbar, j.m32, j.nmat = cache.xbar, cache.fbar, cache.m32, cache.nmat
 		for i, st := range j.stages {
 			if st.name == "voxels" { // the first stage after the fit
@@ -252,6 +300,8 @@ func NewJob(d *Data, cfg Config, cache *FitCache) (*Job, error) {
 				break
 			}
 		}
+	} else {
+		cache.ok = false // the fit's arrays are about to be overwritten
 	}
 	for _, s := range j.stages {
 		j.costAll += s.cost
@@ -263,6 +313,10 @@ func NewJob(d *Data, cfg Config, cache *FitCache) (*Job, error) {
 // failed; see Result).
 func (j *Job) Step() bool {
 	if j.done {
+		return true
+	}
+	if j.cache.gen != j.gen {
+		j.fail(fmt.Errorf("lab: the run was superseded by another on the same cache"))
 		return true
 	}
 	for !j.started {
@@ -372,8 +426,8 @@ func (j *Job) plan() {
 const rowsPerStep = 64
 
 func (j *Job) meanSetup() (int, error) {
-	j.xbar = make([]float64, j.p)
-	j.fbar = make([]float64, j.K)
+	j.xbar = grow(&j.bufs.xbar, j.p)
+	j.fbar = grow(&j.bufs.fbar, j.K)
 	return (j.n + rowsPerStep - 1) / rowsPerStep, nil
 }
 
@@ -401,8 +455,8 @@ func (j *Job) meanStep(s int) error {
 
 func (j *Job) centreSetup() (int, error) {
 	n, p, K := j.n, j.p, j.K
-	j.xc = make([]float32, n*p)
-	j.fc = make([]float32, n*K)
+	j.xc = fill(&j.bufs.xc, n*p)
+	j.fc = fill(&j.bufs.fc, n*K)
 	return (n + rowsPerStep - 1) / rowsPerStep, nil
 }
 
@@ -444,8 +498,8 @@ func (j *Job) opsStep(t int) error {
 
 func (j *Job) gramSetup() (int, error) {
 	n, p, K := j.n, j.p, j.K
-	j.gram32 = make([]float32, p*p)
-	j.phi = make([]float32, p*K)
+	j.gram32 = grow(&j.bufs.slotA, p*p)
+	j.phi = grow(&j.bufs.phi, p*K)
 	return j.setOps(
 		&mulOp{m: p, n: p, k: n, a: j.xc, lda: p, ta: true, b: j.xc, ldb: p, c: j.gram32, sym: true},
 		&mulOp{m: p, n: K, k: n, a: j.xc, lda: p, ta: true, b: j.fc, ldb: K, c: j.phi},
@@ -471,8 +525,8 @@ func (j *Job) gramPrepSetup() (int, error) {
 	if j.cfg.Decoder == DecoderRidge {
 		j.ridge = j.cfg.Lambda * tr / float64(p)
 	}
-	j.gram = make([]float64, p*p)
-	j.lam = make([]float64, p*p)
+	j.gram = grow(&j.bufs.gram64, p*p)
+	j.lam = grow(&j.bufs.lam, p*p)
 	return prepSteps(p), nil
 }
 
@@ -509,7 +563,7 @@ func (j *Job) factorStep(i int) error {
 }
 
 func (j *Job) invSetup() (int, error) {
-	j.u = make([]float64, j.p*j.p)
+	j.u = fill(&j.bufs.u, j.p*j.p) // invLowerColumn writes whole rows
 	return j.p, nil
 }
 
@@ -522,9 +576,9 @@ func (j *Job) invStep(i int) error {
 // to float32 for the products, row block by row block.
 func (j *Job) fitPrepSetup() (int, error) {
 	p := j.p
-	j.u32 = make([]float32, p*p)
+	j.u32 = fill(&j.bufs.u32, p*p)
 	if j.cfg.Decoder != DecoderInversion {
-		j.lc32 = make([]float32, p*p)
+		j.lc32 = grow(&j.bufs.slotA, p*p) // its upper triangle stays zero
 	}
 	return prepSteps(p), nil
 }
@@ -548,9 +602,9 @@ func (j *Job) fitPrepStep(s int) error {
 func (j *Job) fitSetup() (int, error) {
 	p, K := j.p, j.K
 	j.u = nil
-	j.m32 = make([]float32, p*K)
+	j.m32 = grow(&j.bufs.m32, p*K)
 	// M = U (Uᵀ Φ): two thin products instead of forming Γλ⁻¹ first.
-	ut := make([]float32, p*K)
+	ut := grow(&j.bufs.ut, p*K)
 	ops := []*mulOp{
 		{m: p, n: K, k: p, a: j.u32, lda: p, ta: true, b: j.phi, ldb: K, c: ut, aTri: lower},
 		{m: p, n: K, k: p, a: j.u32, lda: p, b: ut, ldb: K, c: j.m32, aTri: upper},
@@ -560,9 +614,9 @@ func (j *Job) fitSetup() (int, error) {
 		j.nmat = j.u32
 	default:
 		lc := j.lc32
-		j.nmat = make([]float32, p*p)
+		j.nmat = grow(&j.bufs.nmat, p*p)
 		// N = U (Uᵀ Lc): Uᵀ Lc is lower triangular.
-		tmp := make([]float32, p*p)
+		tmp := grow(&j.bufs.slotB, p*p)
 		ops = append(ops,
 			&mulOp{m: p, n: p, k: p, a: j.u32, lda: p, ta: true, b: lc, ldb: p, c: tmp, aTri: lower, bTri: lower},
 			&mulOp{m: p, n: p, k: p, a: j.u32, lda: p, b: tmp, ldb: p, c: j.nmat, aTri: upper, bTri: lower})
@@ -576,12 +630,15 @@ func (j *Job) fitSetup() (int, error) {
 // orthonormalise them (modified Gram–Schmidt).
 func (j *Job) voxelSetup() (int, error) {
 	j.lc32, j.lam = nil, nil
-	if c := j.cache; c != nil {
-		*c = FitCache{key: keyOf(j.d, j.cfg), ok: true, xbar: j.xbar, fbar: j.fbar, m32: j.m32, nmat: j.nmat}
-	}
+	c := j.cache
+	c.key, c.ok = keyOf(j.d, j.cfg), true
+	c.xbar, c.fbar, c.m32, c.nmat = j.xbar, j.fbar, j.m32, j.nmat
 	j.vox = j.sub.pick(j.cfg.Region, j.cfg.Voxels)
 	j.coords = make([][]float64, j.K+TestFaces+1) // orthonormalised in place, one per step
 	j.basis = nil
+	// Room for every input vector: vector i is drawn into the row after
+	// the basis so far, which it joins if anything is left of it.
+	fill(&j.bufs.basis, len(j.coords)*len(j.vox))
 	return len(j.coords), nil
 }
 
@@ -589,7 +646,8 @@ func (j *Job) voxelSetup() (int, error) {
 // test noise vector i − K (the 20 test faces', then the training mean's),
 // drawn in that order.
 func (j *Job) voxelVector(i int) []float64 {
-	v := make([]float64, len(j.vox))
+	V := len(j.vox)
+	v := j.bufs.basis[len(j.basis)*V : (len(j.basis)+1)*V : (len(j.basis)+1)*V]
 	if i < j.K {
 		all := j.sub.Voxels()
 		row := j.sub.Load[i*all : (i+1)*all]
@@ -643,8 +701,8 @@ func (j *Job) noiseSetup() (int, error) {
 	V := len(j.vox)
 	dof := V - m
 	j.q = max(0, min(j.r, dof))
-	j.g32 = make([]float32, j.r*m)
-	j.t32 = make([]float32, j.r*j.q)
+	j.g32 = fill(&j.bufs.g32, j.r*m)
+	j.t32 = grow(&j.bufs.slotA, j.r*j.q) // its upper triangle stays zero
 	return 2 * j.r, nil
 }
 
@@ -675,7 +733,7 @@ func (j *Job) noiseStep(i int) error {
 // decoderSetup: W Qᵀ = M Bc + σ N G' and σ N T.
 func (j *Job) decoderSetup() (int, error) {
 	p, K, m, r := j.p, j.K, j.mdim, j.r
-	j.bc32 = make([]float32, K*m)
+	j.bc32 = grow(&j.bufs.bc32, K*m)
 	for k := 0; k < K; k++ {
 		for c, x := range j.coords[k] {
 			j.bc32[k*m+c] = float32(x)
@@ -688,8 +746,8 @@ func (j *Job) decoderSetup() (int, error) {
 	for i := range j.t32 {
 		j.t32[i] *= s
 	}
-	j.p1 = make([]float32, p*m)
-	j.nt = make([]float32, p*j.q)
+	j.p1 = grow(&j.bufs.p1, p*m)
+	j.nt = grow(&j.bufs.slotB, p*j.q)
 	nTri := full
 	if j.cfg.Decoder == DecoderInversion {
 		nTri = upper // N = Lλ⁻ᵀ
@@ -707,13 +765,14 @@ func (j *Job) wwSetup() (int, error) {
 	j.nmat, j.g32, j.t32, j.m32 = nil, nil, nil, nil
 	// Test patterns minus the training mean, on the basis: (f_t − f̄)·Bc +
 	// σ/√reps e_t − σ/√n ē.
-	j.a32 = make([]float32, m*TestFaces)
+	j.a32 = fill(&j.bufs.a32, m*TestFaces)
 	st := j.sigma / math.Sqrt(float64(j.cfg.Reps))
 	sm := j.sigma / math.Sqrt(float64(j.n))
 	ebar := j.coords[K+TestFaces]
+	a := make([]float64, m)
 	for t := 0; t < TestFaces; t++ {
 		f := j.d.Features[(j.d.Train+t)*K : (j.d.Train+t+1)*K]
-		a := make([]float64, m)
+		clear(a)
 		for k, fv := range f {
 			df := float64(fv) - j.fbar[k]
 			for c, b := range j.coords[k] {
@@ -730,8 +789,8 @@ func (j *Job) wwSetup() (int, error) {
 			j.a32[c*TestFaces+t] = float32(a[c])
 		}
 	}
-	j.h32 = make([]float32, p*p)
-	j.wu32 = make([]float32, p*TestFaces)
+	j.h32 = grow(&j.bufs.slotA, p*p)
+	j.wu32 = grow(&j.bufs.wu32, p*TestFaces)
 	return j.setOps(
 		&mulOp{m: p, n: p, k: m, a: j.p1, lda: m, b: j.p1, ldb: m, tb: true, c: j.h32, sym: true},
 		&mulOp{m: p, n: p, k: j.q, a: j.nt, lda: j.q, b: j.nt, ldb: j.q, tb: true, c: j.h32, sym: true},
@@ -743,7 +802,7 @@ func (j *Job) wwSetup() (int, error) {
 // it; the factorisation and the solves read nothing else) into float64,
 // row block by row block.
 func (j *Job) hPrepSetup() (int, error) {
-	j.h = make([]float64, j.p*j.p)
+	j.h = grow(&j.bufs.gram64, j.p*j.p)
 	j.p1, j.nt = nil, nil
 	return prepSteps(j.p), nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -303,10 +304,11 @@ func TestConfigErrors(t *testing.T) {
 	}
 }
 
-// A cached fit gives the runs it serves the same result as a fresh one.
-func TestFitCache(t *testing.T) {
+// A cache (its fit and its arrays) gives the runs it serves the same
+// result as a fresh run, whatever the runs before them were.
+func TestCache(t *testing.T) {
 	d := smallData(t, 300)
-	var c FitCache
+	var c Cache
 	for _, tc := range []struct {
 		name string
 		mod  func(*Config)
@@ -316,6 +318,9 @@ func TestFitCache(t *testing.T) {
 		{"other voxels and seed (cached)", func(c *Config) { c.Voxels, c.Seed = 40, 9 }},
 		{"ridge (new fit)", func(c *Config) { c.Decoder, c.Lambda = DecoderRidge, 0.5 }},
 		{"fewer faces (new fit)", func(c *Config) { c.Train = 120 }},
+		{"all faces again, fewer voxels", func(c *Config) { c.Voxels = 30 }},
+		{"another region", func(c *Config) { c.Region, c.Voxels = Regions[1], 0 }},
+		{"ridge, more faces (new fit)", func(c *Config) { c.Decoder, c.Lambda, c.Train = DecoderRidge, 2, 290 }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := baseConfig()
@@ -369,5 +374,74 @@ func TestCalibrateNoiseUnit(t *testing.T) {
 	targets[1].Pairwise += 0.2
 	if err := cal.CheckAgainst(targets, 0.05); err == nil || !strings.Contains(err.Error(), "sub-02") {
 		t.Errorf("a target 20 points off: %v", err)
+	}
+}
+
+// A run cancelled during its fit leaves no half-made fit behind, and a job
+// superseded by another on the same cache stops instead of writing into
+// the arrays the new one uses.
+func TestCacheCancelAndSupersede(t *testing.T) {
+	d := smallData(t, 300)
+	var c Cache
+	cfg := baseConfig()
+	if _, err := Run(context.Background(), d, cfg, &c, nil); err != nil {
+		t.Fatal(err)
+	}
+	other := cfg
+	other.Train = 200
+	j, err := NewJob(d, other, &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 { // into the fit, then dropped
+		j.Step()
+	}
+	again, err := Run(context.Background(), d, cfg, &c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := Run(context.Background(), d, cfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Digest() != fresh.Digest() {
+		t.Error("a run after a cancelled fit differs from a fresh run")
+	}
+	for !j.Step() {
+	}
+	if _, err := j.Result(); err == nil || !strings.Contains(err.Error(), "superseded") {
+		t.Errorf("the superseded job: %v, want an error saying so", err)
+	}
+}
+
+// Runs on a cache allocate a small part of what a run without one does:
+// the arrays are reused (under WebAssembly each allocation brings the next
+// collection, which holds the page for a frame, nearer).
+func TestCacheAllocations(t *testing.T) {
+	d := sizedData(t, 600, 24, 256, 400, 300)
+	inv := baseConfig()
+	inv.Train, inv.Voxels = 500, 0
+	ridge := inv
+	ridge.Decoder, ridge.Lambda = DecoderRidge, 1
+	allocated := func(cfg Config, c *Cache) uint64 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if _, err := Run(context.Background(), d, cfg, c, nil); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	var c Cache
+	allocated(ridge, &c) // the arrays grow to the largest run's
+	allocated(inv, &c)
+	for _, cfg := range []Config{ridge, inv} {
+		fresh := allocated(cfg, nil)
+		cfg.Seed++ // a new fit each time: the decoders alternate
+		reuse := allocated(cfg, &c)
+		t.Logf("%s: %d bytes on the cache, %d without", cfg.Decoder, reuse, fresh)
+		if reuse*5 > fresh {
+			t.Errorf("%s: a run on the cache allocated %d bytes, one without %d: want under a fifth", cfg.Decoder, reuse, fresh)
+		}
 	}
 }

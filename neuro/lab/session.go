@@ -16,7 +16,7 @@ type Session struct {
 	Config Config
 	Curve  Curve
 	Last   *Result
-	cache  FitCache
+	cache  Cache
 	job    *Job
 	// Err is the last run's failure (or the last knob change's refusal).
 	Err error

@@ -213,9 +213,9 @@ func (a *App) Busy() bool { return a.sched.Len() > 0 || a.lab.job != nil }
 func (a *App) Update(budget time.Duration) {
 	start := a.now()
 	if a.lab.job != nil {
-		// A lab run takes the frame: its own budget, the faces' queue
-		// after it.
-		a.labWork(max(budget, labFrameBudget))
+		// A lab run takes the frame (LabBudget), the faces' queue after
+		// it.
+		a.labWork(budget)
 		return
 	}
 	if a.sched.Run(budget) > 0 {

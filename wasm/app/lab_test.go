@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"fmriface/neuro/lab"
 	"fmriface/site/fixture"
@@ -221,5 +222,23 @@ func TestLabPCA(t *testing.T) {
 	}
 	if m, _ := c.Message(); c.LabRunning() || !strings.Contains(m, "do not have") {
 		t.Errorf("a PCA link without PCA: running %v, message %q", c.LabRunning(), m)
+	}
+}
+
+// A frame's lab work shrinks after a slow frame, whose time went to the
+// browser: more work on top of it would make the next one slow too.
+func TestLabBudget(t *testing.T) {
+	for _, tc := range []struct {
+		gap, want time.Duration
+	}{
+		{16 * time.Millisecond, 16 * time.Millisecond},
+		{33 * time.Millisecond, 16 * time.Millisecond},
+		{40 * time.Millisecond, 16 * time.Millisecond},
+		{50 * time.Millisecond, 6 * time.Millisecond},
+		{170 * time.Millisecond, 6 * time.Millisecond},
+	} {
+		if got := app.LabBudget(tc.gap); got != tc.want {
+			t.Errorf("after a frame of %v: %v of lab work, want %v", tc.gap, got, tc.want)
+		}
 	}
 }
