@@ -6,7 +6,7 @@ FACES   ?= ../shared/faces/celeba
 DESIGN  ?= ../shared/ds001761-design
 GOROOT_WASM := $(shell $(GO) env GOROOT)/lib/wasm
 
-.PHONY: all test test-go test-wasm fuzz vet train train-resume eval bench bench-lab reproduce reproduce-v1 reproduce-haxby scale clean
+.PHONY: all test test-go test-wasm fuzz vet train train-resume eval bench bench-lab reproduce reproduce-v1 reproduce-haxby seeds scale clean
 
 all: test
 
@@ -80,6 +80,13 @@ reproduce-v1:
 	$(GO) run ./trainer fmri fit --faces $(FACES) --data out/virtual-v1 --out out/fmri-v1 --ridge=false --curve "" --subsets 0
 	$(GO) run ./trainer fmri eval --dir out/fmri-v1 --out $(V1_EVAL)
 	$(GO) run ./trainer fmri report --dir out/fmri-v1 --eval $(V1_EVAL) --out reports/fmri/brain-v1 --intro /dev/null --outro /dev/null --face-grids=false
+
+## seeds: the brain v2 on simulation seeds 1–8 (simulate, fit both spaces, eval;
+## resumable) → reports/fmri/seeds: each group mean's spread over seeds against
+## the paper's bars (issue 20); about 3 minutes a seed here
+SEEDS ?= 1,2,3,4,5,6,7,8
+seeds:
+	GO=$(GO) FACES=$(FACES) DESIGN=$(DESIGN) scripts/seeds.sh $(SEEDS) out/seeds
 
 ## reproduce-haxby: category decoding on real fMRI (Haxby et al. 2001, one slice;
 ## data CC BY-SA 3.0, read in place) → reports/haxby (about 20 s)

@@ -12,5 +12,7 @@ func fmriCommands() map[string]func(context.Context, []string) error {
 		"lab":      fmriLab,
 		// scale-report gathers scripts/scale.sh's measurements.
 		"scale-report": fmriScaleReport,
+		// seeds-report gathers scripts/seeds.sh's evaluations.
+		"seeds-report": fmriSeedsReport,
 	}
 }
