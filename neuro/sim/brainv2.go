@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"fmriface/util/progress"
 )
@@ -53,6 +54,13 @@ type BrainV2Config struct {
 	Dims int
 	// FeatureModel is the face-feature network (models/features/model.npz).
 	FeatureModel string
+	// ColourBlindHigh removes from the high level what the image's colour
+	// statistics (mean R, G, B over the image and over a 3 × 3 grid of it)
+	// explain linearly, over the stimulus set: high-level face cortex is
+	// largely invariant to overall luminance and colour, while a network
+	// trained on CelebA attributes (hair colour, pale skin) is not. Off by
+	// default (the calibrated brain); reports/fmri/seeds measures it.
+	ColourBlindHigh bool
 }
 
 // DefaultBrainV2 returns the brain v2's default parameters: the region
@@ -268,6 +276,25 @@ func (sf *stimulusFeatures) addV2Levels(ctx context.Context, cfg Config, pool *P
 	for r := 0; r < rows; r++ {
 		copy(mid[r*dMid:(r+1)*dMid], net[r*d:r*d+dMid])
 		copy(high[r*dHigh:(r+1)*dHigh], net[r*d+dMid:(r+1)*d])
+	}
+	// How much of each network level the image's colour statistics
+	// explain, and for the high level, when asked, its removal.
+	stats := colourStats(pool, ids)
+	for _, lv := range []struct {
+		name   string
+		m      []float32
+		d      int
+		remove bool
+	}{{"mid", mid, dMid, false}, {"high", high, dHigh, cfg.V2.ColourBlindHigh}} {
+		m := lv.m
+		if !lv.remove {
+			m = slices.Clone(m) // measured only
+		}
+		r2, err := removeColour(m, rows, lv.d, stats)
+		if err != nil {
+			return err
+		}
+		noteColour(opt.Progress, lv.name, r2, lv.remove)
 	}
 	standardizeColumns(mid, rows, dMid)
 	standardizeColumns(high, rows, dHigh)
