@@ -82,7 +82,7 @@ func Lines(path, title, xlabel, ylabel string, series []Series) error {
 		if err != nil {
 			return fmt.Errorf("plots: %s: series %q: %w", path, s.Name, err)
 		}
-		l.Color = plotutil.Color(i)
+		l.Color = seriesColor(i)
 		l.Dashes = plotutil.Dashes(i / 7) // colours repeat after 7: change the dash then
 		l.Width = vg.Points(1.5)
 		p.Add(l)
@@ -139,7 +139,7 @@ func Bars(path, title, ylabel string, groups []string, models []string, values [
 		if err != nil {
 			return fmt.Errorf("plots: %s: model %q: %w", path, models[m], err)
 		}
-		b.Color = plotutil.Color(m)
+		b.Color = seriesColor(m)
 		b.LineStyle.Width = vg.Points(0.5)
 		b.Offset = vg.Length(float64(m)-float64(len(models)-1)/2) * barW
 		p.Add(b)
@@ -245,6 +245,17 @@ func Histogram(path, title, xlabel string, values []float64, bins int) error {
 	p.Y.Min = 0
 	p.Y.Max *= 1.08 // room above the tallest bin
 	return save(p, path)
+}
+
+// seriesColor is series i's colour: plotutil's seven soft colours, then
+// its seven dark ones, so that up to 14 series (eight simulation seeds, say)
+// are told apart before the colours repeat.
+func seriesColor(i int) color.Color {
+	n := len(plotutil.SoftColors)
+	if i%(2*n) < n {
+		return plotutil.SoftColors[i%n]
+	}
+	return plotutil.DarkColors[i%len(plotutil.DarkColors)]
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
