@@ -370,20 +370,20 @@ func seedsMarkdown(rep *seedsReport) string {
 		for _, roi := range seedsROIs {
 			st := rep.Group[m][roi]
 			fmt.Fprintf(&b, "| %s | %s | %.1f | ±%g | %s | **%.1f ± %.1f** | %s | %d of %d | %s |\n", seedsModelName[m], roi, st.Paper, st.Bar,
-				seedCells(st.Seeds), st.Mean, st.SD, yesNo(st.MeanIn), st.SeedIn, len(st.Seeds), yesNo(st.RepIn))
+				seedCells("%.1f", st.Seeds), st.Mean, st.SD, yesNo(st.MeanIn), st.SeedIn, len(st.Seeds), yesNo(st.RepIn))
 		}
 	}
 	fmt.Fprintf(&b, "\n## VAE-GAN minus PCA (the paper's comparison)\n\n")
 	fmt.Fprintf(&b, "| ROI | paper | %s | mean ± SE | seeds with the VAE-GAN ahead |\n|---|---|%s---|---|\n", seedHeads(rep.Seeds), strings.Repeat("---|", len(rep.Seeds)))
 	for _, roi := range seedsROIs {
 		st := rep.Gap[roi]
-		fmt.Fprintf(&b, "| %s | %+.1f | %s | **%+.1f ± %.1f** | %d of %d |\n", roi, st.Paper, signedCells(st.Seeds), st.Mean, st.SE, st.SeedIn, len(st.Seeds))
+		fmt.Fprintf(&b, "| %s | %+.1f | %s | **%+.1f ± %.1f** | %d of %d |\n", roi, st.Paper, seedCells("%+.1f", st.Seeds), st.Mean, st.SE, st.SeedIn, len(st.Seeds))
 	}
 	fmt.Fprintf(&b, "\n## Each subject, VAE-GAN, all voxels (bar ±%g)\n\n", seedsSubjectBar)
 	fmt.Fprintf(&b, "| subject | paper | %s | mean ± SD | seeds within |\n|---|---|%s---|---|\n", seedHeads(rep.Seeds), strings.Repeat("---|", len(rep.Seeds)))
 	for _, s := range seedsSubjects {
 		st := rep.Subjects[s]
-		fmt.Fprintf(&b, "| %s | %.1f | %s | %.1f ± %.1f | %d of %d |\n", s, st.Paper, seedCells(st.Seeds), st.Mean, st.SD, st.SeedIn, len(st.Seeds))
+		fmt.Fprintf(&b, "| %s | %.1f | %s | %.1f ± %.1f | %d of %d |\n", s, st.Paper, seedCells("%.1f", st.Seeds), st.Mean, st.SD, st.SeedIn, len(st.Seeds))
 	}
 	sp := rep.SeedPairs
 	fmt.Fprintf(&b, "\n## Another seed against the reporting seed (bar: all 8 group means within ±%g points)\n\n", sp.Bar)
@@ -410,18 +410,11 @@ func seedHeads(seeds []int) string {
 	return strings.Join(h, " | ")
 }
 
-func seedCells(v []float64) string {
+// seedCells formats one value per seed as table cells.
+func seedCells(format string, v []float64) string {
 	c := make([]string, len(v))
 	for i, x := range v {
-		c[i] = fmt.Sprintf("%.1f", x)
-	}
-	return strings.Join(c, " | ")
-}
-
-func signedCells(v []float64) string {
-	c := make([]string, len(v))
-	for i, x := range v {
-		c[i] = fmt.Sprintf("%+.1f", x)
+		c[i] = fmt.Sprintf(format, x)
 	}
 	return strings.Join(c, " | ")
 }

@@ -3,7 +3,9 @@ package sim
 import (
 	"fmt"
 	"io"
-	"math"
+	"slices"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 // colourGrid is the side of the grid of image regions whose mean colour
@@ -59,116 +61,66 @@ func removeColour(m []float32, rows, cols int, s []float64) (float64, error) {
 	if rows <= q+1 {
 		return 0, fmt.Errorf("sim: colour invariance: %d images, want more than %d", rows, q+1)
 	}
-	sc := make([]float64, len(s))
-	copy(sc, s)
-	centreColumns64(sc, rows, q)
-	// Normal equations G B = Sᵀ M with G = SᵀS + εI, solved by Cholesky.
-	g := make([]float64, q*q)
+	sc := mat.NewDense(rows, q, slices.Clone(s))
+	centreColumns(sc)
+	y := mat.NewDense(rows, cols, nil)
+	means := make([]float64, cols)
 	for r := 0; r < rows; r++ {
-		x := sc[r*q : (r+1)*q]
-		for i := 0; i < q; i++ {
-			for j := 0; j <= i; j++ {
-				g[i*q+j] += x[i] * x[j]
-			}
+		for c := 0; c < cols; c++ {
+			y.Set(r, c, float64(m[r*cols+c]))
 		}
 	}
-	var tr float64
-	for i := 0; i < q; i++ {
-		tr += g[i*q+i]
+	for c := range means {
+		means[c] = centreColumn(y, c)
 	}
+	// Normal equations (SᵀS + εI) B = Sᵀ Y.
+	var g mat.SymDense
+	g.SymOuterK(1, sc.T())
+	eps := 1e-6 * mat.Trace(&g) / float64(q)
 	for i := 0; i < q; i++ {
-		g[i*q+i] += 1e-6 * tr / float64(q)
+		g.SetSym(i, i, g.At(i, i)+eps)
 	}
-	if err := cholesky64(g, q); err != nil {
+	var ch mat.Cholesky
+	if !ch.Factorize(&g) {
+		return 0, fmt.Errorf("sim: colour invariance: the colour statistics' Gram matrix is singular")
+	}
+	var sty, b, fit mat.Dense
+	sty.Mul(sc.T(), y)
+	if err := ch.SolveTo(&b, &sty); err != nil {
 		return 0, fmt.Errorf("sim: colour invariance: %w", err)
 	}
-	var total, explained float64
-	col := make([]float64, rows)
-	b := make([]float64, q)
-	for c := 0; c < cols; c++ {
-		var mean float64
-		for r := 0; r < rows; r++ {
-			col[r] = float64(m[r*cols+c])
-			mean += col[r]
-		}
-		mean /= float64(rows)
-		clear(b)
-		for r := 0; r < rows; r++ {
-			col[r] -= mean
-			total += col[r] * col[r]
-			for i, x := range sc[r*q : (r+1)*q] {
-				b[i] += x * col[r]
-			}
-		}
-		solveCholesky64(g, q, b)
-		for r := 0; r < rows; r++ {
-			var fit float64
-			for i, x := range sc[r*q : (r+1)*q] {
-				fit += x * b[i]
-			}
-			explained += fit * (2*col[r] - fit) // ‖y‖² − ‖y − ŷ‖²
-			m[r*cols+c] = float32(col[r] - fit + mean)
+	fit.Mul(sc, &b)
+	total := mat.Norm(y, 2)
+	y.Sub(y, &fit)
+	left := mat.Norm(y, 2)
+	for r := 0; r < rows; r++ {
+		for c := 0; c < cols; c++ {
+			m[r*cols+c] = float32(y.At(r, c) + means[c])
 		}
 	}
 	if total == 0 {
 		return 0, nil
 	}
-	return explained / total, nil
+	return 1 - left*left/(total*total), nil
 }
 
-func centreColumns64(m []float64, rows, cols int) {
+// centreColumns subtracts each column's mean.
+func centreColumns(a *mat.Dense) {
+	_, cols := a.Dims()
 	for c := 0; c < cols; c++ {
-		var mean float64
-		for r := 0; r < rows; r++ {
-			mean += m[r*cols+c]
-		}
-		mean /= float64(rows)
-		for r := 0; r < rows; r++ {
-			m[r*cols+c] -= mean
-		}
+		centreColumn(a, c)
 	}
 }
 
-// cholesky64 factors the symmetric positive definite q × q matrix a (lower
-// triangle read and written) in place.
-func cholesky64(a []float64, q int) error {
-	for j := 0; j < q; j++ {
-		s := a[j*q+j]
-		for k := 0; k < j; k++ {
-			s -= a[j*q+k] * a[j*q+k]
-		}
-		if !(s > 0) {
-			return fmt.Errorf("the colour statistics' Gram matrix is singular (pivot %d: %.3g)", j, s)
-		}
-		d := math.Sqrt(s)
-		a[j*q+j] = d
-		for i := j + 1; i < q; i++ {
-			t := a[i*q+j]
-			for k := 0; k < j; k++ {
-				t -= a[i*q+k] * a[j*q+k]
-			}
-			a[i*q+j] = t / d
-		}
+// centreColumn subtracts column c's mean and returns it.
+func centreColumn(a *mat.Dense, c int) float64 {
+	rows, _ := a.Dims()
+	col := a.ColView(c)
+	mean := mat.Sum(col) / float64(rows)
+	for r := 0; r < rows; r++ {
+		a.Set(r, c, a.At(r, c)-mean)
 	}
-	return nil
-}
-
-// solveCholesky64 solves (L Lᵀ) x = b in place.
-func solveCholesky64(l []float64, q int, b []float64) {
-	for i := 0; i < q; i++ {
-		s := b[i]
-		for k := 0; k < i; k++ {
-			s -= l[i*q+k] * b[k]
-		}
-		b[i] = s / l[i*q+i]
-	}
-	for i := q - 1; i >= 0; i-- {
-		s := b[i]
-		for k := i + 1; k < q; k++ {
-			s -= l[k*q+i] * b[k]
-		}
-		b[i] = s / l[i*q+i]
-	}
+	return mean
 }
 
 // noteColour reports how much of a level's variance the colour statistics
