@@ -43,7 +43,8 @@ func TestSummariseSeeds(t *testing.T) {
 		fakeEval(t, 2, map[string]float64{"pca/all": 5, "vaegan/temporal": 6, "pca/frontoparietal": 10}),
 		fakeEval(t, 3, map[string]float64{"pca/all": 5, "vaegan/temporal": -6, "pca/frontoparietal": 10}),
 	}
-	rep, err := summariseSeeds(evs, []int{1, 2, 3})
+	// Seed 2 is the calibration's: the held-out mean is seeds 1 and 3's.
+	rep, err := summariseSeeds(evs, []int{1, 2, 3}, []int{2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,6 +65,13 @@ func TestSummariseSeeds(t *testing.T) {
 	}
 	vt := rep.Group["vaegan"]["temporal"]
 	near("VAE-GAN temporal SD", vt.SD, 6)
+	near("VAE-GAN temporal held-out mean − paper", vt.HeldOut.Mean-vt.Paper, -3)
+	if h := vt.HeldOut; len(h.Seeds) != 2 || h.Seeds[0] != 1 || h.Seeds[1] != 3 || !h.MeanIn {
+		t.Errorf("VAE-GAN temporal held out: %+v, want seeds 1 and 3, 3 points low, within ±4", h)
+	}
+	if h := rep.Gap["frontoparietal"].HeldOut; h.MeanIn {
+		t.Errorf("frontoparietal gap held out %+v: want PCA ahead (seed 3)", h)
+	}
 	if !vt.MeanIn || vt.SeedIn != 1 {
 		t.Errorf("VAE-GAN temporal: %+v, want the mean within ±4 but only the reporting seed", vt)
 	}
@@ -77,13 +85,16 @@ func TestSummariseSeeds(t *testing.T) {
 		t.Errorf("other seeds against seed 1: %+v, want 6 of 8 within for seed 2 (temporal and frontoparietal PCA moved)", got)
 	}
 	md := seedsMarkdown(rep)
-	for _, want := range []string{"not real brain data", "| VAE-GAN | temporal |", "seeds with the VAE-GAN ahead"} {
+	for _, want := range []string{"not real brain data", "| VAE-GAN | temporal |", "seeds with the VAE-GAN ahead", "held out: 1, 3"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the page lacks %q", want)
 		}
 	}
-	if _, err := summariseSeeds(evs[1:], []int{2, 3}); err == nil || !strings.Contains(err.Error(), "reporting seed") {
+	if _, err := summariseSeeds(evs[1:], []int{2, 3}, nil); err == nil || !strings.Contains(err.Error(), "reporting seed") {
 		t.Errorf("without the reporting seed: %v", err)
+	}
+	if _, err := summariseSeeds(evs, []int{1, 2, 3}, []int{1}); err == nil || !strings.Contains(err.Error(), "calibration seed") {
+		t.Errorf("the reporting seed among the calibration seeds: %v", err)
 	}
 }
 
