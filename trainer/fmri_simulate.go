@@ -37,7 +37,7 @@ func fmriSimulate(ctx context.Context, args []string) error {
 	brain := fs.String("brain", sim.DefaultBrain, "brain model: v1 (Gabor energy + attributes) or v2 (a visual hierarchy with the face-feature network; docs/virtual-subjects.md)")
 	v2 := sim.DefaultBrainV2()
 	fs.StringVar(&v2.FeatureModel, "feature-model", v2.FeatureModel, "brain v2: the face-feature network")
-	fs.BoolVar(&v2.ColourBlindHigh, "v2-colour-blind", v2.ColourBlindHigh, "brain v2: remove from the high level what the image's colour statistics explain")
+	fs.BoolVar(&v2.ColourBlindHigh, "v2-colour-blind", v2.ColourBlindHigh, "brain v2: remove from the high level what the image's colour statistics explain (--v2-colour-blind=false keeps it, as before the calibration over seeds)")
 	v2Region := map[int]*string{}
 	for r := sim.ROIOccipital; r <= sim.ROIFrontoparietal; r++ {
 		p := v2.Regions[r]
