@@ -42,6 +42,10 @@ type choice struct {
 	floor []float32 // per row: the scale floor it is encoded with, or nil
 	vals  []float32 // values as stored (dequantized)
 	score func(vals []float32) (effect float64, ok bool, err error)
+	// boundFrom, if set, gives Bound when the tensor is chosen, from the
+	// tensors chosen before it (a decoder's share of the latent bar is what
+	// its patterns leave).
+	boundFrom func() float64
 	// round, if set, returns the values stored in a quantized kind in
 	// place of plain rounding (a decoder's calibrated rounding, gptq).
 	round func(k quant.Kind) ([]float32, error)
@@ -202,6 +206,9 @@ func (c *choice) chooseFloor() error {
 // largest relative to its bound one step up the ladder.
 func settle(cs []*choice, pass func() (bool, error)) error {
 	for _, c := range cs {
+		if c.boundFrom != nil {
+			c.Bound = c.boundFrom()
+		}
 		choose := func() error { return c.choose(0) }
 		if c.floorRound != nil {
 			choose = c.chooseFloor

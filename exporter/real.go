@@ -148,9 +148,11 @@ func addReal(o options, stdout, stderr io.Writer) error {
 	if f == nil {
 		return errors.New("--real-only needs --real")
 	}
-	if err := writeBundles(o.Out, []outFile{*f}); err != nil {
+	rs := []outFile{*f}
+	if err := writeBundles(o.Out, rs); err != nil {
 		return err
 	}
+	*f = rs[0]
 	if err := checkReal(o.Out, f); err != nil {
 		return err
 	}

@@ -179,9 +179,14 @@ func regionsBundle(e *subjectEval, cs []*choice, o options) ([]byte, error) {
 	return b, nil
 }
 
-// writeBundles writes every file atomically under its content-hashed name.
+// writeBundles writes every file atomically under its content-hashed name,
+// first taking over the bytes of an existing file that differs only in its
+// code version (reuseUnchanged): files[i].Data may change.
 func writeBundles(dir string, files []outFile) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := reuseUnchanged(dir, files); err != nil {
 		return err
 	}
 	for _, f := range files {
