@@ -112,13 +112,26 @@ func TestLabOnlyWithoutPCA(t *testing.T) {
 	if _, err := sitefixture.Write(dir, sitefixture.Options{Voxels: 60, Subjects: 1, Seed: 5}); err != nil {
 		t.Fatal(err)
 	}
+	// A Lab file no index lists (a full export rewrites the index before
+	// the Lab's step) is removed with the one the index lists.
+	stale := filepath.Join(dir, "lab.0badcafe.fmb")
+	if err := os.WriteFile(stale, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	labPath, evalPath := writeLabInput(t, t.TempDir(), 0)
 	args := []string{"--lab-only", "--pca=false", "--lab", labPath, "--lab-pipeline", evalPath, "--out", dir}
 	if err := run(args, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if after := readIndex(t, dir); after.Lab == nil || after.Lab.PCA != nil {
+	after := readIndex(t, dir)
+	if after.Lab == nil || after.Lab.PCA != nil {
 		t.Fatalf("lab entry %+v, want no PCA file", after.Lab)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("an unlisted Lab file stays: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, after.Lab.File)); err != nil {
+		t.Errorf("the listed Lab file: %v", err)
 	}
 }
 

@@ -54,7 +54,7 @@ site-fixture:
 # site-data: the real site data from the shipped face model (models/default):
 # simulate the four virtual subjects, fit their decoders, export into
 # $(SITE_DATA), replacing what was there: without the PCA baseline, as the
-# repository commits them (with it the data take about 45 MB as git stores
+# repository commits them (with it the data take about 49 MB as git stores
 # them, over the 30 MB budget that exporter/committed_test.go checks). For
 # the comparison with PCA, export elsewhere and serve that:
 #   make site-data SITE_PCA=1 SITE_DATA=out/site-data-pca && make demo SITE_DATA=out/site-data-pca
