@@ -59,7 +59,7 @@ eval:
 
 ## reproduce: the fMRI analysis on four virtual subjects (simulate, fit, eval,
 ## report → reports/fmri, with results.json), with the brain v2 and its noise
-## levels calibrated on simulation seed 2 (neuro/sim; NOISE=a,b,c,d overrides
+## levels calibrated on simulation seeds 2, 4, 5 and 6 (neuro/sim; NOISE=a,b,c,d overrides
 ## them, BRAIN=v1 picks the older brain). The report shows the brain v1 beside
 ## it when reports/fmri/brain-v1/eval.json exists (make reproduce-v1).
 NOISE ?=
