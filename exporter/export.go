@@ -318,9 +318,11 @@ func chooseSubject(e *subjectEval, o options) ([]*choice, error) {
 			return eff, eff <= c.Bound && r.Flipped["all"] == 0, err
 		}
 	}
-	for _, name := range []string{"test.patterns", "test.subsets", "imagery.pattern"} {
-		shape := map[string][]int{"test.patterns": {N, V}, "test.subsets": {R, N, V}, "imagery.pattern": {V}}[name]
-		c := add(name, shape)
+	for _, p := range []struct {
+		name  string
+		shape []int
+	}{{"test.patterns", []int{N, V}}, {"test.subsets", []int{R, N, V}}, {"imagery.pattern", []int{V}}} {
+		c := add(p.name, p.shape)
 		decoded(c, nil, patternBound)
 		patterns = append(patterns, c)
 	}

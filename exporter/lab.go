@@ -376,18 +376,8 @@ func installLab(dir string, ix *sitedata.Index, files []outFile, stdout io.Write
 	}
 	// Lab files that no index lists any more: a full export rewrites the
 	// index before the Lab's step, so the old reference is gone by then.
-	for _, pat := range []string{"lab.*.fmb", "lab-pca.*.fmb"} {
-		m, err := filepath.Glob(filepath.Join(dir, pat))
-		if err != nil {
-			return err
-		}
-		for _, p := range m {
-			if !keep[filepath.Base(p)] {
-				if err := os.Remove(p); err != nil {
-					return err
-				}
-			}
-		}
+	if err := removeStale(dir, keep, "lab.*.fmb", "lab-pca.*.fmb"); err != nil {
+		return err
 	}
 	for _, f := range files {
 		fmt.Fprintf(stdout, "wrote %s (%d bytes)\n", filepath.Join(dir, f.Name()), len(f.Data))

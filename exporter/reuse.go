@@ -19,16 +19,16 @@ import (
 // copy of it. Files in dir that cannot be read or parsed are ignored here
 // (the writer replaces or removes them).
 func reuseUnchanged(dir string, files []outFile) error {
+	entries, err := os.ReadDir(dir)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reuse: read %s: %w", dir, err)
+	}
 	for i := range files {
 		f := &files[i]
 		pat := regexp.MustCompile(`^` + regexp.QuoteMeta(f.Prefix) + `\.[0-9a-f]{8}\.fmb$`)
-		entries, err := os.ReadDir(dir)
-		if os.IsNotExist(err) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("reuse: read %s: %w", dir, err)
-		}
 		for _, e := range entries {
 			if !e.Type().IsRegular() || !pat.MatchString(e.Name()) || e.Name() == f.Name() {
 				continue

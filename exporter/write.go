@@ -248,7 +248,7 @@ func writeIndex(o options, m *model, files []outFile, real *outFile) error {
 	if err := saveIndex(o.Out, &ix); err != nil {
 		return err
 	}
-	return removeStale(o.Out, keep)
+	return removeStale(o.Out, keep, "generator.*.fmb", "sub-*.*.fmb", "realbrain.*.fmb", "pca.*.fmb")
 }
 
 // loadIndex reads the index.json of the site data in dir, for the steps
@@ -276,11 +276,12 @@ func saveIndex(dir string, ix *sitedata.Index) error {
 	return atomicfile.WriteFile(filepath.Join(dir, sitedata.IndexName), data, 0o644)
 }
 
-// removeStale deletes bundles of earlier exports that the index no longer
-// lists (only names this command writes: generator.*, pca.*, sub-*.* and realbrain.*.fmb).
-func removeStale(dir string, keep map[string]bool) error {
+// removeStale deletes the files in dir that match one of patterns (names
+// the calling step writes) and are not in keep: bundles of earlier exports
+// that the index no longer lists.
+func removeStale(dir string, keep map[string]bool, patterns ...string) error {
 	var stale []string
-	for _, pat := range []string{"generator.*.fmb", "sub-*.*.fmb", "realbrain.*.fmb", "pca.*.fmb"} {
+	for _, pat := range patterns {
 		m, err := filepath.Glob(filepath.Join(dir, pat))
 		if err != nil {
 			return err

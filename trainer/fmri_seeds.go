@@ -226,17 +226,13 @@ func summariseSeeds(evs []*analysis.Evaluation, seeds, calib []int) (*seedsRepor
 	if slices.Contains(calib, seedsReporting) {
 		return nil, fmt.Errorf("seeds-report: the reporting seed %d cannot be a calibration seed (%v)", seedsReporting, calib)
 	}
-	// held picks the held-out seeds' values out of a per-seed slice.
-	var heldSeeds []int
-	for _, s := range seeds {
-		if !slices.Contains(calib, s) {
-			heldSeeds = append(heldSeeds, s)
-		}
-	}
+	// heldOut summarises a quantity's values on the seeds the calibration
+	// did not fit.
+	heldSeeds := heldOutSeeds(rep)
 	heldOut := func(st *seedStat) {
 		var v []float64
 		for i, s := range seeds {
-			if !slices.Contains(calib, s) {
+			if slices.Contains(heldSeeds, s) {
 				v = append(v, st.Seeds[i])
 			}
 		}
